@@ -1,0 +1,49 @@
+# Two commands on a fresh machine with Python 3.11: `make run` and `make test`.
+# With DATABASE_URL / CELERY_BROKER_URL set (see .env.example) both use PostgreSQL and Redis.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test lint format migrate seed
+
+$(VENV)/installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(VENV)/installed .env
+
+.env:
+	cp .env.example .env
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+# Web, Celery worker and beat together; Ctrl-C stops all three.
+run: seed
+	@echo
+	@echo "  Alignment is starting on http://$(HOST):$(PORT)/"
+	@echo "  Log in as marketer, rep, rep2 or manager, password: $${DEMO_PASSWORD:-demo}"
+	@echo "  API docs: http://$(HOST):$(PORT)/api/docs/   Ctrl-C stops web, worker and beat."
+	@echo
+	@trap 'kill 0' INT TERM EXIT; \
+	$(VENV)/bin/celery -A alignment worker --loglevel=INFO --concurrency=2 & \
+	$(VENV)/bin/celery -A alignment beat --loglevel=INFO & \
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(VENV)/bin/pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .

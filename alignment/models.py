@@ -1,0 +1,160 @@
+"""What both departments share: people and their roles, the thresholds, notifications, the goal."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import MinValueValidator
+from django.db import models
+
+
+class Role(models.TextChoices):
+    MARKETER = "marketer", "Marketer"
+    REP = "rep", "Sales rep"
+    MANAGER = "manager", "Manager"
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Territory(models.Model):
+    """A country (ISO 3166 alpha-2) and optionally a region within it; routing matches leads on it."""
+
+    country = models.CharField(max_length=2)
+    region = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["country", "region"]
+        constraints = [
+            models.UniqueConstraint(fields=["country", "region"], name="territory_unique"),
+        ]
+        verbose_name_plural = "territories"
+
+    def __str__(self):
+        return f"{self.country}/{self.region}" if self.region else self.country
+
+
+class Vertical(models.Model):
+    """An industry. A lead's industry is a vertical; reps may specialise in some."""
+
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class User(AbstractUser):
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MARKETER, db_index=True)
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="members")
+    # For reps: where and what they sell, and whether routing may give them new leads now.
+    territories = models.ManyToManyField(Territory, blank=True, related_name="reps")
+    verticals = models.ManyToManyField(Vertical, blank=True, related_name="reps")
+    available = models.BooleanField(default=True, help_text="Off while out of office: routing skips this rep.")
+    monthly_capacity = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Most routed leads a month; empty means no limit."
+    )
+
+    @property
+    def is_marketer(self):
+        return self.role == Role.MARKETER
+
+    @property
+    def is_rep(self):
+        return self.role == Role.REP
+
+    @property
+    def is_manager(self):
+        return self.role == Role.MANAGER
+
+    @property
+    def display_name(self):
+        return self.get_full_name() or self.username
+
+
+class SlaSettings(models.Model):
+    """The thresholds both departments work to; one row, its defaults from the environment."""
+
+    sla_accept_hours = models.DecimalField(
+        max_digits=7, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    cold_after_days = models.DecimalField(
+        max_digits=7, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    escalate_after_hours = models.DecimalField(
+        max_digits=7, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    feedback_response_days = models.DecimalField(
+        max_digits=7, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    business_hours = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text='e.g. "Mon-Fri 09:00-17:00 Europe/Berlin"; empty counts every hour.',
+    )
+    holidays = models.TextField(blank=True, help_text="Dates (YYYY-MM-DD), one a line, not counted.")
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        verbose_name_plural = "SLA settings"
+
+    def __str__(self):
+        return "SLA settings"
+
+
+class NotificationKind(models.TextChoices):
+    REMINDER = "reminder", "Reminder"
+    ESCALATION = "escalation", "Escalation"
+    FEEDBACK = "feedback", "Feedback"
+    DIGEST = "digest", "Digest"
+
+
+class Notification(models.Model):
+    """An in-app notice to one person; `email_sent_at` guards its email so it goes out once."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=12, choices=NotificationKind.choices)
+    lead = models.ForeignKey("leads.Lead", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    message = models.TextField()
+    url = models.CharField(max_length=300, blank=True)
+    read = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "read", "-created_at"], name="notification_inbox"),
+            models.Index(
+                fields=["created_at"], name="notification_unsent", condition=models.Q(email_sent_at__isnull=True)
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} for {self.recipient}: {self.message[:40]}"
+
+
+class IdempotencyRecord(models.Model):
+    """The first response to an API write sent with an Idempotency-Key, replayed on a retry."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=500)
+    request_hash = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField(null=True)
+    response_body = models.JSONField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique")]

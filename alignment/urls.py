@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from alignment import apis, views
+from feedback import urls as feedback_urls
+from leads import urls as leads_urls
+
+api_patterns = [
+    path("auth/token/", apis.TokenObtainApi.as_view(), name="token"),
+    path("", include((leads_urls.api_urlpatterns, "leads"), namespace="leads-api")),
+    path("", include((feedback_urls.api_urlpatterns, "feedback"), namespace="feedback-api")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("api/", include(api_patterns)),
+    path("leads/", include(leads_urls)),
+    path("feedback/", include(feedback_urls)),
+]

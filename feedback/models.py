@@ -1,0 +1,117 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class ReasonCode(models.Model):
+    """Why a lead was rejected, judged bad or lost. Managers add, rename and retire codes; a retired
+    code stays on the records that used it."""
+
+    code = models.SlugField(max_length=50, unique=True)
+    label = models.CharField(max_length=100)
+    active = models.BooleanField(default=True)
+    position = models.PositiveIntegerField(default=100)
+
+    class Meta:
+        ordering = ["position", "label"]
+
+    def __str__(self):
+        return self.label
+
+
+class VerdictValue(models.TextChoices):
+    GOOD = "good", "Good"
+    BAD = "bad", "Bad"
+
+
+class Verdict(models.Model):
+    """A rep's judgement of a lead. Revising it adds a new row; the old one stops being current."""
+
+    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="verdicts")
+    rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="verdicts")
+    verdict = models.CharField(max_length=4, choices=VerdictValue.choices)
+    reason = models.ForeignKey(ReasonCode, null=True, blank=True, on_delete=models.PROTECT, related_name="verdicts")
+    note = models.TextField(blank=True)
+    current = models.BooleanField(default=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["lead"], condition=Q(current=True), name="verdict_one_current_per_lead"),
+        ]
+        indexes = [models.Index(fields=["created_at"], name="verdict_created_at")]
+
+
+class FeedbackKind(models.TextChoices):
+    BAD_VERDICT = "bad_verdict", "Judged bad"
+    GOOD_VERDICT = "good_verdict", "Judged good"
+    REJECTED = "rejected", "Rejected at handoff"
+    LOST = "lost", "Lost"
+    WON = "won", "Won"
+    REQUEST = "request", "Feedback requested"
+
+
+class FeedbackStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    RESOLVED = "resolved", "Resolved"
+    # Good news that needs no answer.
+    INFO = "info", "For your information"
+
+
+class Resolution(models.TextChoices):
+    FIXED_DATA = "fixed_data", "Data fixed"
+    RECYCLED = "recycled", "Recycled to nurture"
+    CAMPAIGN_CHANGED = "campaign_changed", "Campaign changed"
+    DISPUTED = "disputed", "Disputed"
+    ANSWERED = "answered", "Answered"
+
+
+class FeedbackItem(models.Model):
+    """One conversation between sales and marketing about one lead, waiting on `assignee`."""
+
+    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="feedback_items")
+    kind = models.CharField(max_length=14, choices=FeedbackKind.choices)
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="feedback_items")
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verdict = models.ForeignKey(Verdict, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.ForeignKey(ReasonCode, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=FeedbackStatus.choices, default=FeedbackStatus.OPEN)
+    resolution = models.CharField(max_length=20, choices=Resolution.choices, blank=True)
+    resolution_note = models.TextField(blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    last_reply_at = models.DateTimeField(null=True, blank=True)
+    # Set when the sweep reminded the assignee that the item waited too long: once per item.
+    overdue_reminded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["assignee", "status", "created_at"], name="feedback_assignee_status"),
+            models.Index(fields=["status", "created_at"], name="feedback_status_created"),
+            models.Index(fields=["lead", "created_at"], name="feedback_lead"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="resolved", resolved_at__isnull=False) | ~Q(status="resolved"),
+                name="feedback_resolved_has_time",
+            ),
+        ]
+
+
+class FeedbackReply(models.Model):
+    item = models.ForeignKey(FeedbackItem, on_delete=models.CASCADE, related_name="replies")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "feedback replies"

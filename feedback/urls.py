@@ -1,0 +1,5 @@
+app_name = "feedback"
+
+urlpatterns = []
+
+api_urlpatterns = []

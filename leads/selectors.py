@@ -1,0 +1,147 @@
+"""Reads on leads, already scoped to what the asking user may see.
+
+Marketers and managers see every lead; a rep sees the leads handed to them, now or before. Pages
+and the API both read through here, so they cannot disagree.
+"""
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from alignment.errors import NotFound
+from alignment.models import Role, User
+from leads.models import OPEN_STATUSES, Campaign, Handoff, HandoffOutcome, Lead, LeadEvent, LeadStatus
+
+# Free-mail domains say nothing about who someone works for.
+FREE_MAIL_DOMAINS = {
+    "gmail.com",
+    "googlemail.com",
+    "yahoo.com",
+    "hotmail.com",
+    "outlook.com",
+    "live.com",
+    "icloud.com",
+    "aol.com",
+    "gmx.de",
+    "gmx.net",
+    "web.de",
+    "proton.me",
+    "protonmail.com",
+    "mail.com",
+}
+
+
+def lead_visible_q(user: User) -> Q:
+    if user.role in (Role.MARKETER, Role.MANAGER):
+        return Q()
+    return Q(owner=user) | Q(id__in=Handoff.objects.filter(to_rep=user).values("lead_id"))
+
+
+def lead_list_for_user(*, user: User, filters: dict | None = None) -> QuerySet[Lead]:
+    """Leads `user` may see, newest first. Filters: status, owner (id), campaign (id), cold (bool), q."""
+    filters = filters or {}
+    qs = Lead.objects.filter(lead_visible_q(user)).select_related("owner", "campaign", "industry")
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("owner"):
+        qs = qs.filter(owner_id=filters["owner"])
+    if filters.get("campaign"):
+        qs = qs.filter(campaign_id=filters["campaign"])
+    if filters.get("cold") is not None:
+        cold = Q(cold_episodes__closed_at__isnull=True, cold_episodes__isnull=False)
+        qs = qs.filter(cold) if filters["cold"] else qs.exclude(cold)
+    if filters.get("q"):
+        term = filters["q"].strip()
+        qs = qs.filter(Q(email__icontains=term) | Q(name__icontains=term) | Q(company__icontains=term))
+    return qs.order_by("-id")
+
+
+def lead_get_for_user(*, user: User, pk) -> Lead:
+    """One lead with its timeline and handoffs, or NotFound when it does not exist for `user`."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound("No such lead.") from None
+    lead = (
+        Lead.objects.filter(lead_visible_q(user), pk=pk)
+        .select_related("owner", "campaign", "industry", "captured_by", "lost_reason")
+        .prefetch_related(
+            Prefetch("events", queryset=LeadEvent.objects.select_related("actor").order_by("at", "id")),
+            Prefetch(
+                "handoffs",
+                queryset=Handoff.objects.select_related("by", "to_rep", "reject_reason", "routing_rule").order_by(
+                    "-created_at", "-id"
+                ),
+            ),
+        )
+        .first()
+    )
+    if lead is None:
+        raise NotFound("No such lead.")
+    return lead
+
+
+def lead_latest_handoff(lead: Lead) -> Handoff | None:
+    """The newest handoff, from the prefetched list when there is one."""
+    handoffs = list(lead.handoffs.all())
+    return handoffs[0] if handoffs else None
+
+
+def inbox_for_rep(*, user: User) -> dict:
+    """The rep's home: handoffs waiting for an answer (soonest deadline first), then their work."""
+    awaiting = (
+        Handoff.objects.filter(to_rep=user, outcome=HandoffOutcome.OPEN)
+        .select_related("lead", "lead__campaign", "by")
+        .order_by("sla_due_at", "id")
+    )
+    working = (
+        Lead.objects.filter(owner=user, status__in=[LeadStatus.ACCEPTED, LeadStatus.WORKING, LeadStatus.QUALIFIED])
+        .select_related("campaign")
+        .order_by("last_activity_at", "id")
+    )
+    return {"awaiting": awaiting, "working": working}
+
+
+def managers_queue() -> QuerySet[Handoff]:
+    """Handoffs routing could not place: they wait for a manager to choose a rep."""
+    return (
+        Handoff.objects.filter(to_rep__isnull=True, outcome=HandoffOutcome.OPEN)
+        .select_related("lead", "lead__campaign", "by")
+        .order_by("created_at", "id")
+    )
+
+
+def lead_overlaps(*, lead: Lead) -> QuerySet[Lead]:
+    """Open leads held by other reps (or queued) with the same company or business email domain."""
+    match = Q()
+    if lead.company:
+        match |= Q(company__iexact=lead.company)
+    if lead.email_domain not in FREE_MAIL_DOMAINS:
+        match |= Q(email__iendswith="@" + lead.email_domain)
+    if not match:
+        return Lead.objects.none()
+    return (
+        Lead.objects.filter(match, status__in=OPEN_STATUSES)
+        .exclude(pk=lead.pk)
+        .select_related("owner")
+        .order_by("-id")[:5]
+    )
+
+
+def lead_overlap_warnings(*, lead: Lead) -> list[str]:
+    """The overlaps as sentences to show before a handoff."""
+    warnings = []
+    for other in lead_overlaps(lead=lead):
+        same = "company" if lead.company and other.company.lower() == lead.company.lower() else "email domain"
+        who = other.owner.display_name if other.owner else "the managers' queue"
+        warnings.append(
+            f"Same {same} as {other} ({other.company or other.email}): "
+            f"{other.get_status_display().lower()}, with {who}."
+        )
+    return warnings
+
+
+def campaign_list() -> QuerySet[Campaign]:
+    return Campaign.objects.select_related("owner").order_by("name")
+
+
+def rep_list() -> QuerySet[User]:
+    return User.objects.filter(role=Role.REP, is_active=True).order_by("username")

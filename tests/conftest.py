@@ -1,0 +1,29 @@
+import pytest
+
+from tests.alignment.factories import ManagerFactory, MarketerFactory, RepFactory
+from tests.leads.factories import CampaignFactory
+
+
+@pytest.fixture
+def marketer(db):
+    return MarketerFactory()
+
+
+@pytest.fixture
+def rep(db):
+    return RepFactory()
+
+
+@pytest.fixture
+def other_rep(db):
+    return RepFactory()
+
+
+@pytest.fixture
+def manager(db):
+    return ManagerFactory()
+
+
+@pytest.fixture
+def campaign(marketer):
+    return CampaignFactory(owner=marketer)
