@@ -2,6 +2,7 @@ import pytest
 
 from tests.alignment.factories import ManagerFactory, MarketerFactory, RepFactory
 from tests.leads.factories import CampaignFactory
+from tests.worker import celery_services, celery_worker  # noqa: F401
 
 
 @pytest.fixture
