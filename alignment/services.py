@@ -1,10 +1,18 @@
 """Writes shared by both departments: people and notifications."""
 
-from django.contrib.auth import get_user_model
-from django.db import transaction
+import logging
 
-from alignment.errors import InvalidInput
-from alignment.models import Notification, Role, Territory, Vertical
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from alignment.errors import InvalidInput, NotFound
+from alignment.models import Notification, NotificationKind, Role, Territory, Vertical
+
+logger = logging.getLogger(__name__)
 
 User = get_user_model()
 
@@ -45,5 +53,113 @@ def member_add(*, username, role, password=None, email="", territories=(), verti
     return user
 
 
+# --- notifications ---------------------------------------------------------------------------
+# A notification is the in-app notice; its email is a separate idempotent task enqueued when the
+# transaction commits. If the broker is down the enqueue is logged and skipped: the notification
+# stays unsent in the database and the next cold-lead sweep enqueues its email again.
+
+
 def notification_create(*, recipient, kind, message, lead=None, url="") -> Notification:
-    return Notification.objects.create(recipient=recipient, kind=kind, message=message, lead=lead, url=url)
+    notification = Notification.objects.create(recipient=recipient, kind=kind, message=message, lead=lead, url=url)
+    transaction.on_commit(lambda: notification_emails_enqueue([notification.id]))
+    return notification
+
+
+def notification_create_many(*, notifications: list[Notification]) -> list[Notification]:
+    """Create many notifications in one INSERT and enqueue their emails on commit."""
+    if not notifications:
+        return []
+    created = Notification.objects.bulk_create(notifications)
+    ids = [n.id for n in created]
+    transaction.on_commit(lambda: notification_emails_enqueue(ids))
+    return created
+
+
+def notification_emails_enqueue(notification_ids) -> int:
+    """Publish one email task per notification; returns how many were published.
+
+    Never raises: a broker that is down must not fail the request or the sweep that created the
+    notifications. The first failure stops the loop (each attempt would wait for the same dead
+    broker) and the rest wait, unsent, for the next sweep.
+    """
+    from alignment.tasks import notification_email_send as task
+
+    published = 0
+    for notification_id in notification_ids:
+        try:
+            task.delay(notification_id)
+        except Exception:
+            logger.warning(
+                "Could not enqueue the email of notification %s (and %s more): the broker is unavailable; "
+                "the next sweep enqueues them again.",
+                notification_id,
+                len(notification_ids) - published - 1,
+                exc_info=True,
+            )
+            break
+        published += 1
+    return published
+
+
+def _email_subject(notification) -> str:
+    lead = notification.lead
+    about = f": {lead.name or lead.email}" if lead is not None else ""
+    return {
+        NotificationKind.REMINDER: "Going cold",
+        NotificationKind.ESCALATION: "Escalation — still cold",
+        NotificationKind.FEEDBACK: "Feedback waiting",
+        NotificationKind.DIGEST: "Weekly alignment digest",
+    }.get(notification.kind, "Alignment") + about
+
+
+def notification_email_send(*, notification_id: int) -> bool:
+    """Send one notification's email unless it went out already; True when this call sent it.
+
+    The row is locked (`FOR UPDATE SKIP LOCKED`) and `email_sent_at` checked and set in the same
+    transaction as the send, so two deliveries of the task cannot both send: the second finds the
+    row locked or already stamped. A worker killed mid-send rolls the transaction back and the
+    redelivered task sends it. An SMTP error propagates (nothing is stamped) for the task to retry.
+    """
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("recipient", "lead")
+            .filter(id=notification_id, email_sent_at__isnull=True)
+            .first()
+        )
+        if notification is None:
+            return False
+        now = timezone.now()
+        address = notification.recipient.email
+        if not address or not notification.recipient.is_active:
+            logger.info(
+                "Notification %s: %s has no email address; nothing sent.", notification_id, notification.recipient
+            )
+            Notification.objects.filter(id=notification_id).update(email_sent_at=now)
+            return False
+        link = settings.ALIGNMENT_BASE_URL.rstrip("/") + (notification.url or "/notifications/")
+        context = {"notification": notification, "recipient": notification.recipient, "link": link}
+        message = EmailMultiAlternatives(
+            subject=_email_subject(notification),
+            body=render_to_string("emails/notification.txt", context),
+            to=[address],
+        )
+        message.attach_alternative(render_to_string("emails/notification.html", context), "text/html")
+        message.send()
+        Notification.objects.filter(id=notification_id).update(email_sent_at=now)
+    return True
+
+
+@transaction.atomic
+def notification_mark_read(*, notification: Notification, by) -> Notification:
+    if notification.recipient_id != by.id:
+        raise NotFound("No such notification.")
+    if not notification.read:
+        notification.read = True
+        notification.save(update_fields=["read"])
+    return notification
+
+
+@transaction.atomic
+def notification_mark_all_read(*, by) -> int:
+    return Notification.objects.filter(recipient=by, read=False).update(read=True)

@@ -1,11 +1,111 @@
-"""The thresholds in force and the clock they are counted on."""
+"""The thresholds in force and the clock they are counted on.
 
-from datetime import timedelta
+Without business hours every hour counts. With them (e.g. "Mon-Fri 09:00-17:00 Europe/Berlin" plus a
+list of holidays) only the working hours of working days count, in the company's time zone, so a lead
+handed off on Friday at 16:00 with a 24-hour SLA is due three working days later, not on Saturday.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 
 from alignment.models import SlaSettings
+
+DAY_NAMES = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+# Business hours can leave many days without a working hour (holidays, a one-day week): the walk
+# through the calendar stops after ten years rather than looping forever on a broken calendar.
+MAX_DAYS_WALKED = 3660
+
+
+@dataclass(frozen=True)
+class BusinessHours:
+    days: frozenset  # weekday numbers, Monday = 0
+    opens: time
+    closes: time
+    tz: ZoneInfo
+    holidays: frozenset = frozenset()
+
+    def describe(self) -> str:
+        days = ", ".join(DAY_NAMES[d].capitalize() for d in sorted(self.days))
+        return f"{days} {self.opens:%H:%M}–{self.closes:%H:%M} {self.tz.key}"
+
+    def window(self, day: date):
+        """The working window of `day` as aware datetimes, or None on a day off."""
+        if day.weekday() not in self.days or day in self.holidays:
+            return None
+        return datetime.combine(day, self.opens, tzinfo=self.tz), datetime.combine(day, self.closes, tzinfo=self.tz)
+
+
+_SPEC = re.compile(
+    r"^\s*(?P<days>[A-Za-z,\- ]+?)\s+(?P<opens>\d{1,2}:\d{2})\s*-\s*(?P<closes>\d{1,2}:\d{2})\s+(?P<tz>\S+)\s*$"
+)
+
+
+def _parse_days(text: str) -> frozenset:
+    days = set()
+    for part in text.replace(" ", "").lower().split(","):
+        first, _, last = part.partition("-")
+        if first[:3] not in DAY_NAMES or (last and last[:3] not in DAY_NAMES):
+            raise ValueError(f"Unknown day {part!r}: use Mon, Tue, Wed, Thu, Fri, Sat, Sun, e.g. Mon-Fri.")
+        start = DAY_NAMES.index(first[:3])
+        end = DAY_NAMES.index(last[:3]) if last else start
+        day = start
+        while True:
+            days.add(day)
+            if day == end:
+                break
+            day = (day + 1) % 7
+    return frozenset(days)
+
+
+def _parse_time(text: str) -> time:
+    hours, minutes = (int(x) for x in text.split(":"))
+    if hours == 24 and minutes == 0:
+        return time.max
+    if not (0 <= hours < 24 and 0 <= minutes < 60):
+        raise ValueError(f"{text} is not a time of day.")
+    return time(hours, minutes)
+
+
+def holidays_parse(text: str) -> frozenset:
+    """Dates, one a line (YYYY-MM-DD); blank lines and anything after a `#` are ignored."""
+    holidays = set()
+    for line in (text or "").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        try:
+            holidays.add(date.fromisoformat(line))
+        except ValueError:
+            raise ValueError(f"{line!r} is not a date: write holidays as YYYY-MM-DD, one a line.") from None
+    return frozenset(holidays)
+
+
+def business_hours_parse(text: str, holidays: str = "") -> BusinessHours | None:
+    """`"Mon-Fri 09:00-17:00 Europe/Berlin"` → BusinessHours; empty → None (every hour counts).
+
+    Raises ValueError with a message a manager can act on.
+    """
+    if not (text or "").strip():
+        return None
+    match = _SPEC.match(text)
+    if not match:
+        raise ValueError(
+            'Write business hours as days, hours and a time zone, e.g. "Mon-Fri 09:00-17:00 Europe/Berlin".'
+        )
+    days = _parse_days(match["days"])
+    opens, closes = _parse_time(match["opens"]), _parse_time(match["closes"])
+    if opens >= closes:
+        raise ValueError("Business hours must close after they open, on the same day.")
+    try:
+        tz = ZoneInfo(match["tz"])
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"Unknown time zone {match['tz']!r}: use a name such as Europe/Berlin or UTC.") from None
+    return BusinessHours(days=days, opens=opens, closes=closes, tz=tz, holidays=holidays_parse(holidays))
 
 
 def sla_settings_get() -> SlaSettings:
@@ -25,6 +125,101 @@ def sla_settings_get() -> SlaSettings:
     return policy
 
 
-def sla_deadline(*, start, hours, policy: SlaSettings):
+def sla_business_hours(policy: SlaSettings) -> BusinessHours | None:
+    """The policy's business hours, or None when every hour counts (or the stored text is broken:
+    a clock that runs too fast is better than reminders that never go out)."""
+    try:
+        return business_hours_parse(policy.business_hours, policy.holidays)
+    except ValueError:
+        return None
+
+
+def sla_clock_describe(policy: SlaSettings) -> str:
+    hours = sla_business_hours(policy)
+    if hours is None:
+        return "Every hour counts, around the clock."
+    text = f"Business hours only: {hours.describe()}"
+    if hours.holidays:
+        text += f", except {len(hours.holidays)} holiday{'s' if len(hours.holidays) != 1 else ''}"
+    return text + "."
+
+
+def _hours(value) -> timedelta:
+    return timedelta(hours=float(value))
+
+
+def sla_deadline(*, start: datetime, hours, policy: SlaSettings) -> datetime:
     """The moment `hours` of SLA time have passed since `start`."""
-    return start + timedelta(hours=float(hours))
+    business = sla_business_hours(policy)
+    left = _hours(hours)
+    if business is None:
+        return start + left
+    day = start.astimezone(business.tz).date()
+    for _ in range(MAX_DAYS_WALKED):
+        window = business.window(day)
+        if window is not None:
+            begin, end = max(window[0], start), window[1]
+            if begin < end:
+                if end - begin >= left:
+                    return begin + left
+                left -= end - begin
+        day += timedelta(days=1)
+    return start + _hours(hours)
+
+
+def sla_start_before(*, end: datetime, hours, policy: SlaSettings) -> datetime:
+    """The latest start from which `hours` of SLA time have passed by `end`.
+
+    The sweep compares a stored timestamp with this cutoff, so one indexed comparison finds every
+    lead whose clock ran out, business hours or not.
+    """
+    business = sla_business_hours(policy)
+    left = _hours(hours)
+    if business is None:
+        return end - left
+    day = end.astimezone(business.tz).date()
+    for _ in range(MAX_DAYS_WALKED):
+        window = business.window(day)
+        if window is not None:
+            begin, finish = window[0], min(window[1], end)
+            if begin < finish:
+                if finish - begin >= left:
+                    return finish - left
+                left -= finish - begin
+        day -= timedelta(days=1)
+    return end - _hours(hours)
+
+
+def sla_elapsed(*, start: datetime, end: datetime, policy: SlaSettings) -> timedelta:
+    """How much SLA time lies between `start` and `end`."""
+    if end <= start:
+        return timedelta(0)
+    business = sla_business_hours(policy)
+    if business is None:
+        return end - start
+    total = timedelta(0)
+    day = start.astimezone(business.tz).date()
+    last = end.astimezone(business.tz).date()
+    while day <= last:
+        window = business.window(day)
+        if window is not None:
+            begin, finish = max(window[0], start), min(window[1], end)
+            if begin < finish:
+                total += finish - begin
+        day += timedelta(days=1)
+    return total
+
+
+def duration_describe(delta: timedelta) -> str:
+    """ "3 days 4 hours", "5 hours", "20 minutes": how long someone has waited, for people."""
+    minutes = int(delta.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = []
+    if days:
+        parts.append(f"{days} day{'s' if days != 1 else ''}")
+    if hours:
+        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+    if not days and (minutes or not parts):
+        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+    return " ".join(parts)

@@ -229,6 +229,8 @@ class Handoff(models.Model):
             models.Index(fields=["lead", "-created_at"], name="handoff_lead"),
             models.Index(fields=["to_rep", "outcome", "created_at"], name="handoff_rep_outcome"),
             models.Index(fields=["created_at"], name="handoff_created_at"),
+            # The cold-lead sweep: open handoffs whose SLA ran out.
+            models.Index(fields=["sla_due_at"], name="handoff_open_due", condition=Q(outcome="open")),
         ]
         constraints = [
             models.UniqueConstraint(fields=["lead"], condition=Q(outcome="open"), name="handoff_one_open_per_lead"),

@@ -1,0 +1,42 @@
+"""Celery tasks shared by both departments. Thin: they take ids, and the services do the work."""
+
+import smtplib
+
+from celery import shared_task
+
+from alignment import services
+
+# Errors worth another try: the mail server or the network was away for a moment. Anything else
+# (a refused recipient, a template error) is logged by Celery and not retried.
+TRANSIENT_EMAIL_ERRORS = (
+    smtplib.SMTPServerDisconnected,
+    smtplib.SMTPConnectError,
+    smtplib.SMTPHeloError,
+    ConnectionError,
+    TimeoutError,
+)
+
+
+@shared_task(
+    name="alignment.tasks.notification_email_send",
+    bind=True,
+    # Idempotent (the sent-at guard), so it is acknowledged only once done: a worker that dies
+    # mid-send leaves the message in the broker and another worker sends it.
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT_EMAIL_ERRORS,
+    retry_backoff=10,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=8,
+    ignore_result=True,
+)
+def notification_email_send(self, notification_id: int) -> None:
+    """Email one notification to its recipient, once."""
+    try:
+        services.notification_email_send(notification_id=notification_id)
+    except smtplib.SMTPResponseException as error:
+        # 4xx answers are the server saying "not now".
+        if 400 <= error.smtp_code < 500:
+            raise self.retry(exc=error, countdown=min(600, 10 * 2**self.request.retries)) from error
+        raise
