@@ -6,7 +6,8 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, pagination, permissions, status
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from rest_framework import exceptions, pagination, permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -87,3 +88,52 @@ IsMarketerOrManager = role_permission(Role.MARKETER, Role.MANAGER)
 IsRep = role_permission(Role.REP)
 IsMarketer = role_permission(Role.MARKETER)
 IsManager = role_permission(Role.MANAGER)
+
+
+# --- input and output serializers ------------------------------------------------------------
+
+
+# An input serializer that names unknown fields (400) instead of silently dropping them. (A comment,
+# not a docstring: the schema would show it on every request body.)
+class InputSerializer(serializers.Serializer):
+    def to_internal_value(self, data):
+        if not hasattr(data, "keys"):
+            raise serializers.ValidationError({"non_field_errors": ["Send a JSON object."]}, code="invalid")
+        errors = {name: ["Unknown field."] for name in sorted(set(data.keys()) - set(self.fields))}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError({**exc.detail, **errors}) from None
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
+
+
+class ErrorOutputSerializer(serializers.Serializer):
+    """The one error shape every endpoint answers with."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
+
+
+class ReasonCodeField(serializers.CharField):
+    """A reason code (`no_budget`, `spam`, ...). The service checks it against the active codes; the
+    OpenAPI schema lists those codes as an enum, read when the schema is built."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 50)
+        super().__init__(**kwargs)
+
+
+class ReasonCodeFieldExtension(OpenApiSerializerFieldExtension):
+    target_class = ReasonCodeField
+
+    def map_serializer_field(self, auto_schema, direction):
+        from feedback.models import ReasonCode
+
+        codes = list(ReasonCode.objects.filter(active=True).order_by("position", "code").values_list("code", flat=True))
+        schema = {"type": "string", "description": "One of the active reason codes."}
+        if codes:
+            schema["enum"] = codes
+        return schema

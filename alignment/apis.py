@@ -1,5 +1,17 @@
+"""APIs shared by both departments: the token."""
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.throttling import ScopedRateThrottle
+
+from alignment.api import ErrorOutputSerializer, InputSerializer
+from alignment.parsers import FormParser, JSONParser
+
+
+class TokenObtainInputSerializer(InputSerializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, style={"input_type": "password"}, trim_whitespace=False)
 
 
 class TokenObtainApi(ObtainAuthToken):
@@ -7,3 +19,17 @@ class TokenObtainApi(ObtainAuthToken):
 
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
+    parser_classes = [JSONParser, FormParser]
+
+    @extend_schema(
+        request=TokenObtainInputSerializer,
+        responses={
+            200: inline_serializer("TokenOutputSerializer", {"token": serializers.CharField()}),
+            400: ErrorOutputSerializer,
+            429: ErrorOutputSerializer,
+        },
+        auth=[],
+    )
+    def post(self, request, *args, **kwargs):
+        TokenObtainInputSerializer(data=request.data).is_valid(raise_exception=True)
+        return super().post(request, *args, **kwargs)

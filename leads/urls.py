@@ -1,6 +1,6 @@
 from django.urls import path
 
-from leads import views
+from leads import apis, views
 
 app_name = "leads"
 
@@ -8,4 +8,21 @@ urlpatterns = [
     path("", views.lead_list, name="list"),
 ]
 
-api_urlpatterns = []
+api_urlpatterns = [
+    path("leads/", apis.LeadListApi.as_view(), name="lead-list"),
+    path("leads/bulk/", apis.LeadBulkApi.as_view(), name="lead-bulk"),
+    path("leads/import/", apis.ImportJobCreateApi.as_view(), name="import-create"),
+    path("leads/import/<int:pk>/", apis.ImportJobDetailApi.as_view(), name="import-detail"),
+    path("leads/<int:pk>/", apis.LeadDetailApi.as_view(), name="lead-detail"),
+    path("leads/<int:pk>/handoff/", apis.LeadHandOffApi.as_view(), name="lead-hand-off"),
+    path("leads/<int:pk>/accept/", apis.LeadAcceptApi.as_view(), name="lead-accept"),
+    path("leads/<int:pk>/reject/", apis.LeadRejectApi.as_view(), name="lead-reject"),
+    path("leads/<int:pk>/activity/", apis.LeadActivityApi.as_view(), name="lead-activity"),
+    path("leads/<int:pk>/qualify/", apis.LeadQualifyApi.as_view(), name="lead-qualify"),
+    path("leads/<int:pk>/won/", apis.LeadWinApi.as_view(), name="lead-won"),
+    path("leads/<int:pk>/lost/", apis.LeadLoseApi.as_view(), name="lead-lost"),
+    path("leads/<int:pk>/recycle/", apis.LeadRecycleApi.as_view(), name="lead-recycle"),
+    path("leads/<int:pk>/snooze/", apis.LeadSnoozeApi.as_view(), name="lead-snooze"),
+    path("campaigns/", apis.CampaignListApi.as_view(), name="campaign-list"),
+    path("capture/<str:form_key>/", apis.PublicCaptureApi.as_view(), name="capture"),
+]

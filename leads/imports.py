@@ -1,0 +1,362 @@
+"""CSV import: the upload is kept in the database in ~1 MB chunks, a Celery task streams it back.
+
+Why chunks in the database: any worker on any machine can read the file, and neither the web
+process nor the worker ever holds the whole file in memory. The task feeds the chunks through an
+incremental UTF-8 decoder into the csv module one line at a time and captures each row through
+`lead_capture`, so an imported lead is deduplicated, validated and recorded exactly like one typed
+into the form. A bad row is reported with its line number and never stops the good ones.
+"""
+
+import codecs
+import csv
+import logging
+
+from django.conf import settings
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from alignment.errors import DomainError, InvalidInput, NotAllowed, NotFound
+from alignment.models import Role, User
+from leads.models import Campaign, CaptureChannel, ImportChunk, ImportJob, ImportStatus
+from leads.services import lead_capture
+
+logger = logging.getLogger(__name__)
+
+CHUNK_BYTES = 1024 * 1024
+# Rows captured per transaction, and how often the job's progress is written.
+BATCH_ROWS = 200
+ERRORS_KEPT = 500
+MAX_LINE_CHARS = 1_000_000
+
+COLUMNS = (
+    "email",
+    "name",
+    "company",
+    "title",
+    "phone",
+    "country",
+    "region",
+    "industry",
+    "estimated_value",
+    "notes",
+    "pain_points",
+)
+# Header spellings spreadsheets commonly use, after lower-casing and turning spaces into "_".
+ALIASES = {
+    "e-mail": "email",
+    "e_mail": "email",
+    "email_address": "email",
+    "full_name": "name",
+    "job_title": "title",
+    "vertical": "industry",
+    "value": "estimated_value",
+    "pain_point": "pain_points",
+}
+
+
+class ImportTooLarge(DomainError):
+    status_code = 413
+    code = "too_large"
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read (encoding, no header, no email column)."""
+
+
+def import_max_bytes() -> int:
+    return settings.ALIGNMENT_IMPORT_MAX_BYTES
+
+
+def _too_large_message() -> str:
+    return f"The file is too large: {import_max_bytes() // (1024 * 1024)} MB at most."
+
+
+# --- reads ------------------------------------------------------------------------------------
+
+
+def import_job_get_for_user(*, user: User, job_id) -> ImportJob:
+    """An import is visible to the person who started it and to managers; to others it does not exist."""
+    scope = ImportJob.objects.select_related("campaign", "by")
+    if user.role != Role.MANAGER:
+        scope = scope.filter(by=user)
+    try:
+        return scope.get(pk=int(job_id))
+    except (ImportJob.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such import.") from None
+
+
+def import_job_list_for_user(*, user: User, limit: int = 10):
+    """The person's latest imports, newest first."""
+    return ImportJob.objects.select_related("campaign").filter(by=user).order_by("-created_at", "-id")[:limit]
+
+
+# --- writes -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def import_job_create(*, by: User, campaign: Campaign, upload) -> ImportJob:
+    """Store an uploaded CSV file in chunks and enqueue its import once the rows are committed.
+
+    `upload` is a Django UploadedFile (a temporary file on disk past FILE_UPLOAD_MAX_MEMORY_SIZE):
+    it is read one chunk at a time. If the broker does not answer, the job stays queued and says so.
+    """
+    if by.role not in (Role.MARKETER, Role.MANAGER):
+        raise NotAllowed("Only marketers and managers import leads.")
+    if campaign is None or not campaign.active:
+        raise InvalidInput("Choose an active campaign.", fields={"campaign": ["Choose an active campaign."]})
+    if upload is None:
+        raise InvalidInput("Choose a CSV file.", fields={"file": ["Choose a CSV file."]})
+    if upload.size is not None and upload.size > import_max_bytes():
+        raise ImportTooLarge(_too_large_message(), fields={"file": [_too_large_message()]})
+    filename = (getattr(upload, "name", "") or "import.csv")[-255:]
+    job = ImportJob.objects.create(by=by, campaign=campaign, filename=filename)
+    total = 0
+    seq = 0
+    pending = []
+    for piece in upload.chunks(CHUNK_BYTES):
+        total += len(piece)
+        if total > import_max_bytes():
+            raise ImportTooLarge(_too_large_message(), fields={"file": [_too_large_message()]})
+        pending.append(piece)
+        if sum(len(p) for p in pending) >= CHUNK_BYTES:
+            ImportChunk.objects.create(job=job, seq=seq, data=b"".join(pending))
+            seq += 1
+            pending = []
+    if pending:
+        ImportChunk.objects.create(job=job, seq=seq, data=b"".join(pending))
+    job.total_bytes = total
+    job.save(update_fields=["total_bytes"])
+    transaction.on_commit(lambda: import_job_enqueue(job_id=job.pk))
+    return job
+
+
+def import_job_enqueue(*, job_id: int) -> bool:
+    """Send the import to a worker. A broker that is down must not fail the upload: log, keep the
+    job queued with a message the page shows, and let the user start it again later."""
+    from leads.tasks import import_job_run as task
+
+    try:
+        task.delay(job_id)
+    except Exception:
+        logger.exception("Could not enqueue import job %s: the broker does not answer", job_id)
+        ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
+            message="The task queue is not answering right now. The file is saved: start the import again in a moment."
+        )
+        return False
+    ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).exclude(message="").update(message="")
+    return True
+
+
+def import_job_retry(*, job: ImportJob, by: User) -> bool:
+    """Enqueue a job that is still waiting (e.g. the broker was down when it was uploaded)."""
+    if job.by_id != by.id and by.role != Role.MANAGER:
+        raise NotAllowed("Only the person who started this import may start it again.")
+    if job.status != ImportStatus.QUEUED:
+        raise InvalidInput("This import has already started.")
+    return import_job_enqueue(job_id=job.pk)
+
+
+# --- the import itself (runs in the worker) ---------------------------------------------------
+
+
+def _chunks(job_id):
+    """The stored file, one chunk at a time (one query each: never the whole file in memory)."""
+    seqs = list(ImportChunk.objects.filter(job_id=job_id).order_by("seq").values_list("seq", flat=True))
+    for seq in seqs:
+        data = ImportChunk.objects.filter(job_id=job_id, seq=seq).values_list("data", flat=True).get()
+        yield bytes(data)
+
+
+class _LineReader:
+    """Decodes chunks incrementally and yields physical lines (with their endings) for csv.reader;
+    counts the bytes handed out so progress can be reported while reading."""
+
+    def __init__(self, chunks):
+        self.chunks = chunks
+        self.bytes_read = 0
+        self.decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="strict")
+        self.line = 0
+
+    def __iter__(self):
+        pending = ""
+        for chunk in self.chunks:
+            try:
+                text = self.decoder.decode(chunk)
+            except UnicodeDecodeError:
+                raise ImportFileError(
+                    f"The file is not UTF-8 text (an invalid byte near line {self.line + 1}). "
+                    "Save it as “CSV UTF-8” and import it again."
+                ) from None
+            pending += text
+            lines = pending.split("\n")
+            pending = lines.pop()
+            if len(pending) > MAX_LINE_CHARS:
+                raise ImportFileError(
+                    f"Line {self.line + len(lines) + 1} is longer than a million characters: this is not a CSV "
+                    "file of leads."
+                )
+            for line in lines:
+                yield self._count(line + "\n")
+        try:
+            pending += self.decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            raise ImportFileError("The file is not UTF-8 text (it ends in the middle of a character).") from None
+        if pending:
+            yield self._count(pending)
+
+    def _count(self, line):
+        self.line += 1
+        self.bytes_read += len(line.encode("utf-8"))
+        return line
+
+
+def _header_map(header):
+    """Map column positions to lead fields, case-insensitively; return (mapping, ignored names)."""
+    mapping = {}
+    ignored = []
+    for position, raw in enumerate(header):
+        key = raw.strip().lower().replace(" ", "_")
+        key = ALIASES.get(key, key)
+        if key in COLUMNS and key not in mapping.values():
+            mapping[position] = key
+        elif raw.strip():
+            ignored.append(raw.strip())
+    return mapping, ignored
+
+
+class _Progress:
+    def __init__(self, job):
+        self.job = job
+        self.created = self.duplicate = self.failed = 0
+        self.errors = []
+
+    def fail(self, line, reason):
+        self.failed += 1
+        if len(self.errors) < ERRORS_KEPT:
+            self.errors.append({"line": line, "reason": reason})
+
+    def save(self, processed_bytes, **extra):
+        job = self.job
+        job.processed_bytes = min(processed_bytes, job.total_bytes)
+        job.rows_created = self.created
+        job.rows_duplicate = self.duplicate
+        job.rows_failed = self.failed
+        job.errors = self.errors
+        fields = ["processed_bytes", "rows_created", "rows_duplicate", "rows_failed", "errors"]
+        for name, value in extra.items():
+            setattr(job, name, value)
+            fields.append(name)
+        job.save(update_fields=fields)
+
+
+def _job_claim(job_id) -> ImportJob | None:
+    """Mark a queued job running, once: a task delivered twice finds it taken and does nothing."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().select_related("campaign", "by").filter(pk=job_id).first()
+        if job is None or job.status != ImportStatus.QUEUED:
+            return None
+        job.status = ImportStatus.RUNNING
+        job.started_at = timezone.now()
+        job.message = ""
+        job.save(update_fields=["status", "started_at", "message"])
+        return job
+
+
+def import_job_run(*, job_id: int) -> ImportJob | None:
+    """Import a queued job's file. Returns the finished job, or None when there was nothing to do."""
+    job = _job_claim(job_id)
+    if job is None:
+        return None
+    progress = _Progress(job)
+    lines = _LineReader(_chunks(job.pk))
+    try:
+        message = _import_rows(job, lines, progress)
+    except ImportFileError as error:
+        message = str(error)
+        if progress.created or progress.duplicate or progress.failed:
+            message += f" The rows before it were imported ({progress.created} new, {progress.duplicate} known)."
+        progress.save(lines.bytes_read, status=ImportStatus.FAILED, message=message, finished_at=timezone.now())
+    except Exception:
+        logger.exception("Import job %s stopped unexpectedly", job.pk)
+        progress.save(
+            lines.bytes_read,
+            status=ImportStatus.FAILED,
+            message=f"The import stopped unexpectedly near line {lines.line}. The rows before it were imported.",
+            finished_at=timezone.now(),
+        )
+        raise
+    else:
+        progress.save(job.total_bytes, status=ImportStatus.DONE, message=message, finished_at=timezone.now())
+    finally:
+        ImportChunk.objects.filter(job=job).delete()
+    return job
+
+
+def _import_rows(job, lines, progress) -> str:
+    reader = csv.reader(lines, strict=False)
+    header = None
+    while header is None:
+        try:
+            row = next(reader)
+        except StopIteration:
+            raise ImportFileError("The file is empty: there is no header row.") from None
+        except csv.Error as error:
+            raise ImportFileError(f"Line {reader.line_num}: this is not a CSV file we can read ({error}).") from None
+        if any(cell.strip() for cell in row):
+            header = row
+    mapping, ignored = _header_map(header)
+    if "email" not in mapping.values():
+        found = ", ".join(cell.strip() for cell in header if cell.strip())[:200]
+        raise ImportFileError(f"The header has no “email” column (found: {found}). The email identifies each lead.")
+    notes = []
+    if ignored:
+        notes.append("Ignored columns: " + ", ".join(ignored)[:500] + ".")
+
+    rows_seen = 0
+    last_line = reader.line_num
+    batch = []
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            progress.fail(last_line + 1, f"Not readable as CSV: {error}.")
+            last_line = reader.line_num
+            continue
+        line, last_line = last_line + 1, reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        data = {field: row[position] for position, field in mapping.items() if position < len(row)}
+        batch.append((line, data))
+        if len(batch) >= BATCH_ROWS:
+            rows_seen += _capture_batch(job, batch, progress)
+            batch = []
+            progress.save(lines.bytes_read)
+    if batch:
+        rows_seen += _capture_batch(job, batch, progress)
+    if rows_seen == 0 and not progress.failed:
+        notes.insert(0, "The file has a header but no rows.")
+    summary = f"{progress.created} new, {progress.duplicate} already known, {progress.failed} with errors."
+    return " ".join([summary, *notes])
+
+
+def _capture_batch(job, batch, progress) -> int:
+    """Capture a batch of rows in one transaction; each row in its own savepoint, so a bad row is
+    rolled back alone and reported while the others commit."""
+    with transaction.atomic():
+        for line, data in batch:
+            try:
+                _, created = lead_capture(data=data, campaign=job.campaign, by=job.by, channel=CaptureChannel.IMPORT)
+            except DomainError as error:
+                progress.fail(line, error.message)
+                continue
+            except DatabaseError as error:
+                logger.warning("Import job %s line %s could not be stored: %s", job.pk, line, error)
+                progress.fail(line, "The row could not be stored (a value is out of range).")
+                continue
+            if created:
+                progress.created += 1
+            else:
+                progress.duplicate += 1
+    return len(batch)
