@@ -652,4 +652,3 @@ class PublicCaptureApi(APIView):
         fields.pop("website", None)
         lead_capture(data=fields, campaign=self.campaign, by=None, channel=CaptureChannel.WEB_FORM)
         return Response(self.THANKS, status=status.HTTP_201_CREATED)
-
