@@ -6,6 +6,18 @@ app_name = "leads"
 
 urlpatterns = [
     path("", views.lead_list, name="list"),
+    path("new/", views.lead_create, name="new"),
+    path("<int:pk>/", views.lead_detail, name="detail"),
+    path("<int:pk>/edit/", views.lead_edit, name="edit"),
+    path("<int:pk>/handoff/", views.lead_hand_off, name="hand-off"),
+    path("<int:pk>/accept/", views.lead_accept, name="accept"),
+    path("<int:pk>/reject/", views.lead_reject, name="reject"),
+    path("<int:pk>/activity/", views.lead_log_activity, name="activity"),
+    path("<int:pk>/qualify/", views.lead_qualify, name="qualify"),
+    path("<int:pk>/won/", views.lead_win, name="won"),
+    path("<int:pk>/lost/", views.lead_lose, name="lost"),
+    path("<int:pk>/recycle/", views.lead_recycle, name="recycle"),
+    path("<int:pk>/snooze/", views.lead_snooze, name="snooze"),
 ]
 
 api_urlpatterns = [

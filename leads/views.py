@@ -1,7 +1,399 @@
+"""Lead pages: thin. Parse the form, call one service or selector, render or redirect.
+
+Every lead is fetched through the scoped selector, so a lead the user may not see is a 404; a
+service's NotAllowed is a 403; bad input re-renders the page with the errors on their fields and
+changes nothing; a move the lead's state does not allow comes back as a message.
+"""
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from alignment.errors import DomainError, InvalidInput, NotAllowed, NotFound
+from alignment.models import Role
+from feedback.models import ReasonCode
+from leads import forms, selectors, services
+from leads.models import LeadStatus
+
+PAGE_SIZE = 50
+S = LeadStatus
+OWNED_OPEN = (S.ACCEPTED, S.WORKING, S.QUALIFIED)
+
+
+def active_reasons():
+    return list(ReasonCode.objects.filter(active=True))
+
+
+def _lead_or_404(user, pk):
+    try:
+        return selectors.lead_get_for_user(user=user, pk=pk)
+    except NotFound:
+        raise Http404("No such lead.") from None
+
+
+def _next_url(request, default):
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return target
+    return default
+
+
+def _require_role(user, *roles):
+    if user.role not in roles:
+        raise PermissionDenied
+
+
+def lead_actions(lead, user) -> set[str]:
+    """The action forms `user` may use on `lead` in its current state (the services check again)."""
+    allowed = services.TRANSITIONS[lead.status]
+    actions = set()
+    is_owner_rep = user.role == Role.REP and lead.owner_id == user.id
+    if user.role in (Role.MARKETER, Role.MANAGER):
+        actions.add("edit")
+        reassigning = lead.status in (S.HANDED_OFF, *OWNED_OPEN)
+        if S.HANDED_OFF in allowed and (not reassigning or user.role == Role.MANAGER):
+            actions.add("hand_off")
+        if S.NURTURE in allowed:
+            actions.add("recycle")
+    if user.role == Role.REP and lead.status == S.HANDED_OFF:
+        handoff = selectors.lead_latest_handoff(lead)
+        if handoff is not None and handoff.to_rep_id == user.id and handoff.outcome == "open":
+            actions.update({"accept", "reject"})
+    if is_owner_rep:
+        if lead.status in OWNED_OPEN:
+            actions.add("activity")
+        if S.QUALIFIED in allowed and lead.status in OWNED_OPEN:
+            actions.add("qualify")
+        if S.WON in allowed:
+            actions.add("won")
+        if S.LOST in allowed:
+            actions.add("lost")
+        if lead.status in OWNED_OPEN:  # before accepting, the answer is accept or reject
+            actions.add("snooze")
+    return actions
+
+
+def _action_forms(lead, user, actions, bound=None):
+    """One unbound form per allowed action; `bound` replaces one with the form that has errors."""
+    needs_reasons = actions & {"reject", "lost"}
+    reasons = active_reasons() if needs_reasons else []
+    reps = list(selectors.rep_list()) if "hand_off" in actions else []
+    builders = {
+        "hand_off": lambda: forms.HandOffForm(reps=reps, auto_id="id_hand_off_%s"),
+        "accept": lambda: None,
+        "reject": lambda: forms.RejectForm(reasons=reasons, auto_id="id_reject_%s"),
+        "activity": lambda: forms.ActivityForm(auto_id="id_activity_%s"),
+        "qualify": lambda: None,
+        "won": lambda: forms.WinForm(auto_id="id_won_%s"),
+        "lost": lambda: forms.LoseForm(reasons=reasons, auto_id="id_lost_%s"),
+        "recycle": lambda: forms.RecycleForm(auto_id="id_recycle_%s"),
+        "snooze": lambda: forms.SnoozeForm(auto_id="id_snooze_%s"),
+    }
+    built = {name: build() for name, build in builders.items() if name in actions}
+    if bound is not None:
+        built[bound[0]] = bound[1]
+    return built
+
+
+def _render_detail(request, lead, *, bound=None, status=200):
+    actions = lead_actions(lead, request.user)
+    context = {
+        "lead": lead,
+        "actions": actions,
+        "forms": _action_forms(lead, request.user, actions, bound),
+        "timeline": list(lead.events.all()),
+        "handoffs": list(lead.handoffs.all()),
+        "overlap_warnings": selectors.lead_overlap_warnings(lead=lead) if "hand_off" in actions else [],
+        "now": timezone.now(),
+    }
+    return render(request, "leads/lead_detail.html", context, status=status)
+
+
+def rep_inbox_context(*, user, now) -> dict:
+    """Handoffs waiting for the rep's answer, each with its own reject form, then their work."""
+    inbox = selectors.inbox_for_rep(user=user)
+    reasons = active_reasons()
+    awaiting = [
+        {
+            "handoff": handoff,
+            "lead": handoff.lead,
+            "overdue": handoff.sla_due_at <= now,
+            "reject_form": forms.RejectForm(reasons=reasons, auto_id=f"id_reject_{handoff.lead_id}_%s"),
+        }
+        for handoff in inbox["awaiting"]
+    ]
+    return {"awaiting": awaiting, "working": list(inbox["working"]), "now": now, "next": reverse("home")}
+
+
+def managers_queue_context(*, now) -> dict:
+    """Leads routing could not place, each with a form to choose the rep."""
+    reps = list(selectors.rep_list())
+    queue = [
+        {
+            "handoff": handoff,
+            "lead": handoff.lead,
+            "form": forms.HandOffForm(
+                reps=reps, auto_id=f"id_assign_{handoff.lead_id}_%s", initial={"note": handoff.note}
+            ),
+        }
+        for handoff in selectors.managers_queue()
+    ]
+    return {"queue": queue, "reps": reps, "now": now, "next": reverse("home")}
+
+
+def marketer_home_context(*, user, now) -> dict:
+    """The marketer's own recent leads, and the ones sales sent back that need an answer."""
+    mine = selectors.lead_list_for_user(user=user).filter(captured_by=user)
+    returned = selectors.lead_list_for_user(user=user, filters={"status": S.REJECTED}).filter(captured_by=user)
+    return {"recent": list(mine[:10]), "returned": list(returned[:20]), "now": now}
 
 
 @login_required
 def lead_list(request):
-    return HttpResponse("")
+    user = request.user
+    campaigns = list(selectors.campaign_list())
+    owners = list(selectors.rep_list()) if user.role != Role.REP else []
+    filter_form = forms.LeadFilterForm(request.GET, campaigns=campaigns, owners=owners)
+    leads = selectors.lead_list_for_user(user=user, filters=filter_form.filters())
+    after = request.GET.get("after", "")
+    if after.isdigit():
+        leads = leads.filter(id__lt=int(after))
+    page = list(leads[: PAGE_SIZE + 1])
+    next_query = None
+    if len(page) > PAGE_SIZE:
+        page = page[:PAGE_SIZE]
+        query = request.GET.copy()
+        query["after"] = page[-1].id
+        next_query = query.urlencode()
+    first_query = request.GET.copy()
+    first_query.pop("after", None)
+    context = {
+        "leads": page,
+        "filter_form": filter_form,
+        "next_query": next_query,
+        "is_first_page": not after,
+        "first_query": first_query.urlencode(),
+        "filtered": bool(filter_form.filters()),
+    }
+    template = "leads/_lead_results.html" if request.headers.get("HX-Request") else "leads/lead_list.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@login_required
+def lead_create(request):
+    _require_role(request.user, Role.MARKETER, Role.MANAGER)
+    campaigns = [c for c in selectors.campaign_list() if c.active]
+    form = forms.LeadCaptureForm(request.POST or None, campaigns=campaigns)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                lead, created = services.lead_capture(
+                    data=form.service_data(), campaign=form.cleaned_data["campaign"], by=request.user
+                )
+            except NotAllowed:
+                raise PermissionDenied from None
+            except InvalidInput as error:
+                form.add_service_errors(error)
+            else:
+                if created:
+                    messages.success(request, f"Lead {lead} captured. Hand it off when it is ready for sales.")
+                else:
+                    messages.info(
+                        request,
+                        f"{lead.email} was already captured: recorded a new touch on the existing lead "
+                        f"({lead.touch_count} touches).",
+                    )
+                return redirect("leads:detail", pk=lead.pk)
+        status = 400
+    return render(request, "leads/lead_create.html", {"form": form, "campaigns": campaigns}, status=status)
+
+
+@login_required
+def lead_detail(request, pk):
+    return _render_detail(request, _lead_or_404(request.user, pk))
+
+
+@login_required
+def lead_edit(request, pk):
+    lead = _lead_or_404(request.user, pk)
+    _require_role(request.user, Role.MARKETER, Role.MANAGER)
+    initial = {name: getattr(lead, name) for name in services.CONTACT_FIELDS}
+    initial.update(email=lead.email, estimated_value=lead.estimated_value, industry=lead.industry or "")
+    form = forms.LeadEditForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.lead_update(lead=lead, data=form.service_data(), by=request.user)
+            except NotAllowed:
+                raise PermissionDenied from None
+            except InvalidInput as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(request, "Contact data saved.")
+                return redirect("leads:detail", pk=lead.pk)
+        status = 400
+    return render(request, "leads/lead_edit.html", {"lead": lead, "form": form}, status=status)
+
+
+def _run_action(request, pk, action, form, call, success):
+    """Validate `form`, call the service, and answer: on success a redirect with a message made
+    from what the service returned; on bad input the page with the errors (400); 403 when not
+    allowed; a message when the lead's state forbids the move."""
+    lead = _lead_or_404(request.user, pk)
+    detail_url = reverse("leads:detail", args=[lead.pk])
+    if form is None or form.is_valid():
+        try:
+            result = call(lead, form.cleaned_data if form is not None else {})
+        except NotAllowed:
+            raise PermissionDenied from None
+        except InvalidInput as error:
+            if form is None:
+                messages.error(request, error.message)
+                return redirect(_next_url(request, detail_url))
+            form.add_service_errors(error)
+        except DomainError as error:  # the state does not allow it (already done, or moved on)
+            messages.error(request, error.message)
+            return redirect(_next_url(request, detail_url))
+        else:
+            messages.success(request, success(result) if callable(success) else success)
+            return redirect(_next_url(request, detail_url))
+    return _render_detail(request, lead, bound=(action, form), status=400)
+
+
+@login_required
+@require_POST
+def lead_hand_off(request, pk):
+    form = forms.HandOffForm(request.POST, reps=list(selectors.rep_list()), auto_id="id_hand_off_%s")
+
+    def call(lead, data):
+        return services.lead_hand_off(lead=lead, rep=data["rep"], note=data["note"], by=request.user)
+
+    def success(handoff):
+        if handoff.to_rep is None:
+            return "No rep was available: the lead waits in the managers' queue."
+        return f"Handed off to {handoff.to_rep.display_name}. The SLA clock is running."
+
+    return _run_action(request, pk, "hand_off", form, call, success)
+
+
+@login_required
+@require_POST
+def lead_accept(request, pk):
+    return _run_action(
+        request,
+        pk,
+        "accept",
+        None,
+        lambda lead, data: services.lead_accept(lead=lead, by=request.user),
+        lambda lead: f"Accepted {lead}. It is in your working list now.",
+    )
+
+
+@login_required
+@require_POST
+def lead_reject(request, pk):
+    form = forms.RejectForm(request.POST, reasons=active_reasons(), auto_id="id_reject_%s")
+    return _run_action(
+        request,
+        pk,
+        "reject",
+        form,
+        lambda lead, data: services.lead_reject(lead=lead, by=request.user, reason=data["reason"], note=data["note"]),
+        lambda lead: f"Rejected {lead}. Marketing has been told why.",
+    )
+
+
+@login_required
+@require_POST
+def lead_log_activity(request, pk):
+    form = forms.ActivityForm(request.POST, auto_id="id_activity_%s")
+    return _run_action(
+        request,
+        pk,
+        "activity",
+        form,
+        lambda lead, data: services.lead_log_activity(lead=lead, by=request.user, kind=data["kind"], note=data["note"]),
+        "Activity logged.",
+    )
+
+
+@login_required
+@require_POST
+def lead_qualify(request, pk):
+    return _run_action(
+        request,
+        pk,
+        "qualify",
+        None,
+        lambda lead, data: services.lead_qualify(lead=lead, by=request.user),
+        "Lead qualified.",
+    )
+
+
+@login_required
+@require_POST
+def lead_win(request, pk):
+    form = forms.WinForm(request.POST, auto_id="id_won_%s")
+    return _run_action(
+        request,
+        pk,
+        "won",
+        form,
+        lambda lead, data: services.lead_win(lead=lead, by=request.user, amount=data["amount"]),
+        "Won! The revenue counts toward the shared goal.",
+    )
+
+
+@login_required
+@require_POST
+def lead_lose(request, pk):
+    form = forms.LoseForm(request.POST, reasons=active_reasons(), auto_id="id_lost_%s")
+    return _run_action(
+        request,
+        pk,
+        "lost",
+        form,
+        lambda lead, data: services.lead_lose(lead=lead, by=request.user, reason=data["reason"], note=data["note"]),
+        "Marked as lost. Marketing sees the reason.",
+    )
+
+
+@login_required
+@require_POST
+def lead_recycle(request, pk):
+    form = forms.RecycleForm(request.POST, auto_id="id_recycle_%s")
+    return _run_action(
+        request,
+        pk,
+        "recycle",
+        form,
+        lambda lead, data: services.lead_recycle(
+            lead=lead, by=request.user, reason=data["reason"], reengage_after=data["reengage_after"]
+        ),
+        "Recycled to nurture.",
+    )
+
+
+@login_required
+@require_POST
+def lead_snooze(request, pk):
+    form = forms.SnoozeForm(request.POST, auto_id="id_snooze_%s")
+    return _run_action(
+        request,
+        pk,
+        "snooze",
+        form,
+        lambda lead, data: services.lead_snooze(lead=lead, by=request.user, until=data["until"], reason=data["reason"]),
+        "Snoozed: it will not go cold until then.",
+    )

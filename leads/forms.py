@@ -1,0 +1,157 @@
+"""Page forms: they parse what a person typed; the services decide whether it is allowed.
+
+Choice lists come in through the constructor (already loaded by the view), so a page showing many
+forms, such as the inbox with a reject form per lead, runs one query for them, not one per form.
+"""
+
+from django import forms
+
+from leads.models import ACTIVITY_KINDS, LeadStatus
+
+NOTE_ROWS = 3
+
+
+def reason_choices(codes):
+    return [("", "Choose a reason…"), *((code.code, code.label) for code in codes)]
+
+
+class _Form(forms.Form):
+    """Labels without a trailing colon; errors from a service land on the field they name."""
+
+    label_suffix = ""
+
+    def add_service_errors(self, error):
+        fields = getattr(error, "fields", None) or {}
+        placed = False
+        for name, messages in fields.items():
+            if name in self.fields:
+                for message in messages:
+                    self.add_error(name, message)
+                placed = True
+        if not placed:
+            self.add_error(None, error.message)
+
+
+class LeadDataForm(_Form):
+    email = forms.EmailField(max_length=254)
+    name = forms.CharField(max_length=200, required=False)
+    company = forms.CharField(max_length=200, required=False)
+    title = forms.CharField(max_length=200, required=False, label="Job title")
+    phone = forms.CharField(max_length=50, required=False)
+    country = forms.CharField(
+        max_length=2, required=False, help_text="Two-letter code, e.g. DE.", widget=forms.TextInput(attrs={"size": 2})
+    )
+    region = forms.CharField(max_length=100, required=False)
+    industry = forms.CharField(max_length=100, required=False, help_text="The vertical, e.g. Manufacturing.")
+    estimated_value = forms.DecimalField(
+        required=False, min_value=0, max_digits=12, decimal_places=2, label="Estimated value"
+    )
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": NOTE_ROWS}))
+    pain_points = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": NOTE_ROWS}))
+
+    def service_data(self):
+        return {name: value for name, value in self.cleaned_data.items() if name != "campaign"}
+
+
+class LeadCaptureForm(LeadDataForm):
+    field_order = ["campaign", "email"]
+
+    def __init__(self, *args, campaigns=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.campaigns = {str(c.pk): c for c in campaigns}
+        self.fields["campaign"] = forms.ChoiceField(
+            choices=[("", "Choose a campaign…"), *((str(c.pk), c.name) for c in campaigns)]
+        )
+        self.order_fields(self.field_order)
+        self.fields["campaign"].widget.attrs["autofocus"] = True
+
+    def clean_campaign(self):
+        return self.campaigns[self.cleaned_data["campaign"]]
+
+
+class LeadEditForm(LeadDataForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].widget.attrs["autofocus"] = True
+
+
+class HandOffForm(_Form):
+    rep = forms.ChoiceField(required=False, label="Hand off to")
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": NOTE_ROWS}),
+        label="The lead's story",
+        help_text="Why this lead, what they want, what happened so far.",
+    )
+
+    def __init__(self, *args, reps=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reps = {str(r.pk): r for r in reps}
+        self.fields["rep"].choices = [("", "Route by rules"), *((str(r.pk), r.display_name) for r in reps)]
+
+    def clean_rep(self):
+        return self.reps.get(self.cleaned_data["rep"])
+
+
+class _ReasonForm(_Form):
+    reason = forms.ChoiceField()
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, reasons=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = reason_choices(reasons)
+
+
+class RejectForm(_ReasonForm):
+    pass
+
+
+class LoseForm(_ReasonForm):
+    pass
+
+
+class ActivityForm(_Form):
+    kind = forms.ChoiceField(choices=[(k.value, k.label) for k in ACTIVITY_KINDS], label="What happened")
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class QualifyForm(_Form):
+    pass
+
+
+class WinForm(_Form):
+    amount = forms.DecimalField(min_value=0.01, max_digits=12, decimal_places=2, label="Deal amount")
+
+
+class RecycleForm(_Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why back to nurture")
+    reengage_after = forms.DateField(
+        required=False, label="Re-engage after", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class SnoozeForm(_Form):
+    until = forms.DateTimeField(
+        label="Snooze until",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+    )
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class LeadFilterForm(forms.Form):
+    """The lead list's filters, read from the URL; unknown values are ignored, never an error page."""
+
+    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *LeadStatus.choices])
+    campaign = forms.ChoiceField(required=False)
+    owner = forms.ChoiceField(required=False)
+    q = forms.CharField(required=False, max_length=200, label="Search")
+
+    def __init__(self, *args, campaigns=(), owners=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["campaign"].choices = [("", "Any campaign"), *((str(c.pk), c.name) for c in campaigns)]
+        self.fields["owner"].choices = [("", "Any owner"), *((str(u.pk), u.display_name) for u in owners)]
+        self.fields["q"].widget.attrs.update(placeholder="Name, email or company", type="search")
+
+    def filters(self) -> dict:
+        self.is_valid()  # an invalid filter is dropped; the valid ones still apply
+        return {name: value for name, value in self.cleaned_data.items() if value}

@@ -1,0 +1,480 @@
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from feedback.models import ReasonCode
+from leads.models import Handoff, HandoffOutcome, Lead, LeadStatus, Touch
+from leads.services import lead_accept, lead_hand_off, lead_qualify, lead_reject
+from tests.leads.factories import LeadFactory, RoutingRuleFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def handed_off(lead, *, rep, by, note="Asked for a demo at the fair."):
+    lead_hand_off(lead=lead, rep=rep, note=note, by=by)
+    lead.refresh_from_db()
+    return lead
+
+
+def accepted(lead, *, rep, by):
+    handed_off(lead, rep=rep, by=by)
+    lead_accept(lead=lead, by=rep)
+    lead.refresh_from_db()
+    return lead
+
+
+def reason():
+    return ReasonCode.objects.filter(active=True).first()
+
+
+# --- the list ---------------------------------------------------------------------------------
+
+
+def test_lead_list_sends_anonymous_visitors_to_log_in(client):
+    response = client.get(reverse("leads:list"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_lead_list_shows_a_marketer_every_lead(client, marketer, campaign):
+    LeadFactory(campaign=campaign, name="Ada Lovelace")
+    LeadFactory(campaign=campaign, name="Grace Hopper")
+    client.force_login(marketer)
+
+    response = client.get(reverse("leads:list"))
+
+    assert response.status_code == 200
+    assert b"Ada Lovelace" in response.content
+    assert b"Grace Hopper" in response.content
+
+
+def test_lead_list_shows_a_rep_only_leads_handed_to_them(client, marketer, rep, campaign):
+    handed_off(LeadFactory(campaign=campaign, name="Mine Only"), rep=rep, by=marketer)
+    LeadFactory(campaign=campaign, name="Not Handed")
+    client.force_login(rep)
+
+    response = client.get(reverse("leads:list"))
+
+    assert b"Mine Only" in response.content
+    assert b"Not Handed" not in response.content
+
+
+def test_lead_list_filters_by_status_and_search_from_the_url(client, marketer, rep, campaign):
+    handed_off(LeadFactory(campaign=campaign, name="Handed Ada"), rep=rep, by=marketer)
+    LeadFactory(campaign=campaign, name="Fresh Grace", company="Navy")
+    client.force_login(marketer)
+
+    by_status = client.get(reverse("leads:list"), {"status": "handed_off"})
+    by_search = client.get(reverse("leads:list"), {"q": "navy"})
+
+    assert b"Handed Ada" in by_status.content and b"Fresh Grace" not in by_status.content
+    assert b"Fresh Grace" in by_search.content and b"Handed Ada" not in by_search.content
+
+
+def test_lead_list_ignores_a_nonsense_filter_instead_of_failing(client, marketer, campaign):
+    LeadFactory(campaign=campaign, name="Still Listed")
+    client.force_login(marketer)
+
+    response = client.get(reverse("leads:list"), {"status": "bogus", "campaign": "x'; drop", "after": "abc"})
+
+    assert response.status_code == 200
+    assert b"Still Listed" in response.content
+
+
+def test_lead_list_pages_by_cursor(client, marketer, campaign):
+    leads = LeadFactory.create_batch(53, campaign=campaign)
+    client.force_login(marketer)
+
+    first = client.get(reverse("leads:list"))
+    second = client.get(reverse("leads:list"), {"after": first.context["leads"][-1].id})
+
+    assert [lead.id for lead in first.context["leads"]] == [lead.id for lead in reversed(leads)][:50]
+    assert first.context["next_query"] == f"after={leads[3].id}"
+    assert [lead.id for lead in second.context["leads"]] == [leads[2].id, leads[1].id, leads[0].id]
+    assert second.context["next_query"] is None
+
+
+def test_lead_list_answers_htmx_with_the_results_only(client, marketer, campaign):
+    LeadFactory(campaign=campaign, name="Partial Ada")
+    client.force_login(marketer)
+
+    response = client.get(reverse("leads:list"), headers={"HX-Request": "true"})
+
+    assert b"Partial Ada" in response.content
+    assert b"<html" not in response.content
+    assert "HX-Request" in response["Vary"]
+
+
+def test_lead_list_empty_state_says_what_to_do(client, marketer):
+    client.force_login(marketer)
+
+    response = client.get(reverse("leads:list"))
+
+    assert b"Capture the first one" in response.content
+
+
+@pytest.mark.parametrize("count", [5, 50])
+def test_lead_list_query_count_does_not_grow_with_the_leads(
+    client, django_assert_num_queries, marketer, campaign, count
+):
+    for lead in LeadFactory.create_batch(count, campaign=campaign):
+        lead.owner = marketer  # any owner: the row shows its name
+        lead.save(update_fields=["owner"])
+    client.force_login(marketer)
+
+    # 1. the session
+    # 2. the user
+    # 3. campaigns for the campaign filter
+    # 4. reps for the owner filter
+    # 5. the page of leads with owner and campaign joined
+    # 6. unread notifications for the bell
+    with django_assert_num_queries(6):
+        response = client.get(reverse("leads:list"))
+
+    assert len(response.context["leads"]) == count
+
+
+# --- capture ----------------------------------------------------------------------------------
+
+
+def test_lead_create_is_forbidden_to_reps(client, rep, campaign):
+    client.force_login(rep)
+
+    assert client.get(reverse("leads:new")).status_code == 403
+    response = client.post(reverse("leads:new"), {"campaign": campaign.pk, "email": "x@example.com"})
+    assert response.status_code == 403
+    assert not Lead.objects.exists()
+
+
+def test_lead_create_captures_a_lead_and_shows_it(client, marketer, campaign):
+    client.force_login(marketer)
+
+    response = client.post(
+        reverse("leads:new"),
+        {"campaign": campaign.pk, "email": " Ada@Example.com ", "name": "Ada", "country": "de"},
+        follow=True,
+    )
+
+    lead = Lead.objects.get()
+    assert lead.email == "ada@example.com" and lead.country == "DE"
+    assert response.redirect_chain[-1][0] == reverse("leads:detail", args=[lead.pk])
+    assert "Lead Ada captured" in response.content.decode()
+
+
+def test_lead_create_of_a_known_email_records_a_touch_and_goes_to_that_lead(client, marketer, campaign):
+    existing = LeadFactory(campaign=campaign, email="ada@example.com")
+    client.force_login(marketer)
+
+    response = client.post(reverse("leads:new"), {"campaign": campaign.pk, "email": "ADA@example.com"}, follow=True)
+
+    assert Lead.objects.count() == 1
+    assert Touch.objects.filter(lead=existing).count() == 1
+    assert response.redirect_chain[-1][0] == reverse("leads:detail", args=[existing.pk])
+    assert "already captured: recorded a new touch" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"email": "not-an-email"}, "email"),
+        ({"email": ""}, "email"),
+        ({"email": "a@example.com", "country": "Germany"}, "country"),
+        ({"email": "a@example.com", "estimated_value": "lots"}, "estimated_value"),
+        ({"email": "a@example.com", "campaign": "999999"}, "campaign"),
+    ],
+)
+def test_lead_create_with_bad_input_shows_the_error_and_stores_nothing(client, marketer, campaign, data, field):
+    client.force_login(marketer)
+
+    response = client.post(reverse("leads:new"), {"campaign": campaign.pk, **data})
+
+    assert response.status_code == 400
+    assert response.context["form"].errors[field]
+    assert 'aria-invalid="true"' in response.content.decode()
+    assert not Lead.objects.exists()
+
+
+# --- detail -----------------------------------------------------------------------------------
+
+
+def test_lead_detail_is_a_404_for_a_rep_it_was_never_handed_to(client, marketer, rep, other_rep, campaign):
+    lead = handed_off(LeadFactory(campaign=campaign), rep=rep, by=marketer)
+    client.force_login(other_rep)
+
+    assert client.get(reverse("leads:detail", args=[lead.pk])).status_code == 404
+    assert client.post(reverse("leads:accept", args=[lead.pk])).status_code == 404
+    lead.refresh_from_db()
+    assert lead.status == LeadStatus.HANDED_OFF
+
+
+def test_lead_detail_shows_timeline_handoff_story_and_routing_reason(client, marketer, rep, campaign):
+    RoutingRuleFactory(name="Germany", country="DE", reps=[rep])
+    lead = LeadFactory(campaign=campaign, country="DE")
+    lead_hand_off(lead=lead, rep=None, note="Wants pricing for 40 seats.", by=marketer)
+    client.force_login(marketer)
+
+    response = client.get(reverse("leads:detail", args=[lead.pk]))
+
+    page = response.content.decode()
+    assert "Wants pricing for 40 seats." in page
+    assert "Rule “Germany”" in page
+    assert "Status change" in page
+    assert response.context["timeline"][-1].to_status == LeadStatus.HANDED_OFF
+
+
+def test_lead_detail_offers_only_the_actions_the_viewer_may_use(client, marketer, rep, campaign):
+    lead = handed_off(LeadFactory(campaign=campaign), rep=rep, by=marketer)
+
+    client.force_login(rep)
+    assert client.get(reverse("leads:detail", args=[lead.pk])).context["actions"] == {"accept", "reject"}
+    client.force_login(marketer)
+    assert client.get(reverse("leads:detail", args=[lead.pk])).context["actions"] == {"edit", "recycle"}
+
+
+def test_lead_detail_warns_before_handing_off_a_prospect_another_rep_works(client, marketer, rep, campaign):
+    handed_off(LeadFactory(campaign=campaign, email="one@initech.test", company="Initech"), rep=rep, by=marketer)
+    lead = LeadFactory(campaign=campaign, email="two@initech.test", company="Initech")
+    client.force_login(marketer)
+
+    response = client.get(reverse("leads:detail", args=[lead.pk]))
+
+    assert response.context["overlap_warnings"]
+    assert "Someone may already be working this prospect" in response.content.decode()
+
+
+# --- actions ----------------------------------------------------------------------------------
+
+
+def test_hand_off_by_hand_starts_the_sla_and_says_so(client, marketer, rep, campaign):
+    lead = LeadFactory(campaign=campaign)
+    client.force_login(marketer)
+
+    response = client.post(
+        reverse("leads:hand-off", args=[lead.pk]), {"rep": rep.pk, "note": "Budget approved."}, follow=True
+    )
+
+    lead.refresh_from_db()
+    assert lead.status == LeadStatus.HANDED_OFF and lead.owner == rep
+    assert f"Handed off to {rep.display_name}" in response.content.decode()
+
+
+def test_hand_off_without_a_note_shows_the_error_and_changes_nothing(client, marketer, rep, campaign):
+    lead = LeadFactory(campaign=campaign)
+    client.force_login(marketer)
+
+    response = client.post(reverse("leads:hand-off", args=[lead.pk]), {"rep": rep.pk, "note": "  "})
+
+    assert response.status_code == 400
+    assert response.context["forms"]["hand_off"].errors["note"]
+    lead.refresh_from_db()
+    assert lead.status == LeadStatus.NEW
+    assert not Handoff.objects.exists()
+
+
+def test_hand_off_is_forbidden_to_reps(client, marketer, rep, campaign):
+    lead = handed_off(LeadFactory(campaign=campaign), rep=rep, by=marketer)
+    client.force_login(rep)
+
+    response = client.post(reverse("leads:hand-off", args=[lead.pk]), {"note": "Mine now"})
+
+    assert response.status_code == 403
+    assert Handoff.objects.count() == 1
+
+
+def test_action_pages_only_answer_posts(client, marketer, campaign):
+    lead = LeadFactory(campaign=campaign)
+    client.force_login(marketer)
+
+    assert client.get(reverse("leads:hand-off", args=[lead.pk])).status_code == 405
+
+
+def test_accept_from_the_inbox_returns_to_the_inbox(client, marketer, rep, campaign):
+    lead = handed_off(LeadFactory(campaign=campaign, name="Ada"), rep=rep, by=marketer)
+    client.force_login(rep)
+
+    response = client.post(reverse("leads:accept", args=[lead.pk]), {"next": reverse("home")})
+
+    assert response.status_code == 302 and response["Location"] == reverse("home")
+    lead.refresh_from_db()
+    assert lead.status == LeadStatus.ACCEPTED
+
+
+def test_accept_never_redirects_off_site(client, marketer, rep, campaign):
+    lead = handed_off(LeadFactory(campaign=campaign), rep=rep, by=marketer)
+    client.force_login(rep)
+
+    response = client.post(reverse("leads:accept", args=[lead.pk]), {"next": "https://evil.test/"})
+
+    assert response["Location"] == reverse("leads:detail", args=[lead.pk])
+
+
+def test_accept_twice_says_why_not_and_changes_nothing(client, marketer, rep, campaign):
+    lead = accepted(LeadFactory(campaign=campaign), rep=rep, by=marketer)
+    events_before = lead.events.count()
+    client.force_login(rep)
+
+    response = client.post(reverse("leads:accept", args=[lead.pk]), follow=True)
+
+    assert "This lead is not waiting to be accepted." in response.content.decode()
+    assert lead.events.count() == events_before
+
+
+def test_accept_is_forbidden_to_the_marketer(client, marketer, rep, campaign):
+    lead = handed_off(LeadFactory(campaign=campaign), rep=rep, by=marketer)
+    client.force_login(marketer)
+
+    assert client.post(reverse("leads:accept", args=[lead.pk])).status_code == 403
+    lead.refresh_from_db()
+    assert lead.status == LeadStatus.HANDED_OFF
+
+
+def test_reject_needs_a_reason_code(client, marketer, rep, campaign):
+    lead = handed_off(LeadFactory(campaign=campaign), rep=rep, by=marketer)
+    client.force_login(rep)
+
+    response = client.post(reverse("leads:reject", args=[lead.pk]), {"reason": "", "note": "meh"})
+
+    assert response.status_code == 400
+    assert response.context["forms"]["reject"].errors["reason"]
+    lead.refresh_from_db()
+    assert lead.status == LeadStatus.HANDED_OFF
+
+
+def test_reject_with_a_reason_sends_the_lead_back(client, marketer, rep, campaign):
+    lead = handed_off(LeadFactory(campaign=campaign), rep=rep, by=marketer)
+    client.force_login(rep)
+
+    response = client.post(reverse("leads:reject", args=[lead.pk]), {"reason": reason().code, "note": "Student"})
+
+    assert response.status_code == 302
+    lead.refresh_from_db()
+    assert lead.status == LeadStatus.REJECTED
+    assert Handoff.objects.get().outcome == HandoffOutcome.REJECTED
+
+
+def test_log_activity_moves_an_accepted_lead_to_working(client, marketer, rep, campaign):
+    lead = accepted(LeadFactory(campaign=campaign), rep=rep, by=marketer)
+    client.force_login(rep)
+
+    client.post(reverse("leads:activity", args=[lead.pk]), {"kind": "call", "note": "Left a voicemail"})
+
+    lead.refresh_from_db()
+    assert lead.status == LeadStatus.WORKING
+    assert lead.events.filter(kind="call", note="Left a voicemail").exists()
+
+
+def test_log_activity_with_an_unknown_kind_changes_nothing(client, marketer, rep, campaign):
+    lead = accepted(LeadFactory(campaign=campaign), rep=rep, by=marketer)
+    client.force_login(rep)
+
+    response = client.post(reverse("leads:activity", args=[lead.pk]), {"kind": "telepathy"})
+
+    assert response.status_code == 400
+    lead.refresh_from_db()
+    assert lead.status == LeadStatus.ACCEPTED
+
+
+def test_qualify_then_win_with_an_amount(client, marketer, rep, campaign):
+    lead = accepted(LeadFactory(campaign=campaign), rep=rep, by=marketer)
+    client.force_login(rep)
+
+    client.post(reverse("leads:qualify", args=[lead.pk]))
+    bad = client.post(reverse("leads:won", args=[lead.pk]), {"amount": "-5"})
+    client.post(reverse("leads:won", args=[lead.pk]), {"amount": "12000.50"})
+
+    assert bad.status_code == 400
+    lead.refresh_from_db()
+    assert lead.status == LeadStatus.WON
+    assert lead.won_amount == Decimal("12000.50")
+
+
+def test_lose_records_the_reason(client, marketer, rep, campaign):
+    lead = accepted(LeadFactory(campaign=campaign), rep=rep, by=marketer)
+    code = reason()
+    client.force_login(rep)
+
+    client.post(reverse("leads:lost", args=[lead.pk]), {"reason": code.code})
+
+    lead.refresh_from_db()
+    assert lead.status == LeadStatus.LOST and lead.lost_reason == code
+
+
+def test_recycle_needs_a_future_reengage_date(client, marketer, rep, campaign):
+    lead = handed_off(LeadFactory(campaign=campaign), rep=rep, by=marketer)
+    client.force_login(marketer)
+    yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
+
+    bad = client.post(reverse("leads:recycle", args=[lead.pk]), {"reason": "Not now", "reengage_after": yesterday})
+    lead.refresh_from_db()
+    assert bad.status_code == 400 and lead.status == LeadStatus.HANDED_OFF
+
+    client.post(reverse("leads:recycle", args=[lead.pk]), {"reason": "Not now"})
+    lead.refresh_from_db()
+    assert lead.status == LeadStatus.NURTURE and lead.recycle_count == 1
+
+
+def test_snooze_by_the_owner_pauses_the_lead(client, marketer, rep, campaign):
+    lead = accepted(LeadFactory(campaign=campaign), rep=rep, by=marketer)
+    client.force_login(rep)
+    later = (timezone.localtime() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+
+    past = client.post(reverse("leads:snooze", args=[lead.pk]), {"until": "2000-01-01T10:00", "reason": "Holiday"})
+    client.post(reverse("leads:snooze", args=[lead.pk]), {"until": later, "reason": "On holiday until Monday"})
+
+    assert past.status_code == 400
+    lead.refresh_from_db()
+    assert lead.snoozed_until > timezone.now()
+    assert lead.snooze_reason == "On holiday until Monday"
+
+
+def test_a_rep_who_once_had_the_lead_sees_it_but_may_not_close_it(client, marketer, rep, other_rep, campaign):
+    lead = handed_off(LeadFactory(campaign=campaign), rep=rep, by=marketer)
+    lead_reject(lead=lead, by=rep, reason=reason())
+    lead_hand_off(lead=lead, rep=other_rep, note="Second try", by=marketer)
+    lead_accept(lead=lead, by=other_rep)
+    lead_qualify(lead=lead, by=other_rep)
+    client.force_login(rep)
+
+    assert client.get(reverse("leads:detail", args=[lead.pk])).context["actions"] == set()
+    assert client.post(reverse("leads:won", args=[lead.pk]), {"amount": "10"}).status_code == 403
+    lead.refresh_from_db()
+    assert lead.status == LeadStatus.QUALIFIED
+
+
+# --- edit -------------------------------------------------------------------------------------
+
+
+def test_edit_saves_contact_data_and_records_it(client, marketer, campaign):
+    lead = LeadFactory(campaign=campaign, email="ada@example.com", name="Ada")
+    client.force_login(marketer)
+
+    response = client.post(reverse("leads:edit", args=[lead.pk]), {"email": "ada@example.com", "name": "Ada L."})
+
+    assert response.status_code == 302
+    lead.refresh_from_db()
+    assert lead.name == "Ada L."
+    assert lead.events.filter(kind="edit").exists()
+
+
+def test_edit_to_an_email_another_lead_has_shows_the_error(client, marketer, campaign):
+    LeadFactory(campaign=campaign, email="taken@example.com")
+    lead = LeadFactory(campaign=campaign, email="ada@example.com")
+    client.force_login(marketer)
+
+    response = client.post(reverse("leads:edit", args=[lead.pk]), {"email": "taken@example.com"})
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["email"] == ["Already captured."]
+    lead.refresh_from_db()
+    assert lead.email == "ada@example.com"
+
+
+def test_edit_is_forbidden_to_reps(client, marketer, rep, campaign):
+    lead = handed_off(LeadFactory(campaign=campaign), rep=rep, by=marketer)
+    client.force_login(rep)
+
+    assert client.get(reverse("leads:edit", args=[lead.pk])).status_code == 403
