@@ -32,6 +32,8 @@ class Verdict(models.Model):
     verdict = models.CharField(max_length=4, choices=VerdictValue.choices)
     reason = models.ForeignKey(ReasonCode, null=True, blank=True, on_delete=models.PROTECT, related_name="verdicts")
     note = models.TextField(blank=True)
+    # What the customer struggles with, in the rep's words: marketing's "voice of sales".
+    pain_points = models.TextField(blank=True)
     current = models.BooleanField(default=True)
     created_at = models.DateTimeField()
 
@@ -40,7 +42,10 @@ class Verdict(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["lead"], condition=Q(current=True), name="verdict_one_current_per_lead"),
         ]
-        indexes = [models.Index(fields=["created_at"], name="verdict_created_at")]
+        indexes = [
+            models.Index(fields=["created_at"], name="verdict_created_at"),
+            models.Index(fields=["lead", "created_at"], name="verdict_lead_created"),
+        ]
 
 
 class FeedbackKind(models.TextChoices):
@@ -68,11 +73,20 @@ class Resolution(models.TextChoices):
 
 
 class FeedbackItem(models.Model):
-    """One conversation between sales and marketing about one lead, waiting on `assignee`."""
+    """One conversation between sales and marketing about one lead, waiting on `assignee`.
+
+    `marketer` and `rep` are the two sides of the conversation, fixed when the item opens: the
+    marketer who captured the lead (the campaign owner when nobody in marketing did) and the rep
+    who judged, rejected, lost or won it (or was asked to). Who sees the item follows from them.
+    """
 
     lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="feedback_items")
     kind = models.CharField(max_length=14, choices=FeedbackKind.choices)
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="feedback_items")
+    marketer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    rep = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -97,13 +111,26 @@ class FeedbackItem(models.Model):
             models.Index(fields=["assignee", "status", "created_at"], name="feedback_assignee_status"),
             models.Index(fields=["status", "created_at"], name="feedback_status_created"),
             models.Index(fields=["lead", "created_at"], name="feedback_lead"),
+            models.Index(fields=["marketer", "status", "created_at"], name="feedback_marketer_status"),
+            models.Index(fields=["rep", "status", "created_at"], name="feedback_rep_status"),
         ]
         constraints = [
+            # Asking twice while the first question is unanswered only nags: one open request a lead.
+            models.UniqueConstraint(
+                fields=["lead"], condition=Q(kind="request", status="open"), name="feedback_one_open_request"
+            ),
             models.CheckConstraint(
                 condition=Q(status="resolved", resolved_at__isnull=False) | ~Q(status="resolved"),
                 name="feedback_resolved_has_time",
             ),
         ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.lead}"
+
+    @property
+    def is_open(self):
+        return self.status == FeedbackStatus.OPEN
 
 
 class FeedbackReply(models.Model):

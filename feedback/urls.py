@@ -1,5 +1,30 @@
+from django.urls import path
+
+from feedback import apis, views
+
 app_name = "feedback"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.feedback_queue, name="queue"),
+    path("<int:pk>/", views.feedback_item, name="item"),
+    path("<int:pk>/reply/", views.feedback_reply, name="reply"),
+    path("<int:pk>/resolve/", views.feedback_resolve, name="resolve"),
+    path("leads/<int:pk>/verdict/", views.verdict_give, name="verdict"),
+    path("leads/<int:pk>/request/", views.feedback_request, name="request"),
+    path("campaigns/", views.campaign_scorecard, name="campaigns"),
+    path("insights/", views.voice_of_sales, name="insights"),
+    path("reasons/", views.reason_codes, name="reasons"),
+    path("reasons/<int:pk>/", views.reason_code_edit, name="reason-edit"),
+]
 
-api_urlpatterns = []
+api_urlpatterns = [
+    path("leads/<int:pk>/verdict/", apis.VerdictGiveApi.as_view(), name="verdict"),
+    path("leads/<int:pk>/feedback-request/", apis.FeedbackRequestApi.as_view(), name="request"),
+    path("feedback/", apis.FeedbackQueueApi.as_view(), name="queue"),
+    path("feedback/campaigns/", apis.ScorecardApi.as_view(), name="campaigns"),
+    path("feedback/insights/", apis.InsightsApi.as_view(), name="insights"),
+    path("feedback/reasons/", apis.ReasonCodeListApi.as_view(), name="reasons"),
+    path("feedback/<int:pk>/", apis.FeedbackItemDetailApi.as_view(), name="item"),
+    path("feedback/<int:pk>/replies/", apis.FeedbackReplyApi.as_view(), name="replies"),
+    path("feedback/<int:pk>/resolve/", apis.FeedbackResolveApi.as_view(), name="resolve"),
+]

@@ -16,6 +16,8 @@ from django.utils import timezone
 from alignment.errors import InvalidInput, NotAllowed, TransitionNotAllowed
 from alignment.models import Role, User, Vertical
 from alignment.sla import sla_deadline, sla_settings_get
+from feedback.models import FeedbackKind
+from feedback.services import feedback_item_open
 from leads.models import (
     ACTIVITY_KINDS,
     Campaign,
@@ -385,7 +387,9 @@ def lead_reject(*, lead: Lead, by: User, reason, note: str = "") -> Lead:
     _end_handoff(handoff, HandoffOutcome.REJECTED, at=now, reason=reason, note=note)
     lead.owner = None
     text = f"Rejected: {reason.label}" + (f" — {note}" if note else "")
-    return _transition(lead, S.REJECTED, by=by, note=text, at=now, extra_fields=["owner"])
+    _transition(lead, S.REJECTED, by=by, note=text, at=now, extra_fields=["owner"])
+    feedback_item_open(lead=lead, kind=FeedbackKind.REJECTED, by=by, reason=reason, note=note)
+    return lead
 
 
 @transaction.atomic
@@ -427,7 +431,9 @@ def lead_win(*, lead: Lead, by: User, amount) -> Lead:
     lead = _lock(lead)
     _require_owner_rep(lead, by)
     lead.won_amount = amount.quantize(Decimal("0.01"))
-    return _transition(lead, S.WON, by=by, note=f"Won: {lead.won_amount}", extra_fields=["won_amount"])
+    _transition(lead, S.WON, by=by, note=f"Won: {lead.won_amount}", extra_fields=["won_amount"])
+    feedback_item_open(lead=lead, kind=FeedbackKind.WON, by=by, note=f"Won: {lead.won_amount}")
+    return lead
 
 
 @transaction.atomic
@@ -438,7 +444,9 @@ def lead_lose(*, lead: Lead, by: User, reason, note: str = "") -> Lead:
     lead.lost_reason = reason
     note = (note or "").strip()
     text = f"Lost: {reason.label}" + (f" — {note}" if note else "")
-    return _transition(lead, S.LOST, by=by, note=text, extra_fields=["lost_reason"])
+    _transition(lead, S.LOST, by=by, note=text, extra_fields=["lost_reason"])
+    feedback_item_open(lead=lead, kind=FeedbackKind.LOST, by=by, reason=reason, note=note)
+    return lead
 
 
 @transaction.atomic

@@ -1,0 +1,461 @@
+"""Writes of the closed loop: verdicts, feedback items, replies, resolutions and reason codes.
+
+Every outcome sales gives a lead (a verdict, a rejection, a loss, a win) flows back to the marketer
+who sent it as a feedback item. Bad news opens a conversation that must be answered and resolved;
+good news is recorded for the marketer without needing an answer. The lead itself only ever changes
+through `leads.services`, so its state machine stays in one place.
+"""
+
+from datetime import date
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from alignment.errors import InvalidInput, NotAllowed, TransitionNotAllowed
+from alignment.models import NotificationKind, Role, User
+from alignment.services import notification_create
+from feedback.models import (
+    FeedbackItem,
+    FeedbackKind,
+    FeedbackReply,
+    FeedbackStatus,
+    ReasonCode,
+    Resolution,
+    Verdict,
+    VerdictValue,
+)
+from leads.models import EventKind, Lead, LeadEvent, LeadStatus
+
+S = LeadStatus
+
+# A verdict judges a lead the rep has taken on: after accepting it, until (and after) it closed.
+VERDICT_STATUSES = (S.ACCEPTED, S.WORKING, S.QUALIFIED, S.WON, S.LOST)
+
+# Lead fields a marketer may fix while resolving an item as "data fixed".
+FIXABLE_FIELDS = (
+    "email",
+    "name",
+    "company",
+    "title",
+    "phone",
+    "country",
+    "region",
+    "industry",
+    "estimated_value",
+    "notes",
+    "pain_points",
+)
+
+# Which resolutions fit which item: a request is answered, everything else changes the lead or not.
+_ACTING = (Resolution.FIXED_DATA, Resolution.RECYCLED, Resolution.CAMPAIGN_CHANGED, Resolution.DISPUTED)
+RESOLUTIONS_FOR_KIND = {
+    FeedbackKind.REQUEST: (Resolution.ANSWERED,),
+    FeedbackKind.BAD_VERDICT: _ACTING,
+    FeedbackKind.REJECTED: _ACTING,
+    FeedbackKind.LOST: _ACTING,
+}
+
+
+def _item_url(item) -> str:
+    return reverse("feedback:item", args=[item.pk])
+
+
+def _timeline(lead, kind, *, by, note, at):
+    LeadEvent.objects.create(lead=lead, kind=kind, actor=by, note=note, at=at)
+
+
+def _marketer_for(lead) -> User:
+    """The marketer who captured the lead; the campaign's owner when nobody in marketing did
+    (a public web form, an import by a manager, an account since retired)."""
+    captured_by = lead.captured_by
+    if captured_by is not None and captured_by.is_active and captured_by.role == Role.MARKETER:
+        return captured_by
+    return lead.campaign.owner
+
+
+def _lock_lead(lead) -> Lead:
+    return Lead.objects.select_for_update(of=("self",)).select_related("campaign__owner", "captured_by").get(pk=lead.pk)
+
+
+def _reason(reason, *, required: bool) -> ReasonCode | None:
+    if isinstance(reason, ReasonCode):
+        code = reason
+    else:
+        value = str(reason or "").strip()
+        if not value:
+            if required:
+                raise InvalidInput("Choose a reason.", fields={"reason": ["This field is required."]})
+            return None
+        code = ReasonCode.objects.filter(code=value).first()
+    if code is None or not code.active:
+        raise InvalidInput("Choose one of the reason codes.", fields={"reason": ["Unknown or retired reason code."]})
+    return code
+
+
+# --- opening items ----------------------------------------------------------------------------
+
+OUTCOME_KINDS = {
+    FeedbackKind.BAD_VERDICT: FeedbackStatus.OPEN,
+    FeedbackKind.REJECTED: FeedbackStatus.OPEN,
+    FeedbackKind.LOST: FeedbackStatus.OPEN,
+    FeedbackKind.GOOD_VERDICT: FeedbackStatus.INFO,
+    FeedbackKind.WON: FeedbackStatus.INFO,
+}
+
+
+def feedback_item_open(
+    *, lead: Lead, kind: str, by: User, reason: ReasonCode | None = None, note: str = "", verdict=None
+) -> FeedbackItem:
+    """Tell marketing how sales judged a lead: called by the services that reject, lose and win
+    leads, and by `verdict_give`, inside their transactions.
+
+    Bad news (a bad verdict, a rejection, a loss) opens an item that waits for the marketer's
+    answer; good news (a good verdict, a win) is recorded as information that needs none.
+    """
+    if kind not in OUTCOME_KINDS:
+        raise InvalidInput(f"Feedback of kind {kind!r} is not opened from a lead's outcome.")
+    now = timezone.now()
+    marketer = _marketer_for(lead)
+    status = OUTCOME_KINDS[kind]
+    item = FeedbackItem.objects.create(
+        lead=lead,
+        kind=kind,
+        assignee=marketer,
+        marketer=marketer,
+        rep=by if by.role == Role.REP else None,
+        opened_by=by,
+        verdict=verdict,
+        reason=reason,
+        note=(note or "").strip(),
+        status=status,
+        created_at=now,
+    )
+    label = FeedbackKind(kind).label.lower()
+    message = f"{by.display_name}: {lead} — {label}" + (f" ({reason.label})" if reason else "")
+    if status == FeedbackStatus.OPEN:
+        message += ". Your answer is needed."
+    notification_create(
+        recipient=marketer, kind=NotificationKind.FEEDBACK, message=message, lead=lead, url=_item_url(item)
+    )
+    return item
+
+
+@transaction.atomic
+def feedback_request(*, lead: Lead, by: User, note: str) -> FeedbackItem:
+    """Marketing asks the rep who holds a lead how it is going; the question waits in the rep's
+    queue until the rep gives a verdict (which answers it) or the marketer closes it."""
+    if by.role != Role.MARKETER:
+        raise NotAllowed("Only marketers request feedback on a lead.")
+    note = (note or "").strip()
+    if not note:
+        raise InvalidInput("Say what you would like to know.", fields={"note": ["This field is required."]})
+    lead = _lock_lead(lead)
+    if lead.owner_id is None or lead.status == S.NEW:
+        raise TransitionNotAllowed("No rep holds this lead: there is nobody to ask.")
+    if FeedbackItem.objects.filter(lead=lead, kind=FeedbackKind.REQUEST, status=FeedbackStatus.OPEN).exists():
+        raise TransitionNotAllowed("Feedback on this lead has already been requested and not yet answered.")
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            item = FeedbackItem.objects.create(
+                lead=lead,
+                kind=FeedbackKind.REQUEST,
+                assignee=lead.owner,
+                marketer=by,
+                rep=lead.owner,
+                opened_by=by,
+                note=note,
+                created_at=now,
+            )
+    except IntegrityError:
+        raise TransitionNotAllowed("Feedback on this lead has already been requested and not yet answered.") from None
+    _timeline(lead, EventKind.FEEDBACK, by=by, note=f"Feedback requested: {note}", at=now)
+    notification_create(
+        recipient=lead.owner,
+        kind=NotificationKind.FEEDBACK,
+        message=f"{by.display_name} asks how {lead} is going: {note}",
+        lead=lead,
+        url=_item_url(item),
+    )
+    return item
+
+
+# --- verdicts ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def verdict_give(*, lead: Lead, by: User, verdict: str, reason=None, note: str = "", pain_points: str = "") -> Verdict:
+    """The rep who owns a lead judges it good or bad. A bad verdict needs a reason.
+
+    Giving another verdict revises the judgement: the earlier one stays in the history and stops
+    being current. A bad verdict opens a feedback item for the marketer (an item still open from an
+    earlier bad verdict is updated and told about the revision instead of opening a second one); a
+    good one is good news for them. Either answers an open request for feedback on the lead.
+    """
+    if by.role != Role.REP:
+        raise NotAllowed("Only the rep who owns this lead may give a verdict on it.")
+    if verdict not in VerdictValue.values:
+        raise InvalidInput("The verdict is good or bad.", fields={"verdict": ["Choose good or bad."]})
+    reason = _reason(reason, required=verdict == VerdictValue.BAD)
+    note = (note or "").strip()
+    pain_points = (pain_points or "").strip()
+    lead = _lock_lead(lead)
+    if lead.owner_id != by.id:
+        raise NotAllowed("Only the rep who owns this lead may give a verdict on it.")
+    if lead.status not in VERDICT_STATUSES:
+        raise TransitionNotAllowed("Accept or reject the lead first; a verdict follows once you have worked it.")
+    now = timezone.now()
+    previous = Verdict.objects.filter(lead=lead, current=True).first()
+    if previous is not None:
+        previous.current = False
+        previous.save(update_fields=["current"])
+    row = Verdict.objects.create(
+        lead=lead,
+        rep=by,
+        verdict=verdict,
+        reason=reason,
+        note=note,
+        pain_points=pain_points,
+        current=True,
+        created_at=now,
+    )
+    label = VerdictValue(verdict).label
+    text = f"{'Revised verdict' if previous else 'Verdict'}: {label}" + (f" ({reason.label})" if reason else "")
+    _timeline(lead, EventKind.VERDICT, by=by, note=text + (f" — {note}" if note else ""), at=now)
+
+    # An open conversation about an earlier bad verdict carries on with the revision.
+    open_bad = FeedbackItem.objects.filter(lead=lead, kind=FeedbackKind.BAD_VERDICT, status=FeedbackStatus.OPEN).first()
+    if open_bad is not None:
+        body = text + (f" — {note}" if note else "")
+        FeedbackReply.objects.create(item=open_bad, author=by, body=body, created_at=now)
+        open_bad.last_reply_at = now
+        fields = ["last_reply_at"]
+        if verdict == VerdictValue.BAD:
+            open_bad.verdict, open_bad.reason, open_bad.note = row, reason, note
+            fields += ["verdict", "reason", "note"]
+        open_bad.save(update_fields=fields)
+        notification_create(
+            recipient=open_bad.marketer or open_bad.assignee,
+            kind=NotificationKind.FEEDBACK,
+            message=f"{by.display_name} revised the verdict on {lead}: {label}.",
+            lead=lead,
+            url=_item_url(open_bad),
+        )
+    if open_bad is None or verdict == VerdictValue.GOOD:
+        kind = FeedbackKind.BAD_VERDICT if verdict == VerdictValue.BAD else FeedbackKind.GOOD_VERDICT
+        feedback_item_open(lead=lead, kind=kind, by=by, reason=reason, note=note, verdict=row)
+
+    for request in FeedbackItem.objects.filter(lead=lead, kind=FeedbackKind.REQUEST, status=FeedbackStatus.OPEN):
+        request.status = FeedbackStatus.RESOLVED
+        request.resolution = Resolution.ANSWERED
+        request.resolution_note = f"Answered with a verdict: {label}."
+        request.resolved_by = by
+        request.resolved_at = now
+        request.verdict = row
+        request.save(update_fields=["status", "resolution", "resolution_note", "resolved_by", "resolved_at", "verdict"])
+    return row
+
+
+# --- the conversation -------------------------------------------------------------------------
+
+
+def _side(item: FeedbackItem, user: User) -> str | None:
+    if user.role == Role.MANAGER:
+        return "manager"
+    if user.id == item.marketer_id or (user.role == Role.MARKETER and user.id == item.assignee_id):
+        return "marketer"
+    if user.id == item.rep_id or (user.role == Role.REP and user.id == item.assignee_id):
+        return "rep"
+    return None
+
+
+@transaction.atomic
+def feedback_reply(*, item: FeedbackItem, by: User, body: str) -> FeedbackReply:
+    """Either side of the conversation (or a manager) adds to it; the other side is told."""
+    body = (body or "").strip()
+    if not body:
+        raise InvalidInput("Write a reply.", fields={"body": ["This field is required."]})
+    if len(body) > 10_000:
+        raise InvalidInput("A reply is at most 10,000 characters.", fields={"body": ["Too long."]})
+    item = (
+        FeedbackItem.objects.select_for_update(of=("self",)).select_related("lead", "marketer", "rep").get(pk=item.pk)
+    )
+    side = _side(item, by)
+    if side is None:
+        raise NotAllowed("Only the marketer and the rep in this conversation (or a manager) may reply.")
+    if item.status == FeedbackStatus.RESOLVED:
+        raise TransitionNotAllowed("This feedback item is resolved; the conversation is closed.")
+    now = timezone.now()
+    reply = FeedbackReply.objects.create(item=item, author=by, body=body, created_at=now)
+    item.last_reply_at = now
+    item.save(update_fields=["last_reply_at"])
+    recipients = {item.marketer, item.rep} - {None, by}
+    if side == "marketer":
+        recipients.discard(item.marketer)
+    elif side == "rep":
+        recipients.discard(item.rep)
+    for recipient in sorted(recipients, key=lambda u: u.id):
+        notification_create(
+            recipient=recipient,
+            kind=NotificationKind.FEEDBACK,
+            message=f"{by.display_name} replied on {item.lead}: {body[:200]}",
+            lead=item.lead,
+            url=_item_url(item),
+        )
+    return reply
+
+
+# --- resolution -------------------------------------------------------------------------------
+
+
+def _clean_fix(data) -> dict:
+    if not isinstance(data, dict) or not data:
+        raise InvalidInput(
+            "Say which of the lead's fields to fix.", fields={"data": ["Give at least one field and its new value."]}
+        )
+    unknown = sorted(set(data) - set(FIXABLE_FIELDS))
+    if unknown:
+        raise InvalidInput(
+            f"These fields cannot be fixed here: {', '.join(unknown)}.",
+            fields={"data": [f"Unknown field {name!r}." for name in unknown]},
+        )
+    return dict(data)
+
+
+@transaction.atomic
+def feedback_resolve(
+    *,
+    item: FeedbackItem,
+    by: User,
+    resolution: str,
+    note: str = "",
+    data: dict | None = None,
+    reason: str = "",
+    reengage_after: date | None = None,
+) -> FeedbackItem:
+    """The marketer (or a manager) closes the conversation, and the resolution acts on the lead:
+
+    - data fixed: the lead's fields in `data` are changed (through `lead_update`, so the timeline
+      says what changed);
+    - recycled: the lead goes back to marketing's nurture list with `reason` and an optional
+      `reengage_after` date; its recycle count goes up and no rep owns it any more;
+    - campaign changed: the note says what changed in the campaign; the lead stays as it is;
+    - disputed: marketing stands by the lead, which goes back to be handed off again — a rejected
+      or nurtured lead already can be; a lead still with the rep or lost is taken back to nurture,
+      the one way the lifecycle brings it back to marketing. The next handoff shows this history;
+    - answered: a request for feedback needs nothing more.
+    """
+    from leads import services as lead_services
+
+    if by.role not in (Role.MARKETER, Role.MANAGER):
+        raise NotAllowed("Only marketing or a manager resolves feedback items.")
+    item = (
+        FeedbackItem.objects.select_for_update(of=("self",))
+        .select_related("lead", "lead__campaign", "marketer", "rep")
+        .get(pk=item.pk)
+    )
+    if by.role == Role.MARKETER and by.id != item.marketer_id:
+        raise NotAllowed("Only the marketer in this conversation (or a manager) may resolve it.")
+    if item.status == FeedbackStatus.RESOLVED:
+        raise TransitionNotAllowed("This feedback item is already resolved.")
+    if item.status == FeedbackStatus.INFO:
+        raise TransitionNotAllowed("Good news needs no resolution.")
+    allowed = RESOLUTIONS_FOR_KIND.get(item.kind, ())
+    if resolution not in allowed:
+        raise InvalidInput(
+            f"Resolve this item as one of: {', '.join(allowed)}.",
+            fields={"resolution": [f"Choose one of: {', '.join(allowed)}."]},
+        )
+    note = (note or "").strip()
+    lead = item.lead
+    summary = Resolution(resolution).label
+    if resolution == Resolution.FIXED_DATA:
+        fix = _clean_fix(data)
+        lead_services.lead_update(lead=lead, data=fix, by=by)
+        summary += ": " + ", ".join(name.replace("_", " ") for name in fix)
+    elif resolution == Resolution.RECYCLED:
+        reason = (reason or note or "").strip()
+        if not reason:
+            raise InvalidInput("Say why the lead goes back to nurture.", fields={"reason": ["This field is required."]})
+        lead_services.lead_recycle(lead=lead, by=by, reason=reason, reengage_after=reengage_after)
+        summary += f": {reason}" + (f" (re-engage after {reengage_after:%Y-%m-%d})" if reengage_after else "")
+    elif resolution in (Resolution.CAMPAIGN_CHANGED, Resolution.DISPUTED):
+        if not note:
+            what = "what changed in the campaign" if resolution == Resolution.CAMPAIGN_CHANGED else "why you disagree"
+            raise InvalidInput(f"Say {what}.", fields={"note": ["This field is required."]})
+        if resolution == Resolution.DISPUTED:
+            lead.refresh_from_db(fields=["status", "owner"])
+            # Still with the rep who judged it, or lost: bring it back. Already back with marketing,
+            # or meanwhile handed to somebody else: leave it where it is.
+            if lead.status == S.LOST or (lead.is_open and lead.owner_id == item.rep_id):
+                lead_services.lead_recycle(lead=lead, by=by, reason=f"Disputed: {note}")
+    now = timezone.now()
+    item.status = FeedbackStatus.RESOLVED
+    item.resolution = resolution
+    item.resolution_note = note
+    item.resolved_by = by
+    item.resolved_at = now
+    item.save(update_fields=["status", "resolution", "resolution_note", "resolved_by", "resolved_at"])
+    text = f"Feedback resolved — {summary}" + (f": {note}" if note else "")
+    _timeline(lead, EventKind.FEEDBACK, by=by, note=text, at=now)
+    other = item.rep if by.id != item.rep_id else item.marketer
+    if other is not None and other.id != by.id:
+        notification_create(
+            recipient=other,
+            kind=NotificationKind.FEEDBACK,
+            message=f"{by.display_name} resolved the feedback on {lead}: {summary}.",
+            lead=lead,
+            url=_item_url(item),
+        )
+    return item
+
+
+# --- reason codes -----------------------------------------------------------------------------
+
+
+def _require_manager(by):
+    if by.role != Role.MANAGER:
+        raise NotAllowed("Only managers manage reason codes.")
+
+
+def _clean_label(label) -> str:
+    label = (label or "").strip()
+    if not label:
+        raise InvalidInput("A reason needs a label.", fields={"label": ["This field is required."]})
+    if len(label) > 100:
+        raise InvalidInput("A label is at most 100 characters.", fields={"label": ["At most 100 characters."]})
+    return label
+
+
+@transaction.atomic
+def reason_code_create(*, label: str, by: User, code: str = "") -> ReasonCode:
+    _require_manager(by)
+    label = _clean_label(label)
+    code = slugify(code or label).replace("-", "_")[:50]
+    if not code:
+        raise InvalidInput("A reason needs a code.", fields={"code": ["Use letters, digits or underscores."]})
+    if ReasonCode.objects.filter(code=code).exists():
+        raise InvalidInput(f"The code {code!r} is taken.", fields={"code": ["Already in use."]})
+    last = ReasonCode.objects.order_by("-position").values_list("position", flat=True).first() or 0
+    return ReasonCode.objects.create(code=code, label=label, position=last + 10)
+
+
+@transaction.atomic
+def reason_code_rename(*, reason: ReasonCode, label: str, by: User) -> ReasonCode:
+    """A new label for the same code: every record that used it reads the new label."""
+    _require_manager(by)
+    reason.label = _clean_label(label)
+    reason.save(update_fields=["label"])
+    return reason
+
+
+@transaction.atomic
+def reason_code_set_active(*, reason: ReasonCode, active: bool, by: User) -> ReasonCode:
+    """Retiring a code hides it from new choices; the verdicts, rejections and losses that used it
+    keep it (a code is never deleted)."""
+    _require_manager(by)
+    reason.active = bool(active)
+    reason.save(update_fields=["active"])
+    return reason

@@ -1,0 +1,53 @@
+"""The loop's panels on other apps' pages: the lead page and the rep's inbox include a partial
+that calls one of these tags, so those pages need no knowledge of feedback to show it."""
+
+from django import template
+
+from alignment.models import Role
+from feedback import forms, selectors
+from feedback.models import FeedbackKind, FeedbackStatus
+from feedback.services import VERDICT_STATUSES
+
+register = template.Library()
+
+
+@register.inclusion_tag("feedback/_lead_panel_body.html", takes_context=True)
+def feedback_lead_panel(context, lead):
+    """Verdicts, the conversations about the lead, and the forms its viewer may use. Four queries:
+    the verdicts, the items (with reply counts), the reason codes (only for the owning rep) and
+    the open-request check (only for marketers)."""
+    user = context["request"].user
+    items = selectors.feedback_items_for_lead(user=user, lead=lead)
+    can_verdict = user.role == Role.REP and lead.owner_id == user.id and lead.status in VERDICT_STATUSES
+    can_request = (
+        user.role == Role.MARKETER
+        and lead.owner_id is not None
+        and not any(i.kind == FeedbackKind.REQUEST and i.status == FeedbackStatus.OPEN for i in items)
+    )
+    verdicts = selectors.verdict_history_for_lead(lead=lead)
+    return {
+        "lead": lead,
+        "user": user,
+        "csrf_token": context.get("csrf_token"),
+        "verdicts": verdicts,
+        "items": items,
+        "can_verdict": can_verdict,
+        "can_request": can_request,
+        "verdict_form": forms.VerdictForm(
+            reasons=selectors.reason_code_list() if can_verdict else (),
+            auto_id=f"id_verdict_{lead.pk}_%s",
+        ),
+        "request_form": forms.FeedbackRequestForm(auto_id=f"id_request_{lead.pk}_%s"),
+    }
+
+
+@register.inclusion_tag("feedback/_rep_requests_body.html", takes_context=True)
+def feedback_rep_requests(context):
+    """The rep's open requests for feedback, each with a quick verdict form. Two queries."""
+    user = context["request"].user
+    requests = list(selectors.feedback_requests_for_rep(user=user)) if user.role == Role.REP else []
+    reasons = list(selectors.reason_code_list()) if requests else []
+    for item in requests:
+        item.verdict_form = forms.VerdictForm(reasons=reasons, auto_id=f"id_verdict_{item.lead_id}_%s")
+        item.can_verdict = item.lead.owner_id == user.id and item.lead.status in VERDICT_STATUSES
+    return {"requests": requests, "csrf_token": context.get("csrf_token"), "request": context["request"]}

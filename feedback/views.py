@@ -1,0 +1,334 @@
+"""Feedback pages: thin. Parse the form, call one service or selector, render or redirect.
+
+Every item and lead is fetched through a scoped selector, so what the user may not see is a 404; a
+service's NotAllowed is a 403; bad input re-renders with the errors on their fields and changes
+nothing; a move the item's or lead's state does not allow comes back as a message.
+"""
+
+from datetime import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from alignment.errors import DomainError, InvalidInput, NotAllowed, NotFound
+from alignment.models import Role
+from feedback import forms, selectors, services
+from feedback.models import FeedbackKind, FeedbackStatus, Resolution
+from leads.selectors import campaign_list, lead_get_for_user
+
+PAGE_SIZE = 50
+
+
+def _item_or_404(user, pk):
+    try:
+        return selectors.feedback_item_get_for_user(user=user, pk=pk)
+    except NotFound:
+        raise Http404("No such feedback item.") from None
+
+
+def _lead_or_404(user, pk):
+    try:
+        return lead_get_for_user(user=user, pk=pk)
+    except NotFound:
+        raise Http404("No such lead.") from None
+
+
+def _next_url(request, default):
+    target = request.POST.get("next")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return target
+    return default
+
+
+def _require_role(user, *roles):
+    if user.role not in roles:
+        raise PermissionDenied
+
+
+def _cursor_parse(value):
+    """`<created_at ISO>~<id>` of the last item on the previous page, or None."""
+    stamp, _, pk = (value or "").rpartition("~")
+    try:
+        return datetime.fromisoformat(stamp), int(pk)
+    except (TypeError, ValueError):
+        return None
+
+
+def _cursor_of(item):
+    return f"{item.created_at.isoformat()}~{item.pk}"
+
+
+# --- the queue --------------------------------------------------------------------------------
+
+
+@login_required
+def feedback_queue(request):
+    """The queue, oldest first, a page of 50 at a time (keyset on the creation time and id)."""
+    user = request.user
+    filters = {name: request.GET.get(name, "") for name in selectors.QUEUE_FILTERS}
+    filters["status"] = filters["status"] or FeedbackStatus.OPEN
+    items = selectors.feedback_queue_for_user(user=user, filters=filters)
+    cursor = _cursor_parse(request.GET.get("after"))
+    if cursor:
+        items = items.filter(Q(created_at__gt=cursor[0]) | Q(created_at=cursor[0], id__gt=cursor[1]))
+    page = list(items[: PAGE_SIZE + 1])
+    has_more = len(page) > PAGE_SIZE
+    page = page[:PAGE_SIZE]
+    now = timezone.now()
+    threshold = selectors.feedback_response_threshold()
+    for item in page:
+        item.overdue = item.status == FeedbackStatus.OPEN and now - item.created_at > threshold
+    query = request.GET.copy()
+    query.pop("after", None)
+    next_query = None
+    if has_more:
+        query["after"] = _cursor_of(page[-1])
+        next_query = query.urlencode()
+    context = {
+        "items": page,
+        "filters": filters,
+        "statuses": [*FeedbackStatus.choices, ("all", "All")],
+        "kinds": FeedbackKind.choices,
+        "campaigns": campaign_list(),
+        "reasons": selectors.reason_code_list(active_only=False),
+        "people": selectors.feedback_people(user=user),
+        "threshold_days": threshold.total_seconds() / 86400,
+        "next_query": next_query,
+        "is_first_page": cursor is None,
+    }
+    return render(request, "feedback/feedback_queue.html", context)
+
+
+def _item_context(request, item, *, reply_form=None, resolve_form=None):
+    user = request.user
+    can_resolve = (
+        item.status == FeedbackStatus.OPEN
+        and item.kind in services.RESOLUTIONS_FOR_KIND
+        and (user.role == Role.MANAGER or (user.role == Role.MARKETER and user.id == item.marketer_id))
+    )
+    resolutions = services.RESOLUTIONS_FOR_KIND.get(item.kind, ())
+    threshold = selectors.feedback_response_threshold()
+    next_item = (
+        selectors.feedback_queue_for_user(user=user, filters={"status": FeedbackStatus.OPEN})
+        .filter(Q(created_at__gt=item.created_at) | Q(created_at=item.created_at, id__gt=item.id))
+        .only("id")
+        .first()
+    )
+    return {
+        "item": item,
+        "lead": item.lead,
+        "replies": list(item.replies.all()),
+        "can_reply": item.status != FeedbackStatus.RESOLVED,
+        "can_resolve": can_resolve,
+        "reply_form": reply_form or forms.ReplyForm(),
+        "resolve_form": resolve_form or forms.ResolveForm(resolutions=resolutions, lead=item.lead),
+        "overdue": item.status == FeedbackStatus.OPEN and timezone.now() - item.created_at > threshold,
+        "next_item": next_item,
+    }
+
+
+@login_required
+def feedback_item(request, pk):
+    item = _item_or_404(request.user, pk)
+    return render(request, "feedback/feedback_item.html", _item_context(request, item))
+
+
+@login_required
+@require_POST
+def feedback_reply(request, pk):
+    item = _item_or_404(request.user, pk)
+    form = forms.ReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            services.feedback_reply(item=item, by=request.user, body=form.cleaned_data["body"])
+        except NotAllowed:
+            raise PermissionDenied from None
+        except InvalidInput as error:
+            form.add_service_errors(error)
+        except DomainError as error:
+            messages.error(request, error.message)
+            return redirect("feedback:item", pk=item.pk)
+        else:
+            messages.success(request, "Reply sent.")
+            return redirect(reverse("feedback:item", args=[item.pk]) + "#conversation-end")
+    context = _item_context(request, item, reply_form=form)
+    return render(request, "feedback/feedback_item.html", context, status=400)
+
+
+@login_required
+@require_POST
+def feedback_resolve(request, pk):
+    _require_role(request.user, Role.MARKETER, Role.MANAGER)
+    item = _item_or_404(request.user, pk)
+    resolutions = services.RESOLUTIONS_FOR_KIND.get(item.kind, ())
+    form = forms.ResolveForm(request.POST, resolutions=resolutions or Resolution.values, lead=item.lead)
+    if form.is_valid():
+        try:
+            services.feedback_resolve(item=item, by=request.user, **form.service_kwargs())
+        except NotAllowed:
+            raise PermissionDenied from None
+        except InvalidInput as error:
+            form.add_service_errors(error)
+        except DomainError as error:
+            messages.error(request, error.message)
+            return redirect("feedback:item", pk=item.pk)
+        else:
+            messages.success(request, f"Resolved: {Resolution(form.cleaned_data['resolution']).label.lower()}.")
+            return redirect("feedback:item", pk=item.pk)
+    item = _item_or_404(request.user, pk)
+    context = _item_context(request, item, resolve_form=form)
+    return render(request, "feedback/feedback_item.html", context, status=400)
+
+
+# --- verdicts and requests from the lead page and the inbox -----------------------------------
+
+
+@login_required
+@require_POST
+def verdict_give(request, pk):
+    _require_role(request.user, Role.REP)
+    lead = _lead_or_404(request.user, pk)
+    form = forms.VerdictForm(request.POST, reasons=selectors.reason_code_list())
+    default = reverse("leads:detail", args=[lead.pk])
+    if form.is_valid():
+        try:
+            services.verdict_give(lead=lead, by=request.user, **form.cleaned_data)
+        except NotAllowed:
+            raise PermissionDenied from None
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            label = "good" if form.cleaned_data["verdict"] == "good" else "bad"
+            messages.success(request, f"Marked {lead} as {label}; marketing has been told.")
+    else:
+        errors = "; ".join(f"{name}: {' '.join(errs)}" for name, errs in form.errors.items())
+        messages.error(request, f"The verdict was not saved — {errors}")
+    return redirect(_next_url(request, default))
+
+
+@login_required
+@require_POST
+def feedback_request(request, pk):
+    _require_role(request.user, Role.MARKETER)
+    lead = _lead_or_404(request.user, pk)
+    form = forms.FeedbackRequestForm(request.POST)
+    default = reverse("leads:detail", args=[lead.pk])
+    if form.is_valid():
+        try:
+            services.feedback_request(lead=lead, by=request.user, note=form.cleaned_data["note"])
+        except NotAllowed:
+            raise PermissionDenied from None
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "Feedback requested; the rep has been told.")
+    else:
+        messages.error(request, "Say what you would like to know.")
+    return redirect(_next_url(request, default))
+
+
+# --- scorecard, voice of sales, reason codes --------------------------------------------------
+
+
+@login_required
+def campaign_scorecard(request):
+    _require_role(request.user, Role.MARKETER, Role.MANAGER)
+    period = selectors.scorecard_period(request.GET.get("period"))
+    sort = request.GET.get("sort", "name")
+    if sort.lstrip("-") not in selectors.SCORECARD_SORTS:
+        sort = "name"
+    rows = selectors.campaign_scorecard(period=period, sort=sort)
+    columns = [
+        ("name", "Campaign"),
+        ("captured", "Captured"),
+        ("handed_off", "Handed off"),
+        ("acceptance_rate", "Accepted"),
+        ("good_share", "Good"),
+        ("bad_share", "Bad"),
+        ("median_time_to_verdict", "Time to verdict"),
+        ("won_revenue", "Won revenue"),
+        ("cost_per_won", "Cost per won deal"),
+    ]
+    headers = []
+    for key, label in columns:
+        active = sort.lstrip("-") == key
+        descending = sort.startswith("-")
+        # A second click reverses the order; figures sort largest first the first time.
+        first_click = key if key == "name" else f"-{key}"
+        next_sort = (key if descending else f"-{key}") if active else first_click
+        headers.append(
+            {
+                "key": key,
+                "label": label,
+                "sort": next_sort,
+                "aria": ("descending" if descending else "ascending") if active else "none",
+            }
+        )
+    context = {
+        "rows": rows,
+        "period": period,
+        "periods": [(key, label) for key, (label, _) in selectors.PERIODS.items()],
+        "sort": sort,
+        "headers": headers,
+    }
+    return render(request, "feedback/campaign_scorecard.html", context)
+
+
+@login_required
+def voice_of_sales(request):
+    _require_role(request.user, Role.MARKETER, Role.MANAGER)
+    group_by = "campaign" if request.GET.get("group_by") == "campaign" else "vertical"
+    q = request.GET.get("q", "")[:200]
+    result = selectors.voice_of_sales(q=q, group_by=group_by)
+    return render(request, "feedback/voice_of_sales.html", {"result": result, "group_by": group_by, "q": q})
+
+
+@login_required
+def reason_codes(request):
+    """Managers add, rename and retire reason codes; everyone else may not see this page."""
+    _require_role(request.user, Role.MANAGER)
+    form = forms.ReasonCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            code = services.reason_code_create(by=request.user, **form.cleaned_data)
+        except InvalidInput as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, f"Added the reason “{code.label}”.")
+            return redirect("feedback:reasons")
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "reasons": selectors.reason_code_list(active_only=False)}
+    return render(request, "feedback/reason_codes.html", context, status=status)
+
+
+@login_required
+@require_POST
+def reason_code_edit(request, pk):
+    _require_role(request.user, Role.MANAGER)
+    try:
+        reason = selectors.reason_code_get(pk=pk)
+    except NotFound:
+        raise Http404("No such reason code.") from None
+    action = request.POST.get("action")
+    try:
+        if action == "rename":
+            form = forms.ReasonRenameForm(request.POST)
+            label = form.data.get("label", "")
+            services.reason_code_rename(reason=reason, label=label, by=request.user)
+            messages.success(request, f"Renamed to “{reason.label}”.")
+        elif action in ("retire", "restore"):
+            services.reason_code_set_active(reason=reason, active=action == "restore", by=request.user)
+            messages.success(request, f"“{reason.label}” is {'in use again' if reason.active else 'retired'}.")
+        else:
+            messages.error(request, "Choose rename, retire or restore.")
+    except InvalidInput as error:
+        messages.error(request, error.message)
+    return redirect("feedback:reasons")
