@@ -1,0 +1,79 @@
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from leads.models import Lead, LeadStatus
+from tests.alignment.factories import MarketerFactory, RepFactory
+from tests.e2e.conftest import login, logout
+from tests.leads.factories import CampaignFactory
+
+pytestmark = pytest.mark.e2e
+
+
+def test_marketer_captures_and_hands_off_and_the_rep_accepts_from_the_inbox(page, live_server):
+    marketer = MarketerFactory(username="marketer", first_name="Maria", last_name="Marketing")
+    rep = RepFactory(username="rep", first_name="Sam", last_name="Sales")
+    CampaignFactory(name="Spring Webinar", owner=marketer)
+
+    # The marketer captures a lead in the form.
+    login(page, live_server, "marketer")
+    page.get_by_role("link", name="New lead").first.click()
+    page.get_by_label("Campaign").select_option(label="Spring Webinar")
+    page.get_by_label("Email").fill("ada@analytical.test")
+    page.get_by_label("Name", exact=True).fill("Ada Lovelace")
+    page.get_by_label("Company").fill("Analytical Engines")
+    page.get_by_role("button", name="Capture lead").click()
+    expect(page.get_by_role("status")).to_contain_text("Lead Ada Lovelace captured")
+    expect(page.get_by_role("heading", name="Ada Lovelace", level=1)).to_be_visible()
+
+    # ... and hands it to the rep with the lead's story.
+    page.get_by_label("Hand off to").select_option(label="Sam Sales")
+    page.get_by_label("The lead's story").fill("Asked for pricing for 40 seats at the webinar.")
+    page.get_by_role("button", name="Hand off").click()
+    expect(page.get_by_role("status")).to_contain_text("Handed off to Sam Sales")
+    expect(page.get_by_test_id("lead-owner")).to_have_text("Sam Sales")
+    logout(page)
+
+    # The rep finds it in the inbox, with the story and the time left, and accepts it.
+    login(page, live_server, "rep")
+    awaiting = page.locator("#awaiting article", has_text="Ada Lovelace")
+    expect(awaiting).to_be_visible()
+    expect(awaiting).to_contain_text("Asked for pricing for 40 seats at the webinar.")
+    expect(awaiting).to_contain_text(re.compile(r"left to answer"))
+    awaiting.get_by_role("button", name="Accept").click()
+
+    expect(page.get_by_role("status")).to_contain_text("Accepted Ada Lovelace")
+    expect(page.locator("#awaiting")).to_contain_text("Nothing is waiting for you")
+    expect(page.locator("#working")).to_contain_text("Ada Lovelace")
+    lead = Lead.objects.get(email="ada@analytical.test")
+    assert lead.status == LeadStatus.ACCEPTED
+    assert lead.owner == rep
+
+
+@pytest.mark.parametrize("path", ["/", "/leads/", "/leads/new/"])
+def test_pages_fit_a_phone_screen(browser, transactional_db, live_server, path):
+    marketer = MarketerFactory(username="marketer")
+    campaign = CampaignFactory(name="Spring Webinar", owner=marketer)
+    Lead.objects.create(
+        email="grace@navy.test",
+        name="Grace Hopper",
+        company="US Navy",
+        campaign=campaign,
+        captured_by=marketer,
+        captured_at=campaign.created_at,
+        last_touch_at=campaign.created_at,
+        last_activity_at=campaign.created_at,
+    )
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
+    page = context.new_page()
+    try:
+        login(page, live_server, "marketer")
+        page.goto(f"{live_server.url}{path}")
+
+        # Nothing but wide tables (which scroll inside their own box) may push the page sideways.
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0
+        expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    finally:
+        context.close()
