@@ -8,12 +8,14 @@ handed off on Friday at 16:00 with a 24-hour SLA is due three working days later
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
+from django.db import transaction
 
-from alignment.models import SlaSettings
+from alignment.errors import InvalidInput, NotAllowed
+from alignment.models import Role, SlaSettings
 
 DAY_NAMES = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 # Business hours can leave many days without a working hour (holidays, a one-day week): the walk
@@ -223,3 +225,47 @@ def duration_describe(delta: timedelta) -> str:
     if not days and (minutes or not parts):
         parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
     return " ".join(parts)
+
+
+THRESHOLD_FIELDS = ("sla_accept_hours", "cold_after_days", "escalate_after_hours", "feedback_response_days")
+THRESHOLD_MAX = Decimal("99999.99")
+
+
+@transaction.atomic
+def sla_settings_update(*, data: dict, by) -> SlaSettings:
+    """Managers change the thresholds and the clock. New values apply from the next sweep; a
+    handoff keeps the deadline it was given."""
+    if by.role != Role.MANAGER:
+        raise NotAllowed("Only managers change the SLA settings.")
+    errors = {}
+    clean = {}
+    for name in THRESHOLD_FIELDS:
+        try:
+            value = Decimal(str(data.get(name, "")).strip())
+            if not value.is_finite() or value < Decimal("0.01") or value > THRESHOLD_MAX:
+                raise InvalidOperation
+            clean[name] = value.quantize(Decimal("0.01"))
+        except (InvalidOperation, ValueError):
+            errors[name] = [f"Enter a number between 0.01 and {THRESHOLD_MAX}."]
+    clean["business_hours"] = str(data.get("business_hours") or "").strip()
+    clean["holidays"] = str(data.get("holidays") or "").strip()
+    if len(clean["business_hours"]) > 100:
+        errors["business_hours"] = ["At most 100 characters."]
+    else:
+        try:
+            business_hours_parse(clean["business_hours"])
+        except ValueError as error:
+            errors["business_hours"] = [str(error)]
+    try:
+        holidays_parse(clean["holidays"])
+    except ValueError as error:
+        errors["holidays"] = [str(error)]
+    if errors:
+        first = next(iter(errors.items()))
+        raise InvalidInput(f"{first[0].replace('_', ' ')}: {first[1][0]}", fields=errors)
+    policy = SlaSettings.objects.select_for_update().get(pk=sla_settings_get().pk)
+    for name, value in clean.items():
+        setattr(policy, name, value)
+    policy.updated_by = by
+    policy.save()
+    return policy

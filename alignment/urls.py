@@ -2,12 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from alignment import apis, views
+from alignment import apis, notification_apis, notification_views, views
 from feedback import urls as feedback_urls
 from leads import urls as leads_urls
 
 api_patterns = [
     path("auth/token/", apis.TokenObtainApi.as_view(), name="token"),
+    path("notifications/", notification_apis.NotificationListApi.as_view(), name="api-notifications"),
+    path("notifications/<int:pk>/read/", notification_apis.NotificationReadApi.as_view(), name="api-notification-read"),
     path("", include((leads_urls.api_urlpatterns, "leads"), namespace="leads-api")),
     path("", include((feedback_urls.api_urlpatterns, "feedback"), namespace="feedback-api")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -22,4 +24,8 @@ urlpatterns = [
     path("api/", include(api_patterns)),
     path("leads/", include(leads_urls)),
     path("feedback/", include(feedback_urls)),
+    path("notifications/", notification_views.notification_list, name="notifications"),
+    path("notifications/read-all/", notification_views.notification_read_all, name="notifications-read-all"),
+    path("notifications/<int:pk>/read/", notification_views.notification_read, name="notification-read"),
+    path("settings/sla/", notification_views.sla_settings_edit, name="sla-settings"),
 ]

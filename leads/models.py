@@ -141,6 +141,11 @@ class Lead(models.Model):
     def is_open(self):
         return self.status in OPEN_STATUSES
 
+    @property
+    def open_cold_episode(self):
+        """The cold episode running now, if any (one query)."""
+        return self.cold_episodes.filter(closed_at__isnull=True).first()
+
 
 class CaptureChannel(models.TextChoices):
     FORM = "form", "Browser form"

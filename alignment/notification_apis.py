@@ -1,0 +1,39 @@
+"""`GET /api/notifications/` and `POST /api/notifications/<id>/read/`: a user's own notices."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from alignment import selectors, services
+from alignment.models import Notification
+
+
+class NotificationOutputSerializer(serializers.ModelSerializer):
+    lead = serializers.PrimaryKeyRelatedField(read_only=True, help_text="The lead's id, or null.")
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "lead", "message", "read", "created_at"]
+        read_only_fields = fields
+
+
+class NotificationListApi(ListAPIView):
+    """Your notifications, newest first, by cursor. `?unread=true` for the unread ones only."""
+
+    serializer_class = NotificationOutputSerializer
+
+    def get_queryset(self):
+        unread = self.request.query_params.get("unread", "").lower() in ("1", "true", "yes")
+        return selectors.notification_list_for_user(user=self.request.user, unread_only=unread)
+
+
+class NotificationReadApi(APIView):
+    """Mark one of your notifications read; someone else's is not found."""
+
+    @extend_schema(request=None, responses={200: NotificationOutputSerializer})
+    def post(self, request, pk):
+        notification = selectors.notification_get_for_user(user=request.user, pk=pk)
+        notification = services.notification_mark_read(notification=notification, by=request.user)
+        return Response(NotificationOutputSerializer(notification).data)

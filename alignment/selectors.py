@@ -1,0 +1,25 @@
+"""Reads shared by both departments, scoped to the asking user."""
+
+from django.db.models import QuerySet
+
+from alignment.errors import NotFound
+from alignment.models import Notification, User
+
+
+def notification_list_for_user(*, user: User, unread_only: bool = False) -> QuerySet[Notification]:
+    """The user's own notifications, newest first. Nobody reads anyone else's."""
+    qs = Notification.objects.filter(recipient=user).select_related("lead")
+    if unread_only:
+        qs = qs.filter(read=False)
+    return qs.order_by("-id")
+
+
+def notification_get_for_user(*, user: User, pk) -> Notification:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound("No such notification.") from None
+    notification = Notification.objects.filter(recipient=user, pk=pk).first()
+    if notification is None:
+        raise NotFound("No such notification.")
+    return notification
