@@ -6,6 +6,7 @@ See `.env.example` for every variable and its default.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -205,6 +206,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "leads.tasks.sweep_cold_leads",
         "schedule": ALIGNMENT_SWEEP_EVERY_MINUTES * 60,
     },
+}
+# The weekly alignment digest, in ALIGNMENT_TIME_ZONE: a crontab "minute hour day-of-week",
+# by default Monday 08:00, before the joint meeting.
+ALIGNMENT_DIGEST_CRONTAB = env("ALIGNMENT_DIGEST_CRONTAB", default="0 8 mon").split()
+CELERY_BEAT_SCHEDULE["weekly-alignment-digest"] = {
+    "task": "alignment.tasks.digest_send_weekly",
+    "schedule": crontab(
+        minute=ALIGNMENT_DIGEST_CRONTAB[0], hour=ALIGNMENT_DIGEST_CRONTAB[1], day_of_week=ALIGNMENT_DIGEST_CRONTAB[2]
+    ),
 }
 
 LOGGING = {

@@ -1,0 +1,667 @@
+"""The shared revenue dashboard: every figure, computed in one place for the page, the API and the digest.
+
+Every figure is a SQL aggregate (a conditional `Count`/`Sum` or a small `GROUP BY`), so the number of
+queries is fixed whatever the number of leads. The figures are the same for every role on purpose:
+both departments read one truth.
+
+Semantics (the waterfall dates on a lead are set once and never rewritten):
+- won revenue: `won_amount` of leads whose `won_at` falls in the period, whenever they were captured;
+- pipeline value: `estimated_value` of leads open now (handed off, accepted, working, qualified);
+- funnel, *activity*: how many leads reached each step inside the period (each date counted on its own);
+  funnel, *cohort*: the leads captured in the period, by how far they have got since;
+- SLA attainment: of the handoffs decided (accepted/rejected) in the period, or due in it and not
+  decided in time, the share accepted by their SLA deadline; time to accept: accepted handoffs ending
+  in the period, from handoff to acceptance;
+- cold now: leads with an open cold episode that are not snoozed (snoozed ones are counted apart);
+- feedback backlog: open feedback items now, with their median age.
+"""
+
+import calendar
+import math
+import zoneinfo
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    Q,
+    Sum,
+)
+from django.db.models.functions import TruncWeek
+from django.utils import timezone
+
+from alignment.errors import InvalidInput
+from alignment.models import GoalPeriod, RevenueGoal, Team, User
+from feedback.models import FeedbackItem, FeedbackStatus, Verdict, VerdictValue
+from leads.models import OPEN_STATUSES, Campaign, ColdEpisode, Handoff, HandoffOutcome, Lead, Source
+
+PERIOD_KINDS = ("quarter", "month", "custom")
+MAX_CUSTOM_DAYS = 366 * 3
+ZERO = Decimal("0.00")
+FUNNEL_STEPS = ("captured", "handed_off", "accepted", "qualified", "won")
+STEP_DATES = {
+    "captured": "captured_at",
+    "handed_off": "handed_off_at",
+    "accepted": "accepted_at",
+    "qualified": "qualified_at",
+    "won": "won_at",
+}
+
+
+def company_tz():
+    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+# --- filters ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DashboardFilters:
+    kind: str
+    start: date
+    end: date  # inclusive
+    campaign: Campaign | None = None
+    source: str = ""
+    team: Team | None = None
+    querystring: dict = field(default_factory=dict)
+
+    @property
+    def start_at(self) -> datetime:
+        return datetime.combine(self.start, time.min, tzinfo=company_tz())
+
+    @property
+    def end_at(self) -> datetime:
+        """The first instant after the period."""
+        return datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=company_tz())
+
+    @property
+    def label(self) -> str:
+        if self.kind == "quarter":
+            return f"Q{(self.start.month - 1) // 3 + 1} {self.start.year}"
+        if self.kind == "month":
+            return self.start.strftime("%B %Y")
+        return f"{self.start.isoformat()} – {self.end.isoformat()}"
+
+
+def quarter_bounds(day: date) -> tuple[date, date]:
+    first_month = (day.month - 1) // 3 * 3 + 1
+    start = date(day.year, first_month, 1)
+    last_month = first_month + 2
+    return start, date(day.year, last_month, calendar.monthrange(day.year, last_month)[1])
+
+
+def month_bounds(day: date) -> tuple[date, date]:
+    return date(day.year, day.month, 1), date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
+
+
+def _parse_date(value, name, errors):
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        errors[name] = ["Enter a date as YYYY-MM-DD."]
+        return None
+
+
+def dashboard_filters_parse(params, *, today: date | None = None) -> DashboardFilters:
+    """Read the dashboard's filters from a query string; raise InvalidInput naming each bad one.
+
+    `period` is `quarter` (the default: the quarter containing `start`, or this quarter), `month`
+    (likewise) or `custom` (`start` and `end` required, both included). `campaign` and `team` are
+    ids, `source` a lead source.
+    """
+    today = today or timezone.localdate(timezone=company_tz())
+    errors = {}
+    kind = (params.get("period") or "quarter").strip()
+    if kind not in PERIOD_KINDS:
+        errors["period"] = [f"Choose one of: {', '.join(PERIOD_KINDS)}."]
+    start = _parse_date(params["start"], "start", errors) if params.get("start") else None
+    end = _parse_date(params["end"], "end", errors) if params.get("end") else None
+
+    campaign = team = None
+    source = (params.get("source") or "").strip()
+    if source and source not in Source.values:
+        errors["source"] = [f"Choose one of: {', '.join(Source.values)}."]
+    for name, model in (("campaign", Campaign), ("team", Team)):
+        raw = (params.get(name) or "").strip()
+        if not raw:
+            continue
+        if not raw.isdigit() or int(raw) > 2**63 - 1:
+            errors[name] = [f"A {name} is chosen by its id."]
+            continue
+        found = model.objects.filter(pk=int(raw)).first()
+        if found is None:
+            errors[name] = [f"There is no {name} {raw}."]
+        elif name == "campaign":
+            campaign = found
+        else:
+            team = found
+
+    if kind == "custom" and "start" not in errors and "end" not in errors:
+        if start is None or end is None:
+            errors.setdefault("start" if start is None else "end", ["A custom period needs a start and an end."])
+        elif end < start:
+            errors["end"] = ["The end must not be before the start."]
+        elif (end - start).days > MAX_CUSTOM_DAYS:
+            errors["end"] = ["A custom period spans three years at most."]
+    if errors:
+        message = "; ".join(f"{name}: {msgs[0]}" for name, msgs in errors.items())
+        raise InvalidInput(f"Invalid filter — {message}", fields=errors)
+
+    if kind == "quarter":
+        start, end = quarter_bounds(start or today)
+    elif kind == "month":
+        start, end = month_bounds(start or today)
+    querystring = {"period": kind}
+    if kind == "custom" or params.get("start"):
+        querystring["start"] = start.isoformat()
+    if kind == "custom":
+        querystring["end"] = end.isoformat()
+    if campaign:
+        querystring["campaign"] = str(campaign.pk)
+    if source:
+        querystring["source"] = source
+    if team:
+        querystring["team"] = str(team.pk)
+    return DashboardFilters(
+        kind=kind, start=start, end=end, campaign=campaign, source=source, team=team, querystring=querystring
+    )
+
+
+def dashboard_filters_shift(filters: DashboardFilters, step: int) -> dict:
+    """The query string of the previous (`-1`) or next (`1`) month or quarter, other filters kept."""
+    months = 3 if filters.kind == "quarter" else 1
+    index = filters.start.year * 12 + filters.start.month - 1 + step * months
+    query = dict(filters.querystring, start=date(index // 12, index % 12 + 1, 1).isoformat())
+    query.pop("end", None)
+    return query
+
+
+# --- SQL helpers -----------------------------------------------------------------------------
+
+
+class PercentileCont(Aggregate):
+    """PostgreSQL's `percentile_cont(p) WITHIN GROUP (ORDER BY expr)` (linear interpolation)."""
+
+    function = "percentile_cont"
+    name = "PercentileCont"
+    output_field = FloatField()
+
+    def __init__(self, expression, fraction, **extra):
+        # A literal, not a parameter: it is always one of our own constants.
+        self.template = f"%(function)s({float(fraction)!r}) WITHIN GROUP (ORDER BY %(expressions)s)"
+        super().__init__(expression, **extra)
+
+
+class Epoch(Func):
+    """Seconds since 1970 of a timestamp, or the seconds of an interval (PostgreSQL)."""
+
+    template = "EXTRACT(EPOCH FROM %(expressions)s)"
+    output_field = FloatField()
+
+
+def _percentiles_by_offset(queryset, expression, fractions, count) -> list:
+    """percentile_cont computed with ordered OFFSET queries, for databases without it (SQLite).
+
+    Same definition as PostgreSQL: the value at position p·(n−1) of the sorted values, interpolated
+    linearly between its two neighbours.
+    """
+    results = []
+    ordered = queryset.annotate(_value=expression).order_by("_value").values_list("_value", flat=True)
+    for fraction in fractions:
+        if not count:
+            results.append(None)
+            continue
+        position = fraction * (count - 1)
+        low = math.floor(position)
+        values = list(ordered[low : low + 2])
+        lower = values[0]
+        upper = values[1] if len(values) > 1 else lower
+        results.append(lower + (upper - lower) * (position - low))
+    return results
+
+
+def _uses_percentile_cont() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _lead_filter(filters: DashboardFilters, prefix: str = "") -> Q:
+    """The campaign, source and team filters on leads, reached through `prefix` from another model.
+
+    A team's leads are those owned by one of its members or captured by one: marketing and sales
+    teams each see the leads they had a hand in.
+    """
+    q = Q()
+    if filters.campaign:
+        q &= Q(**{f"{prefix}campaign": filters.campaign})
+    if filters.source:
+        q &= Q(**{f"{prefix}source": filters.source})
+    if filters.team:
+        members = User.objects.filter(team=filters.team).values("pk")
+        q &= Q(**{f"{prefix}owner__in": members}) | Q(**{f"{prefix}captured_by__in": members})
+    return q
+
+
+def _in(field_name: str, filters: DashboardFilters) -> Q:
+    return Q(**{f"{field_name}__gte": filters.start_at, f"{field_name}__lt": filters.end_at})
+
+
+def _share(part, whole):
+    return round(float(part) / float(whole), 4) if whole else None
+
+
+def _money(value) -> Decimal:
+    return (value or ZERO).quantize(Decimal("0.01"))
+
+
+# --- the figures -------------------------------------------------------------------------------
+
+
+def revenue_goal_for_period(*, start: date, end: date, kind: str) -> RevenueGoal | None:
+    """The current goal of exactly this month or quarter; a custom range has none."""
+    if kind not in (GoalPeriod.MONTH, GoalPeriod.QUARTER):
+        return None
+    return RevenueGoal.objects.filter(period=kind, starts_on=start, current=True).select_related("set_by").first()
+
+
+def _goal_figures(goal, won, filters, now):
+    if goal is None:
+        return {"goal": None, "goal_detail": None, "attainment": None, "remaining": None, "pace": None}
+    amount = goal.amount
+    remaining = max(amount - won, ZERO)
+    today = timezone.localdate(now, timezone=company_tz())
+    total_days = (filters.end - filters.start).days + 1
+    if today < filters.start:
+        elapsed_days = 0
+    elif today > filters.end:
+        elapsed_days = total_days
+    else:
+        elapsed_days = (today - filters.start).days  # whole days before today
+    days_left = total_days - elapsed_days
+    weeks_left = Decimal(days_left) / 7
+    return {
+        "goal": amount,
+        "goal_detail": {
+            "period": goal.period,
+            "starts_on": goal.starts_on,
+            "set_by": goal.set_by.username if goal.set_by else None,
+            "set_at": goal.set_at,
+        },
+        "attainment": _share(won, amount),
+        "remaining": remaining,
+        "pace": {
+            "days_left": days_left,
+            # What the rest of the period must bring in each week to meet the goal.
+            "needed_per_week": (remaining / weeks_left).quantize(Decimal("0.01")) if days_left else None,
+            # Where we would be today if revenue came in evenly over the period.
+            "expected_to_date": (amount * elapsed_days / total_days).quantize(Decimal("0.01")),
+        },
+    }
+
+
+def _funnel(counts: dict) -> dict:
+    steps = []
+    previous = None
+    for step in FUNNEL_STEPS:
+        n = counts[step]
+        steps.append(
+            {
+                "step": step,
+                "count": n,
+                "conversion": _share(n, previous) if previous is not None else None,
+                "drop_off": max(previous - n, 0) if previous is not None else None,
+            }
+        )
+        previous = n
+    return {**counts, "steps": steps}
+
+
+def dashboard_figures(*, filters: DashboardFilters, now: datetime | None = None) -> dict:
+    """Every figure of the dashboard for the filters; a fixed number of queries.
+
+    Queries: 1 goal, 2 lead totals and funnels, 3 cold now, 4 handoffs (SLA and time to accept),
+    5 rejection reasons, 6 feedback backlog, 7 quality by campaign, 8 revenue by campaign,
+    9 by source, 10 by marketer, 11 by rep, 12 by week. Without percentile_cont (SQLite), the
+    percentiles take two more ordered queries each.
+    """
+    now = now or timezone.now()
+    on_pg = _uses_percentile_cont()
+    leads = Lead.objects.filter(_lead_filter(filters))
+    in_period = {step: _in(date_field, filters) for step, date_field in STEP_DATES.items()}
+    won_in_period = leads.filter(in_period["won"])
+
+    # 1
+    goal = revenue_goal_for_period(start=filters.start, end=filters.end, kind=filters.kind)
+
+    # 2: one pass over the leads for revenue, pipeline and both funnels.
+    cohort = in_period["captured"]
+    aggregates = {
+        "won_revenue": Sum("won_amount", filter=in_period["won"]),
+        "pipeline_value": Sum("estimated_value", filter=Q(status__in=OPEN_STATUSES)),
+        "pipeline_count": Count("id", filter=Q(status__in=OPEN_STATUSES)),
+        "snoozed": Count("id", filter=Q(status__in=OPEN_STATUSES, snoozed_until__gt=now)),
+        "cohort_won_revenue": Sum("won_amount", filter=cohort & Q(won_at__isnull=False)),
+    }
+    for step, date_field in STEP_DATES.items():
+        aggregates[f"activity_{step}"] = Count("id", filter=in_period[step])
+        aggregates[f"cohort_{step}"] = Count("id", filter=cohort & Q(**{f"{date_field}__isnull": False}))
+    totals = leads.aggregate(**aggregates)
+    won_revenue = _money(totals["won_revenue"])
+
+    # 3: cold right now (not a period figure), snoozed ones apart.
+    cold = (
+        ColdEpisode.objects.filter(_lead_filter(filters, "lead__"), closed_at__isnull=True)
+        .exclude(lead__snoozed_until__gt=now)
+        .aggregate(cold=Count("id"))
+    )
+
+    # 4: SLA attainment and time to accept.
+    handoffs = Handoff.objects.filter(_lead_filter(filters, "lead__"))
+    decided = Q(outcome__in=[HandoffOutcome.ACCEPTED, HandoffOutcome.REJECTED]) & _in("ended_at", filters)
+    # Not answered by the rep: counted once its deadline has passed inside the period, unless it was
+    # reassigned before the deadline (then it was never the rep's to miss).
+    missed = (
+        Q(outcome__in=[HandoffOutcome.OPEN, HandoffOutcome.EXPIRED])
+        | Q(outcome=HandoffOutcome.REASSIGNED, ended_at__gt=F("sla_due_at"))
+    ) & Q(sla_due_at__gte=filters.start_at, sla_due_at__lt=min(filters.end_at, now))
+    accepted = Q(outcome=HandoffOutcome.ACCEPTED) & _in("ended_at", filters)
+    sla_aggregates = {
+        "due": Count("id", filter=decided | missed),
+        "in_time": Count("id", filter=accepted & Q(ended_at__lte=F("sla_due_at"))),
+        "accepted": Count("id", filter=accepted),
+    }
+    wait = ExpressionWrapper(F("ended_at") - F("created_at"), output_field=DurationField())
+    if on_pg:
+        sla_aggregates["p50"] = PercentileCont(Epoch(wait), 0.5, filter=accepted)
+        sla_aggregates["p95"] = PercentileCont(Epoch(wait), 0.95, filter=accepted)
+    sla = handoffs.aggregate(**sla_aggregates)
+    if on_pg:
+        p50, p95 = sla["p50"], sla["p95"]
+    else:
+        p50, p95 = (
+            value.total_seconds() if value is not None else None
+            for value in _percentiles_by_offset(handoffs.filter(accepted), wait, (0.5, 0.95), sla["accepted"])
+        )
+
+    # 5: rejection reasons, most frequent first, with the cumulative share (Pareto).
+    reason_rows = list(
+        handoffs.filter(_in("ended_at", filters), outcome=HandoffOutcome.REJECTED)
+        .values("reject_reason__code", "reject_reason__label")
+        .annotate(count=Count("id"))
+        .order_by("-count", "reject_reason__label")
+    )
+    rejected_total = sum(row["count"] for row in reason_rows)
+    rejection_reasons = []
+    cumulative = 0
+    for row in reason_rows:
+        cumulative += row["count"]
+        rejection_reasons.append(
+            {
+                "code": row["reject_reason__code"] or "",
+                "label": row["reject_reason__label"] or "No reason given",
+                "count": row["count"],
+                "share": _share(row["count"], rejected_total),
+                "cumulative_share": _share(cumulative, rejected_total),
+            }
+        )
+
+    # 6: the feedback backlog now, and how long its items have waited.
+    items = FeedbackItem.objects.filter(_lead_filter(filters, "lead__"), status=FeedbackStatus.OPEN)
+    if on_pg:
+        backlog = items.aggregate(open=Count("id"), median_created=PercentileCont(Epoch("created_at"), 0.5))
+        median_age = (now.timestamp() - backlog["median_created"]) if backlog["median_created"] is not None else None
+    else:
+        backlog = items.aggregate(open=Count("id"))
+        age = ExpressionWrapper(now - F("created_at"), output_field=DurationField())
+        (median,) = _percentiles_by_offset(items, age, (0.5,), backlog["open"])
+        median_age = median.total_seconds() if median is not None else None
+
+    # 7: lead quality by campaign, from the verdicts given in the period that still stand.
+    quality_rows = (
+        Verdict.objects.filter(_lead_filter(filters, "lead__"), _in("created_at", filters), current=True)
+        .values("lead__campaign_id", "lead__campaign__name")
+        .annotate(
+            good=Count("id", filter=Q(verdict=VerdictValue.GOOD)),
+            bad=Count("id", filter=Q(verdict=VerdictValue.BAD)),
+        )
+        .order_by("lead__campaign__name", "lead__campaign_id")
+    )
+    quality = [
+        {
+            "campaign_id": row["lead__campaign_id"],
+            "campaign": row["lead__campaign__name"],
+            "good": row["good"],
+            "bad": row["bad"],
+            "good_share": _share(row["good"], row["good"] + row["bad"]),
+            "bad_share": _share(row["bad"], row["good"] + row["bad"]),
+        }
+        for row in quality_rows
+    ]
+
+    # 8–11: won revenue broken down four ways.
+    def breakdown(*group_by, order=None):
+        rows = (
+            won_in_period.values(*group_by)
+            .annotate(revenue=Sum("won_amount"), won=Count("id"))
+            .order_by("-revenue", *(order or group_by))
+        )
+        return list(rows)
+
+    by_campaign = [
+        {
+            "campaign_id": r["campaign_id"],
+            "campaign": r["campaign__name"],
+            "revenue": _money(r["revenue"]),
+            "won": r["won"],
+        }
+        for r in breakdown("campaign_id", "campaign__name")
+    ]
+    source_labels = dict(Source.choices)
+    by_source = [
+        {
+            "source": r["source"],
+            "label": source_labels.get(r["source"], r["source"]),
+            "revenue": _money(r["revenue"]),
+            "won": r["won"],
+        }
+        for r in breakdown("source")
+    ]
+    by_marketer = [
+        {
+            "user_id": r["captured_by_id"],
+            "username": r["captured_by__username"] or "(nobody)",
+            "revenue": _money(r["revenue"]),
+            "won": r["won"],
+        }
+        for r in breakdown("captured_by_id", "captured_by__username")
+    ]
+    by_rep = [
+        {
+            "user_id": r["owner_id"],
+            "username": r["owner__username"] or "(nobody)",
+            "revenue": _money(r["revenue"]),
+            "won": r["won"],
+        }
+        for r in breakdown("owner_id", "owner__username")
+    ]
+
+    # 12: won revenue week by week, against an even path to the goal.
+    week_rows = {
+        row["week"].date() if isinstance(row["week"], datetime) else row["week"]: row["revenue"]
+        for row in won_in_period.annotate(week=TruncWeek("won_at", tzinfo=company_tz()))
+        .values("week")
+        .annotate(revenue=Sum("won_amount"))
+        .order_by("week")
+    }
+    by_week = []
+    monday = filters.start - timedelta(days=filters.start.weekday())
+    running = ZERO
+    total_days = (filters.end - filters.start).days + 1
+    while monday <= filters.end:
+        revenue = _money(week_rows.get(monday))
+        running += revenue
+        week_end = min(monday + timedelta(days=6), filters.end)
+        goal_line = (
+            (goal.amount * ((week_end - filters.start).days + 1) / total_days).quantize(Decimal("0.01"))
+            if goal
+            else None
+        )
+        by_week.append({"week": monday, "revenue": revenue, "cumulative": running, "goal_to_date": goal_line})
+        monday += timedelta(days=7)
+
+    activity = {step: totals[f"activity_{step}"] for step in FUNNEL_STEPS}
+    cohort_counts = {step: totals[f"cohort_{step}"] for step in FUNNEL_STEPS}
+    return {
+        "period": {"kind": filters.kind, "label": filters.label, "start": filters.start, "end": filters.end},
+        "filters": {
+            "campaign": filters.campaign.pk if filters.campaign else None,
+            "source": filters.source or None,
+            "team": filters.team.pk if filters.team else None,
+        },
+        **_goal_figures(goal, won_revenue, filters, now),
+        "won_revenue": won_revenue,
+        "won_count": activity["won"],
+        "pipeline_value": _money(totals["pipeline_value"]),
+        "pipeline_count": totals["pipeline_count"],
+        "funnel": _funnel(activity),
+        "cohort_funnel": {**_funnel(cohort_counts), "won_revenue": _money(totals["cohort_won_revenue"])},
+        "sla": {
+            "due": sla["due"],
+            "accepted_in_time": sla["in_time"],
+            "attainment": _share(sla["in_time"], sla["due"]),
+            "accepted": sla["accepted"],
+            "median_seconds_to_accept": _round(p50),
+            "p95_seconds_to_accept": _round(p95),
+        },
+        "cold": {"now": cold["cold"], "snoozed": totals["snoozed"]},
+        "feedback_backlog": {"open": backlog["open"], "median_age_seconds": _round(median_age)},
+        "quality_by_campaign": quality,
+        "rejection_reasons": rejection_reasons,
+        "revenue_by_campaign": by_campaign,
+        "revenue_by_source": by_source,
+        "revenue_by_marketer": by_marketer,
+        "revenue_by_rep": by_rep,
+        "revenue_by_week": by_week,
+        "generated_at": now.astimezone(UTC),
+    }
+
+
+def _round(seconds):
+    return round(seconds, 1) if seconds is not None else None
+
+
+def dashboard_as_json(figures):
+    """The figures with money as numbers and dates as ISO strings, for the API and the charts."""
+    if isinstance(figures, dict):
+        return {key: dashboard_as_json(value) for key, value in figures.items()}
+    if isinstance(figures, list):
+        return [dashboard_as_json(value) for value in figures]
+    if isinstance(figures, Decimal):
+        return float(figures)
+    if isinstance(figures, datetime | date):
+        return figures.isoformat()
+    return figures
+
+
+# --- the figures as tables (the page's accessible tables and the CSV exports) ------------------
+
+STEP_LABELS = {
+    "captured": "Captured",
+    "handed_off": "Handed off",
+    "accepted": "Accepted",
+    "qualified": "Qualified",
+    "won": "Won",
+}
+
+
+def _pct(share):
+    return "" if share is None else f"{share * 100:.1f}%"
+
+
+def dashboard_tables(figures: dict) -> dict:
+    """Each chart's numbers as `{name: {"title", "headers", "rows"}}`, in page order."""
+
+    def funnel_rows(funnel):
+        return [
+            [STEP_LABELS[s["step"]], s["count"], _pct(s["conversion"]), "" if s["drop_off"] is None else s["drop_off"]]
+            for s in funnel["steps"]
+        ]
+
+    funnel_headers = ["Step", "Leads", "Conversion from the step before", "Drop-off"]
+
+    def revenue_rows(rows, key):
+        return [[row[key], row["won"], row["revenue"]] for row in rows]
+
+    return {
+        "funnel": {
+            "title": "Funnel: activity in the period",
+            "headers": funnel_headers,
+            "rows": funnel_rows(figures["funnel"]),
+        },
+        "cohort_funnel": {
+            "title": "Funnel: cohort of leads captured in the period",
+            "headers": funnel_headers,
+            "rows": funnel_rows(figures["cohort_funnel"]),
+        },
+        "revenue_by_week": {
+            "title": "Won revenue by week",
+            "headers": ["Week of", "Won revenue", "Cumulative", "Goal path to date"],
+            "rows": [
+                [w["week"], w["revenue"], w["cumulative"], "" if w["goal_to_date"] is None else w["goal_to_date"]]
+                for w in figures["revenue_by_week"]
+            ],
+        },
+        "quality_by_campaign": {
+            "title": "Lead quality by campaign (current verdicts)",
+            "headers": ["Campaign", "Good", "Bad", "Good share", "Bad share"],
+            "rows": [
+                [q["campaign"], q["good"], q["bad"], _pct(q["good_share"]), _pct(q["bad_share"])]
+                for q in figures["quality_by_campaign"]
+            ],
+        },
+        "rejection_reasons": {
+            "title": "Rejection reasons (Pareto)",
+            "headers": ["Reason", "Rejections", "Share", "Cumulative share"],
+            "rows": [
+                [r["label"], r["count"], _pct(r["share"]), _pct(r["cumulative_share"])]
+                for r in figures["rejection_reasons"]
+            ],
+        },
+        "revenue_by_campaign": {
+            "title": "Won revenue by campaign",
+            "headers": ["Campaign", "Leads won", "Won revenue"],
+            "rows": revenue_rows(figures["revenue_by_campaign"], "campaign"),
+        },
+        "revenue_by_source": {
+            "title": "Won revenue by source",
+            "headers": ["Source", "Leads won", "Won revenue"],
+            "rows": revenue_rows(figures["revenue_by_source"], "label"),
+        },
+        "revenue_by_marketer": {
+            "title": "Contribution per marketer (won revenue from the leads they captured)",
+            "headers": ["Marketer", "Leads won", "Won revenue"],
+            "rows": revenue_rows(figures["revenue_by_marketer"], "username"),
+        },
+        "revenue_by_rep": {
+            "title": "Contribution per rep (won revenue of the leads they own)",
+            "headers": ["Rep", "Leads won", "Won revenue"],
+            "rows": revenue_rows(figures["revenue_by_rep"], "username"),
+        },
+    }
+
+
+CSV_DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value) -> str:
+    """A cell a spreadsheet will not run as a formula: risky leading characters get a quote."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(CSV_DANGEROUS_PREFIXES) else text

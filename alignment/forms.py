@@ -1,0 +1,14 @@
+from django import forms
+
+from alignment.models import GoalPeriod
+
+
+class RevenueGoalForm(forms.Form):
+    period = forms.ChoiceField(choices=GoalPeriod.choices, initial=GoalPeriod.QUARTER)
+    starts_on = forms.DateField(
+        label="Month or quarter containing",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Any day of the month or quarter; the goal covers all of it.",
+    )
+    amount = forms.DecimalField(min_value=0, max_digits=14, decimal_places=2)
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=1000)

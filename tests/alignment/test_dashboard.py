@@ -1,0 +1,530 @@
+"""The shared dashboard's figures, on a dataset built by hand so every number can be checked."""
+
+import csv
+import io
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.db.models import DurationField, ExpressionWrapper, F
+from django.urls import reverse
+
+from alignment.dashboard import (
+    Epoch,
+    PercentileCont,
+    _percentiles_by_offset,
+    csv_safe,
+    dashboard_figures,
+    dashboard_filters_parse,
+)
+from alignment.errors import InvalidInput, NotAllowed
+from alignment.goals import revenue_goal_set
+from alignment.models import RevenueGoal
+from feedback.models import FeedbackItem, FeedbackKind, FeedbackStatus, ReasonCode, Verdict
+from leads.models import ColdEpisode, ColdReason, Handoff, HandoffOutcome, Lead, LeadStatus, Source
+from tests.alignment.factories import ManagerFactory, MarketerFactory, RepFactory, TeamFactory
+from tests.leads.factories import CampaignFactory, LeadFactory
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+Q4 = {"period": "quarter", "start": "2026-10-01"}
+
+
+def at(month, day, hour=9, year=2026):
+    return datetime(year, month, day, hour, 0, tzinfo=UTC)
+
+
+def figures_for(params, now=NOW):
+    return dashboard_figures(filters=dashboard_filters_parse(params, today=now.date()), now=now)
+
+
+@pytest.fixture
+def world(db):
+    """Q4 2026 (1 Oct – 31 Dec), seen on 23 Nov 2026 at noon.
+
+    l1 captured, handed off, accepted, qualified and won (1000) inside the quarter;
+    l2 captured and accepted in September, won (500) in October;
+    l3 working (estimated 2000), accepted late, cold now;
+    l4 rejected (not our ICP), recycled and handed off again (open, 300), its second handoff overdue;
+    l5 new (700, not pipeline); l6 from July, lost; l7 qualified (5000), cold but snoozed;
+    l8 and l9 rejected at once (not our ICP; no budget).
+    """
+    sales, east = TeamFactory(name="Sales"), TeamFactory(name="East")
+    m1, m2 = MarketerFactory(team=TeamFactory(name="Marketing")), MarketerFactory()
+    r1, r2 = RepFactory(team=sales), RepFactory(team=east)
+    a = CampaignFactory(name="Alpha", owner=m1, source=Source.WEB)
+    b = CampaignFactory(name="Beta", owner=m2, source=Source.EVENT)
+    not_icp = ReasonCode.objects.get(code="not_icp")
+    no_budget = ReasonCode.objects.get(code="no_budget")
+
+    def lead(campaign, captured, **fields):
+        return LeadFactory(
+            campaign=campaign, captured_at=captured, last_touch_at=captured, last_activity_at=captured, **fields
+        )
+
+    def handoff(lead, rep, created, outcome=HandoffOutcome.OPEN, ended=None, reason=None):
+        return Handoff.objects.create(
+            lead=lead,
+            by=lead.captured_by,
+            to_rep=rep,
+            note="story",
+            created_at=created,
+            sla_due_at=created + timedelta(hours=24),
+            outcome=outcome,
+            ended_at=ended,
+            reject_reason=reason,
+        )
+
+    W = LeadStatus
+    l1 = lead(
+        a,
+        at(10, 5),
+        status=W.WON,
+        owner=r1,
+        handed_off_at=at(10, 6),
+        accepted_at=at(10, 6, 11),
+        qualified_at=at(10, 20),
+        won_at=at(11, 2, 10),
+        won_amount=Decimal("1000"),
+    )
+    l2 = lead(
+        b,
+        at(9, 10),
+        status=W.WON,
+        owner=r2,
+        handed_off_at=at(9, 12),
+        accepted_at=at(9, 13),
+        qualified_at=at(9, 30),
+        won_at=at(10, 10),
+        won_amount=Decimal("500"),
+    )
+    l3 = lead(
+        a,
+        at(10, 7),
+        status=W.WORKING,
+        owner=r1,
+        handed_off_at=at(10, 8),
+        accepted_at=at(10, 9, 13),
+        estimated_value=Decimal("2000"),
+    )
+    l4 = lead(
+        a,
+        at(10, 10),
+        status=W.HANDED_OFF,
+        owner=r2,
+        handed_off_at=at(10, 11),
+        recycle_count=1,
+        estimated_value=Decimal("300"),
+    )
+    lead(b, at(11, 1), status=W.NEW, estimated_value=Decimal("700"))
+    l6 = lead(b, at(7, 1), status=W.LOST, owner=r2, handed_off_at=at(7, 2), accepted_at=at(7, 3), lost_at=at(7, 10))
+    l7 = lead(
+        b,
+        at(10, 15),
+        status=W.QUALIFIED,
+        owner=r2,
+        handed_off_at=at(10, 16),
+        accepted_at=at(10, 16, 13),
+        qualified_at=at(11, 10),
+        estimated_value=Decimal("5000"),
+        snoozed_until=NOW + timedelta(days=2),
+    )
+    l8 = lead(b, at(10, 2), status=W.REJECTED, owner=r1, handed_off_at=at(10, 3))
+    l9 = lead(b, at(10, 2), status=W.REJECTED, owner=r2, handed_off_at=at(10, 3))
+
+    handoff(l1, r1, at(10, 6), HandoffOutcome.ACCEPTED, at(10, 6, 11))  # 2 h, in time
+    handoff(l2, r2, at(9, 12), HandoffOutcome.ACCEPTED, at(9, 12, 10))  # September: not counted
+    handoff(l3, r1, at(10, 8), HandoffOutcome.ACCEPTED, at(10, 9, 13))  # 28 h, late
+    handoff(l4, r1, at(10, 11), HandoffOutcome.REJECTED, at(10, 11, 15), not_icp)
+    handoff(l4, r2, at(10, 20))  # handed off again, never answered: missed
+    handoff(l6, r2, at(7, 2), HandoffOutcome.ACCEPTED, at(7, 3))
+    handoff(l7, r2, at(10, 16), HandoffOutcome.ACCEPTED, at(10, 16, 13))  # 4 h, in time
+    handoff(l8, r1, at(10, 3), HandoffOutcome.REJECTED, at(10, 3, 10), not_icp)
+    handoff(l9, r2, at(10, 3), HandoffOutcome.REJECTED, at(10, 3, 12), no_budget)
+
+    Verdict.objects.create(lead=l1, rep=r1, verdict="good", created_at=at(10, 7))
+    Verdict.objects.create(lead=l3, rep=r1, verdict="bad", reason=no_budget, current=False, created_at=at(10, 9))
+    Verdict.objects.create(lead=l3, rep=r1, verdict="good", created_at=at(10, 12))  # reopened: now good
+    Verdict.objects.create(lead=l7, rep=r2, verdict="bad", reason=no_budget, created_at=at(10, 20))
+    Verdict.objects.create(lead=l2, rep=r2, verdict="good", created_at=at(9, 14))  # September
+
+    def item(lead, created, status=FeedbackStatus.OPEN):
+        return FeedbackItem.objects.create(
+            lead=lead,
+            kind=FeedbackKind.REJECTED,
+            assignee=lead.captured_by,
+            status=status,
+            created_at=created,
+            resolved_at=created + timedelta(days=1) if status == FeedbackStatus.RESOLVED else None,
+        )
+
+    item(l4, at(11, 20, 12))  # 3 days old
+    item(l8, at(11, 13, 12))  # 10 days old
+    item(l9, at(11, 1), FeedbackStatus.RESOLVED)
+
+    ColdEpisode.objects.create(lead=l3, reason=ColdReason.NO_ACTIVITY, cold_since=at(11, 10), opened_at=at(11, 17))
+    ColdEpisode.objects.create(lead=l7, reason=ColdReason.NO_ACTIVITY, cold_since=at(11, 12), opened_at=at(11, 19))
+    ColdEpisode.objects.create(
+        lead=l1, reason=ColdReason.NO_ACTIVITY, cold_since=at(10, 8), opened_at=at(10, 9), closed_at=at(10, 10)
+    )
+
+    manager = ManagerFactory()
+    revenue_goal_set(period="quarter", starts_on=date(2026, 11, 5), amount="8000", by=manager)
+    revenue_goal_set(period="quarter", starts_on=date(2026, 10, 1), amount="10000", by=manager, note="raised")
+    return {"a": a, "b": b, "east": east, "m1": m1, "r1": r1, "r2": r2, "manager": manager}
+
+
+def test_dashboard_revenue_goal_and_pipeline(world):
+    figures = figures_for(Q4)
+
+    assert figures["period"]["start"] == date(2026, 10, 1)
+    assert figures["period"]["end"] == date(2026, 12, 31)
+    # l2 was captured in September and won in October: its revenue counts in Q4.
+    assert figures["won_revenue"] == Decimal("1500.00")
+    assert figures["won_count"] == 2
+    assert figures["goal"] == Decimal("10000.00")
+    assert figures["goal_detail"]["set_by"] == world["manager"].username
+    assert figures["attainment"] == 0.15
+    assert figures["remaining"] == Decimal("8500.00")
+    # 53 of 92 days gone, 39 left: 8500 / (39 / 7) a week.
+    assert figures["pace"] == {
+        "days_left": 39,
+        "needed_per_week": Decimal("1525.64"),
+        "expected_to_date": Decimal("5760.87"),
+    }
+    # Open now: l3 working 2000, l4 handed off 300, l7 qualified 5000 (l5 is new: not pipeline).
+    assert figures["pipeline_value"] == Decimal("7300.00")
+    assert figures["pipeline_count"] == 3
+
+
+def test_dashboard_funnel_activity_and_cohort(world):
+    figures = figures_for(Q4)
+
+    # Activity: each step dated inside Q4. l4, handed off twice, counts once (its first date).
+    funnel = figures["funnel"]
+    assert [funnel[s] for s in ("captured", "handed_off", "accepted", "qualified", "won")] == [7, 6, 3, 2, 2]
+    # Cohort: the 7 leads captured in Q4, by how far they got; l2 (captured in September) is not one.
+    cohort = figures["cohort_funnel"]
+    assert [cohort[s] for s in ("captured", "handed_off", "accepted", "qualified", "won")] == [7, 6, 3, 2, 1]
+    assert cohort["won_revenue"] == Decimal("1000.00")
+    steps = cohort["steps"]
+    assert steps[0] == {"step": "captured", "count": 7, "conversion": None, "drop_off": None}
+    assert steps[1] == {"step": "handed_off", "count": 6, "conversion": 0.8571, "drop_off": 1}
+    assert steps[2] == {"step": "accepted", "count": 3, "conversion": 0.5, "drop_off": 3}
+    assert steps[4] == {"step": "won", "count": 1, "conversion": 0.5, "drop_off": 1}
+
+
+def test_dashboard_sla_and_time_to_accept(world):
+    sla = figures_for(Q4)["sla"]
+
+    # Decided in Q4: l1, l3, l7 accepted, l4, l8, l9 rejected; l4's second handoff missed its deadline.
+    assert sla["due"] == 7
+    assert sla["accepted_in_time"] == 2
+    assert sla["attainment"] == 0.2857
+    assert sla["accepted"] == 3
+    # Waits of 2 h, 4 h and 28 h: the median is 4 h; p95 interpolates 90 % of the way from 4 h to 28 h.
+    assert sla["median_seconds_to_accept"] == 4 * 3600
+    assert sla["p95_seconds_to_accept"] == 14400 + 0.9 * (100800 - 14400)
+
+
+def test_dashboard_cold_feedback_quality_and_reasons(world):
+    figures = figures_for(Q4)
+
+    assert figures["cold"] == {"now": 1, "snoozed": 1}
+    # Open items 3 and 10 days old.
+    assert figures["feedback_backlog"] == {"open": 2, "median_age_seconds": 6.5 * 86400}
+    # l3's bad verdict was revised to good: only the current one counts.
+    assert figures["quality_by_campaign"] == [
+        {"campaign_id": world["a"].pk, "campaign": "Alpha", "good": 2, "bad": 0, "good_share": 1.0, "bad_share": 0.0},
+        {"campaign_id": world["b"].pk, "campaign": "Beta", "good": 0, "bad": 1, "good_share": 0.0, "bad_share": 1.0},
+    ]
+    assert figures["rejection_reasons"] == [
+        {"code": "not_icp", "label": "Not our ideal customer", "count": 2, "share": 0.6667, "cumulative_share": 0.6667},
+        {"code": "no_budget", "label": "No budget", "count": 1, "share": 0.3333, "cumulative_share": 1.0},
+    ]
+
+
+def test_dashboard_revenue_breakdowns_and_weeks(world):
+    figures = figures_for(Q4)
+
+    assert [(r["campaign"], r["revenue"], r["won"]) for r in figures["revenue_by_campaign"]] == [
+        ("Alpha", Decimal("1000.00"), 1),
+        ("Beta", Decimal("500.00"), 1),
+    ]
+    assert [(r["source"], r["revenue"]) for r in figures["revenue_by_source"]] == [
+        ("web", Decimal("1000.00")),
+        ("event", Decimal("500.00")),
+    ]
+    assert [r["revenue"] for r in figures["revenue_by_marketer"]] == [Decimal("1000.00"), Decimal("500.00")]
+    assert figures["revenue_by_marketer"][0]["username"] == world["m1"].username
+    assert [(r["username"], r["revenue"]) for r in figures["revenue_by_rep"]] == [
+        (world["r1"].username, Decimal("1000.00")),
+        (world["r2"].username, Decimal("500.00")),
+    ]
+    weeks = figures["revenue_by_week"]
+    assert len(weeks) == 14
+    assert weeks[0]["week"] == date(2026, 9, 28)
+    by_week = {w["week"]: w["revenue"] for w in weeks}
+    assert by_week[date(2026, 10, 5)] == Decimal("500.00")  # won on Saturday 10 October
+    assert by_week[date(2026, 11, 2)] == Decimal("1000.00")
+    assert sum(by_week.values()) == Decimal("1500.00")
+    assert weeks[-1]["cumulative"] == Decimal("1500.00")
+    assert weeks[-1]["goal_to_date"] == Decimal("10000.00")
+
+
+def test_dashboard_filters_by_campaign_source_and_team(world):
+    alpha = figures_for({**Q4, "campaign": str(world["a"].pk)})
+    assert alpha["won_revenue"] == Decimal("1000.00")
+    assert alpha["pipeline_value"] == Decimal("2300.00")
+    assert alpha["funnel"]["captured"] == 3
+
+    event = figures_for({**Q4, "source": "event"})
+    assert event["won_revenue"] == Decimal("500.00")
+    assert event["pipeline_value"] == Decimal("5000.00")
+
+    # East is r2's team: the leads r2 owns (l2, l4, l6, l7, l9).
+    east = figures_for({**Q4, "team": str(world["east"].pk)})
+    assert east["won_revenue"] == Decimal("500.00")
+    assert east["pipeline_value"] == Decimal("5300.00")
+    assert east["cold"] == {"now": 0, "snoozed": 1}
+    assert [r["label"] for r in east["rejection_reasons"]] == ["No budget", "Not our ideal customer"]
+
+
+def test_dashboard_month_and_custom_periods(world):
+    october = figures_for({"period": "month", "start": "2026-10-15"})
+    assert (october["period"]["start"], october["period"]["end"]) == (date(2026, 10, 1), date(2026, 10, 31))
+    assert october["won_revenue"] == Decimal("500.00")
+    assert october["goal"] is None  # only the quarter has a goal
+
+    custom = figures_for({"period": "custom", "start": "2026-11-01", "end": "2026-11-02"})
+    assert custom["won_revenue"] == Decimal("1000.00")
+    assert custom["funnel"]["captured"] == 1
+    assert custom["goal"] is None
+
+
+def test_dashboard_of_an_empty_period_is_zeros_and_nulls(world):
+    figures = figures_for({"period": "month", "start": "2025-01-01"})
+
+    assert figures["won_revenue"] == Decimal("0.00")
+    assert figures["goal"] is None and figures["attainment"] is None
+    assert all(step["count"] == 0 for step in figures["funnel"]["steps"])
+    assert [s["conversion"] for s in figures["cohort_funnel"]["steps"]] == [None] * 5
+    assert figures["sla"] == {
+        "due": 0,
+        "accepted_in_time": 0,
+        "attainment": None,
+        "accepted": 0,
+        "median_seconds_to_accept": None,
+        "p95_seconds_to_accept": None,
+    }
+    assert figures["quality_by_campaign"] == figures["rejection_reasons"] == figures["revenue_by_campaign"] == []
+    assert all(w["revenue"] == 0 for w in figures["revenue_by_week"])
+
+
+def test_dashboard_of_an_empty_database(db):
+    figures = figures_for({})
+
+    assert figures["won_revenue"] == figures["pipeline_value"] == Decimal("0.00")
+    assert figures["cold"] == {"now": 0, "snoozed": 0}
+    assert figures["feedback_backlog"] == {"open": 0, "median_age_seconds": None}
+    assert figures["sla"]["attainment"] is None
+
+
+def test_dashboard_goal_pace_when_the_goal_is_met(world):
+    revenue_goal_set(period="month", starts_on=date(2026, 10, 1), amount="400", by=world["manager"])
+
+    october = figures_for({"period": "month", "start": "2026-10-01"})
+
+    assert october["remaining"] == Decimal("0.00")
+    assert october["attainment"] == 1.25
+    assert october["pace"]["days_left"] == 0
+    assert october["pace"]["needed_per_week"] is None
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"period": "year"}, "period"),
+        ({"start": "2026-13-01"}, "start"),
+        ({"period": "custom", "start": "2026-10-01"}, "end"),
+        ({"period": "custom", "start": "2026-10-02", "end": "2026-10-01"}, "end"),
+        ({"period": "custom", "start": "2020-01-01", "end": "2026-01-01"}, "end"),
+        ({"campaign": "abc"}, "campaign"),
+        ({"campaign": "99999999"}, "campaign"),
+        ({"campaign": "99999999999999999999999"}, "campaign"),
+        ({"team": "0"}, "team"),
+        ({"source": "tv"}, "source"),
+    ],
+)
+def test_dashboard_filters_refuse_bad_values(db, params, field):
+    with pytest.raises(InvalidInput) as error:
+        dashboard_filters_parse(params)
+    assert field in error.value.fields
+
+
+def test_dashboard_defaults_to_this_quarter(db):
+    filters = dashboard_filters_parse({}, today=date(2026, 8, 14))
+    assert (filters.kind, filters.start, filters.end) == ("quarter", date(2026, 7, 1), date(2026, 9, 30))
+
+
+def test_dashboard_query_count_does_not_grow_with_leads(db, django_assert_num_queries):
+    marketer, rep = MarketerFactory(), RepFactory()
+    campaign = CampaignFactory(owner=marketer)
+    if connection.vendor != "postgresql":
+        pytest.skip("The pinned count is PostgreSQL's; SQLite computes percentiles with extra queries.")
+
+    def add(n, offset):
+        day = datetime(2026, 10, 1, tzinfo=UTC)
+        Lead.objects.bulk_create(
+            Lead(
+                email=f"bulk{offset + i}@example.test",
+                campaign=campaign,
+                captured_by=marketer,
+                owner=rep,
+                status=LeadStatus.WON if i % 3 == 0 else LeadStatus.WORKING,
+                captured_at=day + timedelta(hours=i % 2000),
+                last_touch_at=day,
+                last_activity_at=day,
+                won_at=day + timedelta(days=20) if i % 3 == 0 else None,
+                won_amount=Decimal("10") if i % 3 == 0 else None,
+                estimated_value=Decimal("5"),
+            )
+            for i in range(n)
+        )
+
+    filters = dashboard_filters_parse(Q4)
+    add(10, 0)
+    # 1 goal, 2 lead totals and funnels, 3 cold now, 4 handoffs (SLA, percentiles), 5 rejection
+    # reasons, 6 feedback backlog, 7 quality by campaign, 8–11 revenue by campaign, source, marketer,
+    # rep, 12 revenue by week
+    with django_assert_num_queries(12):
+        small = dashboard_figures(filters=filters, now=NOW)
+    add(10_000, 10)
+    with django_assert_num_queries(12):
+        big = dashboard_figures(filters=filters, now=NOW)
+    assert (small["won_count"], big["won_count"]) == (4, 3338)
+
+
+def test_percentiles_by_offset_match_percentile_cont(world):
+    """The SQLite way gives PostgreSQL's answer on the same rows."""
+    if connection.vendor != "postgresql":
+        pytest.skip("Compares against PostgreSQL's percentile_cont.")
+    accepted = Handoff.objects.filter(outcome=HandoffOutcome.ACCEPTED)
+
+    wait = ExpressionWrapper(F("ended_at") - F("created_at"), output_field=DurationField())
+    fractions = (0.0, 0.25, 0.5, 0.9, 0.95, 1.0)
+    by_offset = [v.total_seconds() for v in _percentiles_by_offset(accepted, wait, fractions, accepted.count())]
+    by_pg = [accepted.aggregate(p=PercentileCont(Epoch(wait), f))["p"] for f in fractions]
+    assert by_offset == pytest.approx(by_pg)
+
+
+def test_revenue_goal_set_keeps_history(world):
+    goals = RevenueGoal.objects.filter(period="quarter", starts_on=date(2026, 10, 1)).order_by("set_at", "id")
+
+    assert [(g.amount, g.current) for g in goals] == [(Decimal("8000.00"), False), (Decimal("10000.00"), True)]
+    assert goals[1].note == "raised"
+
+
+def test_revenue_goal_set_is_for_managers_and_checks_the_amount(world):
+    with pytest.raises(NotAllowed):
+        revenue_goal_set(period="month", starts_on=date(2026, 10, 1), amount="1", by=world["m1"])
+    with pytest.raises(InvalidInput) as error:
+        revenue_goal_set(period="week", starts_on=date(2026, 10, 1), amount="-1", by=world["manager"])
+    assert set(error.value.fields) == {"period", "amount"}
+    assert RevenueGoal.objects.count() == 2
+
+
+# --- API and pages ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["m1", "r1", "manager"])
+def test_dashboard_api_gives_every_role_the_same_figures(world, client, role):
+    client.force_login(world[role])
+
+    response = client.get(reverse("api-dashboard"), {"period": "quarter", "start": "2026-10-01"})
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["period"] == {"kind": "quarter", "label": "Q4 2026", "start": "2026-10-01", "end": "2026-12-31"}
+    assert body["won_revenue"] == 1500.0
+    assert body["goal"] == 10000.0
+    assert body["pipeline_value"] == 7300.0
+    assert {k: body["funnel"][k] for k in ("captured", "handed_off", "accepted", "qualified", "won")} == {
+        "captured": 7,
+        "handed_off": 6,
+        "accepted": 3,
+        "qualified": 2,
+        "won": 2,
+    }
+
+
+def test_dashboard_api_refuses_bad_filters_with_400(world, client):
+    client.force_login(world["r1"])
+
+    response = client.get(reverse("api-dashboard"), {"period": "custom", "start": "2026-10-09", "end": "nope"})
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert "end" in response.json()["fields"]
+
+
+def test_dashboard_api_needs_a_login(db, client):
+    assert client.get(reverse("api-dashboard")).status_code in (401, 403)
+
+
+def test_dashboard_page_shows_the_figures_and_embeds_chart_data(world, client):
+    client.force_login(world["r1"])
+
+    response = client.get(reverse("dashboard"), Q4)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="dashboard-data"' in html
+    assert "1,500.00" in html  # won revenue
+    assert "7,300.00" in html  # pipeline
+    assert "<script>" not in html and "onclick" not in html
+
+
+def test_dashboard_page_with_a_bad_filter_says_so(world, client):
+    client.force_login(world["m1"])
+
+    response = client.get(reverse("dashboard"), {"team": "abc"})
+
+    assert response.status_code == 400
+    assert "A team is chosen by its id." in response.content.decode()
+
+
+def test_dashboard_csv_export_neutralises_formulas(world, client):
+    world["a"].name = "=HYPERLINK(1)"
+    world["a"].save()
+    client.force_login(world["manager"])
+
+    response = client.get(reverse("dashboard-export", kwargs={"table": "revenue_by_campaign"}), Q4)
+
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0] == ["Campaign", "Leads won", "Won revenue"]
+    assert rows[1] == ["'=HYPERLINK(1)", "1", "1000.00"]
+    assert client.get(reverse("dashboard-export", kwargs={"table": "nope"}), Q4).status_code == 404
+    assert client.get(reverse("dashboard-export", kwargs={"table": "funnel"}), {"period": "x"}).status_code == 400
+
+
+@pytest.mark.parametrize("value", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx"])
+def test_csv_safe_neutralises_formula_prefixes(value):
+    assert csv_safe(value) == "'" + value
+
+
+def test_revenue_goal_page_lets_managers_set_and_others_read(world, client):
+    client.force_login(world["r1"])
+    assert client.get(reverse("dashboard-goal")).status_code == 200
+    assert client.post(reverse("dashboard-goal"), {"period": "month"}).status_code == 403
+
+    client.force_login(world["manager"])
+    response = client.post(
+        reverse("dashboard-goal"), {"period": "month", "starts_on": "2026-12-10", "amount": "2500", "note": ""}
+    )
+    assert response.status_code == 302
+    assert RevenueGoal.objects.get(period="month", current=True).starts_on == date(2026, 12, 1)
+    bad = client.post(reverse("dashboard-goal"), {"period": "month", "starts_on": "x", "amount": "-3"})
+    assert bad.status_code == 400
+    assert RevenueGoal.objects.count() == 3
