@@ -1,0 +1,186 @@
+"""The weekly alignment digest: its agenda, its page, and one email per member per week."""
+
+import time
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from unittest import mock
+
+import pytest
+from celery.schedules import crontab
+from django.conf import settings
+from django.core import mail
+from django.urls import reverse
+
+from alignment import tasks
+from alignment.digest import digest_agenda, digest_send_weekly, digest_week_parse
+from alignment.errors import InvalidInput
+from alignment.models import DigestDelivery, Notification, NotificationKind
+from feedback.models import FeedbackItem, FeedbackKind, ReasonCode
+from leads.models import ColdEpisode, ColdReason, Handoff, HandoffOutcome, LeadStatus
+from tests.alignment.factories import ManagerFactory, MarketerFactory, RepFactory, UserFactory
+from tests.leads.factories import CampaignFactory, LeadFactory
+
+WEEK = date(2026, 11, 16)  # a Monday
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # the Monday after, at 08:00
+
+
+def at(day, hour=10):
+    return datetime(2026, 11, day, hour, tzinfo=UTC)
+
+
+@pytest.fixture
+def team(db):
+    marketer, rep, manager = MarketerFactory(), RepFactory(), ManagerFactory()
+    UserFactory(username="left", is_active=False)  # no longer works here: no digest
+    campaign = CampaignFactory(name="Webinar", owner=marketer)
+    return {"marketer": marketer, "rep": rep, "manager": manager, "campaign": campaign}
+
+
+@pytest.fixture
+def week_of_work(team):
+    """In the week of 16 Nov: two marketing leads won, one sales-sourced win, a rejection, a lead gone cold."""
+    marketer, rep, campaign = team["marketer"], team["rep"], team["campaign"]
+
+    def lead(**fields):
+        captured = at(2)
+        return LeadFactory(
+            campaign=campaign, captured_at=captured, last_touch_at=captured, last_activity_at=captured, **fields
+        )
+
+    lead(name="Big win", status=LeadStatus.WON, owner=rep, won_at=at(17), won_amount=Decimal("9000"))
+    lead(name="Small win", status=LeadStatus.WON, owner=rep, won_at=at(20), won_amount=Decimal("1000"))
+    lead(name="Rep's own", captured_by=rep, status=LeadStatus.WON, owner=rep, won_at=at(18), won_amount=Decimal("5"))
+    lead(name="Last week's win", status=LeadStatus.WON, owner=rep, won_at=at(10), won_amount=Decimal("777"))
+    rejected = lead(name="Rejected one", status=LeadStatus.REJECTED, owner=rep, handed_off_at=at(16))
+    Handoff.objects.create(
+        lead=rejected,
+        by=marketer,
+        to_rep=rep,
+        note="story",
+        created_at=at(16),
+        sla_due_at=at(17),
+        outcome=HandoffOutcome.REJECTED,
+        ended_at=at(16, 15),
+        reject_reason=ReasonCode.objects.get(code="spam"),
+    )
+    cold = lead(name="Gone cold", status=LeadStatus.WORKING, owner=rep)
+    ColdEpisode.objects.create(lead=cold, reason=ColdReason.NO_ACTIVITY, cold_since=at(18), opened_at=at(19))
+    FeedbackItem.objects.create(lead=rejected, kind=FeedbackKind.REJECTED, assignee=marketer, created_at=at(16, 16))
+    return team
+
+
+def test_digest_agenda_lists_the_week(week_of_work):
+    agenda = digest_agenda(week=WEEK, now=NOW)
+
+    # Wins from marketing leads only (not the rep's own), biggest first, this week only.
+    assert [lead.name for lead in agenda["wins"]] == ["Big win", "Small win"]
+    assert agenda["wins_count"] == 2
+    assert agenda["wins_revenue"] == Decimal("10000.00")
+    assert agenda["quarter"]["period"]["label"] == "Q4 2026"
+    assert agenda["quarter"]["won_revenue"] == Decimal("10782.00")
+    assert agenda["rejection_reasons"] == [{"label": "Spam", "count": 1}]
+    assert [e.lead.name for e in agenda["went_cold"]] == ["Gone cold"]
+    assert agenda["still_cold_count"] == 1
+    assert [item.lead.name for item in agenda["feedback_waiting"]] == ["Rejected one"]
+
+
+def test_digest_sent_twice_for_the_same_week_emails_each_member_once(week_of_work):
+    members = [week_of_work[k] for k in ("marketer", "rep", "manager")]
+
+    first = digest_send_weekly(week=WEEK, now=NOW)
+    second = digest_send_weekly(week=WEEK, now=NOW)
+
+    assert (first, second) == (3, 0)
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(m.email for m in members)
+    assert all("Big win" in m.body and "Spam: 1" in m.body for m in mail.outbox)
+    assert DigestDelivery.objects.filter(week=WEEK, sent_at__isnull=False).count() == 3
+    assert Notification.objects.filter(kind=NotificationKind.DIGEST).count() == 3
+
+
+def test_digest_defaults_to_last_week(week_of_work):
+    digest_send_weekly(now=NOW)
+
+    assert set(DigestDelivery.objects.values_list("week", flat=True)) == {WEEK}
+    assert "16 November 2026" in mail.outbox[0].subject
+
+
+def test_digest_skips_a_member_another_process_is_sending_to(week_of_work):
+    rep = week_of_work["rep"]
+    DigestDelivery.objects.create(week=WEEK, member=rep, claimed_at=NOW - timedelta(minutes=1))
+
+    assert digest_send_weekly(week=WEEK, now=NOW) == 2
+    assert rep.email not in [m.to[0] for m in mail.outbox]
+
+
+def test_digest_retakes_a_claim_abandoned_long_ago(week_of_work):
+    rep = week_of_work["rep"]
+    DigestDelivery.objects.create(week=WEEK, member=rep, claimed_at=NOW - timedelta(hours=2))
+
+    assert digest_send_weekly(week=WEEK, now=NOW) == 3
+
+
+def test_digest_that_fails_to_send_is_sent_by_the_next_run(week_of_work):
+    with mock.patch("alignment.digest.EmailMultiAlternatives.send", side_effect=ConnectionError("down")):
+        assert digest_send_weekly(week=WEEK, now=NOW) == 0
+    assert DigestDelivery.objects.filter(claimed_at__isnull=True, sent_at__isnull=True).count() == 3
+
+    assert digest_send_weekly(week=WEEK, now=NOW) == 3
+    assert len(mail.outbox) == 3
+
+
+def test_digest_task_sends_once(week_of_work):
+    assert tasks.digest_send_weekly(week=WEEK.isoformat()) == 3
+    assert tasks.digest_send_weekly(week=WEEK.isoformat()) == 0
+    assert len(mail.outbox) == 3
+
+
+def test_digest_beat_entry_is_monday_morning():
+    entry = settings.CELERY_BEAT_SCHEDULE["weekly-alignment-digest"]
+
+    assert entry["task"] == "alignment.tasks.digest_send_weekly"
+    assert entry["schedule"] == crontab(minute="0", hour="8", day_of_week="mon")
+
+
+def test_digest_week_parse():
+    assert digest_week_parse("2026-11-19") == WEEK
+    assert digest_week_parse(None, today=date(2026, 11, 23)) == WEEK
+    with pytest.raises(InvalidInput):
+        digest_week_parse("19/11/2026")
+
+
+def test_digest_page_shows_any_week(week_of_work, client):
+    client.force_login(week_of_work["rep"])
+
+    response = client.get(reverse("dashboard-digest"), {"week": "2026-11-18"})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "the week of 16 November 2026" in html
+    assert "Big win" in html and "Gone cold" in html and "Spam" in html
+
+
+def test_digest_page_with_a_bad_week_says_so(week_of_work, client):
+    client.force_login(week_of_work["marketer"])
+
+    response = client.get(reverse("dashboard-digest"), {"week": "soon"})
+
+    assert response.status_code == 400
+    assert "YYYY-MM-DD" in response.content.decode()
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_digest_through_real_workers_twice_at_once_sends_each_member_once(celery_services):
+    members = [MarketerFactory(), RepFactory(), ManagerFactory()]
+    celery_services.env["EMAIL_URL"] = "consolemail://"  # the worker prints each email it sends
+    worker = celery_services.start_worker(concurrency=2)
+
+    tasks.digest_send_weekly.delay(WEEK.isoformat())
+    tasks.digest_send_weekly.delay(WEEK.isoformat())
+
+    deadline = time.monotonic() + 60
+    while worker.log().count("digest_send_weekly") < 4 or worker.log().count("succeeded") < 2:
+        assert time.monotonic() < deadline, worker.log()
+        time.sleep(0.2)
+    assert DigestDelivery.objects.filter(week=WEEK, sent_at__isnull=False).count() == len(members)
+    assert worker.log().count("Subject: Alignment digest") == len(members)
