@@ -5,7 +5,8 @@ from celery import shared_task
 from leads import cold, imports
 
 
-@shared_task(name="leads.tasks.import_job_run", ignore_result=True)
+# A 100,000-row file takes minutes, more on a busy database: longer limits than the default task's.
+@shared_task(name="leads.tasks.import_job_run", ignore_result=True, soft_time_limit=3 * 3600, time_limit=3 * 3600 + 300)
 def import_job_run(job_id: int) -> None:
     """Import a queued CSV file. Delivered twice, the second run finds the job taken and stops."""
     imports.import_job_run(job_id=job_id)

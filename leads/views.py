@@ -5,6 +5,7 @@ service's NotAllowed is a 403; bad input re-renders the page with the errors on 
 changes nothing; a move the lead's state does not allow comes back as a message.
 """
 
+from django import forms as dj_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -14,13 +15,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from alignment.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from alignment.models import Role
 from feedback.models import ReasonCode
-from leads import forms, selectors, services
-from leads.models import LeadStatus
+from leads import forms, imports, selectors, services
+from leads.models import Campaign, ImportStatus, LeadStatus
 
 PAGE_SIZE = 50
 S = LeadStatus
@@ -397,3 +399,116 @@ def lead_snooze(request, pk):
         lambda lead, data: services.lead_snooze(lead=lead, by=request.user, until=data["until"], reason=data["reason"]),
         "Snoozed: it will not go cold until then.",
     )
+
+
+# --- CSV import -------------------------------------------------------------------------------
+
+
+class LeadImportForm(dj_forms.Form):
+    label_suffix = ""
+    campaign = dj_forms.ModelChoiceField(queryset=Campaign.objects.none(), empty_label="Choose a campaign…")
+    file = dj_forms.FileField(
+        label="CSV file",
+        help_text="UTF-8, with a header row; an “email” column is required. Also read: name, company, title, "
+        "phone, country, region, industry, estimated_value, notes, pain_points.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["campaign"].queryset = Campaign.objects.filter(active=True).order_by("name")
+
+
+def _import_too_large(request) -> bool:
+    """Judge the size from Content-Length before the body is read, so a huge upload is refused at
+    once instead of being spooled to disk first. Room is left for the form's own fields."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    return length > imports.import_max_bytes() + 64 * 1024
+
+
+def _import_job_or_404(user, pk):
+    try:
+        return imports.import_job_get_for_user(user=user, job_id=pk)
+    except NotFound:
+        raise Http404("No such import.") from None
+
+
+@csrf_exempt  # the size check must come before the CSRF middleware reads (and spools) the body
+@login_required
+def lead_import(request):
+    """Choose a campaign and a CSV file; the import runs in a worker and its page shows progress."""
+    _require_role(request.user, Role.MARKETER, Role.MANAGER)
+    if request.method == "POST" and _import_too_large(request):
+        context = {**_import_context(request, LeadImportForm()), "error": _import_limit()}
+        return render(request, "leads/import_form.html", context, status=413)
+    return _lead_import_checked(request)
+
+
+def _import_limit() -> str:
+    return f"The file is too large: {imports.import_max_bytes() // (1024 * 1024)} MB at most."
+
+
+@csrf_protect
+def _lead_import_checked(request):
+    if request.method == "POST":
+        form = LeadImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                job = imports.import_job_create(
+                    by=request.user, campaign=form.cleaned_data["campaign"], upload=form.cleaned_data["file"]
+                )
+            except imports.ImportTooLarge as error:
+                form.add_error("file", error.message)
+                return render(request, "leads/import_form.html", _import_context(request, form), status=413)
+            except InvalidInput as error:
+                for name, problems in error.fields.items():
+                    for problem in problems:
+                        form.add_error(name if name in form.fields else None, problem)
+            else:
+                return redirect("leads:import-detail", pk=job.pk)
+        return render(request, "leads/import_form.html", _import_context(request, form), status=400)
+    return render(request, "leads/import_form.html", _import_context(request, LeadImportForm()))
+
+
+def _import_context(request, form):
+    return {"form": form, "jobs": imports.import_job_list_for_user(user=request.user)}
+
+
+@login_required
+def lead_import_detail(request, pk):
+    job = _import_job_or_404(request.user, pk)
+    return render(request, "leads/import_detail.html", {"job": job, **_import_progress_context(job)})
+
+
+@login_required
+def lead_import_progress(request, pk):
+    """The progress partial htmx polls every second until the import has finished."""
+    job = _import_job_or_404(request.user, pk)
+    response = render(request, "leads/_import_progress.html", {"job": job, **_import_progress_context(job)})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _import_progress_context(job):
+    finished = job.status in (ImportStatus.DONE, ImportStatus.FAILED)
+    return {"finished": finished, "more_errors": max(0, job.rows_failed - len(job.errors or []))}
+
+
+@login_required
+@require_POST
+def lead_import_retry(request, pk):
+    job = _import_job_or_404(request.user, pk)
+    try:
+        started = imports.import_job_retry(job=job, by=request.user)
+    except NotAllowed:
+        raise PermissionDenied from None
+    except InvalidInput as error:
+        messages.info(request, error.message)
+    else:
+        if started:
+            messages.success(request, "The import is queued again.")
+        else:
+            messages.error(request, "The task queue is still not answering. Try again in a moment.")
+    return redirect("leads:import-detail", pk=job.pk)
