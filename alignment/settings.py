@@ -164,6 +164,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "LeadStatusEnum": "leads.models.LeadStatus",
         "BulkItemStatusEnum": ["created", "duplicate", "error"],
+        "ActivityKindEnum": [("call", "Call"), ("email", "Email"), ("meeting", "Meeting"), ("note", "Note")],
+        "EventKindEnum": "leads.models.EventKind",
+        "FeedbackKindEnum": "feedback.models.FeedbackKind",
+        "FeedbackStatusEnum": "feedback.models.FeedbackStatus",
     },
 }
 
@@ -183,11 +187,14 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(CELERY_BROKER_DIR),
         "data_folder_out": str(CELERY_BROKER_DIR),
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),
+        "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
     }
     (CELERY_BROKER_DIR / "processed").mkdir(parents=True, exist_ok=True)
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # How long a task taken by a worker that died stays invisible before another worker gets it
+    # (tasks with acks_late). An hour by default; tests lower it to see a redelivery.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 # Publishing must never hang a user's request when the broker is down: fail fast, log, go on.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -205,6 +212,8 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-cold-leads": {
         "task": "leads.tasks.sweep_cold_leads",
         "schedule": ALIGNMENT_SWEEP_EVERY_MINUTES * 60,
+        # Sweeps queued while no worker ran are dropped, not run back to back: the next one does it all.
+        "options": {"expires": ALIGNMENT_SWEEP_EVERY_MINUTES * 60},
     },
 }
 # The weekly alignment digest, in ALIGNMENT_TIME_ZONE: a crontab "minute hour day-of-week",
