@@ -119,6 +119,7 @@ def _item_context(request, item, *, reply_form=None, resolve_form=None):
     next_item = (
         selectors.feedback_queue_for_user(user=user, filters={"status": FeedbackStatus.OPEN})
         .filter(Q(created_at__gt=item.created_at) | Q(created_at=item.created_at, id__gt=item.id))
+        .select_related(None)
         .only("id")
         .first()
     )

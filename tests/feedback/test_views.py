@@ -1,0 +1,216 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from alignment.sla import sla_settings_get
+from feedback.models import FeedbackItem, FeedbackReply, FeedbackStatus, ReasonCode, Verdict
+from feedback.services import feedback_request, verdict_give
+from leads.models import Lead, LeadStatus
+from tests.alignment.factories import MarketerFactory
+from tests.feedback.factories import accepted_lead
+from tests.feedback.test_apis import _bulk_items
+
+
+def _bad_item(marketer, rep, **fields):
+    lead = accepted_lead(marketer=marketer, rep=rep, **fields)
+    verdict_give(lead=lead, by=rep, verdict="bad", reason="no_budget", note="Frozen budget.")
+    return FeedbackItem.objects.get(lead=lead)
+
+
+def test_queue_page_flags_items_older_than_the_response_threshold(client, marketer, rep):
+    old = _bad_item(marketer, rep)
+    FeedbackItem.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=4))
+    fresh = _bad_item(marketer, rep)
+    client.force_login(marketer)
+
+    html = client.get("/feedback/").content.decode()
+
+    assert html.index(f"/feedback/{old.pk}/") < html.index(f"/feedback/{fresh.pk}/")
+    assert html.count('data-testid="overdue"') == 1
+
+
+def test_queue_page_threshold_comes_from_the_sla_settings(client, marketer, rep):
+    item = _bad_item(marketer, rep)
+    FeedbackItem.objects.filter(pk=item.pk).update(created_at=timezone.now() - timedelta(days=2))
+    policy = sla_settings_get()
+    policy.feedback_response_days = 1
+    policy.save()
+    client.force_login(marketer)
+
+    assert 'data-testid="overdue"' in client.get("/feedback/").content.decode()
+
+
+def test_queue_page_filters_come_from_the_url(client, marketer, rep):
+    item = _bad_item(marketer, rep)
+    client.force_login(marketer)
+
+    assert f"/feedback/{item.pk}/" in client.get("/feedback/?reason=no_budget").content.decode()
+    assert f"/feedback/{item.pk}/" not in client.get("/feedback/?reason=spam").content.decode()
+    assert f"/feedback/{item.pk}/" not in client.get("/feedback/?status=resolved").content.decode()
+    assert client.get("/feedback/?campaign=abc&person=x&after=nonsense").status_code == 200
+
+
+@pytest.mark.parametrize("n", [10, 1000])
+def test_queue_page_query_count_does_not_grow_with_the_queue(client, marketer, rep, django_assert_num_queries, n):
+    _bulk_items(marketer, rep, n)
+    sla_settings_get()
+    client.force_login(marketer)
+
+    # 1. the session  2. the user  3. the SLA settings (response threshold)
+    # 4. the page of items with everything shown joined  5. campaigns  6. reason codes
+    # 7. people to filter by  8. the unread-notification count in the header
+    with django_assert_num_queries(8):
+        response = client.get("/feedback/")
+
+    assert response.status_code == 200
+    assert response.content.decode().count('data-testid="feedback-row"') == min(n, 50)
+
+
+def test_queue_pages_on_by_keyset(client, marketer, rep):
+    _bulk_items(marketer, rep, 60)
+    client.force_login(marketer)
+
+    first = client.get("/feedback/")
+    next_link = first.context["next_query"]
+    second = client.get(f"/feedback/?{next_link}")
+
+    first_ids = {item.pk for item in first.context["items"]}
+    second_ids = {item.pk for item in second.context["items"]}
+    assert len(first_ids) == 50 and len(second_ids) == 10
+    assert not first_ids & second_ids
+
+
+def test_item_page_is_scoped(client, marketer, rep, other_rep):
+    item = _bad_item(marketer, rep)
+
+    client.force_login(other_rep)
+    assert client.get(f"/feedback/{item.pk}/").status_code == 404
+    client.force_login(MarketerFactory())
+    assert client.get(f"/feedback/{item.pk}/").status_code == 404
+    client.force_login(rep)
+    assert client.get(f"/feedback/{item.pk}/").status_code == 200
+
+
+def test_reply_and_resolve_through_the_pages(client, marketer, rep):
+    item = _bad_item(marketer, rep)
+    client.force_login(marketer)
+
+    response = client.post(f"/feedback/{item.pk}/reply/", {"body": "Which budget?"})
+    assert response.status_code == 302
+    empty = client.post(f"/feedback/{item.pk}/reply/", {"body": " "})
+    assert empty.status_code == 400
+    assert FeedbackReply.objects.filter(item=item).count() == 1
+
+    bad = client.post(f"/feedback/{item.pk}/resolve/", {"resolution": "recycled"})
+    assert bad.status_code == 400
+    done = client.post(f"/feedback/{item.pk}/resolve/", {"resolution": "recycled", "reason": "Next year"})
+    assert done.status_code == 302
+    item.refresh_from_db()
+    assert item.status == FeedbackStatus.RESOLVED
+    assert Lead.objects.get(pk=item.lead_id).status == LeadStatus.NURTURE
+
+
+def test_resolve_page_fixes_only_changed_fields(client, marketer, rep):
+    item = _bad_item(marketer, rep, phone="000", title="CEO")
+    lead = item.lead
+    client.force_login(marketer)
+
+    fields = {name: getattr(lead, name) for name in ("email", "name", "company", "title", "phone", "country", "region")}
+    response = client.post(f"/feedback/{item.pk}/resolve/", {"resolution": "fixed_data", **fields, "phone": "+1 555"})
+
+    assert response.status_code == 302
+    lead.refresh_from_db()
+    assert (lead.phone, lead.title) == ("+1 555", "CEO")
+
+
+def test_a_rep_cannot_resolve_through_the_page(client, marketer, rep):
+    item = _bad_item(marketer, rep)
+    client.force_login(rep)
+
+    assert (
+        client.post(f"/feedback/{item.pk}/resolve/", {"resolution": "campaign_changed", "note": "x"}).status_code == 403
+    )
+
+
+def test_verdict_from_the_lead_page(client, marketer, rep):
+    lead = accepted_lead(marketer=marketer, rep=rep)
+    client.force_login(rep)
+
+    page = client.get(f"/leads/{lead.pk}/").content.decode()
+    assert 'data-testid="verdict-form"' in page
+
+    bad = client.post(f"/feedback/leads/{lead.pk}/verdict/", {"verdict": "bad", "reason": ""})
+    assert bad.status_code == 302 and not Verdict.objects.exists()
+    ok = client.post(
+        f"/feedback/leads/{lead.pk}/verdict/", {"verdict": "bad", "reason": "no_need", "note": "Has a tool."}
+    )
+    assert ok.status_code == 302
+    assert Verdict.objects.get(lead=lead).reason.code == "no_need"
+    assert "No need" in client.get(f"/leads/{lead.pk}/").content.decode()
+
+
+def test_verdict_on_someone_elses_lead_is_refused(client, marketer, rep, other_rep):
+    lead = accepted_lead(marketer=marketer, rep=rep)
+
+    client.force_login(other_rep)
+    assert client.post(f"/feedback/leads/{lead.pk}/verdict/", {"verdict": "good"}).status_code == 404
+    client.force_login(marketer)
+    assert client.post(f"/feedback/leads/{lead.pk}/verdict/", {"verdict": "good"}).status_code == 403
+    assert not Verdict.objects.exists()
+
+
+def test_requests_appear_in_the_rep_inbox_with_a_verdict_form(client, marketer, rep):
+    lead = accepted_lead(marketer=marketer, rep=rep)
+    feedback_request(lead=lead, by=marketer, note="How was the demo?")
+    client.force_login(rep)
+
+    html = client.get("/").content.decode()
+
+    assert "How was the demo?" in html
+    assert f"/feedback/leads/{lead.pk}/verdict/" in html
+
+
+def test_marketer_requests_feedback_from_the_lead_page(client, marketer, rep):
+    lead = accepted_lead(marketer=marketer, rep=rep)
+    client.force_login(marketer)
+
+    assert f"/feedback/leads/{lead.pk}/request/" in client.get(f"/leads/{lead.pk}/").content.decode()
+    response = client.post(f"/feedback/leads/{lead.pk}/request/", {"note": "Any news?"})
+
+    assert response.status_code == 302
+    assert FeedbackItem.objects.get(lead=lead).assignee == rep
+
+
+def test_scorecard_and_insights_pages(client, marketer, rep):
+    lead = accepted_lead(marketer=marketer, rep=rep)
+    verdict_give(lead=lead, by=rep, verdict="bad", reason="no_budget", pain_points="Too many spreadsheets")
+    client.force_login(marketer)
+
+    scorecard = client.get("/feedback/campaigns/?period=30d&sort=-bad_share")
+    assert scorecard.status_code == 200
+    assert lead.campaign.name in scorecard.content.decode()
+    assert "100%" in scorecard.content.decode()
+    insights = client.get("/feedback/insights/?q=spreadsheet&group_by=campaign")
+    assert "Too many spreadsheets" in insights.content.decode()
+    assert "Too many spreadsheets" not in client.get("/feedback/insights/?q=pricing").content.decode()
+
+    client.force_login(rep)
+    assert client.get("/feedback/campaigns/").status_code == 403
+    assert client.get("/feedback/insights/").status_code == 403
+
+
+def test_managers_manage_reason_codes_on_a_page(client, manager, marketer):
+    client.force_login(marketer)
+    assert client.get("/feedback/reasons/").status_code == 403
+
+    client.force_login(manager)
+    assert client.get("/feedback/reasons/").status_code == 200
+    assert client.post("/feedback/reasons/", {"label": "Wrong region"}).status_code == 302
+    code = ReasonCode.objects.get(code="wrong_region")
+    client.post(f"/feedback/reasons/{code.pk}/", {"action": "rename", "label": "Outside our regions"})
+    client.post(f"/feedback/reasons/{code.pk}/", {"action": "retire"})
+
+    code.refresh_from_db()
+    assert (code.label, code.active) == ("Outside our regions", False)
+    assert client.post("/feedback/reasons/", {"label": ""}).status_code == 400
