@@ -1,0 +1,124 @@
+"""Many requests at once on real PostgreSQL: the database constraints and row locks must hold.
+
+Each thread has its own database connection, so these tests commit for real
+(`transaction=True`). SQLite serialises every writer, which would prove nothing: they skip there,
+and fail instead when ALIGNMENT_REQUIRE_SERVICES=1 (CI).
+"""
+
+import os
+import random
+import threading
+from collections import Counter
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from leads.models import Handoff, Lead, Touch
+from tests.alignment.factories import MarketerFactory, RepFactory
+from tests.leads.factories import CampaignFactory, LeadFactory, RoutingRuleFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _postgresql_only():
+    if connection.vendor != "postgresql":
+        if os.environ.get("ALIGNMENT_REQUIRE_SERVICES") == "1":
+            pytest.fail("Concurrency tests need PostgreSQL (set DATABASE_URL).")
+        pytest.skip("Concurrency tests need PostgreSQL.")
+
+
+def run_in_threads(count, work):
+    """Run `work(i)` in `count` threads released together; return the results in order."""
+    barrier = threading.Barrier(count)
+    results = [None] * count
+    errors = []
+
+    def target(i):
+        try:
+            barrier.wait(timeout=30)
+            results[i] = work(i)
+        except Exception as error:  # surfaced below, with the thread's traceback lost but its message kept
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    assert not any(thread.is_alive() for thread in threads), "a thread hung"
+    return results
+
+
+def client_for(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def test_twenty_threads_capturing_the_same_five_emails_make_five_leads():
+    marketer = MarketerFactory()
+    campaign = CampaignFactory(owner=marketer)
+    emails = [f"person{i}@prospect.test" for i in range(5)]
+
+    def capture_all(i):
+        client = client_for(marketer)
+        order = random.Random(i).sample(emails, len(emails))
+        # Vary the case and spacing: it is the same person whatever the form said.
+        return [
+            client.post(
+                "/api/leads/", {"campaign": campaign.id, "email": f" {email.upper()} "}, format="json"
+            ).status_code
+            for email in order
+        ]
+
+    statuses = Counter(code for codes in run_in_threads(20, capture_all) for code in codes)
+
+    assert statuses == {201: 5, 200: 95}
+    assert sorted(Lead.objects.values_list("email", flat=True)) == emails
+    assert sorted(Lead.objects.values_list("touch_count", flat=True)) == [20] * 5
+    assert Touch.objects.count() == 100
+
+
+def test_thirty_concurrent_routed_handoffs_share_the_turns_fairly():
+    marketer = MarketerFactory()
+    campaign = CampaignFactory(owner=marketer)
+    reps = [RepFactory() for _ in range(3)]
+    rule = RoutingRuleFactory(name="DACH", country="DE", reps=reps)
+    leads = [LeadFactory(campaign=campaign, country="DE") for _ in range(30)]
+
+    def hand_off(i):
+        response = client_for(marketer).post(f"/api/leads/{leads[i].id}/handoff/", {"note": "Routed."}, format="json")
+        return response.status_code, response.json()
+
+    results = run_in_threads(30, hand_off)
+
+    assert [code for code, _ in results] == [200] * 30, [body for code, body in results if code != 200]
+    handoffs = Handoff.objects.filter(routing_rule=rule)
+    assert sorted(handoffs.values_list("routing_turn", flat=True)) == list(range(1, 31))
+    assert Counter(handoffs.values_list("to_rep_id", flat=True)) == {rep.id: 10 for rep in reps}
+    rule.refresh_from_db()
+    assert rule.turns == 30
+    assert Lead.objects.filter(status="handed_off").count() == 30
+
+
+def test_concurrent_retries_with_one_idempotency_key_write_once():
+    marketer = MarketerFactory()
+    campaign = CampaignFactory(owner=marketer)
+    body = {"campaign": campaign.id, "email": "retry@prospect.test", "name": "Retry"}
+
+    def post(i):
+        response = client_for(marketer).post("/api/leads/", body, format="json", HTTP_IDEMPOTENCY_KEY="same-key")
+        return response.status_code, response.json()
+
+    results = run_in_threads(10, post)
+
+    assert {code for code, _ in results} == {201}
+    assert len({body["id"] for _, body in results}) == 1
+    lead = Lead.objects.get()
+    assert lead.touch_count == 1
+    assert Touch.objects.count() == 1
