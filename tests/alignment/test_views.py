@@ -84,7 +84,8 @@ def test_rep_inbox_query_count_does_not_grow_with_the_leads(
     # 4. open handoffs to the rep with lead, campaign and handing-off marketer joined
     # 5. the rep's accepted, working and qualified leads with their campaign
     # 6. unread notifications for the bell
-    with django_assert_num_queries(6):
+    # 7. feedback requests waiting on the rep (the feedback panel)
+    with django_assert_num_queries(7):
         response = client.get(reverse("home"))
 
     assert len(response.context["awaiting"]) == count
