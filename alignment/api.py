@@ -5,7 +5,8 @@ import logging
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views import defaults
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import exceptions, pagination, permissions, serializers, status
 from rest_framework.response import Response
@@ -137,3 +138,19 @@ class ReasonCodeFieldExtension(OpenApiSerializerFieldExtension):
         if codes:
             schema["enum"] = codes
         return schema
+
+
+# --- errors outside any API view --------------------------------------------------------------
+
+
+def not_found(request, exception=None):
+    """An unknown URL under /api/ answers in the API's error shape; pages get the usual 404 page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Something went wrong on our side.", "code": "server_error"}, status=500)
+    return defaults.server_error(request)

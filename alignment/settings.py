@@ -150,6 +150,9 @@ REST_FRAMEWORK = {
         "capture": env("ALIGNMENT_CAPTURE_RATE", default="30/minute"),
         "token": "20/minute",
     },
+    # Throttles count per client address. X-Forwarded-For is trusted only through this many
+    # proxies in front of the app (0: never, so a client cannot pick its own address).
+    "NUM_PROXIES": env.int("ALIGNMENT_NUM_PROXIES", default=0),
 }
 
 SPECTACULAR_SETTINGS = {

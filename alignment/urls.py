@@ -34,3 +34,7 @@ urlpatterns = [
     path("dashboard/goal/", dashboard_views.revenue_goal, name="dashboard-goal"),
     path("dashboard/digest/", dashboard_views.dashboard_digest, name="dashboard-digest"),
 ]
+
+# Unknown URLs and crashes under /api/ answer in the API's JSON error shape.
+handler404 = "alignment.api.not_found"
+handler500 = "alignment.api.server_error"

@@ -361,6 +361,8 @@ def _lead_detail(request, pk) -> dict:
 class LeadListApi(APIView):
     """Leads you may see, newest first (cursor-paginated); or capture one."""
 
+    parser_classes = [JSONParser, FormParser]
+
     def get_permissions(self):
         if self.request.method == "POST":
             return [IsMarketerOrManager()]
@@ -404,6 +406,7 @@ class LeadBulkApi(APIView):
     """Capture up to 1,000 leads in one request; each gets its own result, bad ones never block good ones."""
 
     permission_classes = [IsMarketerOrManager]
+    parser_classes = [JSONParser]
 
     @extend_schema(
         request=LeadBulkInputSerializer,
@@ -458,6 +461,7 @@ class LeadActionApi(APIView):
 
     input_serializer = EmptyInputSerializer
     permission_classes = [IsRep]
+    parser_classes = [JSONParser, FormParser]
 
     def perform(self, *, lead, by, data):
         raise NotImplementedError

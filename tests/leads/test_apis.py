@@ -949,3 +949,43 @@ def test_public_capture_without_an_origin_header_is_a_server_post_and_allowed(ap
     response = api.post(f"/api/capture/{campaign.form_key}/", {"email": "v@example.com"}, format="json")
 
     assert response.status_code == 201
+
+
+def test_a_forged_forwarded_for_header_does_not_escape_the_throttle(api, campaign, monkeypatch):
+    monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "capture", "2/minute")
+    url = f"/api/capture/{campaign.form_key}/"
+
+    answers = [
+        api.post(
+            url, {"email": f"p{i}@x.test"}, format="json", REMOTE_ADDR="203.0.113.7", HTTP_X_FORWARDED_FOR=f"10.0.0.{i}"
+        ).status_code
+        for i in range(3)
+    ]
+
+    assert answers == [201, 201, 429]
+
+
+# --- the error shape everywhere under /api/ -----------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/api/leads/abc/", "/api/nowhere/", "/api/leads/1/fly/"])
+def test_unknown_api_urls_answer_in_the_error_shape(marketer, path):
+    response = as_user(marketer).get(path)
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}
+
+
+def test_a_multipart_body_to_a_json_endpoint_is_a_415(marketer, campaign):
+    response = as_user(marketer).post("/api/leads/", {"campaign": campaign.id, "email": "m@x.test"}, format="multipart")
+
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
+    assert not Lead.objects.exists()
+
+
+def test_a_wrong_method_is_a_405_in_the_error_shape(marketer):
+    response = as_user(marketer).delete("/api/leads/")
+
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
