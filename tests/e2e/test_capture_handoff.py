@@ -77,3 +77,30 @@ def test_pages_fit_a_phone_screen(browser, transactional_db, live_server, path):
         expect(page.get_by_role("button", name="Log out")).to_be_visible()
     finally:
         context.close()
+
+
+def test_lead_list_filters_in_place_and_keeps_the_filter_in_the_url(page, live_server):
+    marketer = MarketerFactory(username="marketer")
+    campaign = CampaignFactory(name="Spring Webinar", owner=marketer)
+    for email, name in [("ada@analytical.test", "Ada Lovelace"), ("grace@navy.test", "Grace Hopper")]:
+        Lead.objects.create(
+            email=email,
+            name=name,
+            campaign=campaign,
+            captured_by=marketer,
+            captured_at=campaign.created_at,
+            last_touch_at=campaign.created_at,
+            last_activity_at=campaign.created_at,
+        )
+    login(page, live_server, "marketer")
+    page.goto(f"{live_server.url}/leads/")
+    page.evaluate("window.notReloaded = true")
+
+    page.get_by_label("Search").fill("grace")
+    page.get_by_label("Search").press("Enter")
+
+    results = page.locator("#lead-results")
+    expect(results).not_to_contain_text("Ada Lovelace")
+    expect(results).to_contain_text("Grace Hopper")
+    expect(page).to_have_url(re.compile(r"q=grace"))
+    assert page.evaluate("window.notReloaded") is True  # htmx swapped the results, no full reload
