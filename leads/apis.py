@@ -418,8 +418,8 @@ class LeadBulkApi(APIView):
         data = LeadBulkInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         items = data.validated_data["leads"]
-        campaign_ids = {item.get("campaign") for item in items if isinstance(item, dict)}
-        campaign_ids = {pk for pk in campaign_ids if isinstance(pk, int) and not isinstance(pk, bool)}
+        # One query for every campaign the items name, not one per item.
+        campaign_ids = {_as_id(item.get("campaign")) for item in items if isinstance(item, dict)} - {None}
         campaigns = Campaign.objects.select_related("owner").in_bulk(campaign_ids)
         results = []
         for index, item in enumerate(items):
@@ -432,6 +432,15 @@ class LeadBulkApi(APIView):
             "results": results,
         }
         return Response(LeadBulkOutputSerializer(body).data)
+
+
+def _as_id(value) -> int | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
 
 
 def _bulk_capture_one(index, item, campaigns, by) -> dict:

@@ -350,23 +350,32 @@ def test_the_list_paginates_by_cursor(marketer, campaign):
     assert second["next"] is None
 
 
+@pytest.mark.parametrize("role", ["marketer", "rep"])
 @pytest.mark.parametrize("count", [5, 50])
-def test_the_list_runs_the_same_queries_for_5_or_50_leads(django_assert_num_queries, marketer, rep, campaign, count):
+def test_the_list_runs_the_same_queries_for_5_or_50_leads(
+    django_assert_num_queries, request, marketer, rep, campaign, count, role
+):
     from rest_framework.authtoken.models import Token
 
-    leads = LeadFactory.create_batch(count, campaign=campaign)
-    for lead in leads[:3]:
+    from tests.alignment.factories import VerticalFactory
+
+    vertical = VerticalFactory(name="Fintech")
+    leads = LeadFactory.create_batch(count, campaign=campaign, industry=vertical)
+    for lead in leads:
         handed_off(lead, rep=rep, by=marketer)
-    token = Token.objects.create(user=rep)
+    token = Token.objects.create(user=request.getfixturevalue(role))
     client = APIClient(HTTP_AUTHORIZATION=f"Token {token.key}")
 
     # 1. the token and its user
-    # 2. the page of leads the rep may see, with owner, campaign and industry joined
+    # 2. the page of leads the user may see, with owner, campaign and industry joined
     with django_assert_num_queries(2):
         response = client.get("/api/leads/")
 
     assert response.status_code == 200
-    assert len(response.json()["results"]) == 3
+    rows = response.json()["results"]
+    assert len(rows) == count
+    assert {row["owner"]["id"] for row in rows} == {rep.id}
+    assert {row["industry"] for row in rows} == {"Fintech"}
 
 
 def test_the_detail_carries_the_timeline_and_the_latest_handoff(marketer, rep, campaign):
@@ -722,7 +731,7 @@ def test_recycling_a_won_lead_is_a_409(marketer, rep, campaign):
 def test_bulk_capture_answers_per_item(request, campaign, role):
     LeadFactory(campaign=campaign, email="known@x.test")
     items = [
-        {"campaign": campaign.id, "email": "new@x.test", "name": "New"},
+        {"campaign": str(campaign.id), "email": "new@x.test", "name": "New"},
         {"campaign": campaign.id, "email": "KNOWN@x.test"},
         {"campaign": campaign.id, "email": "broken"},
         {"campaign": 999999, "email": "nocampaign@x.test"},
@@ -752,6 +761,16 @@ def test_bulk_capture_is_forbidden_to_reps(rep, campaign):
 
     assert response.status_code == 403
     assert not Lead.objects.exists()
+
+
+def test_bulk_capture_takes_exactly_1000_leads(marketer, campaign):
+    items = [{"campaign": campaign.id, "email": f"p{i}@x.test"} for i in range(1000)]
+
+    response = as_user(marketer).post("/api/leads/bulk/", {"leads": items}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["created"] == 1000
+    assert Lead.objects.count() == 1000
 
 
 def test_bulk_capture_refuses_more_than_1000_leads(marketer, campaign):
