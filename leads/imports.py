@@ -16,7 +16,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from alignment.errors import DomainError, InvalidInput, NotAllowed, NotFound
-from alignment.models import Role, User
+from alignment.models import Role, User, Vertical
 from leads.models import Campaign, CaptureChannel, ImportChunk, ImportJob, ImportStatus
 from leads.services import lead_capture
 
@@ -313,6 +313,7 @@ def _import_rows(job, lines, progress) -> str:
         notes.append("Ignored columns: " + ", ".join(ignored)[:500] + ".")
 
     rows_seen = 0
+    verticals = {}
     last_line = reader.line_num
     batch = []
     while True:
@@ -330,22 +331,26 @@ def _import_rows(job, lines, progress) -> str:
         data = {field: row[position] for position, field in mapping.items() if position < len(row)}
         batch.append((line, data))
         if len(batch) >= BATCH_ROWS:
-            rows_seen += _capture_batch(job, batch, progress)
+            rows_seen += _capture_batch(job, batch, progress, verticals)
             batch = []
             progress.save(lines.bytes_read)
     if batch:
-        rows_seen += _capture_batch(job, batch, progress)
+        rows_seen += _capture_batch(job, batch, progress, verticals)
     if rows_seen == 0 and not progress.failed:
         notes.insert(0, "The file has a header but no rows.")
     summary = f"{progress.created} new, {progress.duplicate} already known, {progress.failed} with errors."
     return " ".join([summary, *notes])
 
 
-def _capture_batch(job, batch, progress) -> int:
+def _capture_batch(job, batch, progress, verticals) -> int:
     """Capture a batch of rows in one transaction; each row in its own savepoint, so a bad row is
-    rolled back alone and reported while the others commit."""
+    rolled back alone and reported while the others commit. `verticals` caches industries by
+    lower-cased name, saving a lookup per row."""
     with transaction.atomic():
         for line, data in batch:
+            industry = (data.get("industry") or "").strip()
+            if industry.lower() in verticals:
+                data["industry"] = verticals[industry.lower()]
             try:
                 _, created = lead_capture(data=data, campaign=job.campaign, by=job.by, channel=CaptureChannel.IMPORT)
             except DomainError as error:
@@ -355,6 +360,10 @@ def _capture_batch(job, batch, progress) -> int:
                 logger.warning("Import job %s line %s could not be stored: %s", job.pk, line, error)
                 progress.fail(line, "The row could not be stored (a value is out of range).")
                 continue
+            if industry and industry.lower() not in verticals:
+                known = Vertical.objects.filter(name__iexact=industry).first()
+                if known is not None:
+                    verticals[industry.lower()] = known
             if created:
                 progress.created += 1
             else:
