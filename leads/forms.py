@@ -86,7 +86,10 @@ class HandOffForm(_Form):
     def __init__(self, *args, reps=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.reps = {str(r.pk): r for r in reps}
-        self.fields["rep"].choices = [("", "Route by rules"), *((str(r.pk), r.display_name) for r in reps)]
+        self.fields["rep"].choices = [
+            ("", "Route by rules"),
+            *((str(r.pk), r.display_name if r.available else f"{r.display_name} (out of office)") for r in reps),
+        ]
 
     def clean_rep(self):
         return self.reps.get(self.cleaned_data["rep"])
