@@ -8,6 +8,7 @@ second run finds nothing left to send.
 
 import logging
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -16,11 +17,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from alignment.dashboard import company_tz, dashboard_figures, dashboard_filters_parse
+from alignment.dashboard import company_tz, dashboard_filters_parse, revenue_goal_for_period
 from alignment.errors import InvalidInput
-from alignment.models import DigestDelivery, Notification, NotificationKind, Role, User
+from alignment.models import DigestDelivery, GoalPeriod, Notification, NotificationKind, Role, User
 from feedback.models import FeedbackItem, FeedbackStatus
-from leads.models import ColdEpisode, Handoff, HandoffOutcome, Lead
+from leads.models import OPEN_STATUSES, ColdEpisode, Handoff, HandoffOutcome, Lead
 
 logger = logging.getLogger(__name__)
 
@@ -59,9 +60,26 @@ def digest_agenda(*, week: date, now: datetime | None = None) -> dict:
     ).select_related("campaign", "captured_by", "owner")
     wins_total = marketing_wins.aggregate(count=Count("id"), revenue=Sum("won_amount"))
 
-    # Revenue against the goal: the quarter the week ends in, as on the dashboard.
+    # Revenue against the goal: the quarter the week ends in, won up to the week's end, so the digest
+    # of a past week reads as it did that Monday.
     quarter = dashboard_filters_parse({"period": "quarter", "start": (week + timedelta(days=6)).isoformat()})
-    figures = dashboard_figures(filters=quarter, now=min(now, end))
+    goal = revenue_goal_for_period(start=quarter.start, end=quarter.end, kind=GoalPeriod.QUARTER)
+    won = Lead.objects.filter(won_at__gte=quarter.start_at, won_at__lt=min(end, quarter.end_at)).aggregate(
+        revenue=Sum("won_amount")
+    )["revenue"] or Decimal("0.00")
+    pipeline = Lead.objects.filter(status__in=OPEN_STATUSES).aggregate(value=Sum("estimated_value"), count=Count("id"))
+    remaining = max(goal.amount - won, Decimal("0.00")) if goal else None
+    days_left = (quarter.end - (week + timedelta(days=6))).days
+    revenue = {
+        "label": quarter.label,
+        "goal": goal.amount if goal else None,
+        "won_revenue": won,
+        "attainment": round(float(won) / float(goal.amount), 4) if goal and goal.amount else None,
+        "remaining": remaining,
+        "needed_per_week": (remaining * 7 / days_left).quantize(Decimal("0.01")) if goal and days_left > 0 else None,
+        "pipeline_value": pipeline["value"] or Decimal("0.00"),
+        "pipeline_count": pipeline["count"],
+    }
 
     reasons = list(
         Handoff.objects.filter(outcome=HandoffOutcome.REJECTED, ended_at__gte=start, ended_at__lt=end)
@@ -78,7 +96,7 @@ def digest_agenda(*, week: date, now: datetime | None = None) -> dict:
         "wins": list(marketing_wins.order_by("-won_amount", "won_at", "id")[:AGENDA_LIMIT]),
         "wins_count": wins_total["count"],
         "wins_revenue": wins_total["revenue"] or 0,
-        "quarter": figures,
+        "quarter": revenue,
         "rejection_reasons": [
             {"label": row["reject_reason__label"] or "No reason given", "count": row["count"]} for row in reasons
         ],

@@ -14,6 +14,7 @@ from django.urls import reverse
 from alignment import tasks
 from alignment.digest import digest_agenda, digest_send_weekly, digest_week_parse
 from alignment.errors import InvalidInput
+from alignment.goals import revenue_goal_set
 from alignment.models import DigestDelivery, Notification, NotificationKind
 from feedback.models import FeedbackItem, FeedbackKind, ReasonCode
 from leads.models import ColdEpisode, ColdReason, Handoff, HandoffOutcome, LeadStatus
@@ -50,6 +51,7 @@ def week_of_work(team):
     lead(name="Big win", status=LeadStatus.WON, owner=rep, won_at=at(17), won_amount=Decimal("9000"))
     lead(name="Small win", status=LeadStatus.WON, owner=rep, won_at=at(20), won_amount=Decimal("1000"))
     lead(name="Rep's own", captured_by=rep, status=LeadStatus.WON, owner=rep, won_at=at(18), won_amount=Decimal("5"))
+    lead(name="Monday's win", status=LeadStatus.WON, owner=rep, won_at=at(23, 7), won_amount=Decimal("3000"))
     lead(name="Last week's win", status=LeadStatus.WON, owner=rep, won_at=at(10), won_amount=Decimal("777"))
     rejected = lead(name="Rejected one", status=LeadStatus.REJECTED, owner=rep, handed_off_at=at(16))
     Handoff.objects.create(
@@ -66,6 +68,7 @@ def week_of_work(team):
     cold = lead(name="Gone cold", status=LeadStatus.WORKING, owner=rep)
     ColdEpisode.objects.create(lead=cold, reason=ColdReason.NO_ACTIVITY, cold_since=at(18), opened_at=at(19))
     FeedbackItem.objects.create(lead=rejected, kind=FeedbackKind.REJECTED, assignee=marketer, created_at=at(16, 16))
+    revenue_goal_set(period="quarter", starts_on=date(2026, 10, 1), amount="20000", by=team["manager"])
     return team
 
 
@@ -76,8 +79,12 @@ def test_digest_agenda_lists_the_week(week_of_work):
     assert [lead.name for lead in agenda["wins"]] == ["Big win", "Small win"]
     assert agenda["wins_count"] == 2
     assert agenda["wins_revenue"] == Decimal("10000.00")
-    assert agenda["quarter"]["period"]["label"] == "Q4 2026"
+    assert agenda["quarter"]["label"] == "Q4 2026"
+    # Won in Q4 by the end of that week (a win after it would not count), against the quarter's goal.
     assert agenda["quarter"]["won_revenue"] == Decimal("10782.00")
+    assert agenda["quarter"]["goal"] == Decimal("20000.00")
+    assert agenda["quarter"]["remaining"] == Decimal("9218.00")
+    assert agenda["quarter"]["needed_per_week"] == Decimal("1654.51")  # 39 days left
     assert agenda["rejection_reasons"] == [{"label": "Spam", "count": 1}]
     assert [e.lead.name for e in agenda["went_cold"]] == ["Gone cold"]
     assert agenda["still_cold_count"] == 1
