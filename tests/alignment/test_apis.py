@@ -195,3 +195,18 @@ def test_the_docs_are_served_without_any_cdn(db):
     assert "swagger-ui" in html
     assert "drf_spectacular_sidecar" in html
     assert not re.search(r"(src|href)=\"https?://", html)
+
+
+def test_a_session_form_post_may_carry_the_csrf_field(marketer, campaign):
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(marketer)
+    client.cookies["csrftoken"] = CSRF_SECRET
+
+    response = client.post(
+        "/api/leads/",
+        f"campaign={campaign.id}&email=form%40x.test&csrfmiddlewaretoken={CSRF_SECRET}",
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert response.status_code == 201, response.json()
+    assert Lead.objects.filter(email="form@x.test").exists()
