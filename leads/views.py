@@ -184,7 +184,9 @@ def lead_list(request):
         "first_query": first_query.urlencode(),
         "filtered": bool(filter_form.filters()),
     }
-    template = "leads/_lead_results.html" if request.headers.get("HX-Request") else "leads/lead_list.html"
+    # htmx swaps just the results; a history restore (Back after the cache expired) needs the page.
+    partial = request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request")
+    template = "leads/_lead_results.html" if partial else "leads/lead_list.html"
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response

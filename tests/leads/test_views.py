@@ -109,6 +109,16 @@ def test_lead_list_answers_htmx_with_the_results_only(client, marketer, campaign
     assert "HX-Request" in response["Vary"]
 
 
+def test_lead_list_answers_an_htmx_history_restore_with_the_whole_page(client, marketer):
+    client.force_login(marketer)
+
+    response = client.get(
+        reverse("leads:list"), {"q": "ada"}, headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    )
+
+    assert b"<html" in response.content
+
+
 def test_lead_list_empty_state_says_what_to_do(client, marketer):
     client.force_login(marketer)
 
