@@ -10,17 +10,6 @@
     }
   }
 
-  // A select with data-submit-on-change sends its form as soon as a value is chosen (filters).
-  function wireAutoSubmit(root) {
-    root.querySelectorAll("select[data-submit-on-change]").forEach(function (select) {
-      if (select.dataset.wired) return;
-      select.dataset.wired = "1";
-      select.addEventListener("change", function () {
-        if (select.form) select.form.requestSubmit ? select.form.requestSubmit() : select.form.submit();
-      });
-    });
-  }
-
   // Buttons with data-confirm ask before their form is sent.
   function wireConfirm(root) {
     root.querySelectorAll("[data-confirm]").forEach(function (button) {
@@ -34,7 +23,6 @@
 
   function init(root) {
     focusFirstError(root);
-    wireAutoSubmit(root);
     wireConfirm(root);
   }
 

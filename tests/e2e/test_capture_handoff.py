@@ -104,3 +104,19 @@ def test_lead_list_filters_in_place_and_keeps_the_filter_in_the_url(page, live_s
     expect(results).to_contain_text("Grace Hopper")
     expect(page).to_have_url(re.compile(r"q=grace"))
     assert page.evaluate("window.notReloaded") is True  # htmx swapped the results, no full reload
+
+
+def test_capture_form_shows_errors_inline_and_puts_the_cursor_on_the_field(page, live_server):
+    marketer = MarketerFactory(username="marketer")
+    CampaignFactory(name="Spring Webinar", owner=marketer)
+    login(page, live_server, "marketer")
+    page.goto(f"{live_server.url}/leads/new/")
+    expect(page.get_by_label("Campaign")).to_be_focused()
+
+    page.get_by_label("Campaign").select_option(label="Spring Webinar")
+    page.get_by_label("Email").fill("not-an-email")
+    page.get_by_label("Email").press("Enter")
+
+    expect(page.locator(".field-email .errorlist")).to_contain_text("Enter a valid email address.")
+    expect(page.get_by_label("Email")).to_be_focused()
+    assert not Lead.objects.exists()
