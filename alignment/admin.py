@@ -1,0 +1,125 @@
+"""Django admin for people, teams, territories, verticals and the shared settings.
+
+Staff manage people here. Lists select their foreign keys in the same query (no query per row);
+big foreign keys use autocomplete or raw ids.
+"""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from alignment.models import (
+    DigestDelivery,
+    IdempotencyRecord,
+    Notification,
+    RevenueGoal,
+    SlaSettings,
+    Team,
+    Territory,
+    User,
+    Vertical,
+)
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["username", "email", "first_name", "last_name", "role", "team", "available", "is_active"]
+    list_filter = ["role", "team", "available", "is_active", "is_staff"]
+    list_select_related = ["team"]
+    search_fields = ["username", "email", "first_name", "last_name"]
+    filter_horizontal = ["territories", "verticals", "groups", "user_permissions"]
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        (
+            "Alignment",
+            {"fields": ("role", "team", "territories", "verticals", "available", "monthly_capacity")},
+        ),
+    )
+    add_fieldsets = (
+        *DjangoUserAdmin.add_fieldsets,
+        ("Alignment", {"fields": ("role", "team", "email", "first_name", "last_name")}),
+    )
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name"]
+    search_fields = ["name"]
+
+
+@admin.register(Territory)
+class TerritoryAdmin(admin.ModelAdmin):
+    list_display = ["country", "region"]
+    list_filter = ["country"]
+    search_fields = ["country", "region"]
+
+
+@admin.register(Vertical)
+class VerticalAdmin(admin.ModelAdmin):
+    list_display = ["name"]
+    search_fields = ["name"]
+
+
+@admin.register(SlaSettings)
+class SlaSettingsAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "sla_accept_hours",
+        "cold_after_days",
+        "escalate_after_hours",
+        "updated_at",
+        "updated_by",
+    ]
+    list_select_related = ["updated_by"]
+    raw_id_fields = ["updated_by"]
+
+    def has_add_permission(self, request):
+        # One row: the thresholds everybody works to.
+        return not SlaSettings.objects.exists()
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["recipient", "kind", "short_message", "read", "created_at", "email_sent_at"]
+    list_filter = ["kind", "read"]
+    list_select_related = ["recipient"]
+    search_fields = ["message", "recipient__username"]
+    raw_id_fields = ["recipient", "lead"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    @admin.display(description="message")
+    def short_message(self, obj):
+        return obj.message[:80]
+
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(admin.ModelAdmin):
+    list_display = ["user", "key", "method", "path", "response_status", "created_at"]
+    list_filter = ["method", "response_status"]
+    list_select_related = ["user"]
+    search_fields = ["key", "path", "user__username"]
+    raw_id_fields = ["user"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RevenueGoal)
+class RevenueGoalAdmin(admin.ModelAdmin):
+    list_display = ["period", "starts_on", "amount", "current", "set_by", "set_at"]
+    list_filter = ["period", "current"]
+    list_select_related = ["set_by"]
+    raw_id_fields = ["set_by"]
+
+
+@admin.register(DigestDelivery)
+class DigestDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["week", "member", "claimed_at", "sent_at"]
+    list_filter = ["week"]
+    list_select_related = ["member"]
+    search_fields = ["member__username"]
+    raw_id_fields = ["member"]
