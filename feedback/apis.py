@@ -31,6 +31,7 @@ from feedback.selectors import (
     voice_of_sales,
 )
 from feedback.services import FIXABLE_FIELDS, feedback_reply, feedback_request, feedback_resolve, verdict_give
+from leads.apis import UserRefSerializer
 from leads.selectors import lead_get_for_user
 
 ERRORS = dict.fromkeys((400, 401, 403, 404, 409, 422), ErrorOutputSerializer)
@@ -45,11 +46,6 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 
 
 # --- output serializers -----------------------------------------------------------------------
-
-
-class UserRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    username = serializers.CharField()
 
 
 class ReasonOutputSerializer(serializers.Serializer):
@@ -316,7 +312,9 @@ class FeedbackQueueApi(APIView):
     """The feedback items you may see, oldest first (open ones unless `status` says otherwise)."""
 
     @extend_schema(
-        parameters=[FeedbackQueueFilterInputSerializer], responses={200: FeedbackItemPageOutputSerializer, **ERRORS}
+        operation_id="feedback_list",
+        parameters=[FeedbackQueueFilterInputSerializer],
+        responses={200: FeedbackItemPageOutputSerializer, **ERRORS},
     )
     def get(self, request):
         filters = FeedbackQueueFilterInputSerializer(data=request.query_params.dict())

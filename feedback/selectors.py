@@ -168,8 +168,8 @@ def feedback_people(*, user: User) -> QuerySet[User]:
 
 
 class Median(Aggregate):
-    """The median on PostgreSQL; SQLite (the embedded default) has no ordered-set aggregates and
-    falls back to the mean, which the page labels as such."""
+    """The median on PostgreSQL. SQLite (the embedded default) has no ordered-set aggregates, so
+    there it falls back to the mean: good enough for a demo machine, exact in production."""
 
     function = "PERCENTILE_CONT"
     template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
