@@ -33,7 +33,9 @@ from django.db.models import (
     F,
     FloatField,
     Func,
+    OuterRef,
     Q,
+    Subquery,
     Sum,
 )
 from django.db.models.functions import TruncWeek
@@ -362,9 +364,13 @@ def dashboard_figures(*, filters: DashboardFilters, now: datetime | None = None)
     won_revenue = _money(totals["won_revenue"])
 
     # 3: cold right now (not a period figure), snoozed ones apart.
+    # The lead's snooze is looked up per open episode (a scalar subquery, by primary key): open
+    # episodes are few, and a join would make PostgreSQL read every lead to find them.
+    lead_snoozed_until = Subquery(Lead.objects.filter(pk=OuterRef("lead_id")).order_by().values("snoozed_until")[:1])
     cold = (
         ColdEpisode.objects.filter(_lead_filter(filters, "lead__"), closed_at__isnull=True)
-        .exclude(lead__snoozed_until__gt=now)
+        .annotate(lead_snoozed_until=lead_snoozed_until)
+        .filter(Q(lead_snoozed_until__isnull=True) | Q(lead_snoozed_until__lte=now))
         .aggregate(cold=Count("id"))
     )
 
@@ -387,7 +393,8 @@ def dashboard_figures(*, filters: DashboardFilters, now: datetime | None = None)
     if on_pg:
         sla_aggregates["p50"] = PercentileCont(Epoch(wait), 0.5, filter=accepted)
         sla_aggregates["p95"] = PercentileCont(Epoch(wait), 0.95, filter=accepted)
-    sla = handoffs.aggregate(**sla_aggregates)
+    # Every counted handoff ended or fell due in the period: saying so lets indexes on those dates serve it.
+    sla = handoffs.filter(_in("ended_at", filters) | _in("sla_due_at", filters)).aggregate(**sla_aggregates)
     if on_pg:
         p50, p95 = sla["p50"], sla["p95"]
     else:
