@@ -19,8 +19,11 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Sum,
+    Value,
 )
+from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 from django.utils import timezone
 
 from alignment.errors import NotFound
@@ -35,9 +38,14 @@ from feedback.models import (
     Verdict,
     VerdictValue,
 )
-from leads.models import Campaign, Lead
+from leads.models import Campaign, Lead, LeadStatus
 
 QUEUE_FILTERS = ("status", "campaign", "reason", "person", "kind")
+
+# A verdict judges a lead the rep has taken on: from acceptance on, also once won or lost. The
+# inbox only nags about the ones still being worked.
+VERDICT_STATUSES = (LeadStatus.ACCEPTED, LeadStatus.WORKING, LeadStatus.QUALIFIED, LeadStatus.WON, LeadStatus.LOST)
+UNJUDGED_STATUSES = (LeadStatus.ACCEPTED, LeadStatus.WORKING, LeadStatus.QUALIFIED)
 
 
 def feedback_visible_q(user: User) -> Q:
@@ -125,12 +133,29 @@ def verdict_history_for_lead(*, lead: Lead) -> list[Verdict]:
     return list(Verdict.objects.filter(lead=lead).select_related("rep", "reason").order_by("-created_at", "-id"))
 
 
-def feedback_requests_for_rep(*, user: User) -> QuerySet[FeedbackItem]:
-    """Open questions marketing asked the rep, oldest first (for the rep's inbox)."""
-    return (
-        FeedbackItem.objects.filter(assignee=user, kind=FeedbackKind.REQUEST, status=FeedbackStatus.OPEN)
-        .select_related("lead", "lead__campaign", "marketer")
-        .order_by("created_at", "id")
+def feedback_inbox_for_rep(*, user: User, limit: int = 50) -> list[Lead]:
+    """What the rep's inbox shows of the loop, in one query: the rep's leads that marketing asked
+    about (annotated with the open request) and the accepted ones still without a verdict, longest
+    held first. `request_id` is None on a lead nobody asked about."""
+    request = FeedbackItem.objects.filter(
+        lead=OuterRef("pk"), kind=FeedbackKind.REQUEST, status=FeedbackStatus.OPEN, assignee=user
+    ).order_by("created_at", "id")
+    asker = Coalesce(
+        NullIf(Trim(Concat("marketer__first_name", Value(" "), "marketer__last_name")), Value("")),
+        "marketer__username",
+    )
+    return list(
+        Lead.objects.filter(owner=user, status__in=VERDICT_STATUSES)
+        .annotate(
+            judged=Exists(Verdict.objects.filter(lead=OuterRef("pk"))),
+            request_id=Subquery(request.values("id")[:1]),
+            request_note=Subquery(request.values("note")[:1]),
+            request_at=Subquery(request.values("created_at")[:1]),
+            request_by=Subquery(request.annotate(asker=asker).values("asker")[:1]),
+        )
+        .filter(Q(request_id__isnull=False) | Q(judged=False, status__in=UNJUDGED_STATUSES))
+        .select_related("campaign")
+        .order_by("accepted_at", "id")[:limit]
     )
 
 

@@ -26,12 +26,11 @@ from feedback.models import (
     Verdict,
     VerdictValue,
 )
+from feedback.selectors import VERDICT_STATUSES
 from leads.models import EventKind, Lead, LeadEvent, LeadStatus
 
 S = LeadStatus
 
-# A verdict judges a lead the rep has taken on: after accepting it, until (and after) it closed.
-VERDICT_STATUSES = (S.ACCEPTED, S.WORKING, S.QUALIFIED, S.WON, S.LOST)
 
 # Lead fields a marketer may fix while resolving an item as "data fixed".
 FIXABLE_FIELDS = (

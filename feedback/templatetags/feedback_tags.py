@@ -6,7 +6,7 @@ from django import template
 from alignment.models import Role
 from feedback import forms, selectors
 from feedback.models import FeedbackKind, FeedbackStatus
-from feedback.services import VERDICT_STATUSES
+from feedback.selectors import VERDICT_STATUSES
 
 register = template.Library()
 
@@ -43,11 +43,21 @@ def feedback_lead_panel(context, lead):
 
 @register.inclusion_tag("feedback/_rep_requests_body.html", takes_context=True)
 def feedback_rep_requests(context):
-    """The rep's open requests for feedback, each with a quick verdict form. Two queries."""
+    """Marketing's open questions to the rep, each with a verdict form, and the accepted leads
+    still without a verdict, each with a one-click "good" (a bad verdict needs a reason: that form
+    is on the lead page). One query, plus the reason codes when there is a question to answer."""
     user = context["request"].user
-    requests = list(selectors.feedback_requests_for_rep(user=user)) if user.role == Role.REP else []
+    if user.role != Role.REP:
+        return {"requests": [], "unjudged": []}
+    leads = selectors.feedback_inbox_for_rep(user=user)
+    requests = [lead for lead in leads if lead.request_id is not None]
+    unjudged = [lead for lead in leads if lead.request_id is None]
     reasons = list(selectors.reason_code_list()) if requests else []
-    for item in requests:
-        item.verdict_form = forms.VerdictForm(reasons=reasons, auto_id=f"id_verdict_{item.lead_id}_%s")
-        item.can_verdict = item.lead.owner_id == user.id and item.lead.status in VERDICT_STATUSES
-    return {"requests": requests, "csrf_token": context.get("csrf_token"), "request": context["request"]}
+    for lead in requests:
+        lead.verdict_form = forms.VerdictForm(reasons=reasons, auto_id=f"id_verdict_{lead.pk}_%s")
+    return {
+        "requests": requests,
+        "unjudged": unjudged,
+        "csrf_token": context.get("csrf_token"),
+        "request": context["request"],
+    }

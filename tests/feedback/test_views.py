@@ -214,3 +214,18 @@ def test_managers_manage_reason_codes_on_a_page(client, manager, marketer):
     code.refresh_from_db()
     assert (code.label, code.active) == ("Outside our regions", False)
     assert client.post("/feedback/reasons/", {"label": ""}).status_code == 400
+
+
+def test_rep_gives_a_verdict_from_the_inbox_and_returns_to_it(client, marketer, rep):
+    lead = accepted_lead(marketer=marketer, rep=rep)
+    client.force_login(rep)
+
+    inbox = client.get("/").content.decode()
+    assert f'action="/feedback/leads/{lead.pk}/verdict/"' in inbox
+    assert f'href="/leads/{lead.pk}/#verdict"' in inbox
+
+    response = client.post(f"/feedback/leads/{lead.pk}/verdict/", {"verdict": "good", "next": "/"})
+
+    assert response.status_code == 302 and response.url == "/"
+    assert Verdict.objects.get(lead=lead).verdict == "good"
+    assert f'action="/feedback/leads/{lead.pk}/verdict/"' not in client.get("/").content.decode()
