@@ -79,8 +79,12 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Web, worker and beat share one file: wait for a lock rather than fail at once.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Web, worker and beat share one file: wait for a lock rather than fail at once. A deferred
+    # transaction that reads and then writes cannot wait (SQLite fails it at once to avoid a
+    # deadlock), so transactions take the write lock when they begin; WAL lets readers go on.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=20, transaction_mode="IMMEDIATE", init_command="PRAGMA journal_mode=WAL;"
+    )
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -131,9 +135,10 @@ ALIGNMENT_SWEEP_EVERY_MINUTES = env.float("ALIGNMENT_SWEEP_EVERY_MINUTES", defau
 ALIGNMENT_CAPTURE_ALLOWED_ORIGINS = env.list("ALIGNMENT_CAPTURE_ALLOWED_ORIGINS", default=["*"])
 
 REST_FRAMEWORK = {
+    # Token first, so a request with no credentials is answered 401 with `WWW-Authenticate: Token`.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -192,6 +197,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),
         "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
+        # A waiting worker looks for new messages this often (seconds); kombu's default is 1, and
+        # with a full prefetch it waits that long between tasks.
+        "polling_interval": 0.1,
     }
     (CELERY_BROKER_DIR / "processed").mkdir(parents=True, exist_ok=True)
 else:
