@@ -32,9 +32,11 @@ run: seed
 	@echo "  Log in as marketer, rep, rep2 or manager, password: $${DEMO_PASSWORD:-demo}"
 	@echo "  API docs: http://$(HOST):$(PORT)/api/docs/   Ctrl-C stops web, worker and beat."
 	@echo
-	@trap 'kill 0' INT TERM EXIT; \
-	$(VENV)/bin/celery -A alignment worker --loglevel=INFO --concurrency=2 & \
-	$(VENV)/bin/celery -A alignment beat --loglevel=INFO & \
+	@# When the web server stops (Ctrl-C, or the port is taken), worker and beat get a TERM: only
+	@# their main processes, so the worker shuts its pool down itself instead of hanging.
+	@trap 'kill $$worker $$beat 2>/dev/null; wait $$worker $$beat' INT TERM EXIT; \
+	$(VENV)/bin/celery -A alignment worker --loglevel=INFO --concurrency=2 & worker=$$!; \
+	$(VENV)/bin/celery -A alignment beat --loglevel=INFO & beat=$$!; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install

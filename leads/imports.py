@@ -338,8 +338,8 @@ def _import_rows(job, lines, progress) -> str:
         rows_seen += _capture_batch(job, batch, progress, verticals)
     if rows_seen == 0 and not progress.failed:
         notes.insert(0, "The file has a header but no rows.")
-    summary = f"{progress.created} new, {progress.duplicate} already known, {progress.failed} with errors."
-    return " ".join([summary, *notes])
+    # The counts are on the job; the message says only what they do not.
+    return " ".join(notes)
 
 
 def _capture_batch(job, batch, progress, verticals) -> int:

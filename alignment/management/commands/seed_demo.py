@@ -20,6 +20,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from alignment.models import Role, Territory, User, Vertical
@@ -354,6 +355,8 @@ class Command(BaseCommand):
             FeedbackItem, FeedbackItem.objects.filter(lead_id__in=ids), ["created_at", "resolved_at", "last_reply_at"]
         )
         shift(Notification, Notification.objects.filter(lead_id__in=ids), ["created_at"])
+        # Made-up history is not mailed: the email tasks enqueued on commit find them sent.
+        Notification.objects.filter(lead_id__in=ids).update(email_sent_at=F("created_at"))
         replies = list(
             FeedbackReply.objects.filter(item__lead_id__in=ids).values_list("pk", "item__lead_id", "created_at")
         )
