@@ -326,44 +326,13 @@ def _funnel(counts: dict) -> dict:
     return {**counts, "steps": steps}
 
 
-def dashboard_figures(*, filters: DashboardFilters, now: datetime | None = None) -> dict:
-    """Every figure of the dashboard for the filters; a fixed number of queries.
-
-    Queries: 1 goal, 2 lead totals and funnels, 3 cold now, 4 handoffs (SLA and time to accept),
-    5 rejection reasons, 6 feedback backlog, 7 quality by campaign, 8 revenue by campaign,
-    9 by source, 10 by marketer, 11 by rep, 12 by week. Without percentile_cont (SQLite), the
-    percentiles take two more ordered queries each.
-    """
-    now = now or timezone.now()
-    on_pg = _uses_percentile_cont()
-    leads = Lead.objects.filter(_lead_filter(filters))
-    in_period = {step: _in(date_field, filters) for step, date_field in STEP_DATES.items()}
-    won_in_period = leads.filter(in_period["won"])
-
-    # 1
-    goal = revenue_goal_for_period(start=filters.start, end=filters.end, kind=filters.kind)
-
-    # 2: one pass over the leads for revenue, pipeline and both funnels.
-    cohort = in_period["captured"]
-    aggregates = {
-        "won_revenue": Sum("won_amount", filter=in_period["won"]),
-        "pipeline_value": Sum("estimated_value", filter=Q(status__in=OPEN_STATUSES)),
-        "pipeline_count": Count("id", filter=Q(status__in=OPEN_STATUSES)),
-        "snoozed": Count("id", filter=Q(status__in=OPEN_STATUSES, snoozed_until__gt=now)),
-        "cohort_won_revenue": Sum("won_amount", filter=cohort & Q(won_at__isnull=False)),
-    }
-    for step, date_field in STEP_DATES.items():
-        aggregates[f"activity_{step}"] = Count("id", filter=in_period[step])
-        aggregates[f"cohort_{step}"] = Count("id", filter=cohort & Q(**{f"{date_field}__isnull": False}))
-    # Only leads with a step in the period or open now can count: saying so lets PostgreSQL combine
-    # the date indexes instead of reading every lead ever captured.
-    touched = Q(status__in=OPEN_STATUSES)
-    for condition in in_period.values():
-        touched |= condition
-    totals = leads.filter(touched).aggregate(**aggregates)
-    won_revenue = _money(totals["won_revenue"])
-
-    # 3: cold right now (not a period figure), snoozed ones apart.
+def _lead_figures_now(filters: DashboardFilters, now: datetime) -> dict:
+    """What is true now, whatever the period: the open pipeline, snoozed leads, cold leads. Two queries."""
+    open_leads = Lead.objects.filter(_lead_filter(filters), status__in=OPEN_STATUSES).aggregate(
+        pipeline_value=Sum("estimated_value"),
+        pipeline_count=Count("id"),
+        snoozed=Count("id", filter=Q(snoozed_until__gt=now)),
+    )
     # The lead's snooze is looked up per open episode (a scalar subquery, by primary key): open
     # episodes are few, and a join would make PostgreSQL read every lead to find them.
     lead_snoozed_until = Subquery(Lead.objects.filter(pk=OuterRef("lead_id")).order_by().values("snoozed_until")[:1])
@@ -373,8 +342,216 @@ def dashboard_figures(*, filters: DashboardFilters, now: datetime | None = None)
         .filter(Q(lead_snoozed_until__isnull=True) | Q(lead_snoozed_until__lte=now))
         .aggregate(cold=Count("id"))
     )
+    return {**open_leads, **cold}
 
-    # 4: SLA attainment and time to accept.
+
+def _lead_figures_grouped(filters: DashboardFilters, now: datetime) -> dict:
+    """The lead-based figures of the period in one pass (PostgreSQL `GROUPING SETS`).
+
+    A lead has at most one current verdict (a unique constraint), so joining it adds no rows; each
+    grouping set is one breakdown, the empty set the totals.
+    """
+    lead, campaign, user = Lead._meta.db_table, Campaign._meta.db_table, User._meta.db_table
+    verdict = Verdict._meta.db_table
+    params = {
+        "start": filters.start_at,
+        "end": filters.end_at,
+        "tz": settings.TIME_ZONE,
+        "good": VerdictValue.GOOD,
+        "bad": VerdictValue.BAD,
+    }
+    where = ["TRUE"]
+    if filters.campaign:
+        where.append("l.campaign_id = %(campaign)s")
+        params["campaign"] = filters.campaign.pk
+    if filters.source:
+        where.append("l.source = %(source)s")
+        params["source"] = filters.source
+    if filters.team:
+        members = f"SELECT id FROM {user} WHERE team_id = %(team)s"
+        where.append(f"(l.owner_id IN ({members}) OR l.captured_by_id IN ({members}))")
+        params["team"] = filters.team.pk
+
+    def within(column):
+        return f"({column} >= %(start)s AND {column} < %(end)s)"
+
+    won_in = within("l.won_at")
+    captured_in = within("l.captured_at")
+    # Level 1: every period figure per (campaign, source, marketer, rep, week won), over the leads with
+    # a step in the period only (date indexes can find them).
+    fine = {
+        "won_revenue": f"SUM(l.won_amount) FILTER (WHERE {won_in})",
+        "won_count": f"COUNT(*) FILTER (WHERE {won_in})",
+        "cohort_won_revenue": f"SUM(l.won_amount) FILTER (WHERE {captured_in} AND l.won_at IS NOT NULL)",
+        "good": "COUNT(*) FILTER (WHERE v.verdict = %(good)s)",
+        "bad": "COUNT(*) FILTER (WHERE v.verdict = %(bad)s)",
+    }
+    for step, column in STEP_DATES.items():
+        fine[f"activity_{step}"] = f"COUNT(*) FILTER (WHERE {within('l.' + column)})"
+        fine[f"cohort_{step}"] = f"COUNT(*) FILTER (WHERE {captured_in} AND l.{column} IS NOT NULL)"
+    money = {"won_revenue", "cohort_won_revenue"}
+    inner = ",\n".join(f"{expression} AS {name}" for name, expression in fine.items())
+    # Level 2 (a few thousand rows at most): each grouping set is one breakdown, () the totals.
+    outer = ",\n".join(
+        f"SUM(f.{name}) AS {name}" if name in money else f"COALESCE(SUM(f.{name}), 0)::bigint AS {name}"
+        for name in fine
+    )
+    sql = f"""
+        WITH fine AS (
+            SELECT l.campaign_id, l.source, l.captured_by_id, l.owner_id,
+                CASE WHEN {won_in} THEN date_trunc('week', l.won_at AT TIME ZONE %(tz)s)::date END AS week,
+                {inner}
+            FROM {lead} l
+            LEFT JOIN {verdict} v ON v.lead_id = l.id AND v.current AND {within("v.created_at")}
+            WHERE {" AND ".join(where)}
+                AND ({" OR ".join(within("l." + column) for column in STEP_DATES.values())})
+            GROUP BY 1, 2, 3, 4, 5
+        )
+        SELECT GROUPING(f.campaign_id, f.source, f.captured_by_id, f.owner_id, f.week) AS grouping,
+            f.campaign_id, c.name AS campaign_name, f.source, f.captured_by_id, mk.username AS marketer,
+            f.owner_id, rp.username AS rep, f.week,
+            {outer}
+        FROM fine f
+        JOIN {campaign} c ON c.id = f.campaign_id
+        LEFT JOIN {user} mk ON mk.id = f.captured_by_id
+        LEFT JOIN {user} rp ON rp.id = f.owner_id
+        GROUP BY GROUPING SETS (
+            (), (f.campaign_id, c.name), (f.source), (f.captured_by_id, mk.username),
+            (f.owner_id, rp.username), (f.week)
+        )
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        columns = [column.name for column in cursor.description]
+        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+    # GROUPING(...) is a bit mask over (campaign, source, marketer, rep, week), 1 = rolled up.
+    all_but = {"campaign": 0b01111, "source": 0b10111, "marketer": 0b11011, "rep": 0b11101, "week": 0b11110}
+    # The empty grouping set always gives its row, even over no leads.
+    totals = next(row for row in rows if row["grouping"] == 0b11111)
+    keys = {"campaign": ("campaign_id", "campaign_name"), "marketer": ("captured_by_id", "marketer")}
+    keys |= {"source": ("source", None), "rep": ("owner_id", "rep")}
+
+    def won_rows(dimension):
+        key, name = keys[dimension]
+        found = [row for row in rows if row["grouping"] == all_but[dimension] and row["won_count"]]
+        # As the ORM orders them: revenue, then the key (NULLs last, as PostgreSQL sorts them).
+        found.sort(key=lambda row: (-row["won_revenue"], row[key] is None, row[key] or 0))
+        return [
+            {
+                "key": row[key],
+                "name": row[name] if name else None,
+                "revenue": row["won_revenue"],
+                "won": row["won_count"],
+            }
+            for row in found
+        ]
+
+    campaign_rows = [row for row in rows if row["grouping"] == all_but["campaign"] and (row["good"] or row["bad"])]
+    campaign_rows.sort(key=lambda row: (row["campaign_name"], row["campaign_id"]))
+    return {
+        "totals": totals,
+        "quality": [
+            {"campaign_id": r["campaign_id"], "campaign": r["campaign_name"], "good": r["good"], "bad": r["bad"]}
+            for r in campaign_rows
+        ],
+        "breakdowns": {dimension: won_rows(dimension) for dimension in ("campaign", "source", "marketer", "rep")},
+        "weeks": {
+            row["week"]: row["won_revenue"]
+            for row in rows
+            if row["grouping"] == all_but["week"] and row["week"] is not None
+        },
+    }
+
+
+def _lead_figures_by_queries(filters: DashboardFilters, now: datetime) -> dict:
+    """The lead-based figures with the ORM, one query each: for databases without GROUPING SETS."""
+    leads = Lead.objects.filter(_lead_filter(filters))
+    in_period = {step: _in(date_field, filters) for step, date_field in STEP_DATES.items()}
+    won_in_period = leads.filter(in_period["won"])
+
+    # The period's totals and both funnels in one pass.
+    cohort = in_period["captured"]
+    aggregates = {
+        "won_revenue": Sum("won_amount", filter=in_period["won"]),
+        "cohort_won_revenue": Sum("won_amount", filter=cohort & Q(won_at__isnull=False)),
+    }
+    for step, date_field in STEP_DATES.items():
+        aggregates[f"activity_{step}"] = Count("id", filter=in_period[step])
+        aggregates[f"cohort_{step}"] = Count("id", filter=cohort & Q(**{f"{date_field}__isnull": False}))
+    touched = Q()
+    for condition in in_period.values():
+        touched |= condition
+    totals = leads.filter(touched).aggregate(**aggregates)
+
+    # Lead quality by campaign, from the verdicts given in the period that still stand.
+    quality_rows = (
+        Verdict.objects.filter(_lead_filter(filters, "lead__"), _in("created_at", filters), current=True)
+        .values("lead__campaign_id", "lead__campaign__name")
+        .annotate(
+            good=Count("id", filter=Q(verdict=VerdictValue.GOOD)),
+            bad=Count("id", filter=Q(verdict=VerdictValue.BAD)),
+        )
+        .order_by("lead__campaign__name", "lead__campaign_id")
+    )
+
+    def breakdown(key, name=None):
+        fields = [key, name] if name else [key]
+        rows = won_in_period.values(*fields).annotate(revenue=Sum("won_amount"), won=Count("id"))
+        return [
+            {"key": r[key], "name": r[name] if name else None, "revenue": r["revenue"], "won": r["won"]}
+            for r in rows.order_by("-revenue", *fields)
+        ]
+
+    week_rows = {
+        row["week"].date() if isinstance(row["week"], datetime) else row["week"]: row["revenue"]
+        for row in won_in_period.annotate(week=TruncWeek("won_at", tzinfo=company_tz()))
+        .values("week")
+        .annotate(revenue=Sum("won_amount"))
+        .order_by("week")
+    }
+    return {
+        "totals": totals,
+        "quality": [
+            {
+                "campaign_id": r["lead__campaign_id"],
+                "campaign": r["lead__campaign__name"],
+                "good": r["good"],
+                "bad": r["bad"],
+            }
+            for r in quality_rows
+        ],
+        "breakdowns": {
+            "campaign": breakdown("campaign_id", "campaign__name"),
+            "source": breakdown("source"),
+            "marketer": breakdown("captured_by_id", "captured_by__username"),
+            "rep": breakdown("owner_id", "owner__username"),
+        },
+        "weeks": week_rows,
+    }
+
+
+def dashboard_figures(*, filters: DashboardFilters, now: datetime | None = None) -> dict:
+    """Every figure of the dashboard for the filters; a fixed number of queries.
+
+    On PostgreSQL, seven: 1 the goal, 2 one pass over the leads with a step in the period (revenue,
+    both funnels, quality, the breakdowns; GROUPING SETS), 3 the open pipeline and snoozed leads,
+    4 cold leads, 5 handoffs (SLA, percentiles), 6 rejection reasons, 7 the feedback backlog.
+    Elsewhere (SQLite) the period's lead figures take one query each and the percentiles ordered
+    queries: still a fixed number.
+    """
+    now = now or timezone.now()
+    on_pg = _uses_percentile_cont()
+
+    # 1
+    goal = revenue_goal_for_period(start=filters.start, end=filters.end, kind=filters.kind)
+    # 2
+    lead_figures = _lead_figures_grouped(filters, now) if on_pg else _lead_figures_by_queries(filters, now)
+    # 3, 4
+    totals = {**lead_figures["totals"], **_lead_figures_now(filters, now)}
+    won_revenue = _money(totals["won_revenue"])
+
+    # 5: SLA attainment and time to accept.
     handoffs = Handoff.objects.filter(_lead_filter(filters, "lead__"))
     decided = Q(outcome__in=[HandoffOutcome.ACCEPTED, HandoffOutcome.REJECTED]) & _in("ended_at", filters)
     # Not answered by the rep: counted once its deadline has passed inside the period, unless it was
@@ -403,7 +580,7 @@ def dashboard_figures(*, filters: DashboardFilters, now: datetime | None = None)
             for value in _percentiles_by_offset(handoffs.filter(accepted), wait, (0.5, 0.95), sla["accepted"])
         )
 
-    # 5: rejection reasons, most frequent first, with the cumulative share (Pareto).
+    # 6: rejection reasons, most frequent first, with the cumulative share (Pareto).
     reason_rows = list(
         handoffs.filter(_in("ended_at", filters), outcome=HandoffOutcome.REJECTED)
         .values("reject_reason__code", "reject_reason__label")
@@ -425,7 +602,7 @@ def dashboard_figures(*, filters: DashboardFilters, now: datetime | None = None)
             }
         )
 
-    # 6: the feedback backlog now, and how long its items have waited.
+    # 7: the feedback backlog now, and how long its items have waited.
     items = FeedbackItem.objects.filter(_lead_filter(filters, "lead__"), status=FeedbackStatus.OPEN)
     if on_pg:
         backlog = items.aggregate(open=Count("id"), median_created=PercentileCont(Epoch("created_at"), 0.5))
@@ -436,83 +613,43 @@ def dashboard_figures(*, filters: DashboardFilters, now: datetime | None = None)
         (median,) = _percentiles_by_offset(items, age, (0.5,), backlog["open"])
         median_age = median.total_seconds() if median is not None else None
 
-    # 7: lead quality by campaign, from the verdicts given in the period that still stand.
-    quality_rows = (
-        Verdict.objects.filter(_lead_filter(filters, "lead__"), _in("created_at", filters), current=True)
-        .values("lead__campaign_id", "lead__campaign__name")
-        .annotate(
-            good=Count("id", filter=Q(verdict=VerdictValue.GOOD)),
-            bad=Count("id", filter=Q(verdict=VerdictValue.BAD)),
-        )
-        .order_by("lead__campaign__name", "lead__campaign_id")
-    )
     quality = [
         {
-            "campaign_id": row["lead__campaign_id"],
-            "campaign": row["lead__campaign__name"],
+            "campaign_id": row["campaign_id"],
+            "campaign": row["campaign"],
             "good": row["good"],
             "bad": row["bad"],
             "good_share": _share(row["good"], row["good"] + row["bad"]),
             "bad_share": _share(row["bad"], row["good"] + row["bad"]),
         }
-        for row in quality_rows
+        for row in lead_figures["quality"]
     ]
-
-    # 8–11: won revenue broken down four ways.
-    def breakdown(*group_by, order=None):
-        rows = (
-            won_in_period.values(*group_by)
-            .annotate(revenue=Sum("won_amount"), won=Count("id"))
-            .order_by("-revenue", *(order or group_by))
-        )
-        return list(rows)
-
+    breakdowns = lead_figures["breakdowns"]
     by_campaign = [
-        {
-            "campaign_id": r["campaign_id"],
-            "campaign": r["campaign__name"],
-            "revenue": _money(r["revenue"]),
-            "won": r["won"],
-        }
-        for r in breakdown("campaign_id", "campaign__name")
+        {"campaign_id": r["key"], "campaign": r["name"], "revenue": _money(r["revenue"]), "won": r["won"]}
+        for r in breakdowns["campaign"]
     ]
     source_labels = dict(Source.choices)
     by_source = [
         {
-            "source": r["source"],
-            "label": source_labels.get(r["source"], r["source"]),
+            "source": r["key"],
+            "label": source_labels.get(r["key"], r["key"]),
             "revenue": _money(r["revenue"]),
             "won": r["won"],
         }
-        for r in breakdown("source")
+        for r in breakdowns["source"]
     ]
     by_marketer = [
-        {
-            "user_id": r["captured_by_id"],
-            "username": r["captured_by__username"] or "(nobody)",
-            "revenue": _money(r["revenue"]),
-            "won": r["won"],
-        }
-        for r in breakdown("captured_by_id", "captured_by__username")
+        {"user_id": r["key"], "username": r["name"] or "(nobody)", "revenue": _money(r["revenue"]), "won": r["won"]}
+        for r in breakdowns["marketer"]
     ]
     by_rep = [
-        {
-            "user_id": r["owner_id"],
-            "username": r["owner__username"] or "(nobody)",
-            "revenue": _money(r["revenue"]),
-            "won": r["won"],
-        }
-        for r in breakdown("owner_id", "owner__username")
+        {"user_id": r["key"], "username": r["name"] or "(nobody)", "revenue": _money(r["revenue"]), "won": r["won"]}
+        for r in breakdowns["rep"]
     ]
+    week_rows = lead_figures["weeks"]
 
-    # 12: won revenue week by week, against an even path to the goal.
-    week_rows = {
-        row["week"].date() if isinstance(row["week"], datetime) else row["week"]: row["revenue"]
-        for row in won_in_period.annotate(week=TruncWeek("won_at", tzinfo=company_tz()))
-        .values("week")
-        .annotate(revenue=Sum("won_amount"))
-        .order_by("week")
-    }
+    # Won revenue week by week, against an even path to the goal.
     by_week = []
     today = timezone.localdate(now, timezone=company_tz())
     monday = filters.start - timedelta(days=filters.start.weekday())
@@ -562,7 +699,7 @@ def dashboard_figures(*, filters: DashboardFilters, now: datetime | None = None)
             "median_seconds_to_accept": _round(p50),
             "p95_seconds_to_accept": _round(p95),
         },
-        "cold": {"now": cold["cold"], "snoozed": totals["snoozed"]},
+        "cold": {"now": totals["cold"], "snoozed": totals["snoozed"]},
         "feedback_backlog": {"open": backlog["open"], "median_age_seconds": _round(median_age)},
         "quality_by_campaign": quality,
         "rejection_reasons": rejection_reasons,
