@@ -720,7 +720,9 @@ class ImportJobCreateApi(APIView):
     @extend_schema(
         request={"multipart/form-data": ImportJobCreateInputSerializer},
         responses={202: ImportJobOutputSerializer, **ERRORS},
+        parameters=[IDEMPOTENCY_KEY],
     )
+    @idempotent
     def post(self, request):
         data = ImportJobCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

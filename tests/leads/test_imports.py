@@ -499,3 +499,20 @@ def test_import_page_offers_to_start_again_when_the_broker_was_down(
     assert sent == [job.pk]
     job.refresh_from_db()
     assert job.message == ""
+
+
+def test_api_import_retried_with_the_same_idempotency_key_creates_one_job(marketer, campaign, no_broker):
+    def post():
+        return _api(marketer).post(
+            "/api/leads/import/",
+            {"file": _upload("email\na@example.com\n"), "campaign": campaign.pk},
+            format="multipart",
+            HTTP_IDEMPOTENCY_KEY="import-1",
+        )
+
+    first, again = post(), post()
+
+    assert (first.status_code, again.status_code) == (202, 202)
+    assert again.json()["id"] == first.json()["id"]
+    assert again["Idempotent-Replayed"] == "true"
+    assert ImportJob.objects.count() == 1
