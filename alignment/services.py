@@ -1,11 +1,12 @@
 """Writes shared by both departments: people and notifications."""
 
 import logging
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -65,14 +66,54 @@ def notification_create(*, recipient, kind, message, lead=None, url="") -> Notif
     return notification
 
 
-def notification_create_many(*, notifications: list[Notification]) -> list[Notification]:
-    """Create many notifications in one INSERT and enqueue their emails on commit."""
-    if not notifications:
+@dataclass(frozen=True, slots=True)
+class NotificationRow:
+    """A notification to insert in bulk, without the cost of a model instance per row."""
+
+    recipient_id: int
+    kind: str
+    lead_id: int | None
+    message: str
+    url: str = ""
+
+
+def notification_create_many(*, rows: list[NotificationRow]) -> list[int]:
+    """Insert many notifications in one statement and enqueue their emails on commit; returns ids.
+
+    The cold-lead sweep can create tens of thousands at once: on PostgreSQL the rows go in as arrays
+    through `unnest` (one query, no per-row model instance); elsewhere through `bulk_create`.
+    """
+    if not rows:
         return []
-    created = Notification.objects.bulk_create(notifications)
-    ids = [n.id for n in created]
+    now = timezone.now()
+    if connection.vendor == "postgresql":
+        table = Notification._meta.db_table
+        sql = f"""
+            INSERT INTO {table} (recipient_id, kind, lead_id, message, url, read, created_at)
+            SELECT r, k, l, m, u, false, %s
+            FROM unnest(%s::bigint[], %s::text[], %s::bigint[], %s::text[], %s::text[]) AS t(r, k, l, m, u)
+            RETURNING id
+        """
+        columns = [
+            [row.recipient_id for row in rows],
+            [row.kind for row in rows],
+            [row.lead_id for row in rows],
+            [row.message for row in rows],
+            [row.url for row in rows],
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [now, *columns])
+            ids = [row[0] for row in cursor.fetchall()]
+    else:
+        created = Notification.objects.bulk_create(
+            Notification(
+                recipient_id=row.recipient_id, kind=row.kind, lead_id=row.lead_id, message=row.message, url=row.url
+            )
+            for row in rows
+        )
+        ids = [n.id for n in created]
     transaction.on_commit(lambda: notification_emails_enqueue(ids))
-    return created
+    return ids
 
 
 def notification_emails_enqueue(notification_ids) -> int:

@@ -28,7 +28,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from alignment.models import Notification, NotificationKind, Role, User
-from alignment.services import notification_create_many, notification_emails_enqueue
+from alignment.services import NotificationRow, notification_create_many, notification_emails_enqueue
 from alignment.sla import duration_describe, sla_settings_get, sla_start_before
 from leads.models import ColdEpisode, ColdReason, Handoff, HandoffOutcome, Lead, LeadStatus, Reminder
 
@@ -104,33 +104,32 @@ def _close_stale_episodes(*, now, activity_cutoff) -> int:
 def _open_episodes(*, now, activity_cutoff) -> int:
     """Open an episode for each lead that is cold now and has none open. `cold_since` is when the
     lead last moved (the handoff, or its last activity): how long it has waited counts from there."""
-    not_snoozed_and_no_open_episode = """
-        AND (l.snoozed_until IS NULL OR l.snoozed_until <= %s)
-        AND NOT EXISTS (SELECT 1 FROM {episode} e WHERE e.lead_id = l.id AND e.closed_at IS NULL)
-    """
-    not_accepted = (
-        """
+    # Driven by the few open handoffs past their deadline (a partial index); the lead is looked up
+    # per handoff by its primary key (a scalar subquery, which the planner cannot turn into a hash
+    # of every handed-off lead).
+    not_accepted = """
         INSERT INTO {episode} (lead_id, reason, cold_since, opened_at)
-        SELECT l.id, %s, h.created_at, %s
-        FROM {handoff} h JOIN {lead} l ON l.id = h.lead_id
-        WHERE h.outcome = %s AND h.sla_due_at <= %s AND l.status = %s
-        """
-        + not_snoozed_and_no_open_episode
-        + " ON CONFLICT DO NOTHING"
-    )
+        SELECT h.lead_id, %s, h.created_at, %s
+        FROM {handoff} h
+        WHERE h.outcome = %s AND h.sla_due_at <= %s
+          AND (SELECT CASE WHEN l.status = %s AND (l.snoozed_until IS NULL OR l.snoozed_until <= %s)
+                      THEN 1 ELSE 0 END
+               FROM {lead} l WHERE l.id = h.lead_id) = 1
+          AND NOT EXISTS (SELECT 1 FROM {episode} e WHERE e.lead_id = h.lead_id AND e.closed_at IS NULL)
+        ON CONFLICT DO NOTHING
+    """
     opened = _execute(
         not_accepted, [ColdReason.NOT_ACCEPTED, now, HandoffOutcome.OPEN, now, LeadStatus.HANDED_OFF, now]
     )
-    no_activity = (
-        """
+    no_activity = """
         INSERT INTO {episode} (lead_id, reason, cold_since, opened_at)
         SELECT l.id, %s, l.last_activity_at, %s
         FROM {lead} l
         WHERE l.status IN (%s, %s) AND l.last_activity_at <= %s
-        """
-        + not_snoozed_and_no_open_episode
-        + " ON CONFLICT DO NOTHING"
-    )
+          AND (l.snoozed_until IS NULL OR l.snoozed_until <= %s)
+          AND NOT EXISTS (SELECT 1 FROM {episode} e WHERE e.lead_id = l.id AND e.closed_at IS NULL)
+        ON CONFLICT DO NOTHING
+    """
     opened += _execute(no_activity, [ColdReason.NO_ACTIVITY, now, *WORKED_STATUSES, activity_cutoff, now])
     return opened
 
@@ -139,15 +138,18 @@ def _insert_reminders(*, level, now, escalate_cutoff=None) -> list:
     """Insert this level's reminder for every open episode due one; return the episodes whose
     reminder *this* statement inserted (a concurrent sweep's rows are skipped, not returned)."""
     if level == 1:
+        # Episodes are opened only here, and get their level-1 reminder in the same transaction: the
+        # ones to remind are those this sweep opened (a concurrent sweep with the same clock finds
+        # them reminded already, and inserts nothing).
         sql = """
             INSERT INTO {reminder} (episode_id, level, created_at)
             SELECT e.id, 1, %s FROM {episode} e
-            WHERE e.closed_at IS NULL
+            WHERE e.closed_at IS NULL AND e.opened_at = %s
               AND NOT EXISTS (SELECT 1 FROM {reminder} r WHERE r.episode_id = e.id AND r.level = 1)
             ON CONFLICT DO NOTHING
             RETURNING episode_id
         """
-        return _execute(sql, [now], returning=True)
+        return _execute(sql, [now, now], returning=True)
     sql = """
         INSERT INTO {reminder} (episode_id, level, created_at)
         SELECT e.id, 2, %s FROM {episode} e
@@ -160,24 +162,72 @@ def _insert_reminders(*, level, now, escalate_cutoff=None) -> list:
     return _execute(sql, [now, escalate_cutoff], returning=True)
 
 
-def _lead_label(lead) -> str:
-    label = lead.name or lead.email
-    return f"{label} ({lead.company})" if lead.company else label
+@dataclass(frozen=True, slots=True)
+class _Person:
+    id: int
+    name: str
 
 
-def _reminder_notifications(episodes, *, now, managers) -> list:
+@dataclass(frozen=True, slots=True)
+class _ColdLead:
+    episode_id: int
+    reason: str
+    cold_since: object
+    lead_id: int
+    label: str
+    rep: _Person | None
+    marketer: _Person | None
+
+
+def _label(name, email, company) -> str:
+    label = name or email
+    return f"{label} ({company})" if company else label
+
+
+def _person(pk, username, first_name, last_name) -> _Person | None:
+    if pk is None:
+        return None
+    return _Person(pk, f"{first_name} {last_name}".strip() or username)
+
+
+def _cold_leads(episode_ids) -> dict:
+    """The reminded episodes with their lead, rep and marketer, as plain rows: tens of thousands of
+    them after an outage, and model instances would cost more than the SQL."""
+    rows = ColdEpisode.objects.filter(id__in=episode_ids).values_list(
+        "id",
+        "reason",
+        "cold_since",
+        "lead_id",
+        "lead__name",
+        "lead__email",
+        "lead__company",
+        "lead__owner_id",
+        "lead__owner__username",
+        "lead__owner__first_name",
+        "lead__owner__last_name",
+        "lead__captured_by_id",
+        "lead__captured_by__username",
+        "lead__captured_by__first_name",
+        "lead__captured_by__last_name",
+    )
+    return {
+        row[0]: _ColdLead(row[0], row[1], row[2], row[3], _label(*row[4:7]), _person(*row[7:11]), _person(*row[11:15]))
+        for row in rows
+    }
+
+
+def _reminder_notifications(cold_leads, *, now, managers) -> list:
     """Level 1: the rep side (the rep, or the managers while the lead waits in their queue) and the
     marketer who captured the lead, each told what the other side is waiting for."""
-    notifications = []
-    for episode in episodes:
-        lead = episode.lead
-        label = _lead_label(lead)
-        waited = duration_describe(now - episode.cold_since)
-        rep, marketer = lead.owner, lead.captured_by
-        rep_name = rep.display_name if rep else "the managers' queue"
-        marketer_name = marketer.display_name if marketer else "marketing"
-        url = f"/leads/{lead.id}/"
-        if episode.reason == ColdReason.NOT_ACCEPTED:
+    rows = []
+    for cold in cold_leads:
+        label = cold.label
+        waited = duration_describe(now - cold.cold_since)
+        rep, marketer = cold.rep, cold.marketer
+        rep_name = rep.name if rep else "the managers' queue"
+        marketer_name = marketer.name if marketer else "marketing"
+        url = f"/leads/{cold.lead_id}/"
+        if cold.reason == ColdReason.NOT_ACCEPTED:
             to_rep = (
                 f"{label} has waited {waited} since {marketer_name} handed it off, and the SLA to accept it "
                 f"has run out. Accept it, or reject it with a reason, so {marketer_name} knows where it stands."
@@ -197,42 +247,27 @@ def _reminder_notifications(episodes, *, now, managers) -> list:
             )
         rep_side = [rep] if rep else managers
         for person in rep_side:
-            notifications.append(
-                Notification(recipient=person, kind=NotificationKind.REMINDER, lead=lead, message=to_rep, url=url)
-            )
-        if marketer is not None and marketer not in rep_side:
-            notifications.append(
-                Notification(
-                    recipient=marketer, kind=NotificationKind.REMINDER, lead=lead, message=to_marketer, url=url
-                )
-            )
-    return notifications
+            rows.append(NotificationRow(person.id, NotificationKind.REMINDER, cold.lead_id, to_rep, url))
+        if marketer is not None and marketer.id not in {p.id for p in rep_side}:
+            rows.append(NotificationRow(marketer.id, NotificationKind.REMINDER, cold.lead_id, to_marketer, url))
+    return rows
 
 
-def _escalation_notifications(episodes, *, now, managers) -> list:
-    notifications = []
-    for episode in episodes:
-        lead = episode.lead
-        label = _lead_label(lead)
-        waited = duration_describe(now - episode.cold_since)
-        rep = lead.owner.display_name if lead.owner else "nobody (the managers' queue)"
-        marketer = lead.captured_by.display_name if lead.captured_by else "marketing"
-        why = "not accepted within the SLA" if episode.reason == ColdReason.NOT_ACCEPTED else "no activity"
+def _escalation_notifications(cold_leads, *, now, managers) -> list:
+    rows = []
+    for cold in cold_leads:
+        waited = duration_describe(now - cold.cold_since)
+        rep = cold.rep.name if cold.rep else "nobody (the managers' queue)"
+        marketer = cold.marketer.name if cold.marketer else "marketing"
+        why = "not accepted within the SLA" if cold.reason == ColdReason.NOT_ACCEPTED else "no activity"
         message = (
-            f"{label} is still cold after {waited} ({why}). {rep} holds it and {marketer} sent it; both were "
-            f"reminded and nothing happened. Step in: talk to them, or reassign the lead."
+            f"{cold.label} is still cold after {waited} ({why}). {rep} holds it and {marketer} sent it; both "
+            f"were reminded and nothing happened. Step in: talk to them, or reassign the lead."
         )
+        url = f"/leads/{cold.lead_id}/"
         for manager in managers:
-            notifications.append(
-                Notification(
-                    recipient=manager,
-                    kind=NotificationKind.ESCALATION,
-                    lead=lead,
-                    message=message,
-                    url=f"/leads/{lead.id}/",
-                )
-            )
-    return notifications
+            rows.append(NotificationRow(manager.id, NotificationKind.ESCALATION, cold.lead_id, message, url))
+    return rows
 
 
 def _feedback_notifications(*, now, cutoff) -> list:
@@ -248,7 +283,7 @@ def _feedback_notifications(*, now, cutoff) -> list:
     if not ids:
         return []
     items = FeedbackItem.objects.filter(id__in=ids).select_related("lead", "assignee", "opened_by")
-    notifications = []
+    rows = []
     for item in items:
         waited = duration_describe(now - item.created_at)
         other = item.opened_by.display_name if item.opened_by else "sales"
@@ -256,19 +291,12 @@ def _feedback_notifications(*, now, cutoff) -> list:
             expected = f"{other} asked for your verdict on this lead: give it, or reply."
         else:
             expected = f"{other} is waiting for marketing's answer: reply, or resolve the item."
-        message = (
-            f"Feedback on {_lead_label(item.lead)} ({item.get_kind_display().lower()}) has waited {waited}. {expected}"
+        lead = _label(item.lead.name, item.lead.email, item.lead.company)
+        message = f"Feedback on {lead} ({item.get_kind_display().lower()}) has waited {waited}. {expected}"
+        rows.append(
+            NotificationRow(item.assignee_id, NotificationKind.FEEDBACK, item.lead_id, message, f"/feedback/{item.id}/")
         )
-        notifications.append(
-            Notification(
-                recipient=item.assignee,
-                kind=NotificationKind.FEEDBACK,
-                lead=item.lead,
-                message=message,
-                url=f"/feedback/{item.id}/",
-            )
-        )
-    return notifications
+    return rows
 
 
 def _reenqueue_unsent_emails(*, now) -> int:
@@ -305,24 +333,23 @@ def cold_leads_sweep(*, now=None) -> SweepResult:
     reminded = _insert_reminders(level=1, now=now)
     result.reminders, result.escalations = len(reminded), len(escalated)
 
-    notifications = []
+    rows = []
     if reminded or escalated:
-        episodes = {
-            e.id: e
-            for e in ColdEpisode.objects.filter(id__in=[*reminded, *escalated]).select_related(
-                "lead__owner", "lead__captured_by"
-            )
-        }
-        managers = list(User.objects.filter(role=Role.MANAGER, is_active=True).order_by("id"))
-        notifications += _reminder_notifications([episodes[i] for i in reminded], now=now, managers=managers)
-        notifications += _escalation_notifications([episodes[i] for i in escalated], now=now, managers=managers)
+        cold_leads = _cold_leads([*reminded, *escalated])
+        managers = [
+            _person(*row)
+            for row in User.objects.filter(role=Role.MANAGER, is_active=True)
+            .order_by("id")
+            .values_list("id", "username", "first_name", "last_name")
+        ]
+        rows += _reminder_notifications([cold_leads[i] for i in reminded], now=now, managers=managers)
+        rows += _escalation_notifications([cold_leads[i] for i in escalated], now=now, managers=managers)
     feedback = _feedback_notifications(now=now, cutoff=feedback_cutoff)
     result.feedback_reminders = len(feedback)
-    notifications += feedback
+    rows += feedback
 
     result.emails_reenqueued = _reenqueue_unsent_emails(now=now)
-    created = notification_create_many(notifications=notifications)
-    result.notification_ids = [n.id for n in created]
+    result.notification_ids = notification_create_many(rows=rows)
     logger.info(
         "Cold-lead sweep: %s episodes opened, %s closed, %s reminders, %s escalations, %s feedback reminders, "
         "%s emails enqueued again",
