@@ -10,9 +10,10 @@ into the form. A bad row is reported with its line number and never stops the go
 import codecs
 import csv
 import logging
+from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from alignment.errors import DomainError, InvalidInput, NotAllowed, NotFound
@@ -27,6 +28,8 @@ CHUNK_BYTES = 1024 * 1024
 BATCH_ROWS = 200
 ERRORS_KEPT = 500
 MAX_LINE_CHARS = 1_000_000
+# PostgreSQL advisory locks are (namespace, key) pairs: this namespace is the import's.
+RUN_LOCK_NAMESPACE = 7301
 
 COLUMNS = (
     "email",
@@ -226,9 +229,11 @@ def _header_map(header):
 
 class _Progress:
     def __init__(self, job):
+        # A resumed job carries on from its last committed batch.
         self.job = job
-        self.created = self.duplicate = self.failed = 0
-        self.errors = []
+        self.created, self.duplicate, self.failed = job.rows_created, job.rows_duplicate, job.rows_failed
+        self.errors = list(job.errors or [])
+        self.resume_after = job.processed_bytes
 
     def fail(self, line, reason):
         self.failed += 1
@@ -249,11 +254,39 @@ class _Progress:
         job.save(update_fields=fields)
 
 
-def _job_claim(job_id) -> ImportJob | None:
-    """Mark a queued job running, once: a task delivered twice finds it taken and does nothing."""
+@contextmanager
+def _run_lock(job_id):
+    """On PostgreSQL, a session lock held while the job runs: yields True when this run holds it.
+
+    A second delivery of the task while the first still runs cannot take it and does nothing; when a
+    worker dies mid-import its connection goes and the lock with it, so the redelivered task takes
+    it and resumes. On SQLite (one machine, the embedded default) there is no such lock: None.
+    """
+    if connection.vendor != "postgresql":
+        yield None
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [RUN_LOCK_NAMESPACE, job_id])
+        held = cursor.fetchone()[0]
+    try:
+        yield held
+    finally:
+        if held:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [RUN_LOCK_NAMESPACE, job_id])
+
+
+def _job_claim(job_id, *, lock_held) -> ImportJob | None:
+    """Mark a queued job running. A job already running is resumed only by a run that holds its lock
+    (its previous run died); without locks (SQLite) a running job is left alone."""
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().select_related("campaign", "by").filter(pk=job_id).first()
-        if job is None or job.status != ImportStatus.QUEUED:
+        if job is None or lock_held is False:
+            return None
+        if job.status == ImportStatus.RUNNING and lock_held:
+            logger.warning("Import job %s: resuming after byte %s", job.pk, job.processed_bytes)
+            return job
+        if job.status != ImportStatus.QUEUED:
             return None
         job.status = ImportStatus.RUNNING
         job.started_at = timezone.now()
@@ -263,10 +296,19 @@ def _job_claim(job_id) -> ImportJob | None:
 
 
 def import_job_run(*, job_id: int) -> ImportJob | None:
-    """Import a queued job's file. Returns the finished job, or None when there was nothing to do."""
-    job = _job_claim(job_id)
-    if job is None:
-        return None
+    """Import a queued job's file. Returns the finished job, or None when there was nothing to do.
+
+    Each batch of rows commits together with the job's progress (the byte offset after its last
+    row), so a run that dies is resumed from there by the next delivery: no row is captured twice.
+    """
+    with _run_lock(job_id) as lock_held:
+        job = _job_claim(job_id, lock_held=lock_held)
+        if job is None:
+            return None
+        return _job_run(job)
+
+
+def _job_run(job) -> ImportJob:
     progress = _Progress(job)
     lines = _LineReader(_chunks(job.pk))
     try:
@@ -284,11 +326,12 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
             message=f"The import stopped unexpectedly near line {lines.line}. The rows before it were imported.",
             finished_at=timezone.now(),
         )
+        ImportChunk.objects.filter(job=job).delete()
         raise
     else:
         progress.save(job.total_bytes, status=ImportStatus.DONE, message=message, finished_at=timezone.now())
-    finally:
-        ImportChunk.objects.filter(job=job).delete()
+    # Finished either way: the stored file has been read for good.
+    ImportChunk.objects.filter(job=job).delete()
     return job
 
 
@@ -322,30 +365,34 @@ def _import_rows(job, lines, progress) -> str:
         except StopIteration:
             break
         except csv.Error as error:
-            progress.fail(last_line + 1, f"Not readable as CSV: {error}.")
+            if lines.bytes_read > progress.resume_after:
+                progress.fail(last_line + 1, f"Not readable as CSV: {error}.")
             last_line = reader.line_num
             continue
         line, last_line = last_line + 1, reader.line_num
         if not any(cell.strip() for cell in row):
             continue
+        if lines.bytes_read <= progress.resume_after:
+            rows_seen += 1  # captured by an earlier run of this job
+            continue
         data = {field: row[position] for position, field in mapping.items() if position < len(row)}
         batch.append((line, data))
         if len(batch) >= BATCH_ROWS:
-            rows_seen += _capture_batch(job, batch, progress, verticals)
+            rows_seen += _capture_batch(job, batch, progress, verticals, lines.bytes_read)
             batch = []
-            progress.save(lines.bytes_read)
     if batch:
-        rows_seen += _capture_batch(job, batch, progress, verticals)
+        rows_seen += _capture_batch(job, batch, progress, verticals, lines.bytes_read)
     if rows_seen == 0 and not progress.failed:
         notes.insert(0, "The file has a header but no rows.")
     # The counts are on the job; the message says only what they do not.
     return " ".join(notes)
 
 
-def _capture_batch(job, batch, progress, verticals) -> int:
-    """Capture a batch of rows in one transaction; each row in its own savepoint, so a bad row is
-    rolled back alone and reported while the others commit. `verticals` caches industries by
-    lower-cased name, saving a lookup per row."""
+def _capture_batch(job, batch, progress, verticals, processed_bytes) -> int:
+    """Capture a batch of rows in one transaction, with the job's progress up to `processed_bytes`
+    (the end of the batch's last row); each row in its own savepoint, so a bad row is rolled back
+    alone and reported while the others commit. `verticals` caches industries by lower-cased name,
+    saving a lookup per row."""
     with transaction.atomic():
         for line, data in batch:
             industry = (data.get("industry") or "").strip()
@@ -368,4 +415,5 @@ def _capture_batch(job, batch, progress, verticals) -> int:
                 progress.created += 1
             else:
                 progress.duplicate += 1
+        progress.save(processed_bytes)
     return len(batch)

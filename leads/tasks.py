@@ -6,9 +6,18 @@ from leads import cold, imports
 
 
 # A 100,000-row file takes minutes, more on a busy database: longer limits than the default task's.
-@shared_task(name="leads.tasks.import_job_run", ignore_result=True, soft_time_limit=3 * 3600, time_limit=3 * 3600 + 300)
+# Acknowledged late and requeued when its worker dies: a rerun resumes after the last committed batch.
+@shared_task(
+    name="leads.tasks.import_job_run",
+    ignore_result=True,
+    soft_time_limit=3 * 3600,
+    time_limit=3 * 3600 + 300,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
 def import_job_run(job_id: int) -> None:
-    """Import a queued CSV file. Delivered twice, the second run finds the job taken and stops."""
+    """Import a queued CSV file. Delivered twice, the second run finds the job taken (or finished)
+    and stops; delivered again after its worker died, it resumes where that run stopped."""
     imports.import_job_run(job_id=job_id)
 
 

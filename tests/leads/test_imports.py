@@ -5,6 +5,7 @@ worker on Redis.
 """
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from kombu.exceptions import OperationalError
@@ -516,3 +517,71 @@ def test_api_import_retried_with_the_same_idempotency_key_creates_one_job(market
     assert again.json()["id"] == first.json()["id"]
     assert again["Idempotent-Replayed"] == "true"
     assert ImportJob.objects.count() == 1
+
+
+class _WorkerDied(BaseException):
+    """Stands for a worker killed mid-import: nothing in the import may catch it."""
+
+
+def _dies_on_call(monkeypatch, number):
+    calls = []
+    real = imports.lead_capture
+
+    def capture(**kwargs):
+        calls.append(kwargs["data"]["email"])
+        if len(calls) == number:
+            raise _WorkerDied
+        return real(**kwargs)
+
+    monkeypatch.setattr(imports, "lead_capture", capture)
+
+
+@pytest.mark.skipif(
+    "postgresql" not in settings.DATABASES["default"]["ENGINE"], reason="resuming takes PostgreSQL's session locks"
+)
+def test_import_resumes_after_its_worker_died_without_capturing_a_row_twice(
+    marketer, campaign, monkeypatch, django_capture_on_commit_callbacks
+):
+    # given an import that dies in its third batch of two rows
+    monkeypatch.setattr(imports, "BATCH_ROWS", 2)
+    content = "email,name\n" + "".join(f"p{i}@example.com,P{i}\n" for i in range(1, 8)) + "bad,Bad\n"
+    with django_capture_on_commit_callbacks(execute=False):
+        job = imports.import_job_create(by=marketer, campaign=campaign, upload=_upload(content))
+    _dies_on_call(monkeypatch, 6)
+    with pytest.raises(_WorkerDied):
+        imports.import_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.rows_created) == (ImportStatus.RUNNING, 4)
+    assert job.processed_bytes == len("email,name\n") + sum(len(f"p{i}@example.com,P{i}\n") for i in range(1, 5))
+    monkeypatch.undo()
+
+    # when the task is delivered again
+    imports.import_job_run(job_id=job.pk)
+
+    # then it carried on where the dead run stopped: every row once, line numbers intact
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE
+    assert (job.rows_created, job.rows_duplicate, job.rows_failed) == (7, 0, 1)
+    assert job.errors == [{"line": 9, "reason": "email: Enter a valid email address."}]
+    assert set(Lead.objects.values_list("touch_count", flat=True)) == {1}
+
+
+@pytest.mark.skipif("postgresql" not in settings.DATABASES["default"]["ENGINE"], reason="the run lock is PostgreSQL's")
+def test_import_delivered_again_while_it_runs_does_nothing(marketer, campaign, django_capture_on_commit_callbacks):
+    from django.db import connection
+
+    with django_capture_on_commit_callbacks(execute=False):
+        job = imports.import_job_create(by=marketer, campaign=campaign, upload=_upload("email\na@example.com\n"))
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING)
+
+    # given another session holds the job's run lock (its first delivery, still running)
+    other = connection.copy()
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", [imports.RUN_LOCK_NAMESPACE, job.pk])
+
+        assert imports.import_job_run(job_id=job.pk) is None
+    finally:
+        other.close()
+
+    assert not Lead.objects.exists()
