@@ -123,6 +123,11 @@ class FeedbackItem(models.Model):
                 condition=Q(status="resolved", resolved_at__isnull=False) | ~Q(status="resolved"),
                 name="feedback_resolved_has_time",
             ),
+            # Scoping reads `marketer` and `rep` only: whoever the item waits on must be one of them.
+            models.CheckConstraint(
+                condition=Q(assignee=models.F("marketer")) | Q(assignee=models.F("rep")),
+                name="feedback_assignee_is_a_side",
+            ),
         ]
 
     def __str__(self):

@@ -236,7 +236,7 @@ def verdict_give(*, lead: Lead, by: User, verdict: str, reason=None, note: str =
             fields += ["verdict", "reason", "note"]
         open_bad.save(update_fields=fields)
         notification_create(
-            recipient=open_bad.marketer or open_bad.assignee,
+            recipient=open_bad.marketer,
             kind=NotificationKind.FEEDBACK,
             message=f"{by.display_name} revised the verdict on {lead}: {label}.",
             lead=lead,
@@ -263,9 +263,9 @@ def verdict_give(*, lead: Lead, by: User, verdict: str, reason=None, note: str =
 def _side(item: FeedbackItem, user: User) -> str | None:
     if user.role == Role.MANAGER:
         return "manager"
-    if user.id == item.marketer_id or (user.role == Role.MARKETER and user.id == item.assignee_id):
+    if user.id == item.marketer_id:
         return "marketer"
-    if user.id == item.rep_id or (user.role == Role.REP and user.id == item.assignee_id):
+    if user.id == item.rep_id:
         return "rep"
     return None
 
