@@ -326,6 +326,28 @@ def _funnel(counts: dict) -> dict:
     return {**counts, "steps": steps}
 
 
+def _quality_by_campaign(filters: DashboardFilters) -> list:
+    """Good and bad verdicts by campaign: those given in the period that still stand (one query)."""
+    rows = (
+        Verdict.objects.filter(_lead_filter(filters, "lead__"), _in("created_at", filters), current=True)
+        .values("lead__campaign_id", "lead__campaign__name")
+        .annotate(
+            good=Count("id", filter=Q(verdict=VerdictValue.GOOD)),
+            bad=Count("id", filter=Q(verdict=VerdictValue.BAD)),
+        )
+        .order_by("lead__campaign__name", "lead__campaign_id")
+    )
+    return [
+        {
+            "campaign_id": r["lead__campaign_id"],
+            "campaign": r["lead__campaign__name"],
+            "good": r["good"],
+            "bad": r["bad"],
+        }
+        for r in rows
+    ]
+
+
 def _lead_figures_now(filters: DashboardFilters, now: datetime) -> dict:
     """What is true now, whatever the period: the open pipeline, snoozed leads, cold leads. Two queries."""
     open_leads = Lead.objects.filter(_lead_filter(filters), status__in=OPEN_STATUSES).aggregate(
@@ -346,19 +368,13 @@ def _lead_figures_now(filters: DashboardFilters, now: datetime) -> dict:
 
 
 def _lead_figures_grouped(filters: DashboardFilters, now: datetime) -> dict:
-    """The lead-based figures of the period in one pass (PostgreSQL `GROUPING SETS`).
-
-    A lead has at most one current verdict (a unique constraint), so joining it adds no rows; each
-    grouping set is one breakdown, the empty set the totals.
-    """
+    """The lead-based figures of the period in one pass (PostgreSQL `GROUPING SETS`): each grouping
+    set is one breakdown, the empty set the totals."""
     lead, campaign, user = Lead._meta.db_table, Campaign._meta.db_table, User._meta.db_table
-    verdict = Verdict._meta.db_table
     params = {
         "start": filters.start_at,
         "end": filters.end_at,
         "tz": settings.TIME_ZONE,
-        "good": VerdictValue.GOOD,
-        "bad": VerdictValue.BAD,
     }
     where = ["TRUE"]
     if filters.campaign:
@@ -383,8 +399,6 @@ def _lead_figures_grouped(filters: DashboardFilters, now: datetime) -> dict:
         "won_revenue": f"SUM(l.won_amount) FILTER (WHERE {won_in})",
         "won_count": f"COUNT(*) FILTER (WHERE {won_in})",
         "cohort_won_revenue": f"SUM(l.won_amount) FILTER (WHERE {captured_in} AND l.won_at IS NOT NULL)",
-        "good": "COUNT(*) FILTER (WHERE v.verdict = %(good)s)",
-        "bad": "COUNT(*) FILTER (WHERE v.verdict = %(bad)s)",
     }
     for step, column in STEP_DATES.items():
         fine[f"activity_{step}"] = f"COUNT(*) FILTER (WHERE {within('l.' + column)})"
@@ -402,7 +416,6 @@ def _lead_figures_grouped(filters: DashboardFilters, now: datetime) -> dict:
                 CASE WHEN {won_in} THEN date_trunc('week', l.won_at AT TIME ZONE %(tz)s)::date END AS week,
                 {inner}
             FROM {lead} l
-            LEFT JOIN {verdict} v ON v.lead_id = l.id AND v.current AND {within("v.created_at")}
             WHERE {" AND ".join(where)}
                 AND ({" OR ".join(within("l." + column) for column in STEP_DATES.values())})
             GROUP BY 1, 2, 3, 4, 5
@@ -447,14 +460,9 @@ def _lead_figures_grouped(filters: DashboardFilters, now: datetime) -> dict:
             for row in found
         ]
 
-    campaign_rows = [row for row in rows if row["grouping"] == all_but["campaign"] and (row["good"] or row["bad"])]
-    campaign_rows.sort(key=lambda row: (row["campaign_name"], row["campaign_id"]))
     return {
         "totals": totals,
-        "quality": [
-            {"campaign_id": r["campaign_id"], "campaign": r["campaign_name"], "good": r["good"], "bad": r["bad"]}
-            for r in campaign_rows
-        ],
+        "quality": _quality_by_campaign(filters),
         "breakdowns": {dimension: won_rows(dimension) for dimension in ("campaign", "source", "marketer", "rep")},
         "weeks": {
             row["week"]: row["won_revenue"]
@@ -484,17 +492,6 @@ def _lead_figures_by_queries(filters: DashboardFilters, now: datetime) -> dict:
         touched |= condition
     totals = leads.filter(touched).aggregate(**aggregates)
 
-    # Lead quality by campaign, from the verdicts given in the period that still stand.
-    quality_rows = (
-        Verdict.objects.filter(_lead_filter(filters, "lead__"), _in("created_at", filters), current=True)
-        .values("lead__campaign_id", "lead__campaign__name")
-        .annotate(
-            good=Count("id", filter=Q(verdict=VerdictValue.GOOD)),
-            bad=Count("id", filter=Q(verdict=VerdictValue.BAD)),
-        )
-        .order_by("lead__campaign__name", "lead__campaign_id")
-    )
-
     def breakdown(key, name=None):
         fields = [key, name] if name else [key]
         rows = won_in_period.values(*fields).annotate(revenue=Sum("won_amount"), won=Count("id"))
@@ -512,15 +509,7 @@ def _lead_figures_by_queries(filters: DashboardFilters, now: datetime) -> dict:
     }
     return {
         "totals": totals,
-        "quality": [
-            {
-                "campaign_id": r["lead__campaign_id"],
-                "campaign": r["lead__campaign__name"],
-                "good": r["good"],
-                "bad": r["bad"],
-            }
-            for r in quality_rows
-        ],
+        "quality": _quality_by_campaign(filters),
         "breakdowns": {
             "campaign": breakdown("campaign_id", "campaign__name"),
             "source": breakdown("source"),
@@ -534,9 +523,10 @@ def _lead_figures_by_queries(filters: DashboardFilters, now: datetime) -> dict:
 def dashboard_figures(*, filters: DashboardFilters, now: datetime | None = None) -> dict:
     """Every figure of the dashboard for the filters; a fixed number of queries.
 
-    On PostgreSQL, seven: 1 the goal, 2 one pass over the leads with a step in the period (revenue,
-    both funnels, quality, the breakdowns; GROUPING SETS), 3 the open pipeline and snoozed leads,
-    4 cold leads, 5 handoffs (SLA, percentiles), 6 rejection reasons, 7 the feedback backlog.
+    On PostgreSQL, eight: 1 the goal, 2 one pass over the leads with a step in the period (revenue,
+    both funnels, the breakdowns; GROUPING SETS), 3 quality by campaign, 4 the open pipeline and
+    snoozed leads, 5 cold leads, 6 handoffs (SLA, percentiles), 7 rejection reasons, 8 the feedback
+    backlog.
     Elsewhere (SQLite) the period's lead figures take one query each and the percentiles ordered
     queries: still a fixed number.
     """
@@ -545,13 +535,13 @@ def dashboard_figures(*, filters: DashboardFilters, now: datetime | None = None)
 
     # 1
     goal = revenue_goal_for_period(start=filters.start, end=filters.end, kind=filters.kind)
-    # 2
+    # 2, 3
     lead_figures = _lead_figures_grouped(filters, now) if on_pg else _lead_figures_by_queries(filters, now)
-    # 3, 4
+    # 4, 5
     totals = {**lead_figures["totals"], **_lead_figures_now(filters, now)}
     won_revenue = _money(totals["won_revenue"])
 
-    # 5: SLA attainment and time to accept.
+    # 6: SLA attainment and time to accept.
     handoffs = Handoff.objects.filter(_lead_filter(filters, "lead__"))
     decided = Q(outcome__in=[HandoffOutcome.ACCEPTED, HandoffOutcome.REJECTED]) & _in("ended_at", filters)
     # Not answered by the rep: counted once its deadline has passed inside the period, unless it was
@@ -580,7 +570,7 @@ def dashboard_figures(*, filters: DashboardFilters, now: datetime | None = None)
             for value in _percentiles_by_offset(handoffs.filter(accepted), wait, (0.5, 0.95), sla["accepted"])
         )
 
-    # 6: rejection reasons, most frequent first, with the cumulative share (Pareto).
+    # 7: rejection reasons, most frequent first, with the cumulative share (Pareto).
     reason_rows = list(
         handoffs.filter(_in("ended_at", filters), outcome=HandoffOutcome.REJECTED)
         .values("reject_reason__code", "reject_reason__label")
@@ -602,7 +592,7 @@ def dashboard_figures(*, filters: DashboardFilters, now: datetime | None = None)
             }
         )
 
-    # 7: the feedback backlog now, and how long its items have waited.
+    # 8: the feedback backlog now, and how long its items have waited.
     items = FeedbackItem.objects.filter(_lead_filter(filters, "lead__"), status=FeedbackStatus.OPEN)
     if on_pg:
         backlog = items.aggregate(open=Count("id"), median_created=PercentileCont(Epoch("created_at"), 0.5))

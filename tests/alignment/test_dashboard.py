@@ -244,6 +244,25 @@ def test_dashboard_cold_feedback_quality_and_reasons(world):
     ]
 
 
+def test_dashboard_quality_counts_a_verdict_given_in_the_period_on_an_older_lead(world):
+    # given a lead captured and accepted in September, judged good in October
+    old = LeadFactory(
+        campaign=world["b"],
+        owner=world["r2"],
+        status=LeadStatus.WORKING,
+        captured_at=at(9, 1),
+        last_touch_at=at(9, 1),
+        last_activity_at=at(9, 1),
+        handed_off_at=at(9, 2),
+        accepted_at=at(9, 3),
+    )
+    Verdict.objects.create(lead=old, rep=world["r2"], verdict="good", created_at=at(10, 5))
+
+    beta = figures_for(Q4)["quality_by_campaign"][1]
+
+    assert (beta["campaign"], beta["good"], beta["bad"]) == ("Beta", 1, 1)
+
+
 def test_dashboard_revenue_breakdowns_and_weeks(world):
     figures = figures_for(Q4)
 
@@ -396,13 +415,13 @@ def test_dashboard_query_count_does_not_grow_with_leads(db, django_assert_num_qu
 
     filters = dashboard_filters_parse(Q4)
     add(10, 0)
-    # 1 the goal, 2 one pass over the leads with a step in the period (totals, funnels, quality,
-    # breakdowns), 3 open pipeline and snoozed, 4 cold, 5 handoffs (SLA and percentiles),
-    # 6 rejection reasons, 7 the feedback backlog
-    with django_assert_num_queries(7):
+    # 1 the goal, 2 one pass over the leads with a step in the period (totals, funnels, breakdowns),
+    # 3 quality by campaign, 4 open pipeline and snoozed, 5 cold, 6 handoffs (SLA and percentiles),
+    # 7 rejection reasons, 8 the feedback backlog
+    with django_assert_num_queries(8):
         small = dashboard_figures(filters=filters, now=NOW)
     add(10_000, 10)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         big = dashboard_figures(filters=filters, now=NOW)
     assert (small["won_count"], big["won_count"]) == (4, 3338)
 
