@@ -1,5 +1,7 @@
 """Lead tasks: called directly for their logic, and through a real worker on Redis for the wiring."""
 
+import os
+import signal
 import time
 
 import pytest
@@ -68,3 +70,38 @@ def test_import_through_the_api_runs_in_a_real_worker(celery_worker, marketer, c
     assert (progress["status"], progress["percent"]) == ("done", 100)
     # and it was that worker, through the broker, that ran it
     assert "Task leads.tasks.import_job_run[" in celery_worker.log()
+
+
+def _pool_children(pid):
+    with open(f"/proc/{pid}/task/{pid}/children") as children:
+        return [int(child) for child in children.read().split()]
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_import_whose_worker_process_is_killed_resumes_and_captures_each_row_once(
+    celery_worker, marketer, campaign, monkeypatch
+):
+    # given an import of a few thousand rows, running in the worker's pool process
+    rows = 3000
+    content = "email,name\n" + "".join(f"p{i}@example.com,P{i}\n" for i in range(rows))
+    client = APIClient()
+    client.force_authenticate(marketer)
+    response = client.post("/api/leads/import/", {"file": _csv(content), "campaign": campaign.pk}, format="multipart")
+    job_id = response.json()["id"]
+    deadline = time.monotonic() + WORKER_TIMEOUT
+    while ImportJob.objects.get(pk=job_id).rows_created == 0:
+        assert time.monotonic() < deadline, celery_worker.log()
+        time.sleep(0.05)
+
+    # when the pool process running it is killed mid-import
+    (child,) = _pool_children(celery_worker.pid)
+    os.kill(child, signal.SIGKILL)
+    job = _wait_until_finished(job_id, celery_worker)
+
+    # then the requeued task resumed it: every row exactly once
+    assert f"Import job {job_id}: resuming after byte" in celery_worker.log()
+    assert job.status == ImportStatus.DONE, job.message
+    assert (job.rows_created, job.rows_duplicate, job.rows_failed) == (rows, 0, 0)
+    assert Lead.objects.count() == rows
+    assert set(Lead.objects.values_list("touch_count", flat=True)) == {1}
