@@ -585,3 +585,15 @@ def test_import_delivered_again_while_it_runs_does_nothing(marketer, campaign, d
         other.close()
 
     assert not Lead.objects.exists()
+
+
+def test_import_page_still_checks_the_csrf_token(marketer, campaign, no_broker):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(marketer)
+
+    response = client.post("/leads/import/", {"campaign": campaign.pk, "file": _upload("email\na@example.com\n")})
+
+    assert response.status_code == 403
+    assert not ImportJob.objects.exists()
