@@ -4,6 +4,7 @@ Each endpoint parses its input with an explicit input serializer, calls one serv
 renders an output serializer. Domain errors become 400/403/404/409 in `alignment.api`.
 """
 
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -26,6 +27,7 @@ from feedback.selectors import (
     campaign_scorecard,
     feedback_item_get_for_user,
     feedback_queue_for_user,
+    feedback_response_threshold,
     reason_code_list,
     scorecard_period,
     voice_of_sales,
@@ -99,6 +101,23 @@ class FeedbackItemOutputSerializer(serializers.ModelSerializer):
     marketer = UserRefSerializer(allow_null=True)
     rep = UserRefSerializer(allow_null=True)
     verdict = serializers.CharField(source="verdict.verdict", allow_null=True, default=None)
+    age_hours = serializers.SerializerMethodField(help_text="How long the item has been open (or was, once resolved).")
+    overdue = serializers.SerializerMethodField(
+        help_text="Open for longer than the loop's response threshold (ALIGNMENT_FEEDBACK_RESPONSE_DAYS)."
+    )
+
+    def _now(self):
+        return self.context.get("now") or timezone.now()
+
+    def get_age_hours(self, item) -> float:
+        end = item.resolved_at or self._now()
+        return round((end - item.created_at).total_seconds() / 3600, 1)
+
+    def get_overdue(self, item) -> bool:
+        threshold = self.context.get("threshold")
+        if threshold is None or item.status != FeedbackStatus.OPEN:
+            return False
+        return self._now() - item.created_at > threshold
 
     class Meta:
         model = FeedbackItem
@@ -118,6 +137,8 @@ class FeedbackItemOutputSerializer(serializers.ModelSerializer):
             "resolved_at",
             "created_at",
             "last_reply_at",
+            "age_hours",
+            "overdue",
         ]
         read_only_fields = fields
 
@@ -261,6 +282,11 @@ class InsightsFilterInputSerializer(InputSerializer):
 # --- endpoints --------------------------------------------------------------------------------
 
 
+def _item_detail(item) -> dict:
+    context = {"threshold": feedback_response_threshold(), "now": timezone.now()}
+    return FeedbackItemDetailOutputSerializer(item, context=context).data
+
+
 class QueuePagination(CursorPagination):
     """Oldest first: the item waiting longest is the first to answer."""
 
@@ -305,7 +331,7 @@ class FeedbackRequestApi(APIView):
         lead = lead_get_for_user(user=request.user, pk=pk)
         item = feedback_request(lead=lead, by=request.user, note=data.validated_data["note"])
         item = feedback_item_get_for_user(user=request.user, pk=item.pk)
-        return Response(FeedbackItemDetailOutputSerializer(item).data, status=status.HTTP_201_CREATED)
+        return Response(_item_detail(item), status=status.HTTP_201_CREATED)
 
 
 class FeedbackQueueApi(APIView):
@@ -322,14 +348,15 @@ class FeedbackQueueApi(APIView):
         items = feedback_queue_for_user(user=request.user, filters=filters.validated_data)
         paginator = QueuePagination()
         page = paginator.paginate_queryset(items, request, view=self)
-        return paginator.get_paginated_response(FeedbackItemOutputSerializer(page, many=True).data)
+        context = {"threshold": feedback_response_threshold(), "now": timezone.now()}
+        return paginator.get_paginated_response(FeedbackItemOutputSerializer(page, many=True, context=context).data)
 
 
 class FeedbackItemDetailApi(APIView):
     @extend_schema(responses={200: FeedbackItemDetailOutputSerializer, **ERRORS})
     def get(self, request, pk):
         item = feedback_item_get_for_user(user=request.user, pk=pk)
-        return Response(FeedbackItemDetailOutputSerializer(item).data)
+        return Response(_item_detail(item))
 
 
 class FeedbackReplyApi(APIView):
@@ -367,7 +394,7 @@ class FeedbackResolveApi(APIView):
         item = feedback_item_get_for_user(user=request.user, pk=pk)
         feedback_resolve(item=item, by=request.user, **data.validated_data)
         item = feedback_item_get_for_user(user=request.user, pk=pk)
-        return Response(FeedbackItemDetailOutputSerializer(item).data)
+        return Response(_item_detail(item))
 
 
 class ScorecardApi(APIView):
