@@ -5,6 +5,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in emails and set-password links point at the server `make run` starts.
+ALIGNMENT_BASE_URL ?= http://$(HOST):$(PORT)
+export ALIGNMENT_BASE_URL
 
 .PHONY: install run test lint format migrate seed
 
@@ -27,16 +30,16 @@ seed: migrate
 
 # Web, Celery worker and beat together; Ctrl-C stops all three.
 run: seed
-	@echo
-	@echo "  Alignment is starting on http://$(HOST):$(PORT)/"
-	@echo "  Log in as marketer, rep, rep2 or manager, password: $${DEMO_PASSWORD:-demo}"
-	@echo "  API docs: http://$(HOST):$(PORT)/api/docs/   Ctrl-C stops web, worker and beat."
-	@echo
-	@# When the web server stops (Ctrl-C, or the port is taken), worker and beat get a TERM: only
-	@# their main processes, so the worker shuts its pool down itself instead of hanging.
-	@trap 'kill $$worker $$beat 2>/dev/null; wait $$worker $$beat' INT TERM EXIT; \
+	@# Web, worker and beat print a lot while they start: say where to go once they are up.
+	@trap 'kill $$worker $$beat $$banner 2>/dev/null; wait $$worker $$beat' INT TERM EXIT; \
 	$(VENV)/bin/celery -A alignment worker --loglevel=INFO --concurrency=2 & worker=$$!; \
 	$(VENV)/bin/celery -A alignment beat --loglevel=INFO & beat=$$!; \
+	( sleep 8; \
+	  echo; \
+	  echo "  Alignment is running on http://$(HOST):$(PORT)/"; \
+	  echo "  Log in as marketer, marketer2, rep, rep2 or manager, password: $${DEMO_PASSWORD:-demo}"; \
+	  echo "  API docs: http://$(HOST):$(PORT)/api/docs/   Ctrl-C stops web, worker and beat."; \
+	  echo ) & banner=$$!; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install

@@ -4,7 +4,7 @@ Every change to a lead goes through a function here, which locks the lead's row,
 against TRANSITIONS, writes the change and its timeline event in one transaction.
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -56,6 +56,10 @@ WATERFALL = {
     S.WON: "won_at",
     S.LOST: "lost_at",
 }
+
+# How far ahead a snooze or a re-engage date may reach: further is a typo, not a plan.
+MAX_SNOOZE = timedelta(days=366)
+MAX_REENGAGE = timedelta(days=3 * 366)
 
 CONTACT_FIELDS = ("name", "company", "title", "phone", "country", "region", "notes", "pain_points")
 
@@ -461,6 +465,10 @@ def lead_recycle(*, lead: Lead, by: User, reason: str, reengage_after: date | No
         raise InvalidInput(
             "The re-engage date must be in the future.", fields={"reengage_after": ["Pick a later date."]}
         )
+    if reengage_after is not None and reengage_after > timezone.localdate() + MAX_REENGAGE:
+        raise InvalidInput(
+            "Re-engage within three years.", fields={"reengage_after": ["Pick a date within three years."]}
+        )
     lead = _lock(lead)
     if S.NURTURE not in TRANSITIONS[lead.status]:
         raise TransitionNotAllowed(f"A lead that is {lead.get_status_display().lower()} cannot be recycled.")
@@ -485,6 +493,11 @@ def lead_snooze(*, lead: Lead, by: User, until: datetime, reason: str) -> Lead:
     now = timezone.now()
     if until <= now:
         raise InvalidInput("Snooze until a moment in the future.", fields={"until": ["Pick a later time."]})
+    if until > now + MAX_SNOOZE:
+        raise InvalidInput(
+            "Snooze for a year at most: a lead parked longer belongs back in marketing's nurture.",
+            fields={"until": ["Pick a date within a year."]},
+        )
     lead = _lock(lead)
     _require_owner_rep(lead, by)
     if not lead.is_open:

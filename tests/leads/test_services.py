@@ -266,3 +266,19 @@ def test_lead_update_records_what_changed_and_refuses_a_taken_email(marketer):
     lead.refresh_from_db()
     assert lead.phone == "+49 30 1234" and lead.email == "a@x.test"
     assert lead.events.filter(kind=EventKind.EDIT).count() == 1
+
+
+def test_snooze_and_reengage_dates_far_in_the_future_are_refused(marketer, rep):
+    lead = LeadFactory()
+    lead_hand_off(lead=lead, rep=rep, note="Story.", by=marketer)
+    lead_accept(lead=lead, by=rep)
+
+    with pytest.raises(InvalidInput):
+        lead_snooze(lead=lead, by=rep, until=timezone.now() + timedelta(days=400), reason="Typo in the year")
+    lead.refresh_from_db()
+    assert lead.snoozed_until is None
+
+    with pytest.raises(InvalidInput):
+        lead_recycle(lead=lead, by=marketer, reason="Later", reengage_after=timezone.localdate() + timedelta(days=4000))
+    lead.refresh_from_db()
+    assert lead.status == LeadStatus.ACCEPTED and lead.recycle_count == 0
