@@ -48,6 +48,10 @@ from leads.models import OPEN_STATUSES, Campaign, ColdEpisode, Handoff, HandoffO
 
 PERIOD_KINDS = ("quarter", "month", "custom")
 MAX_CUSTOM_DAYS = 366 * 3
+# The days a filter or a digest week may name. Every date derived from one (the previous or next
+# month or quarter, the week before or after, the Monday of its week) stays a valid date.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2100, 12, 31)
 ZERO = Decimal("0.00")
 FUNNEL_STEPS = ("captured", "handed_off", "accepted", "qualified", "won")
 STEP_DATES = {
@@ -105,11 +109,22 @@ def month_bounds(day: date) -> tuple[date, date]:
     return date(day.year, day.month, 1), date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
 
 
+def date_parse(value) -> date:
+    """A YYYY-MM-DD day between FIRST_DAY and LAST_DAY; ValueError with the message to show otherwise."""
+    try:
+        day = date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValueError("Enter a date as YYYY-MM-DD.") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"Choose a day between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()}.")
+    return day
+
+
 def _parse_date(value, name, errors):
     try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        errors[name] = ["Enter a date as YYYY-MM-DD."]
+        return date_parse(value)
+    except ValueError as error:
+        errors[name] = [str(error)]
         return None
 
 
@@ -178,11 +193,15 @@ def dashboard_filters_parse(params, *, today: date | None = None) -> DashboardFi
     )
 
 
-def dashboard_filters_shift(filters: DashboardFilters, step: int) -> dict:
-    """The query string of the previous (`-1`) or next (`1`) month or quarter, other filters kept."""
+def dashboard_filters_shift(filters: DashboardFilters, step: int) -> dict | None:
+    """The query string of the previous (`-1`) or next (`1`) month or quarter, other filters kept;
+    None when that period lies outside the days a filter may name."""
     months = 3 if filters.kind == "quarter" else 1
     index = filters.start.year * 12 + filters.start.month - 1 + step * months
-    query = dict(filters.querystring, start=date(index // 12, index % 12 + 1, 1).isoformat())
+    year = index // 12
+    if not FIRST_DAY.year <= year <= LAST_DAY.year:
+        return None
+    query = dict(filters.querystring, start=date(year, index % 12 + 1, 1).isoformat())
     query.pop("end", None)
     return query
 

@@ -12,6 +12,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from alignment.dashboard import (
+    FIRST_DAY,
+    LAST_DAY,
     csv_safe,
     dashboard_as_json,
     dashboard_figures,
@@ -35,6 +37,12 @@ def _dashboard_filters_or_default(request):
         return dashboard_filters_parse({}), error
 
 
+def _shifted_query(filters, step):
+    """The previous or next month's or quarter's query string; "" for a custom period or past the edge."""
+    query = dashboard_filters_shift(filters, step) if filters.kind != "custom" else None
+    return urlencode(query) if query else ""
+
+
 @login_required
 def dashboard(request):
     """The same figures for every role, on purpose: both departments read one truth."""
@@ -47,8 +55,10 @@ def dashboard(request):
         "chart_data": dashboard_as_json(figures),
         "tables": dashboard_tables(figures),
         "query": urlencode(filters.querystring),
-        "previous_query": urlencode(dashboard_filters_shift(filters, -1)) if filters.kind != "custom" else "",
-        "next_query": urlencode(dashboard_filters_shift(filters, 1)) if filters.kind != "custom" else "",
+        "previous_query": _shifted_query(filters, -1),
+        "next_query": _shifted_query(filters, 1),
+        "first_day": FIRST_DAY,
+        "last_day": LAST_DAY,
         "campaigns": Campaign.objects.order_by("name").only("id", "name"),
         "teams": Team.objects.order_by("name"),
         "sources": Source.choices,
@@ -109,10 +119,15 @@ def dashboard_digest(request):
     except InvalidInput as exc:
         error = exc
         week = digest_week_parse(None)
+    previous_week, next_week = week - timedelta(days=7), week + timedelta(days=7)
     context = {
         **digest_agenda(week=week),
         "error": error,
-        "previous_week": week - timedelta(days=7),
-        "next_week": week + timedelta(days=7),
+        # A week is named by any day in it, so the first week's link names its first allowed day.
+        "previous_week": max(previous_week, FIRST_DAY) if previous_week + timedelta(days=6) >= FIRST_DAY else None,
+        "next_week": next_week if next_week <= LAST_DAY else None,
+        "picker_day": max(week, FIRST_DAY),
+        "first_day": FIRST_DAY,
+        "last_day": LAST_DAY,
     }
     return render(request, "alignment/digest.html", context, status=400 if error else 200)

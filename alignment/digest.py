@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from alignment.dashboard import company_tz, dashboard_filters_parse, revenue_goal_for_period
+from alignment.dashboard import LAST_DAY, company_tz, dashboard_filters_parse, date_parse, revenue_goal_for_period
 from alignment.errors import InvalidInput
 from alignment.models import DigestDelivery, GoalPeriod, Notification, NotificationKind, Role, User
 from feedback.models import FeedbackItem, FeedbackStatus
@@ -40,11 +40,9 @@ def digest_week_parse(value, *, today: date | None = None) -> date:
     if not value:
         return digest_week_start(today) - timedelta(days=7)
     try:
-        day = date.fromisoformat(str(value).strip())
+        day = date_parse(value)
     except ValueError as error:
-        raise InvalidInput(
-            "Choose the week by a date as YYYY-MM-DD.", fields={"week": ["Enter a date as YYYY-MM-DD."]}
-        ) from error
+        raise InvalidInput(f"Choose the week by a day in it. {error}", fields={"week": [str(error)]}) from error
     return digest_week_start(day)
 
 
@@ -62,14 +60,16 @@ def digest_agenda(*, week: date, now: datetime | None = None) -> dict:
 
     # Revenue against the goal: the quarter the week ends in, won up to the week's end, so the digest
     # of a past week reads as it did that Monday.
-    quarter = dashboard_filters_parse({"period": "quarter", "start": (week + timedelta(days=6)).isoformat()})
+    # (The last week a digest may show ends after LAST_DAY: its quarter is then LAST_DAY's.)
+    last_day = min(week + timedelta(days=6), LAST_DAY)
+    quarter = dashboard_filters_parse({"period": "quarter", "start": last_day.isoformat()})
     goal = revenue_goal_for_period(start=quarter.start, end=quarter.end, kind=GoalPeriod.QUARTER)
     won = Lead.objects.filter(won_at__gte=quarter.start_at, won_at__lt=min(end, quarter.end_at)).aggregate(
         revenue=Sum("won_amount")
     )["revenue"] or Decimal("0.00")
     pipeline = Lead.objects.filter(status__in=OPEN_STATUSES).aggregate(value=Sum("estimated_value"), count=Count("id"))
     remaining = max(goal.amount - won, Decimal("0.00")) if goal else None
-    days_left = (quarter.end - (week + timedelta(days=6))).days
+    days_left = (quarter.end - last_day).days
     revenue = {
         "label": quarter.label,
         "goal": goal.amount if goal else None,

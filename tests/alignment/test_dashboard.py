@@ -375,6 +375,11 @@ def test_dashboard_goal_pace_when_the_goal_is_met(world):
         ({"campaign": "99999999999999999999999"}, "campaign"),
         ({"team": "0"}, "team"),
         ({"source": "tv"}, "source"),
+        ({"period": "month", "start": "9999-12-31"}, "start"),
+        ({"period": "quarter", "start": "0001-01-01"}, "start"),
+        ({"period": "quarter", "start": "1999-12-31"}, "start"),
+        ({"period": "custom", "start": "2026-01-01", "end": "9999-12-31"}, "end"),
+        ({"period": "custom", "start": "9999-01-01", "end": "9999-12-31"}, "start"),
     ],
 )
 def test_dashboard_filters_refuse_bad_values(db, params, field):
@@ -487,6 +492,55 @@ def test_dashboard_api_refuses_bad_filters_with_400(world, client):
     assert response.status_code == 400
     assert response.json()["code"] == "invalid"
     assert "end" in response.json()["fields"]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"period": "month", "start": "9999-12-31"},
+        {"period": "quarter", "start": "9999-12-31"},
+        {"period": "quarter", "start": "0001-01-01"},
+        {"period": "custom", "start": "9999-01-01", "end": "9999-12-31"},
+    ],
+)
+def test_dashboard_refuses_days_out_of_range_everywhere(world, client, params):
+    client.force_login(world["r1"])
+
+    api = client.get(reverse("api-dashboard"), params)
+    page = client.get(reverse("dashboard"), params)
+    export = client.get(reverse("dashboard-export", args=["funnel"]), params)
+
+    assert api.status_code == 400
+    assert api.json()["code"] == "invalid"
+    assert "Choose a day between 2000-01-01 and 2100-12-31." in str(api.json()["fields"])
+    assert page.status_code == 400
+    assert "Choose a day between 2000-01-01 and 2100-12-31." in page.content.decode()
+    assert "Showing this quarter instead." in page.content.decode()
+    assert export.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("params", "previous", "next_"),
+    [
+        ({"period": "quarter", "start": "2000-01-01"}, None, "2000-04-01"),
+        ({"period": "month", "start": "2100-12-31"}, "2100-11-01", None),
+        ({"period": "quarter", "start": "2100-10-01"}, "2100-07-01", None),
+    ],
+)
+def test_dashboard_at_the_edge_of_the_range_links_only_inside_it(world, client, params, previous, next_):
+    client.force_login(world["r1"])
+
+    response = client.get(reverse("dashboard"), params)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'min="2000-01-01" max="2100-12-31"' in html
+    for testid, day in (("previous-period", previous), ("next-period", next_)):
+        if day is None:
+            assert f'data-testid="{testid}"' not in html
+        else:
+            assert f"start={day}" in html
+            assert client.get(reverse("dashboard"), dict(params, start=day)).status_code == 200
 
 
 def test_dashboard_api_needs_a_login(db, client):

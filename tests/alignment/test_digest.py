@@ -153,6 +153,11 @@ def test_digest_week_parse():
     assert digest_week_parse(None, today=date(2026, 11, 23)) == WEEK
     with pytest.raises(InvalidInput):
         digest_week_parse("19/11/2026")
+    assert digest_week_parse("2000-01-01") == date(1999, 12, 27)  # the first week may start before 2000
+    for day in ("0001-01-01", "1999-12-31", "2101-01-01", "9999-12-31"):
+        with pytest.raises(InvalidInput) as error:
+            digest_week_parse(day)
+        assert error.value.fields == {"week": ["Choose a day between 2000-01-01 and 2100-12-31."]}
 
 
 def test_digest_page_shows_any_week(week_of_work, client):
@@ -173,6 +178,41 @@ def test_digest_page_with_a_bad_week_says_so(week_of_work, client):
 
     assert response.status_code == 400
     assert "YYYY-MM-DD" in response.content.decode()
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_digest_page_with_a_week_out_of_range_says_so(week_of_work, client, day):
+    client.force_login(week_of_work["rep"])
+
+    response = client.get(reverse("dashboard-digest"), {"week": day})
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Choose a day between 2000-01-01 and 2100-12-31. Showing last week instead." in html
+    assert 'min="2000-01-01" max="2100-12-31"' in html
+
+
+@pytest.mark.parametrize(
+    ("day", "previous", "next_"),
+    [
+        ("2000-01-01", None, "2000-01-03"),
+        ("2000-01-05", "2000-01-01", "2000-01-10"),
+        ("2100-12-31", "2100-12-20", None),
+    ],
+)
+def test_digest_page_at_the_edge_of_the_range_links_only_inside_it(week_of_work, client, day, previous, next_):
+    client.force_login(week_of_work["rep"])
+
+    response = client.get(reverse("dashboard-digest"), {"week": day})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    for testid, linked in (("previous-week", previous), ("next-week", next_)):
+        if linked is None:
+            assert f'data-testid="{testid}"' not in html
+        else:
+            assert f'href="?week={linked}" data-testid="{testid}"' in html
+            assert client.get(reverse("dashboard-digest"), {"week": linked}).status_code == 200
 
 
 @pytest.mark.worker
