@@ -109,6 +109,8 @@ def _render_detail(request, lead, *, bound=None, status=200):
     context = {
         "lead": lead,
         "actions": actions,
+        # The forms under "What you can do": editing contact data is a link elsewhere, not a form.
+        "form_actions": actions - {"edit"},
         "forms": _action_forms(lead, request.user, actions, bound),
         "timeline": list(lead.events.all()),
         "handoffs": list(lead.handoffs.all()),

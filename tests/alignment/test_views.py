@@ -1,10 +1,15 @@
 from datetime import timedelta
+from decimal import Decimal
+from io import StringIO
+from urllib.parse import urlparse
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
 from alignment.models import Notification, NotificationKind
+from alignment.templatetags.alignment_tags import money
 from leads.models import Handoff, LeadStatus
 from leads.services import lead_accept, lead_hand_off, lead_reject
 from tests.alignment.factories import RepFactory
@@ -165,3 +170,84 @@ def test_log_out_is_a_post(client, rep):
     client.post(reverse("logout"))
 
     assert client.get(reverse("home")).status_code == 302
+
+
+def test_manager_nav_links_every_setting_and_staff_get_the_admin(client, manager):
+    manager.is_staff = True
+    manager.save(update_fields=["is_staff"])
+    client.force_login(manager)
+
+    page = client.get(reverse("home")).content.decode()
+
+    for url in [
+        reverse("sla-settings"),
+        reverse("feedback:reasons"),
+        reverse("dashboard-goal"),
+        reverse("admin:leads_routingrule_changelist"),
+        reverse("admin:index"),
+    ]:
+        assert f'href="{url}"' in page, url
+
+
+def test_nav_offers_no_settings_to_a_rep(client, rep):
+    client.force_login(rep)
+
+    page = client.get(reverse("home")).content.decode()
+
+    assert 'data-testid="settings-menu"' not in page
+    assert reverse("sla-settings") not in page
+    assert reverse("admin:index") not in page
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (Decimal("416000"), "416,000.00"),
+        (Decimal("1004000.5"), "1,004,000.50"),
+        (Decimal("0.005"), "0.01"),
+        (12, "12.00"),
+        (None, ""),
+        ("", ""),
+        ("n/a", "n/a"),
+    ],
+)
+def test_money_filter_groups_thousands_with_two_decimals(value, shown):
+    assert money(value) == shown
+
+
+def test_new_member_set_password_link_opens_the_alignment_page_and_sets_it(client):
+    # given a member added without a password
+    out = StringIO()
+    call_command("add_member", "nora", "--role", "rep", stdout=out)
+    link = urlparse(out.getvalue().strip().splitlines()[-1]).path
+
+    # when they open the link (Django swaps the token for a session and redirects)
+    response = client.get(link, follow=True)
+
+    # then they see Alignment's page, not the admin's
+    assert [t.name for t in response.templates][:2] == ["registration/password_reset_confirm.html", "base.html"]
+    page = response.content.decode()
+    assert "Set your password" in page
+    assert "Django administration" not in page
+
+    response = client.post(
+        response.redirect_chain[-1][0],
+        {"new_password1": "a-long-Passphrase-42", "new_password2": "a-long-Passphrase-42"},
+        follow=True,
+    )
+
+    assert [t.name for t in response.templates][:2] == ["registration/password_reset_complete.html", "base.html"]
+    assert "Your password is set" in response.content.decode()
+    assert client.login(username="nora", password="a-long-Passphrase-42")
+
+
+def test_set_password_link_that_was_used_says_it_no_longer_works(client):
+    out = StringIO()
+    call_command("add_member", "nora", "--role", "rep", stdout=out)
+    link = urlparse(out.getvalue().strip().splitlines()[-1]).path
+    confirm_url = client.get(link, follow=True).redirect_chain[-1][0]
+    client.post(confirm_url, {"new_password1": "a-long-Passphrase-42", "new_password2": "a-long-Passphrase-42"})
+
+    response = client.get(link, follow=True)
+
+    assert "This link no longer works" in response.content.decode()

@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from leads.models import Lead, LeadStatus
-from tests.alignment.factories import MarketerFactory, RepFactory
+from tests.alignment.factories import ManagerFactory, MarketerFactory, RepFactory
 from tests.e2e.conftest import login, logout
 from tests.leads.factories import CampaignFactory
 
@@ -74,9 +74,43 @@ def test_pages_fit_a_phone_screen(browser, transactional_db, live_server, path):
         # Nothing but wide tables (which scroll inside their own box) may push the page sideways.
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0
+        # The navigation folds into one "Menu" row so the page starts near the top of the screen.
+        header_height = page.locator("header.site-header").bounding_box()["height"]
+        assert header_height < 90, header_height
+        expect(page.get_by_role("button", name="Log out")).to_be_hidden()
+        page.locator(".nav-menu > summary").click()
         expect(page.get_by_role("button", name="Log out")).to_be_visible()
     finally:
         context.close()
+
+
+def test_manager_finds_every_setting_under_settings_in_the_nav(page, live_server):
+    ManagerFactory(username="manager", is_staff=True)
+    login(page, live_server, "manager")
+
+    nav = page.get_by_role("navigation", name="Main")
+    expect(nav.get_by_role("link", name="SLA settings")).to_be_hidden()
+    nav.get_by_text("Settings", exact=True).click()
+    nav.get_by_role("link", name="Reason codes").click()
+
+    expect(page).to_have_url(re.compile(r"/feedback/reasons/$"))
+
+
+def test_keyboard_hints_show_on_a_laptop_and_not_on_a_phone(browser, transactional_db, live_server):
+    ManagerFactory(username="manager")
+    for width, visible in [(1280, True), (375, False)]:
+        context = browser.new_context(viewport={"width": width, "height": 800})
+        page = context.new_page()
+        try:
+            login(page, live_server, "manager")
+            page.goto(f"{live_server.url}/feedback/")
+            hint = page.locator(".keys").first
+            if visible:
+                expect(hint).to_be_visible()
+            else:
+                expect(hint).to_be_hidden()
+        finally:
+            context.close()
 
 
 def test_lead_list_filters_in_place_and_keeps_the_filter_in_the_url(page, live_server):

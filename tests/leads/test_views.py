@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from feedback.models import ReasonCode
 from leads.models import Handoff, HandoffOutcome, Lead, LeadStatus, Touch
-from leads.services import lead_accept, lead_hand_off, lead_qualify, lead_reject
+from leads.services import lead_accept, lead_hand_off, lead_qualify, lead_reject, lead_snooze, lead_win
 from tests.leads.factories import LeadFactory, RoutingRuleFactory
 
 pytestmark = pytest.mark.django_db
@@ -488,3 +488,48 @@ def test_edit_is_forbidden_to_reps(client, marketer, rep, campaign):
     client.force_login(rep)
 
     assert client.get(reverse("leads:edit", args=[lead.pk])).status_code == 403
+
+
+def test_won_lead_page_shows_no_empty_actions_heading_to_a_manager(client, marketer, rep, manager, campaign):
+    lead = accepted(LeadFactory(campaign=campaign, estimated_value=Decimal("300000")), rep=rep, by=marketer)
+    lead_qualify(lead=lead, by=rep)
+    lead_win(lead=lead, by=rep, amount="416000")
+    client.force_login(manager)
+
+    response = client.get(reverse("leads:detail", args=[lead.pk]))
+
+    page = response.content.decode()
+    assert response.context["actions"] == {"edit"}
+    assert "What you can do" not in page
+    assert "Edit contact data" in page
+
+
+def test_lead_detail_shows_amounts_with_separators_and_dates_with_the_year(client, marketer, rep, campaign):
+    lead = accepted(LeadFactory(campaign=campaign, estimated_value=Decimal("1004000")), rep=rep, by=marketer)
+    until = timezone.now() + timedelta(days=3)
+    lead_snooze(lead=lead, by=rep, until=until, reason="Back from holiday")
+    client.force_login(rep)
+
+    page = client.get(reverse("leads:detail", args=[lead.pk])).content.decode()
+
+    assert "1,004,000.00" in page
+    assert f"snoozed until {timezone.localtime(until):%-d %b %Y, %H:%M}" in page
+
+
+def test_lead_list_shows_estimated_values_with_separators(client, marketer, campaign):
+    LeadFactory(campaign=campaign, estimated_value=Decimal("416000"))
+    client.force_login(marketer)
+
+    page = client.get(reverse("leads:list")).content.decode()
+
+    assert "416,000.00" in page
+    assert "416000" not in page
+
+
+def test_lead_create_says_which_fields_are_required(client, marketer, campaign):
+    client.force_login(marketer)
+
+    page = client.get(reverse("leads:new")).content.decode()
+
+    assert "Only the campaign and the email are required." in page
+    assert "Only the email is required" not in page
