@@ -323,6 +323,21 @@ def _clean_fix(data) -> dict:
     return dict(data)
 
 
+def _dispute_takes_back(lead: Lead, item: FeedbackItem) -> bool:
+    """Whether a dispute must take the lead back through nurture to hand it off again.
+
+    A rejected or nurtured lead can be handed off as it is, and one meanwhile handed to somebody
+    else stays with them: a dispute leaves those alone. A lead still with the rep who judged it
+    (handed off, accepted, working, qualified) or lost has no way back to marketing but nurture,
+    so only then does the dispute go through it (and count as a recycle).
+    """
+    if lead.status in (S.REJECTED, S.NURTURE, S.WON, S.NEW):
+        return False
+    if lead.status == S.LOST:
+        return True
+    return lead.is_open and lead.owner_id == item.rep_id
+
+
 @transaction.atomic
 def feedback_resolve(
     *,
@@ -386,10 +401,8 @@ def feedback_resolve(
             raise InvalidInput(f"Say {what}.", fields={"note": ["This field is required."]})
         if resolution == Resolution.DISPUTED:
             lead.refresh_from_db(fields=["status", "owner"])
-            # Still with the rep who judged it, or lost: bring it back. Already back with marketing,
-            # or meanwhile handed to somebody else: leave it where it is.
-            if lead.status == S.LOST or (lead.is_open and lead.owner_id == item.rep_id):
-                lead_services.lead_recycle(lead=lead, by=by, reason=f"Disputed: {note}")
+            if _dispute_takes_back(lead, item):
+                lead_services.lead_recycle(lead=lead, by=by, reason=f"Disputed by marketing, to hand off again: {note}")
     now = timezone.now()
     item.status = FeedbackStatus.RESOLVED
     item.resolution = resolution

@@ -61,3 +61,18 @@ def feedback_rep_requests(context):
         "csrf_token": context.get("csrf_token"),
         "request": context["request"],
     }
+
+
+@register.filter
+def verdict_time(value) -> str:
+    """A time to verdict as people read it: hours under two days ("5.5 h"), days beyond
+    ("7.6 days"); a dash when there is none."""
+    if value is None:
+        return "—"
+    hours = value.total_seconds() / 3600
+    if hours < 48:
+        amount, unit = hours, "h"
+    else:
+        amount, unit = hours / 24, "days"
+    text = f"{amount:.1f}".removesuffix(".0")
+    return f"{text} {unit}"

@@ -272,16 +272,50 @@ def test_resolve_disputed_rejection_leaves_the_lead_ready_for_another_handoff(ma
     assert lead.status == LeadStatus.HANDED_OFF and lead.owner == other_rep
     assert list(lead.handoffs.values_list("outcome", flat=True)) == [HandoffOutcome.OPEN, HandoffOutcome.REJECTED]
     assert handoff.to_rep == other_rep
+    # A dispute is not a recycle: the rejected lead was handed off again as it was.
+    assert lead.recycle_count == 0 and lead.recycle_reason == ""
+    assert not lead.events.filter(kind=EventKind.TRANSITION, note__startswith="Recycled").exists()
 
 
 def test_resolve_disputed_bad_verdict_takes_the_lead_back_from_the_rep(marketer, rep, other_rep):
     item = _bad_item(marketer, rep)
 
     feedback_resolve(item=item, by=marketer, resolution="disputed", note="Call them again, the number works.")
+
+    item.lead.refresh_from_db()
+    # Nurture is the lifecycle's one way back from the rep, so this dispute counts as a recycle,
+    # and the reason says it was a dispute.
+    assert item.lead.status == LeadStatus.NURTURE and item.lead.owner is None
+    assert item.lead.recycle_count == 1
+    assert item.lead.recycle_reason == "Disputed by marketing, to hand off again: Call them again, the number works."
     lead_hand_off(lead=item.lead, rep=other_rep, note="Disputed: please try again.", by=marketer)
 
     item.lead.refresh_from_db()
     assert item.lead.owner == other_rep and item.lead.status == LeadStatus.HANDED_OFF
+
+
+def test_resolve_disputed_loss_takes_the_lead_back_as_a_dispute(marketer, rep):
+    lead = accepted_lead(marketer=marketer, rep=rep)
+    lead_lose(lead=lead, by=rep, reason="competitor", note="Went with the incumbent.")
+    item = FeedbackItem.objects.get(lead=lead, kind=FeedbackKind.LOST)
+
+    feedback_resolve(item=item, by=marketer, resolution="disputed", note="The incumbent contract ends in May.")
+
+    lead.refresh_from_db()
+    assert lead.status == LeadStatus.NURTURE and lead.recycle_count == 1
+    assert lead.recycle_reason.startswith("Disputed by marketing")
+
+
+def test_resolve_disputed_leaves_a_lead_meanwhile_with_another_rep(marketer, rep, other_rep):
+    lead = handed_off_lead(marketer=marketer, rep=rep)
+    lead_reject(lead=lead, by=rep, reason="not_icp")
+    item = FeedbackItem.objects.get(lead=lead)
+    lead_hand_off(lead=lead, rep=other_rep, note="Second opinion, please.", by=marketer)
+
+    feedback_resolve(item=item, by=marketer, resolution="disputed", note="They are exactly our ICP.")
+
+    lead.refresh_from_db()
+    assert (lead.status, lead.owner, lead.recycle_count) == (LeadStatus.HANDED_OFF, other_rep, 0)
 
 
 def test_resolving_twice_or_good_news_is_a_conflict(marketer, rep):

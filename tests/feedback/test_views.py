@@ -229,3 +229,113 @@ def test_rep_gives_a_verdict_from_the_inbox_and_returns_to_it(client, marketer, 
     assert response.status_code == 302 and response.url == "/"
     assert Verdict.objects.get(lead=lead).verdict == "good"
     assert f'action="/feedback/leads/{lead.pk}/verdict/"' not in client.get("/").content.decode()
+
+
+# --- the scorecard's figures, as the page shows them -------------------------------------------
+
+
+def _row(html, campaign):
+    start = html.index(f'data-campaign="{campaign.pk}"')
+    return html[start : html.index("</tr>", start)]
+
+
+def _cell(row, testid):
+    start = row.index(f'data-testid="{testid}">') + len(f'data-testid="{testid}">')
+    return " ".join(row[start : row.index("</td>", start)].split())
+
+
+def test_scorecard_page_shows_won_revenue_and_cost_per_won_deal(client, marketer, rep):
+    from leads.services import lead_qualify, lead_win
+    from tests.leads.factories import CampaignFactory
+
+    paid = CampaignFactory(owner=marketer, name="Trade fair", cost="3000.00")
+    for amount in ("5000", "1250.50"):
+        lead = accepted_lead(marketer=marketer, rep=rep, campaign=paid)
+        lead_qualify(lead=lead, by=rep)
+        lead_win(lead=lead, by=rep, amount=amount)
+    accepted_lead(marketer=marketer, rep=rep, campaign=paid)  # still being worked: no revenue yet
+    free = CampaignFactory(owner=marketer, name="Newsletter", cost=None)
+    accepted_lead(marketer=marketer, rep=rep, campaign=free)
+    client.force_login(marketer)
+
+    html = client.get("/feedback/campaigns/?period=30d").content.decode()
+
+    assert "Won revenue" in html and "Cost per won deal" in html
+    assert _cell(_row(html, paid), "won-revenue") == '6,250.50 <small class="muted">(2 won)</small>'
+    assert _cell(_row(html, paid), "cost-per-won") == "1,500.00"
+    assert _cell(_row(html, free), "won-revenue") == "0.00"
+    assert "no cost set" in _cell(_row(html, free), "cost-per-won")
+    by_revenue = client.get("/feedback/campaigns/?period=30d&sort=-won_revenue").content.decode()
+    assert by_revenue.index("Trade fair") < by_revenue.index("Newsletter")
+
+
+def test_scorecard_page_shows_time_to_verdict_in_hours_then_days(client, marketer, rep):
+    from tests.leads.factories import CampaignFactory
+
+    quick, slow = CampaignFactory(owner=marketer), CampaignFactory(owner=marketer)
+    for campaign, hours in ((quick, 5.5), (slow, 183)):
+        lead = accepted_lead(marketer=marketer, rep=rep, campaign=campaign)
+        verdict = verdict_give(lead=lead, by=rep, verdict="good")
+        Verdict.objects.filter(pk=verdict.pk).update(created_at=lead.handed_off_at + timedelta(hours=hours))
+    client.force_login(marketer)
+
+    html = client.get("/feedback/campaigns/?period=30d").content.decode()
+
+    assert _cell(_row(html, quick), "time-to-verdict") == "5.5 h"
+    assert _cell(_row(html, slow), "time-to-verdict") == "7.6 days"
+
+
+@pytest.mark.parametrize(
+    ("hours", "shown"),
+    [(None, "—"), (0.25, "0.2 h"), (36, "36 h"), (47.9, "47.9 h"), (48, "2 days"), (183, "7.6 days")],
+)
+def test_time_to_verdict_reads_in_hours_under_two_days_and_days_beyond(hours, shown):
+    from feedback.templatetags.feedback_tags import verdict_time
+
+    assert verdict_time(None if hours is None else timedelta(hours=hours)) == shown
+
+
+@pytest.mark.parametrize("n", [10, 1000])
+def test_scorecard_page_query_count_does_not_grow_with_leads(client, marketer, rep, django_assert_num_queries, n):
+    _bulk_items(marketer, rep, n)
+    Lead.objects.filter(pk__in=Lead.objects.order_by("id").values("id")[: n // 2]).update(
+        status=LeadStatus.WON, won_at=timezone.now(), won_amount=100
+    )
+    client.force_login(marketer)
+
+    # 1. the session  2. the user  3. the campaigns with their owners
+    # 4. leads captured / handed off / accepted / won and won revenue, per campaign
+    # 5. current verdicts per campaign and verdict  6. median time to first verdict, per campaign
+    # 7. bad reasons per campaign  8. the unread-notification count in the header
+    with django_assert_num_queries(8):
+        response = client.get("/feedback/campaigns/?period=all&sort=-won_revenue")
+
+    assert response.status_code == 200
+    assert f"{n // 2 * 100:,}.00" in response.content.decode()
+
+
+# --- the lead page's verdict panel ----------------------------------------------------------------
+
+
+def test_lead_page_shows_the_pain_points_given_with_the_verdict(client, marketer, rep, manager):
+    lead = accepted_lead(marketer=marketer, rep=rep)
+    verdict_give(lead=lead, by=rep, verdict="good", note="Strong fit.", pain_points="Reports take two days\nNo CRM")
+    verdict_give(lead=lead, by=rep, verdict="bad", reason="timing", pain_points="Budget moved to next year")
+
+    for user in (rep, marketer, manager):
+        client.force_login(user)
+        html = client.get(f"/leads/{lead.pk}/").content.decode()
+        panel = html[html.index('data-testid="verdict-pain-points"') :]
+        assert "Budget moved to next year" in panel[: panel.index("</div>")]
+        # The earlier verdict keeps its pain points in the history.
+        assert "Reports take two days<br>No CRM" in html
+
+
+def test_lead_page_escapes_pain_points(client, marketer, rep):
+    lead = accepted_lead(marketer=marketer, rep=rep)
+    verdict_give(lead=lead, by=rep, verdict="good", pain_points="<script>alert(1)</script>")
+    client.force_login(marketer)
+
+    html = client.get(f"/leads/{lead.pk}/").content.decode()
+
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert(1)" not in html
