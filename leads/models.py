@@ -122,6 +122,11 @@ class Lead(models.Model):
             models.Index(fields=["captured_at"], name="lead_captured_at"),
             models.Index(fields=["status", "last_activity_at"], name="lead_status_activity"),
             models.Index(fields=["company"], name="lead_company"),
+            # The dashboard counts and sums leads by the waterfall dates in a period.
+            models.Index(fields=["won_at"], name="lead_won_at", condition=Q(won_at__isnull=False)),
+            models.Index(fields=["handed_off_at"], name="lead_handed_off_at", condition=Q(handed_off_at__isnull=False)),
+            models.Index(fields=["accepted_at"], name="lead_accepted_at", condition=Q(accepted_at__isnull=False)),
+            models.Index(fields=["qualified_at"], name="lead_qualified_at", condition=Q(qualified_at__isnull=False)),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(email=models.functions.Lower("email")), name="lead_email_lowercase"),
@@ -234,6 +239,7 @@ class Handoff(models.Model):
             models.Index(fields=["lead", "-created_at"], name="handoff_lead"),
             models.Index(fields=["to_rep", "outcome", "created_at"], name="handoff_rep_outcome"),
             models.Index(fields=["created_at"], name="handoff_created_at"),
+            models.Index(fields=["ended_at"], name="handoff_ended_at", condition=Q(ended_at__isnull=False)),
             # The cold-lead sweep: open handoffs whose SLA ran out.
             models.Index(fields=["sla_due_at"], name="handoff_open_due", condition=Q(outcome="open")),
         ]
