@@ -8,8 +8,7 @@ their handoffs, verdicts, feedback items and cold episodes) unless they are alre
 prints the median of several runs of the dashboard service and of `GET /api/dashboard/`, and the
 median of one hand-written `GROUP BY` over the leads table in the same run.
 
-Options: --leads N (default 1000000), --runs N (default 11), --reload (load again),
---suggested-indexes (measure with date indexes on the leads tables, created in the bench database only).
+Options: --leads N (default 1000000), --runs N (default 11), --reload (load again).
 """
 
 import argparse
@@ -130,19 +129,6 @@ TABLES = (
     "leads_lead"
 )
 
-# Indexes on the leads app's tables that serve the dashboard's period filters. They belong in the
-# leads migrations; `--suggested-indexes` creates them here only, to measure what they would buy.
-SUGGESTED_INDEXES = [
-    "CREATE INDEX IF NOT EXISTS bench_lead_won_at ON leads_lead (won_at) "
-    "INCLUDE (won_amount, campaign_id, source, captured_by_id, owner_id) WHERE won_at IS NOT NULL",
-    "CREATE INDEX IF NOT EXISTS bench_lead_handed_off_at ON leads_lead (handed_off_at) WHERE handed_off_at IS NOT NULL",
-    "CREATE INDEX IF NOT EXISTS bench_lead_accepted_at ON leads_lead (accepted_at) WHERE accepted_at IS NOT NULL",
-    "CREATE INDEX IF NOT EXISTS bench_lead_qualified_at ON leads_lead (qualified_at) WHERE qualified_at IS NOT NULL",
-    "CREATE INDEX IF NOT EXISTS bench_handoff_ended_at ON leads_handoff (ended_at) WHERE ended_at IS NOT NULL",
-    "CREATE INDEX IF NOT EXISTS bench_handoff_sla_due_at ON leads_handoff (sla_due_at)",
-]
-DROP_SUGGESTED = [f"DROP INDEX IF EXISTS {sql.split()[5]}" for sql in SUGGESTED_INDEXES]
-
 GROUP_BY = """
 SELECT campaign_id, count(*), sum(won_amount), sum(estimated_value)
 FROM leads_lead GROUP BY campaign_id
@@ -164,9 +150,6 @@ def main():
     parser.add_argument("--leads", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=11)
     parser.add_argument("--reload", action="store_true")
-    parser.add_argument(
-        "--suggested-indexes", action="store_true", help="measure with the date indexes suggested for leads"
-    )
     args = parser.parse_args()
 
     url = bench_database_url()
@@ -200,10 +183,7 @@ def main():
             cursor.execute("ANALYZE")
         print(f"loaded in {time.perf_counter() - started:.1f} s", flush=True)
     with connection.cursor() as cursor:
-        for sql in SUGGESTED_INDEXES if args.suggested_indexes else DROP_SUGGESTED:
-            cursor.execute(sql)
         cursor.execute("ANALYZE leads_lead, leads_handoff")
-    print("suggested indexes:", "on" if args.suggested_indexes else "off (the schema as migrated)")
     with connection.cursor() as cursor:
         counts = {}
         for table in ("leads_lead", "leads_handoff", "feedback_verdict", "feedback_feedbackitem", "leads_coldepisode"):
