@@ -21,7 +21,31 @@
     return share === null ? "–" : (share * 100).toFixed(1) + "%";
   };
   Chart.defaults.animation = false;
-  Chart.defaults.maintainAspectRatio = true;
+  // Each canvas sits in a .chart box whose CSS height the chart fills, so a narrow screen keeps a
+  // readable plot area.
+  Chart.defaults.maintainAspectRatio = false;
+  var narrow = window.matchMedia("(max-width: 575px)");
+
+  // A long category label split into lines of about `width` characters (Chart.js draws an array
+  // as several lines), so labels wrap instead of being skipped.
+  function wrapLabel(text, width) {
+    var lines = [];
+    var line = "";
+    String(text)
+      .split(/\s+/)
+      .forEach(function (word) {
+        if (line && (line + " " + word).length > width) {
+          lines.push(line);
+          line = word;
+        } else {
+          line = line ? line + " " + word : word;
+        }
+      });
+    if (line) {
+      lines.push(line);
+    }
+    return lines;
+  }
 
   function draw(id, config) {
     var canvas = document.getElementById(id);
@@ -143,50 +167,76 @@
   });
 
   var reasons = data.rejection_reasons;
-  draw("chart-reasons", {
-    data: {
-      labels: reasons.map(function (r) {
-        return r.label;
-      }),
-      datasets: [
-        {
-          type: "bar",
-          label: "Rejections",
-          data: reasons.map(function (r) {
-            return r.count;
-          }),
-          backgroundColor: "#ef6c00",
-          yAxisID: "y",
-          order: 2,
-        },
-        {
-          type: "line",
-          label: "Cumulative share",
-          data: reasons.map(function (r) {
-            return r.cumulative_share * 100;
-          }),
-          borderColor: "#37474f",
-          backgroundColor: "#37474f",
-          yAxisID: "share",
-          order: 1,
-        },
-      ],
-    },
-    options: {
-      scales: {
-        y: { beginAtZero: true, ticks: { precision: 0 } },
-        share: {
-          position: "right",
-          min: 0,
-          max: 100,
-          grid: { drawOnChartArea: false },
-          ticks: {
-            callback: function (value) {
-              return value + "%";
-            },
-          },
+  var reasonsChart = null;
+
+  // A Pareto chart: vertical bars with the cumulative share on a right-hand axis on a wide screen;
+  // on a phone, horizontal bars (one readable row per reason, the share on a top axis).
+  function drawReasons() {
+    var canvas = document.getElementById("chart-reasons");
+    if (!canvas) {
+      return;
+    }
+    if (reasonsChart) {
+      reasonsChart.destroy();
+    }
+    var horizontal = narrow.matches;
+    var box = canvas.parentElement;
+    box.style.height = horizontal ? Math.max(300, reasons.length * 44 + 110) + "px" : "";
+    var countAxis = { beginAtZero: true, ticks: { precision: 0 } };
+    var shareAxis = {
+      position: horizontal ? "top" : "right",
+      min: 0,
+      max: 100,
+      grid: { drawOnChartArea: false },
+      ticks: {
+        callback: function (value) {
+          return value + "%";
         },
       },
-    },
-  });
+    };
+    var labelAxis = { ticks: { autoSkip: false, maxRotation: horizontal ? 0 : 60 } };
+    reasonsChart = new Chart(canvas, {
+      data: {
+        labels: reasons.map(function (r) {
+          return wrapLabel(r.label, horizontal ? 16 : 12);
+        }),
+        datasets: [
+          {
+            type: "bar",
+            label: "Rejections",
+            data: reasons.map(function (r) {
+              return r.count;
+            }),
+            backgroundColor: "#ef6c00",
+            xAxisID: horizontal ? "x" : undefined,
+            yAxisID: horizontal ? undefined : "y",
+            order: 2,
+          },
+          {
+            type: "line",
+            label: "Cumulative share",
+            data: reasons.map(function (r) {
+              return r.cumulative_share * 100;
+            }),
+            borderColor: "#37474f",
+            backgroundColor: "#37474f",
+            xAxisID: horizontal ? "share" : undefined,
+            yAxisID: horizontal ? undefined : "share",
+            order: 1,
+          },
+        ],
+      },
+      options: {
+        indexAxis: horizontal ? "y" : "x",
+        scales: horizontal
+          ? { y: labelAxis, x: countAxis, share: Object.assign({ axis: "x" }, shareAxis) }
+          : { x: labelAxis, y: countAxis, share: Object.assign({ axis: "y" }, shareAxis) },
+      },
+    });
+  }
+
+  drawReasons();
+  if (narrow.addEventListener) {
+    narrow.addEventListener("change", drawReasons);
+  }
 })();

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.db.models import DurationField, ExpressionWrapper, F
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from alignment.dashboard import (
@@ -603,3 +604,18 @@ def test_revenue_goal_page_lets_managers_set_and_others_read(world, client):
     bad = client.post(reverse("dashboard-goal"), {"period": "month", "starts_on": "x", "amount": "-3"})
     assert bad.status_code == 400
     assert RevenueGoal.objects.count() == 3
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [
+        (None, "–"),
+        (600, "10 min"),
+        (7 * 3600, "7 h"),
+        (47 * 3600, "47 h"),
+        (48 * 3600, "2 days"),
+        (64 * 86400, "64 days"),
+    ],
+)
+def test_durations_show_hours_under_two_days_and_days_beyond(seconds, shown):
+    assert render_to_string("alignment/_dashboard_duration.html", {"seconds": seconds}).strip() == shown

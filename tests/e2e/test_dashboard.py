@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from leads.models import LeadStatus
+from feedback.models import ReasonCode
+from leads.models import Handoff, HandoffOutcome, LeadStatus
 from tests.alignment.factories import ManagerFactory, MarketerFactory, RepFactory
 from tests.e2e.conftest import login
 from tests.leads.factories import CampaignFactory, LeadFactory
@@ -57,3 +58,83 @@ def test_dashboard_as_each_role_and_a_filter_changes_the_figures(page, live_serv
     assert page.get_by_test_id("won-revenue").inner_text() == "1,200.00"
     assert page.get_by_test_id("filter-campaign").input_value() == str(people["spring"].pk)
     assert errors == []
+
+
+@pytest.fixture
+def rejections(people):
+    """Handoffs rejected this week for every reason, so the Pareto chart has long labels to show."""
+    now = timezone.now()
+    codes = list(ReasonCode.objects.order_by("pk"))
+    for count, code in enumerate(codes, start=1):
+        for _ in range(max(1, len(codes) - count)):
+            lead = LeadFactory(campaign=people["spring"], status=LeadStatus.NEW, captured_at=now - timedelta(hours=4))
+            Handoff.objects.create(
+                lead=lead,
+                by=people["marketer"],
+                to_rep=people["rep"],
+                note="story",
+                created_at=now - timedelta(hours=3),
+                sla_due_at=now + timedelta(hours=21),
+                outcome=HandoffOutcome.REJECTED,
+                ended_at=now - timedelta(hours=2),
+                reject_reason=code,
+            )
+    return codes
+
+
+def test_dashboard_charts_on_a_phone_keep_a_readable_plot_and_every_reason(page, live_server, people, rejections):
+    page.set_viewport_size({"width": 375, "height": 800})
+    login(page, live_server, people["manager"].username)
+
+    page.goto(f"{live_server.url}/dashboard/")
+    page.wait_for_function("document.getElementById('chart-reasons').height > 0")
+
+    heights = page.evaluate(
+        "() => Object.fromEntries([...document.querySelectorAll('canvas')].map(c => [c.id, c.clientHeight]))"
+    )
+    assert all(height >= 250 for height in heights.values()), heights
+    # On a phone the Pareto chart lays its bars horizontally and labels every reason, none skipped.
+    reasons = page.evaluate(
+        """() => {
+            const chart = Chart.getChart('chart-reasons');
+            return {axis: chart.options.indexAxis, ticks: chart.scales.y.ticks.length, area: chart.chartArea.height};
+        }"""
+    )
+    assert reasons["axis"] == "y"
+    assert reasons["ticks"] == len(rejections)
+    assert reasons["area"] >= len(rejections) * 30
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.wait_for_function("Chart.getChart('chart-reasons').options.indexAxis === 'x'")
+    assert page.evaluate("Chart.getChart('chart-reasons').scales.x.ticks.length") == len(rejections)
+
+
+def test_digest_on_a_phone_fits_the_screen(page, live_server, people):
+    page.set_viewport_size({"width": 375, "height": 800})
+    LeadFactory(
+        campaign=people["spring"],
+        owner=people["rep"],
+        status=LeadStatus.WON,
+        name="Maximiliane-Josephine Oberhausen-Wittgenstein",
+        company="Internationale Handelsgesellschaft für Industriebedarf",
+        won_at=timezone.now() - timedelta(days=7),
+        won_amount=Decimal("123456789.00"),
+    )
+    login(page, live_server, people["rep"].username)
+
+    page.goto(f"{live_server.url}/dashboard/digest/")
+
+    assert page.get_by_text("Internationale Handelsgesellschaft").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    show = page.get_by_role("button", name="Show").bounding_box()
+    card = page.locator("article.digest").bounding_box()
+    assert show["x"] + show["width"] <= card["x"] + card["width"]
+    # A wide table scrolls inside its own box instead of widening the page.
+    assert page.locator("article.digest table").first.evaluate("t => t.scrollWidth > t.parentElement.clientWidth")
+    assert page.locator("article.digest .overflow-auto").first.evaluate("box => getComputedStyle(box).overflowX") in (
+        "auto",
+        "scroll",
+    )
+    assert page.locator("#digest-week").get_attribute("min") == "2000-01-01"
+    assert page.locator("#digest-week").get_attribute("max") == "2100-12-31"
