@@ -1,51 +1,87 @@
 """The loop in a real browser: a rep's bad verdict reaches the marketer, they talk, and the
-marketer's resolution sends the lead back to nurture."""
+marketer's resolution sends the lead back to nurture. And the reason-code table, laid out at a
+laptop's and a phone's width.
+
+Every wait is for something specific (an element, a URL, the navigation a form submission
+starts), with timeouts generous enough for a machine busy with the whole browser suite but still
+bounded, so a real failure fails rather than hangs.
+"""
 
 import re
 
 import pytest
 
-from feedback.models import FeedbackItem, FeedbackStatus
+from feedback.models import FeedbackItem, FeedbackStatus, ReasonCode
 from leads.models import Lead, LeadStatus
-from tests.alignment.factories import MarketerFactory, RepFactory
+from tests.alignment.factories import ManagerFactory, MarketerFactory, RepFactory
 from tests.e2e.conftest import login, logout
 from tests.feedback.factories import accepted_lead
 
 pytestmark = pytest.mark.e2e
 
+ACTION_TIMEOUT = 30_000  # ms for a click, fill or wait for an element
+NAVIGATION_TIMEOUT = 45_000  # ms for a page load, a form submission and its redirect
+EXPECT_TIMEOUT = 20_000  # ms for an assertion about the page to come true
+PLAYWRIGHT_EXPECT_DEFAULT = 5_000
 
-def test_bad_verdict_conversation_and_recycling(page, live_server):
+
+@pytest.fixture
+def patient_page(page):
+    """The page, with waits that tolerate a loaded machine; the expect default is restored after."""
     from playwright.sync_api import expect
 
+    page.set_default_timeout(ACTION_TIMEOUT)
+    page.set_default_navigation_timeout(NAVIGATION_TIMEOUT)
+    expect.set_options(timeout=EXPECT_TIMEOUT)
+    yield page
+    expect.set_options(timeout=PLAYWRIGHT_EXPECT_DEFAULT)
+
+
+def submit(page, button, *, url):
+    """Click a form's submit button and wait until the navigation it starts has loaded `url`."""
+    with page.expect_navigation(url=url, wait_until="load"):
+        button.click()
+
+
+def test_bad_verdict_conversation_and_recycling(patient_page, live_server):
+    from playwright.sync_api import expect
+
+    page = patient_page
     marketer = MarketerFactory(username="mia", first_name="Mia", last_name="Marketing")
     rep = RepFactory(username="sam", first_name="Sam", last_name="Sales")
     lead = accepted_lead(marketer=marketer, rep=rep, name="Ada Lovelace", company="Analytical Engines")
+    lead_url = f"{live_server.url}/leads/{lead.pk}/"
+    item_url_pattern = re.compile(r"/feedback/\d+/(#.*)?$")
 
-    # The rep marks the lead bad, with a reason.
+    # The rep marks the lead bad, with a reason and what the customer struggles with.
     login(page, live_server, "sam")
-    page.goto(f"{live_server.url}/leads/{lead.pk}/")
+    page.goto(lead_url)
     verdict = page.get_by_test_id("verdict-form")
     verdict.get_by_label("Bad").check()
     verdict.get_by_label("Reason").select_option(label="No budget")
     verdict.get_by_label("Note").fill("Budget frozen until Q3.")
-    verdict.get_by_role("button", name="Save verdict").click()
+    verdict.get_by_label("Customer's pain points").fill("Month-end reports take two days.")
+    submit(page, verdict.get_by_role("button", name="Save verdict"), url=re.compile(rf"/leads/{lead.pk}/"))
     expect(page.get_by_test_id("current-verdict")).to_contain_text("Bad")
     expect(page.get_by_test_id("current-verdict")).to_contain_text("No budget")
+    expect(page.get_by_test_id("verdict-pain-points")).to_contain_text("Month-end reports take two days.")
     logout(page)
 
-    # The marketer finds it at the top of the queue and replies.
+    # The marketer finds it at the top of the queue, sees the pain points on the lead, and replies.
     login(page, live_server, "mia")
+    page.goto(lead_url)
+    expect(page.get_by_test_id("verdict-pain-points")).to_contain_text("Month-end reports take two days.")
     page.goto(f"{live_server.url}/feedback/")
     first_row = page.get_by_test_id("feedback-row").first
     expect(first_row).to_contain_text("Ada Lovelace")
     expect(first_row).to_contain_text("No budget")
     page.keyboard.press("j")
     expect(first_row.locator("a.item-link")).to_be_focused()
-    page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r"/feedback/\d+/$"))
+    with page.expect_navigation(url=item_url_pattern, wait_until="load"):
+        page.keyboard.press("Enter")
     expect(page.get_by_test_id("item-reason")).to_have_text("No budget")
     page.get_by_label("Reply").fill("Is there any budget for a pilot?")
-    page.get_by_role("button", name="Send reply").click()
+    submit(page, page.get_by_role("button", name="Send reply"), url=item_url_pattern)
     expect(page.get_by_test_id("reply")).to_have_count(1)
     item_url = page.url.split("#")[0]
     logout(page)
@@ -57,7 +93,8 @@ def test_bad_verdict_conversation_and_recycling(page, live_server):
     page.keyboard.press("r")
     expect(page.get_by_label("Reply")).to_be_focused()
     page.keyboard.type("Not before Q3; try them again then.")
-    page.get_by_role("button", name="Send reply").click()
+    expect(page.get_by_label("Reply")).to_have_value("Not before Q3; try them again then.")
+    submit(page, page.get_by_role("button", name="Send reply"), url=item_url_pattern)
     expect(page.get_by_test_id("reply")).to_have_count(2)
     logout(page)
 
@@ -67,7 +104,7 @@ def test_bad_verdict_conversation_and_recycling(page, live_server):
     expect(page.get_by_test_id("reply").nth(1)).to_contain_text("Not before Q3")
     page.get_by_label("Recycled to nurture").check()
     page.get_by_label("Why back to nurture").fill("Budget frozen until Q3")
-    page.get_by_role("button", name="Resolve").click()
+    submit(page, page.get_by_role("button", name="Resolve"), url=item_url_pattern)
     expect(page.get_by_test_id("item-status")).to_contain_text("Recycled to nurture")
 
     lead = Lead.objects.get(pk=lead.pk)
@@ -75,5 +112,64 @@ def test_bad_verdict_conversation_and_recycling(page, live_server):
     assert lead.recycle_count == 1
     assert lead.owner is None
     assert FeedbackItem.objects.get(lead=lead).status == FeedbackStatus.RESOLVED
-    page.goto(f"{live_server.url}/leads/{lead.pk}/")
+    page.goto(lead_url)
     expect(page.locator("body")).to_contain_text("Recycled")
+
+
+def _overlap(a, b) -> bool:
+    return (
+        a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and (a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"])
+    )
+
+
+def _inside(inner, outer) -> bool:
+    return (
+        inner["x"] >= outer["x"] - 0.5
+        and inner["y"] >= outer["y"] - 0.5
+        and inner["x"] + inner["width"] <= outer["x"] + outer["width"] + 0.5
+        and inner["y"] + inner["height"] <= outer["y"] + outer["height"] + 0.5
+    )
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_reason_code_rows_keep_rename_clear_of_the_state(patient_page, live_server, width):
+    from playwright.sync_api import expect
+
+    page = patient_page
+    ManagerFactory(username="max")
+    # Whether the default codes are there depends on the tests before; these are there either way.
+    labels = ["No budget", "Not our ideal customer", "Duplicate / already in pipeline", "Wrong contact data"]
+    for position, label in enumerate(labels):
+        ReasonCode.objects.create(code=f"code_{position}", label=label, position=position)
+    ReasonCode.objects.create(code="wrong_contact_data_in_the_import", label="Bad import", position=9, active=False)
+    page.set_viewport_size({"width": width, "height": 900})
+    login(page, live_server, "max")
+    page.goto(f"{live_server.url}/feedback/reasons/")
+    rows = page.locator("tr[data-reason]")
+    expect(rows.first).to_be_visible()
+
+    expect(page.locator("tr[data-reason='wrong_contact_data_in_the_import']")).to_be_visible()
+    active = dict(ReasonCode.objects.values_list("code", "active"))
+    count = rows.count()
+    assert count == len(active) >= 5
+    # The page is laid out by its stylesheets, not the browser's defaults.
+    assert rows.first.locator("form.rename-form").evaluate("form => getComputedStyle(form).display") == "flex"
+    for i in range(count):
+        row = rows.nth(i)
+        rename = row.get_by_role("button", name="Rename").bounding_box()
+        field = row.get_by_role("textbox").bounding_box()
+        state = row.get_by_test_id("reason-state")
+        expect(state).to_have_text("In use" if active[row.get_attribute("data-reason")] else "Retired")
+        # The text itself, not its cell: that is what a person reads.
+        text = state.evaluate(
+            "cell => { const r = document.createRange(); r.selectNodeContents(cell);"
+            " const b = r.getBoundingClientRect(); return {x: b.x, y: b.y, width: b.width, height: b.height}; }"
+        )
+        label_cell = row.locator("td.reason-label").bounding_box()
+        assert not _overlap(rename, text), (i, rename, text)
+        assert not _overlap(rename, field), (i, rename, field)
+        assert _inside(rename, label_cell), (i, rename, label_cell)
+    # Nothing sticks out sideways at this width.
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
