@@ -1,11 +1,16 @@
 """What every API endpoint shares: one error shape, cursor pagination, role permissions."""
 
+import base64
 import logging
+from datetime import datetime
 
+from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
+from django.urls import Resolver404, resolve
+from django.utils import timezone
 from django.views import defaults
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import exceptions, pagination, permissions, serializers, status
@@ -65,6 +70,12 @@ def exception_handler(exc, context):
     return response
 
 
+class InvalidCursor(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "This cursor is not valid: follow the next and previous links, or start from the first page."
+    default_code = "invalid_cursor"
+
+
 class CursorPagination(pagination.CursorPagination):
     """Keyset pagination on the id: stable under inserts and never a deep OFFSET."""
 
@@ -72,6 +83,35 @@ class CursorPagination(pagination.CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self._model = queryset.model
+        return super().paginate_queryset(queryset, request, view)
+
+    def decode_cursor(self, request):
+        """A cursor the server did not hand out is bad input (400), not a missing page (404); so is
+        one whose position is not a value of the ordering field (it would fail in the query)."""
+        encoded = request.query_params.get(self.cursor_query_param)
+        try:
+            if encoded is not None:
+                # Strictly: DRF's own decoding skips characters outside base64, so "!!!" would be page one.
+                base64.b64decode(encoded.encode("ascii"), validate=True)
+            cursor = super().decode_cursor(request)
+        except (exceptions.NotFound, ValueError):
+            raise InvalidCursor() from None
+        if cursor is not None and cursor.position is not None:
+            try:
+                field = self._model._meta.get_field(self.ordering[0].lstrip("-"))
+            except FieldDoesNotExist:
+                return cursor
+            try:
+                position = field.to_python(cursor.position)
+            except (DjangoValidationError, TypeError, ValueError):
+                raise InvalidCursor() from None
+            # The server hands out aware times; a naive one would be read in the server's zone.
+            if isinstance(position, datetime) and timezone.is_naive(position):
+                raise InvalidCursor()
+        return cursor
 
 
 def role_permission(*roles):
@@ -150,6 +190,20 @@ def not_found(request, exception=None):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
     return defaults.page_not_found(request, exception)
+
+
+def api_not_found(request, *args, **kwargs):
+    """The last route under /api/: whatever no endpoint matched answers the JSON 404, even with DEBUG on
+    (where Django's technical 404 page would replace `handler404`). A GET without its trailing slash
+    still redirects to the endpoint it names, as Django's APPEND_SLASH would."""
+    if settings.APPEND_SLASH and request.method in ("GET", "HEAD") and not request.path_info.endswith("/"):
+        try:
+            match = resolve(request.path_info + "/", urlconf=getattr(request, "urlconf", None))
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not api_not_found:
+            return HttpResponsePermanentRedirect(request.get_full_path(force_append_slash=True))
+    return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
 
 
 def server_error(request):

@@ -1,8 +1,9 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from alignment import apis, dashboard_apis, dashboard_views, notification_apis, notification_views, views
+from alignment.api import api_not_found
 from feedback import urls as feedback_urls
 from leads import urls as leads_urls
 
@@ -15,6 +16,8 @@ api_patterns = [
     path("", include((feedback_urls.api_urlpatterns, "feedback"), namespace="feedback-api")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    # Last: any other /api/ URL answers the JSON 404, even with DEBUG on.
+    re_path(r"^.*$", api_not_found),
 ]
 
 urlpatterns = [

@@ -1,3 +1,4 @@
+import base64
 import re
 
 import pytest
@@ -210,3 +211,106 @@ def test_a_session_form_post_may_carry_the_csrf_field(marketer, campaign):
 
     assert response.status_code == 201, response.json()
     assert Lead.objects.filter(email="form@x.test").exists()
+
+
+# --- cursor pagination --------------------------------------------------------------------------
+
+LISTS = ["/api/leads/", "/api/campaigns/", "/api/notifications/", "/api/feedback/"]
+
+
+def _cursor(query):
+    return base64.b64encode(query.encode()).decode()
+
+
+@pytest.mark.parametrize("path", LISTS)
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "garbage",
+        "!!!",
+        "é",
+        _cursor("p=abc"),
+        _cursor("p=2026-13-45"),
+        _cursor("p=2026-01-01 00:00:00"),
+        _cursor("o=x"),
+        _cursor("r=maybe"),
+    ],
+)
+def test_a_cursor_the_server_did_not_hand_out_is_a_400(manager, path, cursor):
+    client = APIClient()
+    client.force_authenticate(manager)
+
+    response = client.get(path, {"cursor": cursor})
+
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "invalid_cursor"
+    assert "cursor" in response.json()["detail"]
+
+
+def test_the_next_cursor_walks_every_lead_once(manager):
+    from tests.leads.factories import LeadFactory
+
+    leads = LeadFactory.create_batch(5)
+    client = APIClient()
+    client.force_authenticate(manager)
+
+    seen = []
+    url = "/api/leads/?page_size=2"
+    while url:
+        page = client.get(url)
+        assert page.status_code == 200
+        seen += [lead["id"] for lead in page.json()["results"]]
+        url = page.json()["next"]
+
+    assert seen == sorted((lead.id for lead in leads), reverse=True)
+
+
+# --- unknown URLs under /api/ -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("debug", [True, False])
+@pytest.mark.parametrize(
+    "path", ["/api/leads/abc/", "/api/leads/-1/", "/api/nowhere/", "/api/leads/1/fly/", "/api/nowhere", "/api/"]
+)
+def test_an_unknown_api_url_is_a_json_404_even_with_debug_on(settings, marketer, debug, path):
+    settings.DEBUG = debug
+    client = APIClient()
+    client.force_authenticate(marketer)
+
+    for response in (client.get(path), client.post(path, {}, format="json")):
+        assert response.status_code == 404
+        assert response["Content-Type"] == "application/json"
+        assert response.json() == {"detail": "Not found.", "code": "not_found"}
+
+
+def test_an_api_url_without_its_trailing_slash_still_redirects_to_it(settings, marketer):
+    settings.DEBUG = True
+    client = APIClient()
+    client.force_authenticate(marketer)
+
+    response = client.get("/api/leads?status=new")
+
+    assert response.status_code == 301
+    assert response["Location"] == "/api/leads/?status=new"
+
+
+def test_the_feedback_queue_cursor_on_the_creation_time_walks_every_item_once(marketer, rep):
+    from feedback.services import feedback_request
+    from tests.feedback.factories import accepted_lead
+
+    items = [
+        feedback_request(lead=accepted_lead(marketer=marketer, rep=rep), by=marketer, note="How is it going?")
+        for _ in range(3)
+    ]
+    client = APIClient()
+    client.force_authenticate(rep)
+
+    seen = []
+    url = "/api/feedback/?page_size=2"
+    while url:
+        page = client.get(url)
+        assert page.status_code == 200, page.json()
+        seen += [item["id"] for item in page.json()["results"]]
+        url = page.json()["next"]
+
+    assert seen == [item.id for item in items]
