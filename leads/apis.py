@@ -8,6 +8,8 @@ from collections import Counter
 from decimal import Decimal
 
 from django.conf import settings
+from django.core import validators
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -54,6 +56,7 @@ from leads.services import (
     lead_hand_off,
     lead_log_activity,
     lead_lose,
+    lead_normalise_email,
     lead_qualify,
     lead_recycle,
     lead_reject,
@@ -240,6 +243,20 @@ class LeadContactInputSerializer(InputSerializer):
     notes = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
     pain_points = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
 
+    # The service checks these too; checking them here as well lets one answer name every bad field
+    # (a bad email beside a missing campaign), not only the first the serializer stops at.
+    def validate_email(self, value):
+        try:
+            validators.validate_email(lead_normalise_email(value))
+        except DjangoValidationError:
+            raise serializers.ValidationError("Enter a valid email address.") from None
+        return value
+
+    def validate_country(self, value):
+        if value and not (len(value) == 2 and value.isalpha()):
+            raise serializers.ValidationError("Use a two-letter country code, e.g. DE.")
+        return value
+
 
 class LeadCaptureInputSerializer(LeadContactInputSerializer):
     campaign = serializers.IntegerField(help_text="The campaign's id.")
@@ -247,7 +264,8 @@ class LeadCaptureInputSerializer(LeadContactInputSerializer):
 
 class LeadBulkInputSerializer(InputSerializer):
     leads = serializers.ListField(
-        child=serializers.JSONField(),
+        # Any value, null too: an item that is not a lead object is that item's error, not the batch's.
+        child=serializers.JSONField(allow_null=True),
         allow_empty=False,
         max_length=BULK_MAX,
         help_text=f"Up to {BULK_MAX:,} leads, each shaped like the body of POST /api/leads/.",
@@ -444,6 +462,8 @@ def _as_id(value) -> int | None:
 
 
 def _bulk_capture_one(index, item, campaigns, by) -> dict:
+    if not isinstance(item, dict):
+        return {"index": index, "status": "error", "id": None, "errors": {"non_field_errors": ["Send a JSON object."]}}
     item_data = LeadCaptureInputSerializer(data=item)
     if not item_data.is_valid():
         return {"index": index, "status": "error", "id": None, "errors": item_data.errors}

@@ -428,6 +428,9 @@ def test_a_lead_another_rep_holds_is_a_404(marketer, rep, other_rep, campaign):
 
 
 # --- actions: every endpoint × role -------------------------------------------------------------
+# Snoozes reach a year ahead at most and re-engage dates three years: dates a few months out.
+SNOOZE_UNTIL = (timezone.now() + timedelta(days=60)).strftime("%Y-%m-%dT09:00:00Z")
+REENGAGE_AFTER = (timezone.now() + timedelta(days=90)).date().isoformat()
 # (path, body, how to prepare the lead, the status it ends in)
 REP_ACTIONS = [
     ("accept", {}, handed_off, LeadStatus.ACCEPTED),
@@ -435,7 +438,7 @@ REP_ACTIONS = [
     ("activity", {"kind": "call", "note": "Intro."}, accepted, LeadStatus.WORKING),
     ("qualify", {}, working, LeadStatus.QUALIFIED),
     ("lost", {"reason": "no_budget", "note": "Froze spend."}, working, LeadStatus.LOST),
-    ("snooze", {"until": "2999-01-01T09:00:00Z", "reason": "Back from leave in Q3."}, working, LeadStatus.WORKING),
+    ("snooze", {"until": SNOOZE_UNTIL, "reason": "Back from leave in Q3."}, working, LeadStatus.WORKING),
 ]
 
 
@@ -555,11 +558,13 @@ def test_a_transition_the_state_does_not_allow_is_a_409(marketer, rep, campaign)
     assert snapshot() == before
 
 
-def test_snooze_in_the_past_is_a_400(marketer, rep, campaign):
+@pytest.mark.parametrize("until", [timezone.now() - timedelta(days=1), timezone.now() + timedelta(days=800)])
+def test_snooze_in_the_past_or_years_ahead_is_a_400(marketer, rep, campaign, until):
     lead = working(LeadFactory(campaign=campaign), rep=rep, by=marketer)
-    past = (timezone.now() - timedelta(days=1)).isoformat()
 
-    response = as_user(rep).post(f"/api/leads/{lead.id}/snooze/", {"until": past, "reason": "x"}, format="json")
+    response = as_user(rep).post(
+        f"/api/leads/{lead.id}/snooze/", {"until": until.isoformat(), "reason": "x"}, format="json"
+    )
 
     assert response.status_code == 400
     assert "until" in response.json()["fields"]
@@ -570,11 +575,11 @@ def test_snooze_shows_on_the_lead(marketer, rep, campaign):
 
     body = (
         as_user(rep)
-        .post(f"/api/leads/{lead.id}/snooze/", {"until": "2999-01-01T09:00:00Z", "reason": "On leave."}, format="json")
+        .post(f"/api/leads/{lead.id}/snooze/", {"until": SNOOZE_UNTIL, "reason": "On leave."}, format="json")
         .json()
     )
 
-    assert body["snoozed_until"].startswith("2999-01-01T09:00:00")
+    assert body["snoozed_until"].startswith(SNOOZE_UNTIL.removesuffix("Z"))
     assert body["snooze_reason"] == "On leave."
 
 
@@ -679,7 +684,7 @@ def test_recycle_sends_a_rejected_lead_back_to_nurture(request, rep, marketer, c
 
     response = as_user(request.getfixturevalue(role)).post(
         f"/api/leads/{lead.id}/recycle/",
-        {"reason": "Try after budget season.", "reengage_after": "2999-03-01"},
+        {"reason": "Try after budget season.", "reengage_after": REENGAGE_AFTER},
         format="json",
     )
 
@@ -687,7 +692,7 @@ def test_recycle_sends_a_rejected_lead_back_to_nurture(request, rep, marketer, c
     body = response.json()
     assert body["status"] == "nurture"
     assert body["recycle_count"] == 1
-    assert body["reengage_after"] == "2999-03-01"
+    assert body["reengage_after"] == REENGAGE_AFTER
 
 
 def test_recycle_is_forbidden_to_reps(marketer, rep, campaign):
@@ -702,7 +707,12 @@ def test_recycle_is_forbidden_to_reps(marketer, rep, campaign):
 
 @pytest.mark.parametrize(
     "body",
-    [{"reason": ""}, {"reason": "x", "reengage_after": "next week"}, {"reason": "x", "reengage_after": "2001-01-01"}],
+    [
+        {"reason": ""},
+        {"reason": "x", "reengage_after": "next week"},
+        {"reason": "x", "reengage_after": "2001-01-01"},
+        {"reason": "x", "reengage_after": "2999-03-01"},
+    ],
 )
 def test_recycle_with_bad_input_is_a_400(marketer, campaign, body):
     lead = LeadFactory(campaign=campaign)
@@ -753,6 +763,48 @@ def test_bulk_capture_answers_per_item(request, campaign, role):
     assert "status" in results[4]["errors"]
     assert set(Lead.objects.values_list("email", flat=True)) == {"known@x.test", "new@x.test"}
     assert Lead.objects.get(email="known@x.test").touch_count == 2
+
+
+def test_bulk_capture_names_every_bad_field_of_an_item(marketer, campaign):
+    items = [{"email": "bad"}, {"campaign": campaign.id, "email": "bad", "country": "Germany"}]
+
+    response = as_user(marketer).post("/api/leads/bulk/", {"leads": items}, format="json")
+
+    assert response.status_code == 200, response.json()
+    first, second = response.json()["results"]
+    assert set(first["errors"]) == {"campaign", "email"}
+    assert first["errors"]["email"] == ["Enter a valid email address."]
+    assert set(second["errors"]) == {"email", "country"}
+    assert not Lead.objects.exists()
+
+
+def test_bulk_capture_answers_an_item_that_is_not_an_object_with_its_own_error(marketer, campaign):
+    items = [
+        None,
+        {"campaign": campaign.id, "email": "a@x.test"},
+        5,
+        "x",
+        [],
+        {"campaign": campaign.id, "email": "b@x.test"},
+    ]
+
+    response = as_user(marketer).post("/api/leads/bulk/", {"leads": items}, format="json")
+
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert (body["created"], body["duplicates"], body["errors"]) == (2, 0, 4)
+    assert [r["status"] for r in body["results"]] == ["error", "created", "error", "error", "error", "created"]
+    for index in (0, 2, 3, 4):
+        assert body["results"][index]["errors"] == {"non_field_errors": ["Send a JSON object."]}
+    assert set(Lead.objects.values_list("email", flat=True)) == {"a@x.test", "b@x.test"}
+
+
+def test_capture_names_every_bad_field(marketer):
+    response = as_user(marketer).post("/api/leads/", {"email": "bad"}, format="json")
+
+    assert response.status_code == 400
+    assert set(response.json()["fields"]) == {"campaign", "email"}
+    assert not Lead.objects.exists()
 
 
 def test_bulk_capture_is_forbidden_to_reps(rep, campaign):
