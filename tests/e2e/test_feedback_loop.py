@@ -12,6 +12,7 @@ import re
 import pytest
 
 from feedback.models import FeedbackItem, FeedbackStatus, ReasonCode
+from feedback.services import verdict_give
 from leads.models import Lead, LeadStatus
 from tests.alignment.factories import ManagerFactory, MarketerFactory, RepFactory
 from tests.e2e.conftest import login, logout
@@ -173,3 +174,38 @@ def test_reason_code_rows_keep_rename_clear_of_the_state(patient_page, live_serv
         assert _inside(rename, label_cell), (i, rename, label_cell)
     # Nothing sticks out sideways at this width.
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+def test_scorecard_shows_every_column_at_laptop_width(patient_page, live_server):
+    from playwright.sync_api import expect
+
+    from leads.services import lead_qualify, lead_win
+    from tests.leads.factories import CampaignFactory
+
+    page = patient_page
+    marketer = MarketerFactory(username="mia")
+    rep = RepFactory(username="sam")
+    campaign = CampaignFactory(owner=marketer, name="Trade fair Hannover", cost="3000.00")
+    lead = accepted_lead(marketer=marketer, rep=rep, campaign=campaign)
+    lead_qualify(lead=lead, by=rep)
+    lead_win(lead=lead, by=rep, amount="125000")
+    # Long reasons widen the table as real data does.
+    for position, label in enumerate(["Duplicate / already in pipeline", "Student or job seeker", "Existing customer"]):
+        reason, _ = ReasonCode.objects.get_or_create(code=f"long_{position}", defaults={"label": label})
+        verdict_give(
+            lead=accepted_lead(marketer=marketer, rep=rep, campaign=campaign), by=rep, verdict="bad", reason=reason.code
+        )
+
+    login(page, live_server, "mia")
+    page.goto(f"{live_server.url}/feedback/campaigns/")
+    table = page.get_by_test_id("scorecard")
+    expect(table).to_be_visible()
+
+    for name in ("Won revenue", "Cost per won deal"):
+        header = table.get_by_role("columnheader", name=name).bounding_box()
+        assert header["x"] + header["width"] <= 1280, name
+    row = table.locator(f"tr[data-campaign='{campaign.pk}']")
+    expect(row.get_by_test_id("won-revenue")).to_contain_text("125,000.00")
+    expect(row.get_by_test_id("cost-per-won")).to_have_text("3,000.00")
+    wrap = page.locator(".table-wrap")
+    assert wrap.evaluate("el => el.scrollWidth <= el.clientWidth")
