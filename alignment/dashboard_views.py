@@ -2,6 +2,7 @@
 
 import csv
 from datetime import timedelta
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -26,6 +27,7 @@ from alignment.errors import DomainError, InvalidInput
 from alignment.forms import RevenueGoalForm
 from alignment.goals import revenue_goal_history, revenue_goal_set
 from alignment.models import Team
+from alignment.templatetags.alignment_tags import money
 from leads.models import Campaign, Source
 
 
@@ -35,6 +37,18 @@ def _dashboard_filters_or_default(request):
         return dashboard_filters_parse(request.GET), None
     except InvalidInput as error:
         return dashboard_filters_parse({}), error
+
+
+def _tables_for_display(tables):
+    """The tables with amounts grouped by thousands (1,004,000.00) as on the rest of the page; the
+    CSV export keeps plain numbers."""
+    return {
+        name: dict(
+            table,
+            rows=[[money(cell) if isinstance(cell, Decimal) else cell for cell in row] for row in table["rows"]],
+        )
+        for name, table in tables.items()
+    }
 
 
 def _shifted_query(filters, step):
@@ -53,7 +67,7 @@ def dashboard(request):
         "error": error,
         "figures": figures,
         "chart_data": dashboard_as_json(figures),
-        "tables": dashboard_tables(figures),
+        "tables": _tables_for_display(dashboard_tables(figures)),
         "query": urlencode(filters.querystring),
         "previous_query": _shifted_query(filters, -1),
         "next_query": _shifted_query(filters, 1),

@@ -585,6 +585,15 @@ def test_dashboard_csv_export_neutralises_formulas(world, client):
     assert client.get(reverse("dashboard-export", kwargs={"table": "funnel"}), {"period": "x"}).status_code == 400
 
 
+def test_dashboard_tables_group_amounts_like_the_headline_figures(world, client):
+    client.force_login(world["manager"])
+
+    html = client.get(reverse("dashboard"), Q4).content.decode()
+
+    assert '<th scope="row">Alpha</th><td>1</td><td>1,000.00</td>' in html
+    assert '<th scope="row">Beta</th><td>1</td><td>500.00</td>' in html
+
+
 @pytest.mark.parametrize("value", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx"])
 def test_csv_safe_neutralises_formula_prefixes(value):
     assert csv_safe(value) == "'" + value
