@@ -51,6 +51,8 @@ def test_bad_verdict_conversation_and_recycling(patient_page, live_server):
     marketer = MarketerFactory(username="mia", first_name="Mia", last_name="Marketing")
     rep = RepFactory(username="sam", first_name="Sam", last_name="Sales")
     lead = accepted_lead(marketer=marketer, rep=rep, name="Ada Lovelace", company="Analytical Engines")
+    # A browser test before this one empties the tables, the default reason codes with them.
+    ReasonCode.objects.get_or_create(code="no_budget", defaults={"label": "No budget", "position": 30})
     lead_url = f"{live_server.url}/leads/{lead.pk}/"
     item_url_pattern = re.compile(r"/feedback/\d+/(#.*)?$")
 
