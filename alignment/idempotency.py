@@ -19,8 +19,11 @@ no user to key on), run as usual.
 import functools
 import hashlib
 import json
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -28,6 +31,15 @@ from alignment.api import error_response
 from alignment.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
+
+# The header as the OpenAPI schema documents it on every idempotent write.
+IDEMPOTENCY_KEY = OpenApiParameter(
+    HEADER,
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Retrying with the same key and body replays the first answer; a different body answers 422.",
+)
 MAX_KEY_LENGTH = 255
 REPLAY_HEADER = "Idempotent-Replayed"
 
@@ -97,3 +109,14 @@ def idempotent(method):
             return discarded.response
 
     return wrapper
+
+
+# A client retries within minutes; a day covers a retry after an outage, and keeps the table small.
+KEEP_RECORDS_FOR = timedelta(days=1)
+
+
+def idempotency_records_prune(*, now=None) -> int:
+    """Forget keys older than KEEP_RECORDS_FOR; returns how many were deleted."""
+    cutoff = (now or timezone.now()) - KEEP_RECORDS_FOR
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -19,7 +19,7 @@ from alignment.api import (
     IsRep,
     ReasonCodeField,
 )
-from alignment.idempotency import idempotent
+from alignment.idempotency import IDEMPOTENCY_KEY, idempotent
 from feedback.models import FeedbackItem, FeedbackKind, FeedbackReply, FeedbackStatus, Resolution, Verdict, VerdictValue
 from feedback.selectors import (
     PERIODS,
@@ -37,14 +37,6 @@ from leads.apis import UserRefSerializer
 from leads.selectors import lead_get_for_user
 
 ERRORS = dict.fromkeys((400, 401, 403, 404, 409, 422), ErrorOutputSerializer)
-
-IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key",
-    str,
-    OpenApiParameter.HEADER,
-    required=False,
-    description="Retrying with the same key and body replays the first answer; a different body answers 422.",
-)
 
 
 # --- output serializers -----------------------------------------------------------------------

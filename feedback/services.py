@@ -27,25 +27,13 @@ from feedback.models import (
     VerdictValue,
 )
 from feedback.selectors import VERDICT_STATUSES
-from leads.models import EventKind, Lead, LeadEvent, LeadStatus
+from leads.models import LEAD_DATA_FIELDS, EventKind, Lead, LeadEvent, LeadStatus
 
 S = LeadStatus
 
 
 # Lead fields a marketer may fix while resolving an item as "data fixed".
-FIXABLE_FIELDS = (
-    "email",
-    "name",
-    "company",
-    "title",
-    "phone",
-    "country",
-    "region",
-    "industry",
-    "estimated_value",
-    "notes",
-    "pain_points",
-)
+FIXABLE_FIELDS = LEAD_DATA_FIELDS
 
 # Which resolutions fit which item: a request is answered, everything else changes the lead or not.
 _ACTING = (Resolution.FIXED_DATA, Resolution.RECYCLED, Resolution.CAMPAIGN_CHANGED, Resolution.DISPUTED)

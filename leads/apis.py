@@ -12,7 +12,7 @@ from django.core import validators
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -29,7 +29,7 @@ from alignment.api import (
     ReasonCodeField,
 )
 from alignment.errors import InvalidInput, NotAllowed, NotFound
-from alignment.idempotency import idempotent
+from alignment.idempotency import IDEMPOTENCY_KEY, idempotent
 from alignment.models import User
 from alignment.parsers import FormParser, JSONParser
 from leads.imports import ImportTooLarge, import_job_create, import_job_get_for_user, import_max_bytes
@@ -66,13 +66,6 @@ from leads.services import (
 
 BULK_MAX = 1000
 
-IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key",
-    str,
-    OpenApiParameter.HEADER,
-    required=False,
-    description="Retrying with the same key and body replays the first answer; a different body answers 422.",
-)
 
 # --- output serializers (reused by other endpoints that render leads) --------------------------
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from alignment.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from alignment.models import Role, User, Vertical
-from leads.models import Campaign, CaptureChannel, ImportChunk, ImportJob, ImportStatus
+from leads.models import LEAD_DATA_FIELDS, Campaign, CaptureChannel, ImportChunk, ImportJob, ImportStatus
 from leads.services import lead_capture
 
 logger = logging.getLogger(__name__)
@@ -31,19 +31,7 @@ MAX_LINE_CHARS = 1_000_000
 # PostgreSQL advisory locks are (namespace, key) pairs: this namespace is the import's.
 RUN_LOCK_NAMESPACE = 7301
 
-COLUMNS = (
-    "email",
-    "name",
-    "company",
-    "title",
-    "phone",
-    "country",
-    "region",
-    "industry",
-    "estimated_value",
-    "notes",
-    "pain_points",
-)
+COLUMNS = LEAD_DATA_FIELDS
 # Header spellings spreadsheets commonly use, after lower-casing and turning spaces into "_".
 ALIASES = {
     "e-mail": "email",

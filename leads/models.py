@@ -59,6 +59,21 @@ class LeadStatus(models.TextChoices):
 
 OPEN_STATUSES = (LeadStatus.HANDED_OFF, LeadStatus.ACCEPTED, LeadStatus.WORKING, LeadStatus.QUALIFIED)
 
+# Every field of a lead that capture, import and a data fix may set.
+LEAD_DATA_FIELDS = (
+    "email",
+    "name",
+    "company",
+    "title",
+    "phone",
+    "country",
+    "region",
+    "industry",
+    "estimated_value",
+    "notes",
+    "pain_points",
+)
+
 
 class Lead(models.Model):
     # Contact. `email` is stored normalised (stripped, lower-case): it is who the lead is.
