@@ -226,6 +226,10 @@ CELERY_BEAT_SCHEDULE = {
         # Sweeps queued while no worker ran are dropped, not run back to back: the next one does it all.
         "options": {"expires": ALIGNMENT_SWEEP_EVERY_MINUTES * 60},
     },
+    "prune-idempotency-records": {
+        "task": "alignment.tasks.idempotency_records_prune",
+        "schedule": crontab(minute=30, hour=3),
+    },
 }
 # The weekly alignment digest, in ALIGNMENT_TIME_ZONE: a crontab "minute hour day-of-week",
 # by default Monday 08:00, before the joint meeting.

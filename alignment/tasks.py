@@ -4,7 +4,7 @@ import smtplib
 
 from celery import shared_task
 
-from alignment import services
+from alignment import idempotency, services
 
 # Errors worth another try: the mail server or the network was away for a moment. Anything else
 # (a refused recipient, a template error) is logged by Celery and not retried.
@@ -54,3 +54,8 @@ def digest_send_weekly(week: str | None = None) -> int:
     from alignment.digest import digest_send_weekly as send
 
     return send(week=date.fromisoformat(week) if week else None)
+
+
+@shared_task(name="alignment.tasks.idempotency_records_prune", ignore_result=True)
+def idempotency_records_prune() -> None:
+    idempotency.idempotency_records_prune()

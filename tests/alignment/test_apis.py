@@ -314,3 +314,29 @@ def test_the_feedback_queue_cursor_on_the_creation_time_walks_every_item_once(ma
         url = page.json()["next"]
 
     assert seen == [item.id for item in items]
+
+
+def test_idempotency_keys_are_forgotten_after_a_day(marketer):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from alignment.idempotency import idempotency_records_prune
+    from alignment.models import IdempotencyRecord
+
+    # given a key used two days ago and one used an hour ago
+    old = IdempotencyRecord.objects.create(
+        user=marketer, key="old", method="POST", path="/api/leads/", request_hash="x"
+    )
+    new = IdempotencyRecord.objects.create(
+        user=marketer, key="new", method="POST", path="/api/leads/", request_hash="y"
+    )
+    IdempotencyRecord.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=2))
+    IdempotencyRecord.objects.filter(pk=new.pk).update(created_at=timezone.now() - timedelta(hours=1))
+
+    # when the daily prune runs
+    deleted = idempotency_records_prune()
+
+    # then only the old key is gone
+    assert deleted == 1
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
