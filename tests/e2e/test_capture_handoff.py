@@ -84,16 +84,24 @@ def test_pages_fit_a_phone_screen(browser, transactional_db, live_server, path):
         context.close()
 
 
-def test_manager_finds_every_setting_under_settings_in_the_nav(page, live_server):
+@pytest.mark.parametrize("width", [1280, 375])
+def test_manager_finds_every_setting_under_settings_in_the_nav(browser, transactional_db, live_server, width):
     ManagerFactory(username="manager", is_staff=True)
-    login(page, live_server, "manager")
+    context = browser.new_context(viewport={"width": width, "height": 800}, is_mobile=width < 600)
+    page = context.new_page()
+    try:
+        login(page, live_server, "manager")
 
-    nav = page.get_by_role("navigation", name="Main")
-    expect(nav.get_by_role("link", name="SLA settings")).to_be_hidden()
-    nav.get_by_text("Settings", exact=True).click()
-    nav.get_by_role("link", name="Reason codes").click()
+        nav = page.get_by_role("navigation", name="Main")
+        expect(nav.get_by_role("link", name="SLA settings")).to_be_hidden()
+        if width < 600:
+            page.locator(".nav-menu > summary").click()
+        nav.get_by_text("Settings", exact=True).click()
+        nav.get_by_role("link", name="Reason codes").click()
 
-    expect(page).to_have_url(re.compile(r"/feedback/reasons/$"))
+        expect(page).to_have_url(re.compile(r"/feedback/reasons/$"))
+    finally:
+        context.close()
 
 
 def test_keyboard_hints_show_on_a_laptop_and_not_on_a_phone(browser, transactional_db, live_server):
