@@ -435,8 +435,9 @@ def lead_win(*, lead: Lead, by: User, amount) -> Lead:
     lead = _lock(lead)
     _require_owner_rep(lead, by)
     lead.won_amount = amount.quantize(Decimal("0.01"))
-    _transition(lead, S.WON, by=by, note=f"Won: {lead.won_amount}", extra_fields=["won_amount"])
-    feedback_item_open(lead=lead, kind=FeedbackKind.WON, by=by, note=f"Won: {lead.won_amount}")
+    note = f"Won: {lead.won_amount:,.2f}"
+    _transition(lead, S.WON, by=by, note=note, extra_fields=["won_amount"])
+    feedback_item_open(lead=lead, kind=FeedbackKind.WON, by=by, note=note)
     return lead
 
 

@@ -194,6 +194,7 @@ def test_the_full_lifecycle_to_won_stamps_each_waterfall_date_once(marketer, rep
     lead.refresh_from_db()
     assert lead.status == LeadStatus.WON
     assert lead.won_amount == Decimal("12000.00")
+    assert lead.events.filter(to_status=LeadStatus.WON).get().note == "Won: 12,000.00"
     assert lead.handed_off_at <= lead.accepted_at <= lead.qualified_at <= lead.won_at
     transitions = list(lead.events.filter(kind=EventKind.TRANSITION).values_list("from_status", "to_status"))
     assert transitions == [
