@@ -148,7 +148,7 @@ def _email_subject(notification) -> str:
     return {
         NotificationKind.REMINDER: "Going cold",
         NotificationKind.ESCALATION: "Escalation — still cold",
-        NotificationKind.FEEDBACK: "Feedback waiting",
+        NotificationKind.FEEDBACK: "Feedback",
         NotificationKind.DIGEST: "Weekly alignment digest",
     }.get(notification.kind, "Alignment") + about
 
