@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 from django.db.models import Count
 from django.utils import timezone
 
-from alignment.models import Role, User
+from alignment.models import Notification, Role, User
 from feedback.models import FeedbackItem, Verdict
 from leads.models import Campaign, Handoff, Lead, LeadEvent, LeadStatus, RoutingRule, Touch
 
@@ -174,3 +174,8 @@ def test_seed_demo_builds_the_demo_through_the_services_and_a_second_run_changes
     events = list(won.events.values_list("at", flat=True))
     assert events == sorted(events)
     assert abs(events[0] - won.captured_at) < timedelta(seconds=5)
+    # leads left untouched in the story are cold already, with their reminders, and no demo mail goes out
+    cold = Lead.objects.filter(cold_episodes__closed_at__isnull=True)
+    assert cold.exists()
+    assert Notification.objects.filter(kind="reminder", lead__in=cold).exists()
+    assert not Notification.objects.filter(email_sent_at__isnull=True).exists()

@@ -23,8 +23,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from alignment.models import Role, Territory, User, Vertical
+from alignment.models import Notification, Role, Territory, User, Vertical
 from feedback.models import FeedbackItem, FeedbackKind, FeedbackReply, FeedbackStatus, ReasonCode, Verdict
+from leads.cold import cold_leads_sweep
 from leads.models import Campaign, Handoff, Lead, LeadEvent, RoutingRule, Source, Touch
 
 SEED = 20240601
@@ -152,6 +153,10 @@ class Command(BaseCommand):
                 self.stdout.write("Demo leads exist already: nothing to add.")
                 return
             count = self._leads(users, campaigns)
+            # Leads that sat untouched in the made-up history are cold right away, as the sweep
+            # would find them; its reminders are part of the demo, not mail to send.
+            swept = cold_leads_sweep()
+            Notification.objects.filter(id__in=swept.notification_ids).update(email_sent_at=timezone.now())
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {count} leads. Log in as {', '.join(TEAM)}."))
 
     # --- people, campaigns, rules -------------------------------------------------------------
@@ -326,7 +331,6 @@ class Command(BaseCommand):
 
     def _remap(self, stories):
         """Move every timestamp of each demo lead's story from when the seed ran to its pretended day."""
-        from alignment.models import Notification
 
         ids = list(stories)
 
