@@ -125,6 +125,14 @@ def notification_emails_enqueue(notification_ids) -> int:
     """
     from alignment.tasks import notification_email_send as task
 
+    if not notification_ids:
+        return 0
+    # Some arrive stamped already (the digest mails itself; made-up demo history): no task for those.
+    notification_ids = list(
+        Notification.objects.filter(id__in=notification_ids, email_sent_at__isnull=True)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
     published = 0
     for notification_id in notification_ids:
         try:

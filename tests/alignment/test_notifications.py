@@ -6,6 +6,7 @@ from unittest import mock
 import pytest
 from django.core import mail
 from django.db import connection, connections
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from alignment.models import Notification, NotificationKind
@@ -42,6 +43,18 @@ def test_notification_create_enqueues_its_email_when_the_transaction_commits(rep
             callback()
 
     delay.assert_called_once_with(notification.id)
+
+
+def test_no_task_is_published_for_a_notification_already_emailed(rep):
+    sent = reminder_for(rep)
+    Notification.objects.filter(pk=sent.pk).update(email_sent_at=timezone.now())
+    unsent = reminder_for(rep)
+
+    with mock.patch("alignment.tasks.notification_email_send.delay") as delay:
+        published = notification_emails_enqueue([sent.id, unsent.id])
+
+    assert published == 1
+    delay.assert_called_once_with(unsent.id)
 
 
 def test_a_broker_that_is_down_is_logged_and_never_raised(rep, caplog):
