@@ -369,10 +369,12 @@ def _quality_by_campaign(filters: DashboardFilters) -> list:
 
 def _lead_figures_now(filters: DashboardFilters, now: datetime) -> dict:
     """What is true now, whatever the period: the open pipeline, snoozed leads, cold leads. Two queries."""
+    # COUNT(*), not COUNT(id): naming only the index's own columns lets PostgreSQL answer
+    # from the `lead_open_pipeline` index alone (an index-only scan), without reading the leads.
     open_leads = Lead.objects.filter(_lead_filter(filters), status__in=OPEN_STATUSES).aggregate(
         pipeline_value=Sum("estimated_value"),
-        pipeline_count=Count("id"),
-        snoozed=Count("id", filter=Q(snoozed_until__gt=now)),
+        pipeline_count=Count("*"),
+        snoozed=Count("snoozed_until", filter=Q(snoozed_until__gt=now)),
     )
     # The lead's snooze is looked up per open episode (a scalar subquery, by primary key): open
     # episodes are few, and a join would make PostgreSQL read every lead to find them.

@@ -137,6 +137,13 @@ class Lead(models.Model):
             models.Index(fields=["captured_at"], name="lead_captured_at"),
             models.Index(fields=["status", "last_activity_at"], name="lead_status_activity"),
             models.Index(fields=["company"], name="lead_company"),
+            # The dashboard sums the open pipeline from this index alone.
+            models.Index(
+                fields=["status"],
+                include=["estimated_value", "snoozed_until"],
+                name="lead_open_pipeline",
+                condition=Q(status__in=OPEN_STATUSES),
+            ),
             # The dashboard counts and sums leads by the waterfall dates in a period.
             models.Index(fields=["won_at"], name="lead_won_at", condition=Q(won_at__isnull=False)),
             models.Index(fields=["handed_off_at"], name="lead_handed_off_at", condition=Q(handed_off_at__isnull=False)),
