@@ -17,33 +17,11 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-
-def bench_database_url() -> str:
-    if os.environ.get("BENCH_DATABASE_URL"):
-        return os.environ["BENCH_DATABASE_URL"]
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit("Set DATABASE_URL (or BENCH_DATABASE_URL) to a PostgreSQL database: the bench needs PostgreSQL.")
-    parts = urlparse(url)
-    return urlunparse(parts._replace(path=parts.path.rstrip("/") + "_bench"))
-
-
-def create_database(url: str) -> None:
-    import psycopg
-
-    parts = urlparse(url)
-    name = parts.path.lstrip("/")
-    admin = urlunparse(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-            print(f"created database {name}")
-
+from benchdb import bench_database_url, create_database  # noqa: E402
 
 LOAD_SQL = """
 INSERT INTO alignment_team (name) VALUES ('Bench sales'), ('Bench marketing') ON CONFLICT DO NOTHING;
@@ -152,7 +130,7 @@ def main():
     parser.add_argument("--reload", action="store_true")
     args = parser.parse_args()
 
-    url = bench_database_url()
+    url = bench_database_url("_bench")
     create_database(url)
     os.environ["DATABASE_URL"] = url
     # Measured as in production: no query log kept by DEBUG.

@@ -27,33 +27,11 @@ import time
 from datetime import timedelta
 from pathlib import Path
 from unittest import mock
-from urllib.parse import urlparse, urlunparse
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-
-def bench_database_url() -> str:
-    if os.environ.get("BENCH_DATABASE_URL"):
-        return os.environ["BENCH_DATABASE_URL"]
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit("Set DATABASE_URL (or BENCH_DATABASE_URL) to a PostgreSQL database: the bench needs PostgreSQL.")
-    parts = urlparse(url)
-    return urlunparse(parts._replace(path=parts.path.rstrip("/") + "_sweep_bench"))
-
-
-def create_database(url: str) -> None:
-    import psycopg
-
-    parts = urlparse(url)
-    name = parts.path.lstrip("/")
-    admin = urlunparse(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-            print(f"created database {name}")
-
+from benchdb import bench_database_url, create_database  # noqa: E402
 
 TRUNCATE_SQL = """
 TRUNCATE leads_reminder, leads_coldepisode, alignment_notification, feedback_feedbackreply,
@@ -177,7 +155,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="100000,1000000")
     args = parser.parse_args()
-    url = bench_database_url()
+    url = bench_database_url("_sweep_bench")
     create_database(url)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alignment.settings")

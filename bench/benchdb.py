@@ -1,0 +1,28 @@
+"""The throwaway PostgreSQL database a benchmark works in, beside the one in DATABASE_URL."""
+
+import os
+import sys
+from urllib.parse import urlparse, urlunparse
+
+
+def bench_database_url(suffix: str) -> str:
+    """BENCH_DATABASE_URL, or DATABASE_URL's database with `suffix` added to its name."""
+    if os.environ.get("BENCH_DATABASE_URL"):
+        return os.environ["BENCH_DATABASE_URL"]
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        sys.exit("Set DATABASE_URL (or BENCH_DATABASE_URL) to a PostgreSQL database: the bench needs PostgreSQL.")
+    parts = urlparse(url)
+    return urlunparse(parts._replace(path=parts.path.rstrip("/") + suffix))
+
+
+def create_database(url: str) -> None:
+    import psycopg
+
+    parts = urlparse(url)
+    name = parts.path.lstrip("/")
+    admin = urlunparse(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+            print(f"created database {name}")
