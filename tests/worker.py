@@ -30,19 +30,11 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from tests.unavailable import service_unavailable
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 CELERY = BASE_DIR / ".venv" / "bin" / "celery"
 READY_TIMEOUT = 60
-
-
-def _require_services() -> bool:
-    return os.environ.get("ALIGNMENT_REQUIRE_SERVICES") == "1"
-
-
-def _unavailable(reason: str):
-    if _require_services():
-        pytest.fail(f"{reason} (ALIGNMENT_REQUIRE_SERVICES=1: the real worker test may not be skipped)")
-    pytest.skip(reason)
 
 
 def _broker_url() -> str:
@@ -190,14 +182,14 @@ def celery_services(request, django_db_setup, tmp_path):
     if marker is None or not (marker.kwargs.get("transaction") or (len(marker.args) > 0 and marker.args[0])):
         pytest.fail("A test with a real worker needs @pytest.mark.django_db(transaction=True).")
     if connection.vendor != "postgresql":
-        _unavailable("The real Celery worker needs PostgreSQL (set DATABASE_URL); SQLite is one process's file.")
+        service_unavailable("The real Celery worker needs PostgreSQL (set DATABASE_URL); SQLite is one process's file.")
     broker = _broker_url()
     if not broker.startswith("redis://"):
-        _unavailable(f"The real Celery worker needs a Redis broker (CELERY_BROKER_URL is {broker!r}).")
+        service_unavailable(f"The real Celery worker needs a Redis broker (CELERY_BROKER_URL is {broker!r}).")
     try:
         _redis_flush(broker)
     except Exception as error:  # any connection problem means: no Redis here
-        _unavailable(f"Redis at {broker} does not answer: {error}")
+        service_unavailable(f"Redis at {broker} does not answer: {error}")
     if not CELERY.exists():
         pytest.fail(f"{CELERY} is missing: run `make install`.")
 

@@ -9,6 +9,8 @@ import shutil
 
 import pytest
 
+from tests.unavailable import service_unavailable
+
 # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls from a thread
 # with a running loop unless told that this is fine, which it is for a test body.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -25,20 +27,14 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _unavailable(reason):
-    if os.environ.get("ALIGNMENT_REQUIRE_SERVICES") == "1":
-        pytest.fail(f"{reason} (ALIGNMENT_REQUIRE_SERVICES=1)")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="session")
 def browser():
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _unavailable("the playwright package is not installed")
+        service_unavailable("the playwright package is not installed")
     if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
-        _unavailable(f"Chromium not found at {CHROMIUM}")
+        service_unavailable(f"Chromium not found at {CHROMIUM}")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
