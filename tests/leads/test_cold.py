@@ -306,6 +306,8 @@ def _cold_leads(count, *, marketer, rep):
 def test_sweep_query_count_does_not_grow_with_the_number_of_cold_leads(
     count, marketer, rep, manager, django_assert_num_queries
 ):
+    if connection.vendor != "postgresql":
+        pytest.skip("The pinned count is PostgreSQL's; SQLite splits a bulk insert by its variable limit.")
     _cold_leads(count, marketer=marketer, rep=rep)
     sweep(T0 + timedelta(hours=25))  # level 1 for all; the next sweep escalates them all
 
@@ -323,8 +325,7 @@ def test_sweep_query_count_does_not_grow_with_the_number_of_cold_leads(
     # 12. unsent emails to enqueue again
     # 13. the notifications (one INSERT)
     # 14. RELEASE SAVEPOINT
-    expected = 14 if connection.vendor == "postgresql" else 13
-    with django_assert_num_queries(expected), at(T0 + timedelta(hours=49, minutes=1)):
+    with django_assert_num_queries(14), at(T0 + timedelta(hours=49, minutes=1)):
         result = cold_leads_sweep()
 
     assert result.escalations == count

@@ -31,7 +31,7 @@ from leads.models import Reminder
 from leads.services import lead_hand_off
 from tests.alignment.factories import ManagerFactory, MarketerFactory, RepFactory
 from tests.leads.factories import CampaignFactory, LeadFactory
-from tests.worker import _unavailable
+from tests.unavailable import service_unavailable
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -232,9 +232,9 @@ def own_redis():
     """A Redis of this test's own (the shared one on 6379 stays up), and the test process's Celery
     app pointed at it. Yields start() and stop()."""
     if not shutil.which("redis-server"):
-        _unavailable("redis-server is not installed.")
+        service_unavailable("redis-server is not installed.")
     if _redis_up(OWN_REDIS_PORT):
-        _unavailable(f"Something already listens on port {OWN_REDIS_PORT}.")
+        service_unavailable(f"Something already listens on port {OWN_REDIS_PORT}.")
     url = f"redis://127.0.0.1:{OWN_REDIS_PORT}/0"
 
     def start():
