@@ -28,6 +28,7 @@ from feedback.models import (
 )
 from feedback.selectors import VERDICT_STATUSES
 from leads.models import LEAD_DATA_FIELDS, EventKind, Lead, LeadEvent, LeadStatus
+from leads.rollup import lead_day_rows, lead_days_apply
 
 S = LeadStatus
 
@@ -195,6 +196,7 @@ def verdict_give(*, lead: Lead, by: User, verdict: str, reason=None, note: str =
         raise TransitionNotAllowed("Accept or reject the lead first; a verdict follows once you have worked it.")
     now = timezone.now()
     previous = Verdict.objects.filter(lead=lead, current=True).first()
+    before = lead_day_rows(lead, previous)
     if previous is not None:
         previous.current = False
         previous.save(update_fields=["current"])
@@ -208,6 +210,7 @@ def verdict_give(*, lead: Lead, by: User, verdict: str, reason=None, note: str =
         current=True,
         created_at=now,
     )
+    lead_days_apply(before=before, after=lead_day_rows(lead, row))
     label = VerdictValue(verdict).label
     text = f"{'Revised verdict' if previous else 'Verdict'}: {label}" + (f" ({reason.label})" if reason else "")
     _timeline(lead, EventKind.VERDICT, by=by, note=text + (f" — {note}" if note else ""), at=now)

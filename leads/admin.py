@@ -1,11 +1,14 @@
 """Django admin for campaigns, leads and their records.
 
-A lead's status, owner and waterfall dates change only through the services (the lifecycle's one
-table of transitions), so here they are read-only; handoffs, timeline events, touches, imports,
-cold episodes and reminders are records of what happened and are read-only too.
+A lead's status, owner, attribution (campaign, source, marketer) and waterfall dates change only
+through the services (the lifecycle's one table of transitions, which also keeps the dashboard's
+daily roll-up in step), so here they are read-only, and deleting leads takes them out of the
+roll-up. Handoffs, timeline events, touches, imports, cold episodes and reminders are records of
+what happened and are read-only too.
 """
 
 from django.contrib import admin
+from django.db import transaction
 from django.db.models.functions import Length
 
 from leads.models import (
@@ -20,6 +23,7 @@ from leads.models import (
     RoutingRule,
     Touch,
 )
+from leads.rollup import lead_days_remove
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -78,11 +82,12 @@ class LeadAdmin(admin.ModelAdmin):
     list_filter = ["status", "source", "campaign", "country"]
     list_select_related = ["owner", "campaign"]
     search_fields = ["email", "name", "company"]
-    autocomplete_fields = ["campaign", "industry"]
-    raw_id_fields = ["owner", "captured_by"]
+    autocomplete_fields = ["industry"]
     date_hierarchy = "captured_at"
     show_full_result_count = False
     readonly_fields = [
+        "campaign",
+        "source",
         "status",
         "owner",
         "captured_by",
@@ -109,6 +114,16 @@ class LeadAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         # Capture goes through the form, the import, the API or the public form: it dedupes.
         return False
+
+    @transaction.atomic
+    def delete_model(self, request, obj):
+        lead_days_remove(Lead.objects.filter(pk=obj.pk))
+        super().delete_model(request, obj)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        lead_days_remove(queryset)
+        super().delete_queryset(request, queryset)
 
 
 @admin.register(Touch)

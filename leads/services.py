@@ -16,7 +16,7 @@ from django.utils import timezone
 from alignment.errors import InvalidInput, NotAllowed, TransitionNotAllowed
 from alignment.models import Role, User, Vertical
 from alignment.sla import sla_deadline, sla_settings_get
-from feedback.models import FeedbackKind
+from feedback.models import FeedbackKind, Verdict
 from feedback.services import feedback_item_open
 from leads.models import (
     ACTIVITY_KINDS,
@@ -32,6 +32,7 @@ from leads.models import (
     RoutingRule,
     Touch,
 )
+from leads.rollup import lead_day_rows, lead_days_apply
 
 S = LeadStatus
 
@@ -160,6 +161,7 @@ def lead_capture(*, data, campaign: Campaign, by: User | None, channel=CaptureCh
         if lead is None:  # not the email that clashed: let it surface
             raise
         return _lead_touch(lead=lead, clean=clean, industry=industry, campaign=campaign, by=by, channel=channel), False
+    lead_days_apply(before={}, after=lead_day_rows(lead))
     Touch.objects.create(lead=lead, campaign=campaign, channel=channel, by=by, at=now)
     _event(lead, EventKind.CAPTURED, by=by, to_status=S.NEW, note=f"Captured via {channel.label} ({campaign.name}).")
     return lead, True
@@ -193,22 +195,33 @@ def _close_cold_episode(lead, at):
     ColdEpisode.objects.filter(lead=lead, closed_at__isnull=True).update(closed_at=at)
 
 
-def _transition(lead, to_status, *, by, note="", at=None, extra_fields=()) -> Lead:
-    """Move a locked lead to `to_status`: check the table, stamp the waterfall, record the event."""
+def _transition(lead, to_status, *, by, note="", at=None, changes=None) -> Lead:
+    """Move a locked lead to `to_status`: check the table, apply `changes` (field name → value),
+    stamp the waterfall, keep the dashboard's roll-up in step and record the event."""
     if to_status not in TRANSITIONS[lead.status]:
         raise TransitionNotAllowed(
             f"A lead that is {lead.get_status_display().lower()} cannot become {S(to_status).label.lower()}."
         )
     at = at or timezone.now()
+    changes = changes or {}
+    # A new owner moves the lead's current verdict in the roll-up too; otherwise it stays put.
+    new_owner = changes.get("owner", lead.owner)
+    verdict = None
+    if getattr(new_owner, "pk", None) != lead.owner_id:
+        verdict = Verdict.objects.filter(lead=lead, current=True).first()
+    before = lead_day_rows(lead, verdict)
     from_status = lead.status
+    for name, value in changes.items():
+        setattr(lead, name, value)
     lead.status = to_status
     lead.last_activity_at = at
-    fields = ["status", "last_activity_at", "updated_at", *extra_fields]
+    fields = ["status", "last_activity_at", "updated_at", *changes]
     stamp = WATERFALL.get(to_status)
     if stamp and getattr(lead, stamp) is None:
         setattr(lead, stamp, at)
         fields.append(stamp)
     lead.save(update_fields=fields)
+    lead_days_apply(before=before, after=lead_day_rows(lead, verdict))
     _close_cold_episode(lead, at)
     _event(lead, EventKind.TRANSITION, by=by, note=note, from_status=from_status, to_status=to_status, at=at)
     return lead
@@ -345,9 +358,8 @@ def lead_hand_off(*, lead: Lead, rep: User | None = None, note: str, by: User) -
         routing_turn=turn,
         routing_reason=reason,
     )
-    lead.owner = rep
     to_whom = rep.display_name if rep else "the managers' queue"
-    _transition(lead, S.HANDED_OFF, by=by, note=f"Handed off to {to_whom}: {note}", at=now, extra_fields=["owner"])
+    _transition(lead, S.HANDED_OFF, by=by, note=f"Handed off to {to_whom}: {note}", at=now, changes={"owner": rep})
     return handoff
 
 
@@ -389,9 +401,8 @@ def lead_reject(*, lead: Lead, by: User, reason, note: str = "") -> Lead:
     now = timezone.now()
     note = (note or "").strip()
     _end_handoff(handoff, HandoffOutcome.REJECTED, at=now, reason=reason, note=note)
-    lead.owner = None
     text = f"Rejected: {reason.label}" + (f" — {note}" if note else "")
-    _transition(lead, S.REJECTED, by=by, note=text, at=now, extra_fields=["owner"])
+    _transition(lead, S.REJECTED, by=by, note=text, at=now, changes={"owner": None})
     feedback_item_open(lead=lead, kind=FeedbackKind.REJECTED, by=by, reason=reason, note=note)
     return lead
 
@@ -434,9 +445,9 @@ def lead_win(*, lead: Lead, by: User, amount) -> Lead:
         raise InvalidInput("Enter the deal's amount.", fields={"amount": ["Enter a positive amount."]}) from None
     lead = _lock(lead)
     _require_owner_rep(lead, by)
-    lead.won_amount = amount.quantize(Decimal("0.01"))
-    note = f"Won: {lead.won_amount:,.2f}"
-    _transition(lead, S.WON, by=by, note=note, extra_fields=["won_amount"])
+    amount = amount.quantize(Decimal("0.01"))
+    note = f"Won: {amount:,.2f}"
+    _transition(lead, S.WON, by=by, note=note, changes={"won_amount": amount})
     feedback_item_open(lead=lead, kind=FeedbackKind.WON, by=by, note=note)
     return lead
 
@@ -446,10 +457,9 @@ def lead_lose(*, lead: Lead, by: User, reason, note: str = "") -> Lead:
     reason = _reason_code(reason)
     lead = _lock(lead)
     _require_owner_rep(lead, by)
-    lead.lost_reason = reason
     note = (note or "").strip()
     text = f"Lost: {reason.label}" + (f" — {note}" if note else "")
-    _transition(lead, S.LOST, by=by, note=text, extra_fields=["lost_reason"])
+    _transition(lead, S.LOST, by=by, note=text, changes={"lost_reason": reason})
     feedback_item_open(lead=lead, kind=FeedbackKind.LOST, by=by, reason=reason, note=note)
     return lead
 
@@ -477,12 +487,13 @@ def lead_recycle(*, lead: Lead, by: User, reason: str, reengage_after: date | No
     handoff = _open_handoff(lead)
     if handoff is not None:
         _end_handoff(handoff, HandoffOutcome.REASSIGNED, at=now, note="Taken back to nurture by marketing.")
-    lead.owner = None
-    lead.recycle_count += 1
-    lead.recycle_reason = reason
-    lead.reengage_after = reengage_after
-    fields = ["owner", "recycle_count", "recycle_reason", "reengage_after"]
-    return _transition(lead, S.NURTURE, by=by, note=f"Recycled to nurture: {reason}", at=now, extra_fields=fields)
+    changes = {
+        "owner": None,
+        "recycle_count": lead.recycle_count + 1,
+        "recycle_reason": reason,
+        "reengage_after": reengage_after,
+    }
+    return _transition(lead, S.NURTURE, by=by, note=f"Recycled to nurture: {reason}", at=now, changes=changes)
 
 
 @transaction.atomic

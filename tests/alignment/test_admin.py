@@ -7,12 +7,15 @@ from decimal import Decimal
 import pytest
 from django.contrib import admin
 from django.db import connection
+from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from alignment.models import DigestDelivery, IdempotencyRecord, Notification, RevenueGoal, SlaSettings
-from leads.models import ColdEpisode, ImportChunk, ImportJob, Reminder, Touch
+from feedback.services import verdict_give
+from leads.models import ColdEpisode, ImportChunk, ImportJob, Lead, LeadDay, Reminder, Touch
+from leads.rollup import COLUMNS
 from leads.services import lead_accept, lead_capture, lead_hand_off, lead_log_activity
 from tests.alignment.factories import ManagerFactory, MarketerFactory, RepFactory, TeamFactory, VerticalFactory
 from tests.leads.factories import CampaignFactory, RoutingRuleFactory
@@ -117,5 +120,31 @@ def test_admin_keeps_the_lead_lifecycle_read_only(client):
 
     assert 'name="status"' not in page
     assert 'name="owner"' not in page
+    assert 'name="campaign"' not in page
+    assert 'name="source"' not in page
     assert 'name="email"' in page
     assert client.get(reverse("admin:leads_lead_add")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_admin_deleting_leads_takes_them_out_of_the_dashboard(client):
+    # given two leads, one judged good, both counted in the dashboard's roll-up
+    staff = ManagerFactory(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    lead = _world()
+    lead.refresh_from_db()
+    verdict_give(lead=lead, by=lead.owner, verdict="good")
+    other = _world()
+    assert LeadDay.objects.aggregate(captured=Sum("captured"), good=Sum("good")) == {"captured": 2, "good": 1}
+
+    # when one is deleted from its page and the other with the list's action
+    client.post(reverse("admin:leads_lead_delete", args=[lead.pk]), {"post": "yes"})
+    client.post(
+        reverse("admin:leads_lead_changelist"),
+        {"action": "delete_selected", "_selected_action": [other.pk], "post": "yes"},
+    )
+
+    # then nothing of them is left in the figures
+    assert not Lead.objects.exists()
+    figures = LeadDay.objects.aggregate(**{column: Sum(column) for column in COLUMNS})
+    assert set(figures.values()) == {0}

@@ -27,6 +27,7 @@ from alignment.models import Notification, Role, Territory, User, Vertical
 from feedback.models import FeedbackItem, FeedbackKind, FeedbackReply, FeedbackStatus, ReasonCode, Verdict
 from leads.cold import cold_leads_sweep
 from leads.models import Campaign, Handoff, Lead, LeadEvent, RoutingRule, Source, Touch
+from leads.rollup import lead_days_rebuild
 
 SEED = 20240601
 LEAD_COUNT = 320
@@ -368,3 +369,6 @@ class Command(BaseCommand):
             FeedbackReply(pk=pk, created_at=stories[lead_id].remap(created_at)) for pk, lead_id, created_at in replies
         ]
         FeedbackReply.objects.bulk_update(moved, ["created_at"], batch_size=500)
+        # The stories were played through the services today and moved back in time above: roll the
+        # dashboard's figures up again on the days the leads now carry.
+        lead_days_rebuild()

@@ -1,0 +1,180 @@
+"""The dashboard's daily roll-up of leads (`LeadDay`): what each lead and verdict adds to it, and how
+a change is applied.
+
+A service that changes what a lead contributes (a waterfall date, its owner, its won amount, its
+current verdict) takes the lead's rows before and after the change and hands both to
+`lead_days_apply`, in the same transaction: the roll-up is never ahead of or behind the leads.
+`lead_days_rebuild` recomputes everything from the leads, for a new database, the demo data and a
+change of the company's time zone.
+"""
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from feedback.models import Verdict, VerdictValue
+from leads.models import Lead, LeadDay
+
+# Activity columns and the date that counts a lead in each; a lead's cohort is its capture day.
+STEP_DATES = {
+    "captured": "captured_at",
+    "handed_off": "handed_off_at",
+    "accepted": "accepted_at",
+    "qualified": "qualified_at",
+    "won": "won_at",
+}
+COHORT_STEPS = ("handed_off", "accepted", "qualified", "won")
+COLUMNS = (
+    *STEP_DATES,
+    "won_revenue",
+    *(f"cohort_{step}" for step in COHORT_STEPS),
+    "cohort_won_revenue",
+    *VerdictValue.values,
+)
+KEY = ("day", "campaign_id", "source", "marketer", "rep")
+
+# {(day, campaign id, source, marketer id, rep id): {column: amount}}
+Rows = dict[tuple, dict[str, int | Decimal]]
+
+
+def _day(at):
+    return timezone.localdate(at, timezone.get_default_timezone())
+
+
+def _key(lead: Lead, at) -> tuple:
+    return (_day(at), lead.campaign_id, lead.source, lead.captured_by_id or 0, lead.owner_id or 0)
+
+
+def _add(rows: Rows, key: tuple, column: str, amount) -> None:
+    if amount:
+        row = rows.setdefault(key, {})
+        row[column] = row.get(column, 0) + amount
+
+
+def lead_day_rows(lead: Lead, verdict: Verdict | None = None) -> Rows:
+    """What a lead, as it is in memory, adds to the roll-up; with its current verdict, if given
+    (a verdict adds one good or bad on the day it was given)."""
+    rows: Rows = {}
+    for step, date_field in STEP_DATES.items():
+        at = getattr(lead, date_field)
+        if at is not None:
+            _add(rows, _key(lead, at), step, 1)
+            if step == "won":
+                _add(rows, _key(lead, at), "won_revenue", lead.won_amount or 0)
+    cohort = _key(lead, lead.captured_at)
+    for step in COHORT_STEPS:
+        if getattr(lead, STEP_DATES[step]) is not None:
+            _add(rows, cohort, f"cohort_{step}", 1)
+    if lead.won_at is not None:
+        _add(rows, cohort, "cohort_won_revenue", lead.won_amount or 0)
+    if verdict is not None and verdict.current:
+        _add(rows, _key(lead, verdict.created_at), verdict.verdict, 1)
+    return rows
+
+
+def lead_days_apply(*, before: Rows, after: Rows) -> None:
+    """Add `after − before` to the roll-up in one statement; nothing when they are equal.
+
+    Rows are written in key order, so two transactions never wait for each other's rows in
+    opposite orders.
+    """
+    delta = {}
+    for key in before.keys() | after.keys():
+        old, new = before.get(key, {}), after.get(key, {})
+        change = {column: new.get(column, 0) - old.get(column, 0) for column in COLUMNS}
+        if any(change.values()):
+            delta[key] = change
+    if not delta:
+        return
+    table = LeadDay._meta.db_table
+    placeholders = "(" + ", ".join(["%s"] * (len(KEY) + len(COLUMNS))) + ")"
+    params = []
+    for key in sorted(delta):
+        params += [*key, *(delta[key][column] for column in COLUMNS)]
+    sql = (
+        f"INSERT INTO {table} ({', '.join(KEY + COLUMNS)}) "
+        f"VALUES {', '.join([placeholders] * len(delta))} "
+        f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET "
+        + ", ".join(f"{column} = {table}.{column} + excluded.{column}" for column in COLUMNS)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def lead_days_remove(leads) -> None:
+    """Take leads that are about to be deleted out of the roll-up (one query for their verdicts)."""
+    leads = list(leads)
+    verdicts = {v.lead_id: v for v in Verdict.objects.filter(lead__in=[lead.pk for lead in leads], current=True)}
+    before: Rows = {}
+    for lead in leads:
+        for key, columns in lead_day_rows(lead, verdicts.get(lead.pk)).items():
+            for column, amount in columns.items():
+                _add(before, key, column, amount)
+    lead_days_apply(before=before, after={})
+
+
+@transaction.atomic
+def lead_days_rebuild() -> int:
+    """Recompute the whole roll-up from the leads and their current verdicts; returns its row count.
+
+    On PostgreSQL the table is locked against the services' writes first, so a change committed
+    while this runs is either read here or added after: none is lost or counted twice.
+    """
+    table = LeadDay._meta.db_table
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+    LeadDay.objects.all().delete()
+    tz = timezone.get_default_timezone()
+    dims = ("campaign_id", "source", "captured_by_id", "owner_id")
+    totals = defaultdict(dict)
+
+    def add(rows, prefix=""):
+        for row in rows:
+            key = (
+                row.pop("day"),
+                row.pop(f"{prefix}campaign_id"),
+                row.pop(f"{prefix}source"),
+                row.pop(f"{prefix}captured_by_id") or 0,
+                row.pop(f"{prefix}owner_id") or 0,
+            )
+            for column, amount in row.items():
+                _add(totals, key, column, amount)
+
+    for step, date_field in STEP_DATES.items():
+        figures = {step: Count("*")}
+        if step == "won":
+            figures["won_revenue"] = Sum("won_amount")
+        add(
+            Lead.objects.filter(**{f"{date_field}__isnull": False})
+            .annotate(day=TruncDate(date_field, tzinfo=tz))
+            .values("day", *dims)
+            .annotate(**figures)
+            .order_by()
+        )
+    cohort = {f"cohort_{step}": Count(STEP_DATES[step]) for step in COHORT_STEPS}
+    cohort["cohort_won_revenue"] = Sum("won_amount", filter=Q(won_at__isnull=False))
+    add(
+        Lead.objects.annotate(day=TruncDate("captured_at", tzinfo=tz))
+        .values("day", *dims)
+        .annotate(**cohort)
+        .order_by()
+    )
+    verdicts = {value: Count("id", filter=Q(verdict=value)) for value in VerdictValue.values}
+    add(
+        Verdict.objects.filter(current=True)
+        .annotate(day=TruncDate("created_at", tzinfo=tz))
+        .values("day", *(f"lead__{dim}" for dim in dims))
+        .annotate(**verdicts)
+        .order_by(),
+        prefix="lead__",
+    )
+    LeadDay.objects.bulk_create(
+        (LeadDay(**dict(zip(KEY, key, strict=True)), **columns) for key, columns in totals.items()),
+        batch_size=2000,
+    )
+    return len(totals)
