@@ -1,8 +1,10 @@
 """The shared revenue dashboard: every figure, computed in one place for the page, the API and the digest.
 
 Every figure is a SQL aggregate (a conditional `Count`/`Sum` or a small `GROUP BY`), so the number of
-queries is fixed whatever the number of leads. The figures are the same for every role on purpose:
-both departments read one truth.
+queries is fixed whatever the number of leads. The period's lead figures (revenue, both funnels, the
+breakdowns, quality) are summed from the daily roll-up `LeadDay`, which the lead and verdict services
+keep in step; the rest is read live. The figures are the same for every role on purpose: both
+departments read one truth.
 
 Semantics (the waterfall dates on a lead are set once and never rewritten):
 - won revenue: `won_amount` of leads whose `won_at` falls in the period, whenever they were captured;
@@ -43,8 +45,9 @@ from django.utils import timezone
 
 from alignment.errors import InvalidInput
 from alignment.models import GoalPeriod, RevenueGoal, Team, User
-from feedback.models import FeedbackItem, FeedbackStatus, Verdict, VerdictValue
-from leads.models import OPEN_STATUSES, Campaign, ColdEpisode, Handoff, HandoffOutcome, Lead, Source
+from feedback.models import FeedbackItem, FeedbackStatus
+from leads.models import OPEN_STATUSES, Campaign, ColdEpisode, Handoff, HandoffOutcome, Lead, LeadDay, Source
+from leads.rollup import COLUMNS as ROLLUP_COLUMNS
 
 PERIOD_KINDS = ("quarter", "month", "custom")
 MAX_CUSTOM_DAYS = 366 * 3
@@ -54,13 +57,6 @@ FIRST_DAY = date(2000, 1, 1)
 LAST_DAY = date(2100, 12, 31)
 ZERO = Decimal("0.00")
 FUNNEL_STEPS = ("captured", "handed_off", "accepted", "qualified", "won")
-STEP_DATES = {
-    "captured": "captured_at",
-    "handed_off": "handed_off_at",
-    "accepted": "accepted_at",
-    "qualified": "qualified_at",
-    "won": "won_at",
-}
 
 
 def company_tz():
@@ -345,28 +341,6 @@ def _funnel(counts: dict) -> dict:
     return {**counts, "steps": steps}
 
 
-def _quality_by_campaign(filters: DashboardFilters) -> list:
-    """Good and bad verdicts by campaign: those given in the period that still stand (one query)."""
-    rows = (
-        Verdict.objects.filter(_lead_filter(filters, "lead__"), _in("created_at", filters), current=True)
-        .values("lead__campaign_id", "lead__campaign__name")
-        .annotate(
-            good=Count("id", filter=Q(verdict=VerdictValue.GOOD)),
-            bad=Count("id", filter=Q(verdict=VerdictValue.BAD)),
-        )
-        .order_by("lead__campaign__name", "lead__campaign_id")
-    )
-    return [
-        {
-            "campaign_id": r["lead__campaign_id"],
-            "campaign": r["lead__campaign__name"],
-            "good": r["good"],
-            "bad": r["bad"],
-        }
-        for r in rows
-    ]
-
-
 def _lead_figures_now(filters: DashboardFilters, now: datetime) -> dict:
     """What is true now, whatever the period: the open pipeline, snoozed leads, cold leads. Two queries."""
     # COUNT(*), not COUNT(id): naming only the index's own columns lets PostgreSQL answer
@@ -388,181 +362,93 @@ def _lead_figures_now(filters: DashboardFilters, now: datetime) -> dict:
     return {**open_leads, **cold}
 
 
-def _lead_figures_grouped(filters: DashboardFilters, now: datetime) -> dict:
-    """The lead-based figures of the period in one pass (PostgreSQL `GROUPING SETS`): each grouping
-    set is one breakdown, the empty set the totals."""
-    lead, campaign, user = Lead._meta.db_table, Campaign._meta.db_table, User._meta.db_table
-    params = {
-        "start": filters.start_at,
-        "end": filters.end_at,
-        "tz": settings.TIME_ZONE,
-    }
-    where = ["TRUE"]
+def _lead_day_filter(filters: DashboardFilters) -> Q:
+    """`_lead_filter` on the roll-up, whose rows carry each lead's campaign, source, marketer and rep."""
+    q = Q(day__gte=filters.start, day__lte=filters.end)
     if filters.campaign:
-        where.append("l.campaign_id = %(campaign)s")
-        params["campaign"] = filters.campaign.pk
+        q &= Q(campaign=filters.campaign)
     if filters.source:
-        where.append("l.source = %(source)s")
-        params["source"] = filters.source
+        q &= Q(source=filters.source)
     if filters.team:
-        members = f"SELECT id FROM {user} WHERE team_id = %(team)s"
-        where.append(f"(l.owner_id IN ({members}) OR l.captured_by_id IN ({members}))")
-        params["team"] = filters.team.pk
+        members = User.objects.filter(team=filters.team).values("pk")
+        q &= Q(marketer__in=members) | Q(rep__in=members)
+    return q
 
-    def within(column):
-        return f"({column} >= %(start)s AND {column} < %(end)s)"
 
-    won_in = within("l.won_at")
-    captured_in = within("l.captured_at")
-    # Level 1: every period figure per (campaign, source, marketer, rep, week won), over the leads with
-    # a step in the period only (date indexes can find them).
-    fine = {
-        "won_revenue": f"SUM(l.won_amount) FILTER (WHERE {won_in})",
-        "won_count": f"COUNT(*) FILTER (WHERE {won_in})",
-        "cohort_won_revenue": f"SUM(l.won_amount) FILTER (WHERE {captured_in} AND l.won_at IS NOT NULL)",
-    }
-    for step, column in STEP_DATES.items():
-        fine[f"activity_{step}"] = f"COUNT(*) FILTER (WHERE {within('l.' + column)})"
-        fine[f"cohort_{step}"] = f"COUNT(*) FILTER (WHERE {captured_in} AND l.{column} IS NOT NULL)"
-    money = {"won_revenue", "cohort_won_revenue"}
-    inner = ",\n".join(f"{expression} AS {name}" for name, expression in fine.items())
-    # Level 2 (a few thousand rows at most): each grouping set is one breakdown, () the totals.
-    outer = ",\n".join(
-        f"SUM(f.{name}) AS {name}" if name in money else f"COALESCE(SUM(f.{name}), 0)::bigint AS {name}"
-        for name in fine
+def _lead_figures_of_period(filters: DashboardFilters) -> dict:
+    """The period's lead figures, summed from the daily roll-up (`LeadDay`) rather than read from
+    the leads: a few rows per day, however many leads there are. Six queries."""
+    days = LeadDay.objects.filter(_lead_day_filter(filters))
+    # 1: the totals of the period, both funnels included.
+    totals = {column: value or 0 for column, value in days.aggregate(**{c: Sum(c) for c in ROLLUP_COLUMNS}).items()}
+    won = {"revenue": Sum("won_revenue"), "won": Sum("won")}
+    # 2: per campaign, revenue and verdicts together.
+    campaigns = list(
+        days.values("campaign_id", "campaign__name")
+        .annotate(**won, good=Sum("good"), bad=Sum("bad"))
+        .order_by("campaign__name", "campaign_id")
     )
-    sql = f"""
-        WITH fine AS (
-            SELECT l.campaign_id, l.source, l.captured_by_id, l.owner_id,
-                CASE WHEN {won_in} THEN date_trunc('week', l.won_at AT TIME ZONE %(tz)s)::date END AS week,
-                {inner}
-            FROM {lead} l
-            WHERE {" AND ".join(where)}
-                AND ({" OR ".join(within("l." + column) for column in STEP_DATES.values())})
-            GROUP BY 1, 2, 3, 4, 5
-        )
-        SELECT GROUPING(f.campaign_id, f.source, f.captured_by_id, f.owner_id, f.week) AS grouping,
-            f.campaign_id, c.name AS campaign_name, f.source, f.captured_by_id, mk.username AS marketer,
-            f.owner_id, rp.username AS rep, f.week,
-            {outer}
-        FROM fine f
-        JOIN {campaign} c ON c.id = f.campaign_id
-        LEFT JOIN {user} mk ON mk.id = f.captured_by_id
-        LEFT JOIN {user} rp ON rp.id = f.owner_id
-        GROUP BY GROUPING SETS (
-            (), (f.campaign_id, c.name), (f.source), (f.captured_by_id, mk.username),
-            (f.owner_id, rp.username), (f.week)
-        )
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        columns = [column.name for column in cursor.description]
-        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
-    # GROUPING(...) is a bit mask over (campaign, source, marketer, rep, week), 1 = rolled up.
-    all_but = {"campaign": 0b01111, "source": 0b10111, "marketer": 0b11011, "rep": 0b11101, "week": 0b11110}
-    # The empty grouping set always gives its row, even over no leads.
-    totals = next(row for row in rows if row["grouping"] == 0b11111)
-    keys = {"campaign": ("campaign_id", "campaign_name"), "marketer": ("captured_by_id", "marketer")}
-    keys |= {"source": ("source", None), "rep": ("owner_id", "rep")}
-
-    def won_rows(dimension):
-        key, name = keys[dimension]
-        found = [row for row in rows if row["grouping"] == all_but[dimension] and row["won_count"]]
-        # As the ORM orders them: revenue, then the key (NULLs last, as PostgreSQL sorts them).
-        found.sort(key=lambda row: (-row["won_revenue"], row[key] is None, row[key] or 0))
+    def breakdown(column, people=False):
+        rows = days.values(column).annotate(**won).filter(won__gt=0)
+        if people:
+            rows = rows.annotate(name=Subquery(User.objects.filter(pk=OuterRef(column)).values("username")))
         return [
-            {
-                "key": row[key],
-                "name": row[name] if name else None,
-                "revenue": row["won_revenue"],
-                "won": row["won_count"],
-            }
-            for row in found
+            {"key": r[column] or None, "name": r.get("name"), "revenue": r["revenue"], "won": r["won"]}
+            # Nobody (0) last among equals, as the leads' NULL owners used to sort.
+            for r in sorted(rows, key=lambda r: (-r["revenue"], not r[column], r[column]))
         ]
 
     return {
         "totals": totals,
-        "quality": _quality_by_campaign(filters),
-        "breakdowns": {dimension: won_rows(dimension) for dimension in ("campaign", "source", "marketer", "rep")},
-        "weeks": {
-            row["week"]: row["won_revenue"]
-            for row in rows
-            if row["grouping"] == all_but["week"] and row["week"] is not None
-        },
-    }
-
-
-def _lead_figures_by_queries(filters: DashboardFilters, now: datetime) -> dict:
-    """The lead-based figures with the ORM, one query each: for databases without GROUPING SETS."""
-    leads = Lead.objects.filter(_lead_filter(filters))
-    in_period = {step: _in(date_field, filters) for step, date_field in STEP_DATES.items()}
-    won_in_period = leads.filter(in_period["won"])
-
-    # The period's totals and both funnels in one pass.
-    cohort = in_period["captured"]
-    aggregates = {
-        "won_revenue": Sum("won_amount", filter=in_period["won"]),
-        "cohort_won_revenue": Sum("won_amount", filter=cohort & Q(won_at__isnull=False)),
-    }
-    for step, date_field in STEP_DATES.items():
-        aggregates[f"activity_{step}"] = Count("id", filter=in_period[step])
-        aggregates[f"cohort_{step}"] = Count("id", filter=cohort & Q(**{f"{date_field}__isnull": False}))
-    touched = Q()
-    for condition in in_period.values():
-        touched |= condition
-    totals = leads.filter(touched).aggregate(**aggregates)
-
-    def breakdown(key, name=None):
-        fields = [key, name] if name else [key]
-        rows = won_in_period.values(*fields).annotate(revenue=Sum("won_amount"), won=Count("id"))
-        return [
-            {"key": r[key], "name": r[name] if name else None, "revenue": r["revenue"], "won": r["won"]}
-            for r in rows.order_by("-revenue", *fields)
-        ]
-
-    week_rows = {
-        row["week"].date() if isinstance(row["week"], datetime) else row["week"]: row["revenue"]
-        for row in won_in_period.annotate(week=TruncWeek("won_at", tzinfo=company_tz()))
-        .values("week")
-        .annotate(revenue=Sum("won_amount"))
-        .order_by("week")
-    }
-    return {
-        "totals": totals,
-        "quality": _quality_by_campaign(filters),
+        "quality": [
+            {"campaign_id": r["campaign_id"], "campaign": r["campaign__name"], "good": r["good"], "bad": r["bad"]}
+            for r in campaigns
+            if r["good"] or r["bad"]
+        ],
         "breakdowns": {
-            "campaign": breakdown("campaign_id", "campaign__name"),
-            "source": breakdown("source"),
-            "marketer": breakdown("captured_by_id", "captured_by__username"),
-            "rep": breakdown("owner_id", "owner__username"),
+            "campaign": [
+                {"key": r["campaign_id"], "name": r["campaign__name"], "revenue": r["revenue"], "won": r["won"]}
+                for r in sorted(campaigns, key=lambda r: (-r["revenue"], r["campaign_id"]))
+                if r["won"]
+            ],
+            "source": breakdown("source"),  # 3
+            "marketer": breakdown("marketer", people=True),  # 4
+            "rep": breakdown("rep", people=True),  # 5
         },
-        "weeks": week_rows,
+        # 6: won revenue week by week (weeks start on Monday).
+        "weeks": {
+            row["week"]: row["revenue"]
+            for row in days.filter(won__gt=0)
+            .annotate(week=TruncWeek("day"))
+            .values("week")
+            .annotate(revenue=Sum("won_revenue"))
+            .order_by()
+        },
     }
 
 
 def dashboard_figures(*, filters: DashboardFilters, now: datetime | None = None) -> dict:
     """Every figure of the dashboard for the filters; a fixed number of queries.
 
-    On PostgreSQL, eight: 1 the goal, 2 one pass over the leads with a step in the period (revenue,
-    both funnels, the breakdowns; GROUPING SETS), 3 quality by campaign, 4 the open pipeline and
-    snoozed leads, 5 cold leads, 6 handoffs (SLA, percentiles), 7 rejection reasons, 8 the feedback
-    backlog.
-    Elsewhere (SQLite) the period's lead figures take one query each and the percentiles ordered
-    queries: still a fixed number.
+    On PostgreSQL, twelve: 1 the goal; 2–7 the period's lead figures from the roll-up (totals and
+    both funnels; revenue and quality by campaign; revenue by source, marketer, rep and week);
+    8 the open pipeline and snoozed leads, 9 cold leads, 10 handoffs (SLA, percentiles),
+    11 rejection reasons, 12 the feedback backlog.
+    Elsewhere (SQLite) the percentiles take ordered queries: still a fixed number.
     """
     now = now or timezone.now()
     on_pg = _uses_percentile_cont()
 
     # 1
     goal = revenue_goal_for_period(start=filters.start, end=filters.end, kind=filters.kind)
-    # 2, 3
-    lead_figures = _lead_figures_grouped(filters, now) if on_pg else _lead_figures_by_queries(filters, now)
-    # 4, 5
+    # 2–7
+    lead_figures = _lead_figures_of_period(filters)
+    # 8, 9
     totals = {**lead_figures["totals"], **_lead_figures_now(filters, now)}
     won_revenue = _money(totals["won_revenue"])
 
-    # 6: SLA attainment and time to accept.
+    # 10: SLA attainment and time to accept.
     handoffs = Handoff.objects.filter(_lead_filter(filters, "lead__"))
     decided = Q(outcome__in=[HandoffOutcome.ACCEPTED, HandoffOutcome.REJECTED]) & _in("ended_at", filters)
     # Not answered by the rep: counted once its deadline has passed inside the period, unless it was
@@ -591,7 +477,7 @@ def dashboard_figures(*, filters: DashboardFilters, now: datetime | None = None)
             for value in _percentiles_by_offset(handoffs.filter(accepted), wait, (0.5, 0.95), sla["accepted"])
         )
 
-    # 7: rejection reasons, most frequent first, with the cumulative share (Pareto).
+    # 11: rejection reasons, most frequent first, with the cumulative share (Pareto).
     reason_rows = list(
         handoffs.filter(_in("ended_at", filters), outcome=HandoffOutcome.REJECTED)
         .values("reject_reason__code", "reject_reason__label")
@@ -613,7 +499,7 @@ def dashboard_figures(*, filters: DashboardFilters, now: datetime | None = None)
             }
         )
 
-    # 8: the feedback backlog now, and how long its items have waited.
+    # 12: the feedback backlog now, and how long its items have waited.
     items = FeedbackItem.objects.filter(_lead_filter(filters, "lead__"), status=FeedbackStatus.OPEN)
     if on_pg:
         backlog = items.aggregate(open=Count("id"), median_created=PercentileCont(Epoch("created_at"), 0.5))
@@ -686,8 +572,9 @@ def dashboard_figures(*, filters: DashboardFilters, now: datetime | None = None)
         )
         monday += timedelta(days=7)
 
-    activity = {step: totals[f"activity_{step}"] for step in FUNNEL_STEPS}
-    cohort_counts = {step: totals[f"cohort_{step}"] for step in FUNNEL_STEPS}
+    activity = {step: totals[step] for step in FUNNEL_STEPS}
+    # The cohort is the leads captured in the period: its first step is the activity's.
+    cohort_counts = {step: totals["captured" if step == "captured" else f"cohort_{step}"] for step in FUNNEL_STEPS}
     return {
         "period": {"kind": filters.kind, "label": filters.label, "start": filters.start, "end": filters.end},
         "filters": {

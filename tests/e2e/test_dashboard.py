@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from feedback.models import ReasonCode
 from leads.models import Handoff, HandoffOutcome, LeadStatus
+from leads.rollup import lead_days_rebuild
 from tests.alignment.factories import ManagerFactory, MarketerFactory, RepFactory
 from tests.e2e.conftest import login
 from tests.leads.factories import CampaignFactory, LeadFactory
@@ -33,6 +34,7 @@ def people(transactional_db):
             won_at=now - timedelta(minutes=10),
             won_amount=Decimal(amount),
         )
+    lead_days_rebuild()  # the leads were built by hand, not by the services
     return {"marketer": marketer, "rep": rep, "manager": manager, "spring": spring}
 
 
