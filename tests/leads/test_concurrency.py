@@ -12,9 +12,11 @@ from collections import Counter
 
 import pytest
 from django.db import connection
+from django.db.models import Sum
 from rest_framework.test import APIClient
 
-from leads.models import Handoff, Lead, Touch
+from leads.models import Handoff, Lead, LeadDay, Touch
+from leads.rollup import lead_days_rebuild
 from tests.alignment.factories import MarketerFactory, RepFactory
 from tests.leads.factories import CampaignFactory, LeadFactory, RoutingRuleFactory
 
@@ -82,6 +84,8 @@ def test_twenty_threads_capturing_the_same_five_emails_make_five_leads():
     assert sorted(Lead.objects.values_list("email", flat=True)) == emails
     assert sorted(Lead.objects.values_list("touch_count", flat=True)) == [20] * 5
     assert Touch.objects.count() == 100
+    # the dashboard's roll-up, one row written by every thread at once, counts each lead once
+    assert LeadDay.objects.aggregate(captured=Sum("captured")) == {"captured": 5}
 
 
 def test_thirty_concurrent_routed_handoffs_share_the_turns_fairly():
@@ -90,6 +94,7 @@ def test_thirty_concurrent_routed_handoffs_share_the_turns_fairly():
     reps = [RepFactory() for _ in range(3)]
     rule = RoutingRuleFactory(name="DACH", country="DE", reps=reps)
     leads = [LeadFactory(campaign=campaign, country="DE") for _ in range(30)]
+    lead_days_rebuild()  # built by hand: rolled up as `rebuild_dashboard` does
 
     def hand_off(i):
         response = client_for(marketer).post(f"/api/leads/{leads[i].id}/handoff/", {"note": "Routed."}, format="json")
@@ -104,6 +109,10 @@ def test_thirty_concurrent_routed_handoffs_share_the_turns_fairly():
     rule.refresh_from_db()
     assert rule.turns == 30
     assert Lead.objects.filter(status="handed_off").count() == 30
+    # the dashboard's roll-up moved every lead to its rep, once
+    rolled_up = LeadDay.objects.filter(handed_off__gt=0).values("rep").annotate(n=Sum("handed_off")).order_by()
+    assert {row["rep"]: row["n"] for row in rolled_up} == {rep.id: 10 for rep in reps}
+    assert LeadDay.objects.aggregate(captured=Sum("captured")) == {"captured": 30}
 
 
 def test_concurrent_retries_with_one_idempotency_key_write_once():
