@@ -36,6 +36,7 @@ COLUMNS = (
     *VerdictValue.values,
 )
 KEY = ("day", "campaign_id", "source", "marketer", "rep")
+APPLY_BATCH = 500  # rows per statement (× 18 parameters), well under every database's limit
 
 # {(day, campaign id, source, marketer id, rep id): {column: amount}}
 Rows = dict[tuple, dict[str, int | Decimal]]
@@ -92,17 +93,21 @@ def lead_days_apply(*, before: Rows, after: Rows) -> None:
         return
     table = LeadDay._meta.db_table
     placeholders = "(" + ", ".join(["%s"] * (len(KEY) + len(COLUMNS))) + ")"
-    params = []
-    for key in sorted(delta):
-        params += [*key, *(delta[key][column] for column in COLUMNS)]
-    sql = (
-        f"INSERT INTO {table} ({', '.join(KEY + COLUMNS)}) "
-        f"VALUES {', '.join([placeholders] * len(delta))} "
-        f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET "
-        + ", ".join(f"{column} = {table}.{column} + excluded.{column}" for column in COLUMNS)
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    keys = sorted(delta)
+    # In batches, to stay under the databases' limits on parameters per statement.
+    for start in range(0, len(keys), APPLY_BATCH):
+        batch = keys[start : start + APPLY_BATCH]
+        params = []
+        for key in batch:
+            params += [*key, *(delta[key][column] for column in COLUMNS)]
+        sql = (
+            f"INSERT INTO {table} ({', '.join(KEY + COLUMNS)}) "
+            f"VALUES {', '.join([placeholders] * len(batch))} "
+            f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET "
+            + ", ".join(f"{column} = {table}.{column} + excluded.{column}" for column in COLUMNS)
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
 
 
 def lead_days_remove(leads) -> None:

@@ -1,16 +1,17 @@
 """The dashboard's daily roll-up stays in step with the leads as the services change them."""
 
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import time_machine
 from django.core.management import call_command
+from django.db.models import Sum
 
 from alignment.dashboard import dashboard_figures, dashboard_filters_parse
 from feedback.services import verdict_give
-from leads.models import LeadDay
-from leads.rollup import COLUMNS, lead_days_rebuild
+from leads.models import Lead, LeadDay
+from leads.rollup import COLUMNS, lead_days_rebuild, lead_days_remove
 from leads.services import (
     lead_accept,
     lead_capture,
@@ -153,3 +154,28 @@ def test_rebuild_dashboard_command_restores_the_roll_up(marketer, campaign):
     # then the figures are back, and it says so
     assert rollup() == kept != {}
     assert "Dashboard roll-up rebuilt: 1 rows" in out.getvalue()
+
+
+def test_lead_days_remove_takes_out_many_leads_at_once(marketer, campaign):
+    # given 4,000 leads captured on as many days: several statements' worth of roll-up rows
+    first = datetime(2015, 1, 1, 12, tzinfo=UTC)
+    Lead.objects.bulk_create(
+        Lead(
+            email=f"lead{i}@example.com",
+            campaign=campaign,
+            source=campaign.source,
+            captured_by=marketer,
+            captured_at=first + timedelta(days=i),
+            last_touch_at=first,
+            last_activity_at=first,
+        )
+        for i in range(4000)
+    )
+    lead_days_rebuild()
+    assert LeadDay.objects.aggregate(captured=Sum("captured")) == {"captured": 4000}
+
+    # when they are all taken out, as the admin does before deleting them
+    lead_days_remove(Lead.objects.all())
+
+    # then the roll-up counts none of them
+    assert LeadDay.objects.filter(captured__gt=0).count() == 0
