@@ -205,9 +205,8 @@ def _transition(lead, to_status, *, by, note="", at=None, changes=None) -> Lead:
     at = at or timezone.now()
     changes = changes or {}
     # A new owner moves the lead's current verdict in the roll-up too; otherwise it stays put.
-    new_owner = changes.get("owner", lead.owner)
     verdict = None
-    if getattr(new_owner, "pk", None) != lead.owner_id:
+    if "owner" in changes and getattr(changes["owner"], "pk", None) != lead.owner_id:
         verdict = Verdict.objects.filter(lead=lead, current=True).first()
     before = lead_day_rows(lead, verdict)
     from_status = lead.status
