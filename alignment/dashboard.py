@@ -48,6 +48,7 @@ from alignment.models import GoalPeriod, RevenueGoal, Team, User
 from feedback.models import FeedbackItem, FeedbackStatus
 from leads.models import OPEN_STATUSES, Campaign, ColdEpisode, Handoff, HandoffOutcome, Lead, LeadDay, Source
 from leads.rollup import COLUMNS as ROLLUP_COLUMNS
+from leads.rollup import STEP_DATES
 
 PERIOD_KINDS = ("quarter", "month", "custom")
 MAX_CUSTOM_DAYS = 366 * 3
@@ -56,7 +57,7 @@ MAX_CUSTOM_DAYS = 366 * 3
 FIRST_DAY = date(2000, 1, 1)
 LAST_DAY = date(2100, 12, 31)
 ZERO = Decimal("0.00")
-FUNNEL_STEPS = ("captured", "handed_off", "accepted", "qualified", "won")
+FUNNEL_STEPS = tuple(STEP_DATES)  # captured → handed off → accepted → qualified → won
 
 
 def company_tz():
@@ -250,8 +251,9 @@ def _uses_percentile_cont() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _lead_filter(filters: DashboardFilters, prefix: str = "") -> Q:
-    """The campaign, source and team filters on leads, reached through `prefix` from another model.
+def _lead_filter(filters: DashboardFilters, prefix: str = "", *, owner="owner", captured_by="captured_by") -> Q:
+    """The campaign, source and team filters on leads, reached through `prefix` from another model
+    (or on the daily roll-up, whose rows name the owner `rep` and the capturer `marketer`).
 
     A team's leads are those owned by one of its members or captured by one: marketing and sales
     teams each see the leads they had a hand in.
@@ -263,7 +265,7 @@ def _lead_filter(filters: DashboardFilters, prefix: str = "") -> Q:
         q &= Q(**{f"{prefix}source": filters.source})
     if filters.team:
         members = User.objects.filter(team=filters.team).values("pk")
-        q &= Q(**{f"{prefix}owner__in": members}) | Q(**{f"{prefix}captured_by__in": members})
+        q &= Q(**{f"{prefix}{owner}__in": members}) | Q(**{f"{prefix}{captured_by}__in": members})
     return q
 
 
@@ -362,39 +364,29 @@ def _lead_figures_now(filters: DashboardFilters, now: datetime) -> dict:
     return {**open_leads, **cold}
 
 
-def _lead_day_filter(filters: DashboardFilters) -> Q:
-    """`_lead_filter` on the roll-up, whose rows carry each lead's campaign, source, marketer and rep."""
-    q = Q(day__gte=filters.start, day__lte=filters.end)
-    if filters.campaign:
-        q &= Q(campaign=filters.campaign)
-    if filters.source:
-        q &= Q(source=filters.source)
-    if filters.team:
-        members = User.objects.filter(team=filters.team).values("pk")
-        q &= Q(marketer__in=members) | Q(rep__in=members)
-    return q
-
-
 def _lead_figures_of_period(filters: DashboardFilters) -> dict:
     """The period's lead figures, summed from the daily roll-up (`LeadDay`) rather than read from
     the leads: a few rows per day, however many leads there are. Six queries."""
-    days = LeadDay.objects.filter(_lead_day_filter(filters))
+    days = LeadDay.objects.filter(
+        _lead_filter(filters, owner="rep", captured_by="marketer"), day__gte=filters.start, day__lte=filters.end
+    )
     # 1: the totals of the period, both funnels included.
     totals = {column: value or 0 for column, value in days.aggregate(**{c: Sum(c) for c in ROLLUP_COLUMNS}).items()}
-    won = {"revenue": Sum("won_revenue"), "won": Sum("won")}
+    # Named apart from the roll-up's own columns, so a filter on them reads the sums, not the rows.
+    won = {"revenue": Sum("won_revenue"), "leads_won": Sum("won")}
     # 2: per campaign, revenue and verdicts together.
     campaigns = list(
         days.values("campaign_id", "campaign__name")
-        .annotate(**won, good=Sum("good"), bad=Sum("bad"))
+        .annotate(**won, good_verdicts=Sum("good"), bad_verdicts=Sum("bad"))
         .order_by("campaign__name", "campaign_id")
     )
 
     def breakdown(column, people=False):
-        rows = days.values(column).annotate(**won).filter(won__gt=0)
+        rows = days.values(column).annotate(**won).filter(leads_won__gt=0)
         if people:
             rows = rows.annotate(name=Subquery(User.objects.filter(pk=OuterRef(column)).values("username")))
         return [
-            {"key": r[column] or None, "name": r.get("name"), "revenue": r["revenue"], "won": r["won"]}
+            {"key": r[column] or None, "name": r.get("name"), "revenue": r["revenue"], "won": r["leads_won"]}
             # Nobody (0) last among equals, as the leads' NULL owners used to sort.
             for r in sorted(rows, key=lambda r: (-r["revenue"], not r[column], r[column]))
         ]
@@ -402,15 +394,20 @@ def _lead_figures_of_period(filters: DashboardFilters) -> dict:
     return {
         "totals": totals,
         "quality": [
-            {"campaign_id": r["campaign_id"], "campaign": r["campaign__name"], "good": r["good"], "bad": r["bad"]}
+            {
+                "campaign_id": r["campaign_id"],
+                "campaign": r["campaign__name"],
+                "good": r["good_verdicts"],
+                "bad": r["bad_verdicts"],
+            }
             for r in campaigns
-            if r["good"] or r["bad"]
+            if r["good_verdicts"] or r["bad_verdicts"]
         ],
         "breakdowns": {
             "campaign": [
-                {"key": r["campaign_id"], "name": r["campaign__name"], "revenue": r["revenue"], "won": r["won"]}
+                {"key": r["campaign_id"], "name": r["campaign__name"], "revenue": r["revenue"], "won": r["leads_won"]}
                 for r in sorted(campaigns, key=lambda r: (-r["revenue"], r["campaign_id"]))
-                if r["won"]
+                if r["leads_won"]
             ],
             "source": breakdown("source"),  # 3
             "marketer": breakdown("marketer", people=True),  # 4

@@ -78,10 +78,10 @@ def lead_day_rows(lead: Lead, verdict: Verdict | None = None) -> Rows:
 
 
 def lead_days_apply(*, before: Rows, after: Rows) -> None:
-    """Add `after − before` to the roll-up in one statement; nothing when they are equal.
+    """Add `after − before` to the roll-up with upserts; nothing when they are equal.
 
     Rows are written in key order, so two transactions never wait for each other's rows in
-    opposite orders.
+    opposite orders, and in batches of APPLY_BATCH rows a statement.
     """
     delta = {}
     for key in before.keys() | after.keys():
@@ -94,7 +94,6 @@ def lead_days_apply(*, before: Rows, after: Rows) -> None:
     table = LeadDay._meta.db_table
     placeholders = "(" + ", ".join(["%s"] * (len(KEY) + len(COLUMNS))) + ")"
     keys = sorted(delta)
-    # In batches, to stay under the databases' limits on parameters per statement.
     for start in range(0, len(keys), APPLY_BATCH):
         batch = keys[start : start + APPLY_BATCH]
         params = []
