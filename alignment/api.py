@@ -12,7 +12,6 @@ from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.views import defaults
-from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import exceptions, pagination, permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -158,28 +157,6 @@ class ErrorOutputSerializer(serializers.Serializer):
     detail = serializers.CharField()
     code = serializers.CharField()
     fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
-
-
-class ReasonCodeField(serializers.CharField):
-    """A reason code (`no_budget`, `spam`, ...). The service checks it against the active codes; the
-    OpenAPI schema lists those codes as an enum, read when the schema is built."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 50)
-        super().__init__(**kwargs)
-
-
-class ReasonCodeFieldExtension(OpenApiSerializerFieldExtension):
-    target_class = ReasonCodeField
-
-    def map_serializer_field(self, auto_schema, direction):
-        from feedback.models import ReasonCode
-
-        codes = list(ReasonCode.objects.filter(active=True).order_by("position", "code").values_list("code", flat=True))
-        schema = {"type": "string", "description": "One of the active reason codes."}
-        if codes:
-            schema["enum"] = codes
-        return schema
 
 
 # --- errors outside any API view --------------------------------------------------------------

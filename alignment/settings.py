@@ -228,6 +228,11 @@ CELERY_BEAT_SCHEDULE = {
         # Sweeps queued while no worker ran are dropped, not run back to back: the next one does it all.
         "options": {"expires": ALIGNMENT_SWEEP_EVERY_MINUTES * 60},
     },
+    "remind-overdue-feedback": {
+        "task": "feedback.tasks.feedback_overdue_remind",
+        "schedule": ALIGNMENT_SWEEP_EVERY_MINUTES * 60,
+        "options": {"expires": ALIGNMENT_SWEEP_EVERY_MINUTES * 60},
+    },
     "prune-idempotency-records": {
         "task": "alignment.tasks.idempotency_records_prune",
         "schedule": crontab(minute=30, hour=3),

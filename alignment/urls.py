@@ -27,6 +27,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/", include(api_patterns)),
     path("leads/", include(leads_urls)),
+    path("leads/", include(feedback_urls.lead_urlpatterns)),
     path("feedback/", include(feedback_urls)),
     path("notifications/", notification_views.notification_list, name="notifications"),
     path("notifications/read-all/", notification_views.notification_read_all, name="notifications-read-all"),

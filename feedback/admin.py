@@ -1,17 +1,6 @@
 from django.contrib import admin
 
-from feedback.models import FeedbackItem, FeedbackReply, ReasonCode, Verdict
-
-
-@admin.register(ReasonCode)
-class ReasonCodeAdmin(admin.ModelAdmin):
-    list_display = ["label", "code", "active", "position"]
-    list_editable = ["active", "position"]
-    search_fields = ["label", "code"]
-
-    def has_delete_permission(self, request, obj=None):
-        # Verdicts, rejections and losses point at their code: retire it instead.
-        return False
+from feedback.models import FeedbackItem, FeedbackReply, Verdict
 
 
 @admin.register(Verdict)

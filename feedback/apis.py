@@ -4,8 +4,10 @@ Each endpoint parses its input with an explicit input serializer, calls one serv
 renders an output serializer. Domain errors become 400/403/404/409 in `alignment.api`.
 """
 
+from decimal import Decimal
+
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,7 +19,6 @@ from alignment.api import (
     IsMarketer,
     IsMarketerOrManager,
     IsRep,
-    ReasonCodeField,
 )
 from alignment.idempotency import IDEMPOTENCY_KEY, idempotent
 from feedback.models import FeedbackItem, FeedbackKind, FeedbackReply, FeedbackStatus, Resolution, Verdict, VerdictValue
@@ -26,17 +27,31 @@ from feedback.selectors import (
     SCORECARD_SORTS,
     campaign_scorecard,
     feedback_item_get_for_user,
+    feedback_item_is_overdue,
+    feedback_overdue_cutoff,
     feedback_queue_for_user,
-    feedback_response_threshold,
-    reason_code_list,
     scorecard_period,
     voice_of_sales,
 )
-from feedback.services import FIXABLE_FIELDS, feedback_reply, feedback_request, feedback_resolve, verdict_give
-from leads.apis import UserRefSerializer
-from leads.selectors import lead_get_for_user
+from feedback.services import (
+    FIXABLE_FIELDS,
+    feedback_reply,
+    feedback_request,
+    feedback_resolve,
+    lead_lose_with_feedback,
+    lead_reject_with_feedback,
+    lead_win_with_feedback,
+    verdict_give,
+)
+from leads.apis.common import LeadActionApi, ReasonCodeField, UserRefSerializer, action_schema
+from leads.selectors import lead_get_for_user, reason_code_list
 
 ERRORS = dict.fromkeys((400, 401, 403, 404, 409, 422), ErrorOutputSerializer)
+
+
+def _item_context() -> dict:
+    now = timezone.now()
+    return {"overdue_cutoff": feedback_overdue_cutoff(now=now), "now": now}
 
 
 # --- output serializers -----------------------------------------------------------------------
@@ -106,10 +121,8 @@ class FeedbackItemOutputSerializer(serializers.ModelSerializer):
         return round((end - item.created_at).total_seconds() / 3600, 1)
 
     def get_overdue(self, item) -> bool:
-        threshold = self.context.get("threshold")
-        if threshold is None or item.status != FeedbackStatus.OPEN:
-            return False
-        return self._now() - item.created_at > threshold
+        cutoff = self.context.get("overdue_cutoff")
+        return cutoff is not None and feedback_item_is_overdue(item, cutoff=cutoff)
 
     class Meta:
         model = FeedbackItem
@@ -275,7 +288,7 @@ class InsightsFilterInputSerializer(InputSerializer):
 
 
 def _item_detail(item) -> dict:
-    context = {"threshold": feedback_response_threshold(), "now": timezone.now()}
+    context = _item_context()
     return FeedbackItemDetailOutputSerializer(item, context=context).data
 
 
@@ -340,7 +353,7 @@ class FeedbackQueueApi(APIView):
         items = feedback_queue_for_user(user=request.user, filters=filters.validated_data)
         paginator = QueuePagination()
         page = paginator.paginate_queryset(items, request, view=self)
-        context = {"threshold": feedback_response_threshold(), "now": timezone.now()}
+        context = _item_context()
         return paginator.get_paginated_response(FeedbackItemOutputSerializer(page, many=True, context=context).data)
 
 
@@ -436,3 +449,48 @@ class ReasonCodeListApi(APIView):
     def get(self, request):
         active_only = request.query_params.get("all") not in ("true", "1")
         return Response(ReasonOutputSerializer(reason_code_list(active_only=active_only), many=True).data)
+
+
+# --- outcomes that tell marketing (on the leads' own URLs) --------------------------------------
+
+
+class LeadRejectInputSerializer(InputSerializer):
+    reason = ReasonCodeField()
+    note = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
+
+
+class LeadWinInputSerializer(InputSerializer):
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+
+
+class LeadLoseInputSerializer(InputSerializer):
+    reason = ReasonCodeField()
+    note = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
+
+
+@extend_schema_view(
+    post=action_schema(LeadRejectInputSerializer, "Turn a lead handed to you down, with a reason code.")
+)
+class LeadRejectApi(LeadActionApi):
+    input_serializer = LeadRejectInputSerializer
+
+    def perform(self, *, lead, by, data):
+        lead_reject_with_feedback(lead=lead, by=by, reason=data["reason"], note=data.get("note", ""))
+
+
+@extend_schema_view(
+    post=action_schema(LeadWinInputSerializer, "Mark the lead won, with the deal's amount (owner rep).")
+)
+class LeadWinApi(LeadActionApi):
+    input_serializer = LeadWinInputSerializer
+
+    def perform(self, *, lead, by, data):
+        lead_win_with_feedback(lead=lead, by=by, amount=data["amount"])
+
+
+@extend_schema_view(post=action_schema(LeadLoseInputSerializer, "Mark the lead lost, with a reason code (owner rep)."))
+class LeadLoseApi(LeadActionApi):
+    input_serializer = LeadLoseInputSerializer
+
+    def perform(self, *, lead, by, data):
+        lead_lose_with_feedback(lead=lead, by=by, reason=data["reason"], note=data.get("note", ""))

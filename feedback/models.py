@@ -2,26 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-
-class ReasonCode(models.Model):
-    """Why a lead was rejected, judged bad or lost. Managers add, rename and retire codes; a retired
-    code stays on the records that used it."""
-
-    code = models.SlugField(max_length=50, unique=True)
-    label = models.CharField(max_length=100)
-    active = models.BooleanField(default=True)
-    position = models.PositiveIntegerField(default=100)
-
-    class Meta:
-        ordering = ["position", "label"]
-
-    def __str__(self):
-        return self.label
-
-
-class VerdictValue(models.TextChoices):
-    GOOD = "good", "Good"
-    BAD = "bad", "Bad"
+from leads.models import ReasonCode, VerdictValue
 
 
 class Verdict(models.Model):

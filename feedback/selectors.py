@@ -28,24 +28,11 @@ from django.utils import timezone
 
 from alignment.errors import NotFound
 from alignment.models import Role, User
-from alignment.sla import sla_settings_get
-from feedback.models import (
-    FeedbackItem,
-    FeedbackKind,
-    FeedbackReply,
-    FeedbackStatus,
-    ReasonCode,
-    Verdict,
-    VerdictValue,
-)
-from leads.models import Campaign, Lead, LeadStatus
+from alignment.sla import sla_settings_get, sla_start_before
+from feedback.models import FeedbackItem, FeedbackKind, FeedbackReply, FeedbackStatus, Verdict
+from leads.models import ACCEPTED_OPEN_STATUSES, VERDICT_STATUSES, Campaign, Lead, VerdictValue
 
 QUEUE_FILTERS = ("status", "campaign", "reason", "person", "kind")
-
-# A verdict judges a lead the rep has taken on: from acceptance on, also once won or lost. The
-# inbox only nags about the ones still being worked.
-VERDICT_STATUSES = (LeadStatus.ACCEPTED, LeadStatus.WORKING, LeadStatus.QUALIFIED, LeadStatus.WON, LeadStatus.LOST)
-UNJUDGED_STATUSES = (LeadStatus.ACCEPTED, LeadStatus.WORKING, LeadStatus.QUALIFIED)
 
 
 def feedback_visible_q(user: User) -> Q:
@@ -137,7 +124,8 @@ def verdict_history_for_lead(*, lead: Lead) -> list[Verdict]:
 def feedback_inbox_for_rep(*, user: User, limit: int = 50) -> list[Lead]:
     """What the rep's inbox shows of the loop, in one query: the rep's leads that marketing asked
     about (annotated with the open request) and the accepted ones still without a verdict, longest
-    held first. `request_id` is None on a lead nobody asked about."""
+    held first (the inbox nags only about the unjudged leads still being worked). `request_id` is
+    None on a lead nobody asked about."""
     request = FeedbackItem.objects.filter(
         lead=OuterRef("pk"), kind=FeedbackKind.REQUEST, status=FeedbackStatus.OPEN, assignee=user
     ).order_by("created_at", "id")
@@ -154,29 +142,22 @@ def feedback_inbox_for_rep(*, user: User, limit: int = 50) -> list[Lead]:
             request_at=Subquery(request.values("created_at")[:1]),
             request_by=Subquery(request.annotate(asker=asker).values("asker")[:1]),
         )
-        .filter(Q(request_id__isnull=False) | Q(judged=False, status__in=UNJUDGED_STATUSES))
+        .filter(Q(request_id__isnull=False) | Q(judged=False, status__in=ACCEPTED_OPEN_STATUSES))
         .select_related("campaign")
         .order_by("accepted_at", "id")[:limit]
     )
 
 
-def reason_code_list(*, active_only: bool = True) -> QuerySet[ReasonCode]:
-    qs = ReasonCode.objects.all()
-    if active_only:
-        qs = qs.filter(active=True)
-    return qs.order_by("position", "label")
+def feedback_overdue_cutoff(*, now: datetime | None = None, policy=None) -> datetime:
+    """An open item created at this moment or before is overdue: it has waited longer than the
+    loop's response threshold (`feedback_response_days`), counted in business hours when they are
+    configured. The one rule the queue's badge, the item page, the API and the reminders share."""
+    policy = policy or sla_settings_get()
+    return sla_start_before(end=now or timezone.now(), hours=policy.feedback_response_days * 24, policy=policy)
 
 
-def reason_code_get(*, pk) -> ReasonCode:
-    code = ReasonCode.objects.filter(pk=_int_or_none(pk)).first()
-    if code is None:
-        raise NotFound("No such reason code.")
-    return code
-
-
-def feedback_response_threshold() -> timedelta:
-    """How long an open item may wait for its answer before it is flagged."""
-    return timedelta(days=float(sla_settings_get().feedback_response_days))
+def feedback_item_is_overdue(item: FeedbackItem, *, cutoff: datetime) -> bool:
+    return item.status == FeedbackStatus.OPEN and item.created_at <= cutoff
 
 
 def feedback_people(*, user: User) -> QuerySet[User]:

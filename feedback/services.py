@@ -3,32 +3,25 @@
 Every outcome sales gives a lead (a verdict, a rejection, a loss, a win) flows back to the marketer
 who sent it as a feedback item. Bad news opens a conversation that must be answered and resolved;
 good news is recorded for the marketer without needing an answer. The lead itself only ever changes
-through `leads.services`, so its state machine stays in one place.
+through `leads.services`, so its state machine stays in one place: a rejection, a loss or a win
+that tells marketing is the lead service plus the item, in one transaction (`lead_*_with_feedback`).
 """
 
-from datetime import date
+from datetime import date, datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
 
 from alignment.errors import InvalidInput, NotAllowed, TransitionNotAllowed
 from alignment.models import NotificationKind, Role, User
-from alignment.services import notification_create
-from feedback.models import (
-    FeedbackItem,
-    FeedbackKind,
-    FeedbackReply,
-    FeedbackStatus,
-    ReasonCode,
-    Resolution,
-    Verdict,
-    VerdictValue,
-)
-from feedback.selectors import VERDICT_STATUSES
-from leads.models import LEAD_DATA_FIELDS, EventKind, Lead, LeadEvent, LeadStatus
-from leads.rollup import lead_day_rows, lead_days_apply
+from alignment.services import NotificationRow, notification_create, notification_create_many
+from alignment.sla import duration_describe
+from feedback.models import FeedbackItem, FeedbackKind, FeedbackReply, FeedbackStatus, Resolution, Verdict
+from feedback.selectors import feedback_overdue_cutoff
+from leads import capture as lead_capture
+from leads import services as lead_services
+from leads.models import LEAD_DATA_FIELDS, EventKind, Lead, LeadStatus, ReasonCode, VerdictValue
 
 S = LeadStatus
 
@@ -50,10 +43,6 @@ def _item_url(item) -> str:
     return reverse("feedback:item", args=[item.pk])
 
 
-def _timeline(lead, kind, *, by, note, at):
-    LeadEvent.objects.create(lead=lead, kind=kind, actor=by, note=note, at=at)
-
-
 def _marketer_for(lead) -> User:
     """The marketer who captured the lead; the campaign's owner when nobody in marketing did
     (a public web form, an import by a manager, an account since retired)."""
@@ -61,25 +50,6 @@ def _marketer_for(lead) -> User:
     if captured_by is not None and captured_by.is_active and captured_by.role == Role.MARKETER:
         return captured_by
     return lead.campaign.owner
-
-
-def _lock_lead(lead) -> Lead:
-    return Lead.objects.select_for_update(of=("self",)).select_related("campaign__owner", "captured_by").get(pk=lead.pk)
-
-
-def _reason(reason, *, required: bool) -> ReasonCode | None:
-    if isinstance(reason, ReasonCode):
-        code = reason
-    else:
-        value = str(reason or "").strip()
-        if not value:
-            if required:
-                raise InvalidInput("Choose a reason.", fields={"reason": ["This field is required."]})
-            return None
-        code = ReasonCode.objects.filter(code=value).first()
-    if code is None or not code.active:
-        raise InvalidInput("Choose one of the reason codes.", fields={"reason": ["Unknown or retired reason code."]})
-    return code
 
 
 # --- opening items ----------------------------------------------------------------------------
@@ -134,14 +104,11 @@ def feedback_item_open(
 def feedback_request(*, lead: Lead, by: User, note: str) -> FeedbackItem:
     """Marketing asks the rep who holds a lead how it is going; the question waits in the rep's
     queue until the rep gives a verdict (which answers it) or the marketer closes it."""
-    if by.role != Role.MARKETER:
-        raise NotAllowed("Only marketers request feedback on a lead.")
     note = (note or "").strip()
     if not note:
         raise InvalidInput("Say what you would like to know.", fields={"note": ["This field is required."]})
-    lead = _lock_lead(lead)
-    if lead.owner_id is None or lead.status == S.NEW:
-        raise TransitionNotAllowed("No rep holds this lead: there is nobody to ask.")
+    lead = lead_services.lead_lock(lead)
+    lead_services.lead_action_refuse(lead=lead, user=by, action="request_feedback")
     if FeedbackItem.objects.filter(lead=lead, kind=FeedbackKind.REQUEST, status=FeedbackStatus.OPEN).exists():
         raise TransitionNotAllowed("Feedback on this lead has already been requested and not yet answered.")
     now = timezone.now()
@@ -159,7 +126,7 @@ def feedback_request(*, lead: Lead, by: User, note: str) -> FeedbackItem:
             )
     except IntegrityError:
         raise TransitionNotAllowed("Feedback on this lead has already been requested and not yet answered.") from None
-    _timeline(lead, EventKind.FEEDBACK, by=by, note=f"Feedback requested: {note}", at=now)
+    lead_services.lead_event_record(lead, EventKind.FEEDBACK, by=by, note=f"Feedback requested: {note}", at=now)
     notification_create(
         recipient=lead.owner,
         kind=NotificationKind.FEEDBACK,
@@ -168,6 +135,35 @@ def feedback_request(*, lead: Lead, by: User, note: str) -> FeedbackItem:
         url=_item_url(item),
     )
     return item
+
+
+# --- outcomes that tell marketing ---------------------------------------------------------------
+
+
+@transaction.atomic
+def lead_reject_with_feedback(*, lead: Lead, by: User, reason, note: str = "") -> Lead:
+    """The rep turns a handed-off lead down, and the marketer who sent it gets an item to answer."""
+    reason = lead_services.reason_code_active(reason)
+    lead = lead_services.lead_reject(lead=lead, by=by, reason=reason, note=note)
+    feedback_item_open(lead=lead, kind=FeedbackKind.REJECTED, by=by, reason=reason, note=note)
+    return lead
+
+
+@transaction.atomic
+def lead_lose_with_feedback(*, lead: Lead, by: User, reason, note: str = "") -> Lead:
+    """The rep marks the lead lost, and the marketer who sent it gets an item to answer."""
+    reason = lead_services.reason_code_active(reason)
+    lead = lead_services.lead_lose(lead=lead, by=by, reason=reason, note=note)
+    feedback_item_open(lead=lead, kind=FeedbackKind.LOST, by=by, reason=reason, note=note)
+    return lead
+
+
+@transaction.atomic
+def lead_win_with_feedback(*, lead: Lead, by: User, amount) -> Lead:
+    """The rep wins the lead, and the marketer who sent it hears the good news."""
+    lead = lead_services.lead_win(lead=lead, by=by, amount=amount)
+    feedback_item_open(lead=lead, kind=FeedbackKind.WON, by=by, note=f"Won: {lead.won_amount:,.2f}")
+    return lead
 
 
 # --- verdicts ---------------------------------------------------------------------------------
@@ -182,21 +178,15 @@ def verdict_give(*, lead: Lead, by: User, verdict: str, reason=None, note: str =
     earlier bad verdict is updated and told about the revision instead of opening a second one); a
     good one is good news for them. Either answers an open request for feedback on the lead.
     """
-    if by.role != Role.REP:
-        raise NotAllowed("Only the rep who owns this lead may give a verdict on it.")
     if verdict not in VerdictValue.values:
         raise InvalidInput("The verdict is good or bad.", fields={"verdict": ["Choose good or bad."]})
-    reason = _reason(reason, required=verdict == VerdictValue.BAD)
+    reason = lead_services.reason_code_active(reason, required=verdict == VerdictValue.BAD)
     note = (note or "").strip()
     pain_points = (pain_points or "").strip()
-    lead = _lock_lead(lead)
-    if lead.owner_id != by.id:
-        raise NotAllowed("Only the rep who owns this lead may give a verdict on it.")
-    if lead.status not in VERDICT_STATUSES:
-        raise TransitionNotAllowed("Accept or reject the lead first; a verdict follows once you have worked it.")
+    lead = lead_services.lead_lock(lead)
+    lead_services.lead_action_refuse(lead=lead, user=by, action="verdict")
     now = timezone.now()
     previous = Verdict.objects.filter(lead=lead, current=True).first()
-    before = lead_day_rows(lead, previous)
     if previous is not None:
         previous.current = False
         previous.save(update_fields=["current"])
@@ -210,10 +200,10 @@ def verdict_give(*, lead: Lead, by: User, verdict: str, reason=None, note: str =
         current=True,
         created_at=now,
     )
-    lead_days_apply(before=before, after=lead_day_rows(lead, row))
+    lead_services.lead_verdict_set(lead=lead, verdict=verdict, at=now)
     label = VerdictValue(verdict).label
     text = f"{'Revised verdict' if previous else 'Verdict'}: {label}" + (f" ({reason.label})" if reason else "")
-    _timeline(lead, EventKind.VERDICT, by=by, note=text + (f" — {note}" if note else ""), at=now)
+    lead_services.lead_event_record(lead, EventKind.VERDICT, by=by, note=text + (f" — {note}" if note else ""), at=now)
 
     # An open conversation about an earlier bad verdict carries on with the revision.
     open_bad = FeedbackItem.objects.filter(lead=lead, kind=FeedbackKind.BAD_VERDICT, status=FeedbackStatus.OPEN).first()
@@ -352,8 +342,6 @@ def feedback_resolve(
       the one way the lifecycle brings it back to marketing. The next handoff shows this history;
     - answered: a request for feedback needs nothing more.
     """
-    from leads import services as lead_services
-
     if by.role not in (Role.MARKETER, Role.MANAGER):
         raise NotAllowed("Only marketing or a manager resolves feedback items.")
     item = (
@@ -378,7 +366,7 @@ def feedback_resolve(
     summary = Resolution(resolution).label
     if resolution == Resolution.FIXED_DATA:
         fix = _clean_fix(data)
-        lead_services.lead_update(lead=lead, data=fix, by=by)
+        lead_capture.lead_update(lead=lead, data=fix, by=by)
         summary += ": " + ", ".join(name.replace("_", " ") for name in fix)
     elif resolution == Resolution.RECYCLED:
         reason = (reason or note or "").strip()
@@ -402,7 +390,7 @@ def feedback_resolve(
     item.resolved_at = now
     item.save(update_fields=["status", "resolution", "resolution_note", "resolved_by", "resolved_at"])
     text = f"Feedback resolved — {summary}" + (f": {note}" if note else "")
-    _timeline(lead, EventKind.FEEDBACK, by=by, note=text, at=now)
+    lead_services.lead_event_record(lead, EventKind.FEEDBACK, by=by, note=text, at=now)
     other = item.rep if by.id != item.rep_id else item.marketer
     if other is not None and other.id != by.id:
         notification_create(
@@ -415,50 +403,43 @@ def feedback_resolve(
     return item
 
 
-# --- reason codes -----------------------------------------------------------------------------
+# --- overdue items ----------------------------------------------------------------------------
 
 
-def _require_manager(by):
-    if by.role != Role.MANAGER:
-        raise NotAllowed("Only managers manage reason codes.")
-
-
-def _clean_label(label) -> str:
-    label = (label or "").strip()
-    if not label:
-        raise InvalidInput("A reason needs a label.", fields={"label": ["This field is required."]})
-    if len(label) > 100:
-        raise InvalidInput("A label is at most 100 characters.", fields={"label": ["At most 100 characters."]})
-    return label
+def _lead_label(lead) -> str:
+    label = lead.name or lead.email
+    return f"{label} ({lead.company})" if lead.company else label
 
 
 @transaction.atomic
-def reason_code_create(*, label: str, by: User, code: str = "") -> ReasonCode:
-    _require_manager(by)
-    label = _clean_label(label)
-    code = slugify(code or label).replace("-", "_")[:50]
-    if not code:
-        raise InvalidInput("A reason needs a code.", fields={"code": ["Use letters, digits or underscores."]})
-    if ReasonCode.objects.filter(code=code).exists():
-        raise InvalidInput(f"The code {code!r} is taken.", fields={"code": ["Already in use."]})
-    last = ReasonCode.objects.order_by("-position").values_list("position", flat=True).first() or 0
-    return ReasonCode.objects.create(code=code, label=label, position=last + 10)
-
-
-@transaction.atomic
-def reason_code_rename(*, reason: ReasonCode, label: str, by: User) -> ReasonCode:
-    """A new label for the same code: every record that used it reads the new label."""
-    _require_manager(by)
-    reason.label = _clean_label(label)
-    reason.save(update_fields=["label"])
-    return reason
-
-
-@transaction.atomic
-def reason_code_set_active(*, reason: ReasonCode, active: bool, by: User) -> ReasonCode:
-    """Retiring a code hides it from new choices; the verdicts, rejections and losses that used it
-    keep it (a code is never deleted)."""
-    _require_manager(by)
-    reason.active = bool(active)
-    reason.save(update_fields=["active"])
-    return reason
+def feedback_overdue_remind(*, now: datetime | None = None) -> int:
+    """Remind whoever an open feedback item waits on once it is overdue (`feedback_overdue_cutoff`:
+    the same rule the queue's badge shows), once per item: the UPDATE claims the items, so two
+    sweeps at once remind each item once. Returns how many were reminded."""
+    now = now or timezone.now()
+    table = FeedbackItem._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET overdue_reminded_at = %s "
+            "WHERE status = %s AND overdue_reminded_at IS NULL AND created_at <= %s RETURNING id",
+            [now, FeedbackStatus.OPEN, feedback_overdue_cutoff(now=now)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    if not ids:
+        return 0
+    rows = []
+    for item in FeedbackItem.objects.filter(id__in=ids).select_related("lead", "assignee", "opened_by"):
+        waited = duration_describe(now - item.created_at)
+        other = item.opened_by.display_name if item.opened_by else "sales"
+        if item.assignee.role == Role.REP:
+            expected = f"{other} asked for your verdict on this lead: give it, or reply."
+        else:
+            expected = f"{other} is waiting for marketing's answer: reply, or resolve the item."
+        message = (
+            f"Feedback on {_lead_label(item.lead)} ({item.get_kind_display().lower()}) has waited {waited}. {expected}"
+        )
+        rows.append(
+            NotificationRow(item.assignee_id, NotificationKind.FEEDBACK, item.lead_id, message, _item_url(item))
+        )
+    notification_create_many(rows=rows)
+    return len(rows)

@@ -17,7 +17,17 @@ urlpatterns = [
     path("reasons/<int:pk>/", views.reason_code_edit, name="reason-edit"),
 ]
 
+# The outcomes that tell marketing, on the lead pages' own URLs (mounted under /leads/).
+lead_urlpatterns = [
+    path("<int:pk>/reject/", views.lead_reject, name="lead-reject"),
+    path("<int:pk>/won/", views.lead_win, name="lead-won"),
+    path("<int:pk>/lost/", views.lead_lose, name="lead-lost"),
+]
+
 api_urlpatterns = [
+    path("leads/<int:pk>/reject/", apis.LeadRejectApi.as_view(), name="lead-reject"),
+    path("leads/<int:pk>/won/", apis.LeadWinApi.as_view(), name="lead-won"),
+    path("leads/<int:pk>/lost/", apis.LeadLoseApi.as_view(), name="lead-lost"),
     path("leads/<int:pk>/verdict/", apis.VerdictGiveApi.as_view(), name="verdict"),
     path("leads/<int:pk>/feedback-request/", apis.FeedbackRequestApi.as_view(), name="request"),
     path("feedback/", apis.FeedbackQueueApi.as_view(), name="queue"),

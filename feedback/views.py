@@ -14,15 +14,19 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from alignment.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from alignment.models import Role
+from alignment.sla import sla_settings_get
 from feedback import forms, selectors, services
 from feedback.models import FeedbackKind, FeedbackStatus, Resolution
+from leads import forms as lead_forms
+from leads import selectors as lead_selectors
+from leads import services as lead_services
 from leads.selectors import campaign_list, lead_get_for_user
+from leads.views import lead_action_run
 
 PAGE_SIZE = 50
 
@@ -82,10 +86,10 @@ def feedback_queue(request):
     page = list(items[: PAGE_SIZE + 1])
     has_more = len(page) > PAGE_SIZE
     page = page[:PAGE_SIZE]
-    now = timezone.now()
-    threshold = selectors.feedback_response_threshold()
+    policy = sla_settings_get()
+    cutoff = selectors.feedback_overdue_cutoff(policy=policy)
     for item in page:
-        item.overdue = item.status == FeedbackStatus.OPEN and now - item.created_at > threshold
+        item.overdue = selectors.feedback_item_is_overdue(item, cutoff=cutoff)
     query = request.GET.copy()
     query.pop("after", None)
     next_query = None
@@ -98,9 +102,9 @@ def feedback_queue(request):
         "statuses": [*FeedbackStatus.choices, ("all", "All")],
         "kinds": FeedbackKind.choices,
         "campaigns": campaign_list(),
-        "reasons": selectors.reason_code_list(active_only=False),
+        "reasons": lead_selectors.reason_code_list(active_only=False),
         "people": selectors.feedback_people(user=user),
-        "threshold_days": threshold.total_seconds() / 86400,
+        "threshold_days": policy.feedback_response_days,
         "next_query": next_query,
         "is_first_page": cursor is None,
     }
@@ -115,7 +119,6 @@ def _item_context(request, item, *, reply_form=None, resolve_form=None):
         and (user.role == Role.MANAGER or (user.role == Role.MARKETER and user.id == item.marketer_id))
     )
     resolutions = services.RESOLUTIONS_FOR_KIND.get(item.kind, ())
-    threshold = selectors.feedback_response_threshold()
     next_item = (
         selectors.feedback_queue_for_user(user=user, filters={"status": FeedbackStatus.OPEN})
         .filter(Q(created_at__gt=item.created_at) | Q(created_at=item.created_at, id__gt=item.id))
@@ -131,7 +134,7 @@ def _item_context(request, item, *, reply_form=None, resolve_form=None):
         "can_resolve": can_resolve,
         "reply_form": reply_form or forms.ReplyForm(),
         "resolve_form": resolve_form or forms.ResolveForm(resolutions=resolutions, lead=item.lead),
-        "overdue": item.status == FeedbackStatus.OPEN and timezone.now() - item.created_at > threshold,
+        "overdue": selectors.feedback_item_is_overdue(item, cutoff=selectors.feedback_overdue_cutoff()),
         "next_item": next_item,
     }
 
@@ -195,9 +198,8 @@ def feedback_resolve(request, pk):
 @login_required
 @require_POST
 def verdict_give(request, pk):
-    _require_role(request.user, Role.REP)
     lead = _lead_or_404(request.user, pk)
-    form = forms.VerdictForm(request.POST, reasons=selectors.reason_code_list())
+    form = forms.VerdictForm(request.POST, reasons=lead_selectors.reason_code_list())
     default = reverse("leads:detail", args=[lead.pk])
     if form.is_valid():
         try:
@@ -218,7 +220,6 @@ def verdict_give(request, pk):
 @login_required
 @require_POST
 def feedback_request(request, pk):
-    _require_role(request.user, Role.MARKETER)
     lead = _lead_or_404(request.user, pk)
     form = forms.FeedbackRequestForm(request.POST)
     default = reverse("leads:detail", args=[lead.pk])
@@ -234,6 +235,55 @@ def feedback_request(request, pk):
     else:
         messages.error(request, "Say what you would like to know.")
     return redirect(_next_url(request, default))
+
+
+# --- outcomes on the lead page that tell marketing ---------------------------------------------
+
+
+@login_required
+@require_POST
+def lead_reject(request, pk):
+    form = lead_forms.RejectForm(request.POST, reasons=list(lead_selectors.reason_code_list()), auto_id="id_reject_%s")
+    return lead_action_run(
+        request,
+        pk,
+        "reject",
+        form,
+        lambda lead, data: services.lead_reject_with_feedback(
+            lead=lead, by=request.user, reason=data["reason"], note=data["note"]
+        ),
+        lambda lead: f"Rejected {lead}. Marketing has been told why.",
+    )
+
+
+@login_required
+@require_POST
+def lead_win(request, pk):
+    form = lead_forms.WinForm(request.POST, auto_id="id_won_%s")
+    return lead_action_run(
+        request,
+        pk,
+        "won",
+        form,
+        lambda lead, data: services.lead_win_with_feedback(lead=lead, by=request.user, amount=data["amount"]),
+        "Won! The revenue counts toward the shared goal.",
+    )
+
+
+@login_required
+@require_POST
+def lead_lose(request, pk):
+    form = lead_forms.LoseForm(request.POST, reasons=list(lead_selectors.reason_code_list()), auto_id="id_lost_%s")
+    return lead_action_run(
+        request,
+        pk,
+        "lost",
+        form,
+        lambda lead, data: services.lead_lose_with_feedback(
+            lead=lead, by=request.user, reason=data["reason"], note=data["note"]
+        ),
+        "Marked as lost. Marketing sees the reason.",
+    )
 
 
 # --- scorecard, voice of sales, reason codes --------------------------------------------------
@@ -299,14 +349,14 @@ def reason_codes(request):
     form = forms.ReasonCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            code = services.reason_code_create(by=request.user, **form.cleaned_data)
+            code = lead_services.reason_code_create(by=request.user, **form.cleaned_data)
         except InvalidInput as error:
             form.add_service_errors(error)
         else:
             messages.success(request, f"Added the reason “{code.label}”.")
             return redirect("feedback:reasons")
     status = 400 if request.method == "POST" else 200
-    context = {"form": form, "reasons": selectors.reason_code_list(active_only=False)}
+    context = {"form": form, "reasons": lead_selectors.reason_code_list(active_only=False)}
     return render(request, "feedback/reason_codes.html", context, status=status)
 
 
@@ -315,7 +365,7 @@ def reason_codes(request):
 def reason_code_edit(request, pk):
     _require_role(request.user, Role.MANAGER)
     try:
-        reason = selectors.reason_code_get(pk=pk)
+        reason = lead_selectors.reason_code_get(pk=pk)
     except NotFound:
         raise Http404("No such reason code.") from None
     action = request.POST.get("action")
@@ -323,10 +373,10 @@ def reason_code_edit(request, pk):
         if action == "rename":
             form = forms.ReasonRenameForm(request.POST)
             label = form.data.get("label", "")
-            services.reason_code_rename(reason=reason, label=label, by=request.user)
+            lead_services.reason_code_rename(reason=reason, label=label, by=request.user)
             messages.success(request, f"Renamed to “{reason.label}”.")
         elif action in ("retire", "restore"):
-            services.reason_code_set_active(reason=reason, active=action == "restore", by=request.user)
+            lead_services.reason_code_set_active(reason=reason, active=action == "restore", by=request.user)
             messages.success(request, f"“{reason.label}” is {'in use again' if reason.active else 'retired'}.")
         else:
             messages.error(request, "Choose rename, retire or restore.")

@@ -19,6 +19,7 @@ from leads.models import (
     ImportJob,
     Lead,
     LeadEvent,
+    ReasonCode,
     Reminder,
     RoutingRule,
     Touch,
@@ -102,6 +103,8 @@ class LeadAdmin(admin.ModelAdmin):
         "lost_at",
         "won_amount",
         "lost_reason",
+        "verdict",
+        "verdict_at",
         "recycle_count",
         "recycle_reason",
         "reengage_after",
@@ -216,3 +219,14 @@ class ReminderAdmin(ReadOnlyAdmin):
     list_select_related = ["episode", "episode__lead"]
     raw_id_fields = ["episode"]
     show_full_result_count = False
+
+
+@admin.register(ReasonCode)
+class ReasonCodeAdmin(admin.ModelAdmin):
+    list_display = ["label", "code", "active", "position"]
+    list_editable = ["active", "position"]
+    search_fields = ["label", "code"]
+
+    def has_delete_permission(self, request, obj=None):
+        # Verdicts, rejections and losses point at their code: retire it instead.
+        return False

@@ -14,10 +14,8 @@ leads, and every "exactly once" stands on a unique constraint: an episode per le
 Reminders are inserted with `ON CONFLICT DO NOTHING ... RETURNING`, and notifications are created
 only for the rows this sweep inserted — two sweeps running at the same moment cannot both win.
 
-The same sweep reminds whoever a feedback item waits on when it stayed open longer than
-`feedback_response_days` (once per item, claimed by an atomic UPDATE), and re-enqueues the emails
-of notifications whose enqueue failed (a broker that was down): the database is the source of
-truth, the broker only carries work.
+The same sweep re-enqueues the emails of notifications whose enqueue failed (a broker that was
+down): the database is the source of truth, the broker only carries work.
 """
 
 import logging
@@ -25,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from alignment.models import Notification, NotificationKind, Role, User
@@ -51,20 +50,16 @@ class SweepResult:
     episodes_closed: int = 0
     reminders: int = 0
     escalations: int = 0
-    feedback_reminders: int = 0
     notification_ids: list = field(default_factory=list)
     emails_reenqueued: int = 0
 
 
 def _tables():
-    from feedback.models import FeedbackItem
-
     return {
         "lead": Lead._meta.db_table,
         "handoff": Handoff._meta.db_table,
         "episode": ColdEpisode._meta.db_table,
         "reminder": Reminder._meta.db_table,
-        "feedback": FeedbackItem._meta.db_table,
     }
 
 
@@ -234,7 +229,7 @@ def _reminder_notifications(cold_leads, *, now, managers) -> list:
         rep, marketer = cold.rep, cold.marketer
         rep_name = rep.name if rep else "the managers' queue"
         marketer_name = marketer.name if marketer else "marketing"
-        url = f"/leads/{cold.lead_id}/"
+        url = reverse("leads:detail", args=[cold.lead_id])
         if cold.reason == ColdReason.NOT_ACCEPTED:
             to_rep = (
                 f"{label} has waited {waited} since {marketer_name} handed it off, and the SLA to accept it "
@@ -272,38 +267,9 @@ def _escalation_notifications(cold_leads, *, now, managers) -> list:
             f"{cold.label} is still cold after {waited} ({why}). {rep} holds it and {marketer} sent it; both "
             f"were reminded and nothing happened. Step in: talk to them, or reassign the lead."
         )
-        url = f"/leads/{cold.lead_id}/"
+        url = reverse("leads:detail", args=[cold.lead_id])
         for manager in managers:
             rows.append(NotificationRow(manager.id, NotificationKind.ESCALATION, cold.lead_id, message, url))
-    return rows
-
-
-def _feedback_notifications(*, now, cutoff) -> list:
-    """Remind whoever an open feedback item waits on, once per item (the UPDATE claims it)."""
-    from feedback.models import FeedbackItem, FeedbackStatus
-
-    sql = """
-        UPDATE {feedback} SET overdue_reminded_at = %s
-        WHERE status = %s AND overdue_reminded_at IS NULL AND created_at <= %s
-        RETURNING id
-    """
-    ids = _execute(sql, [now, FeedbackStatus.OPEN, cutoff], returning=True)
-    if not ids:
-        return []
-    items = FeedbackItem.objects.filter(id__in=ids).select_related("lead", "assignee", "opened_by")
-    rows = []
-    for item in items:
-        waited = duration_describe(now - item.created_at)
-        other = item.opened_by.display_name if item.opened_by else "sales"
-        if item.assignee.role == Role.REP:
-            expected = f"{other} asked for your verdict on this lead: give it, or reply."
-        else:
-            expected = f"{other} is waiting for marketing's answer: reply, or resolve the item."
-        lead = _label(item.lead.name, item.lead.email, item.lead.company)
-        message = f"Feedback on {lead} ({item.get_kind_display().lower()}) has waited {waited}. {expected}"
-        rows.append(
-            NotificationRow(item.assignee_id, NotificationKind.FEEDBACK, item.lead_id, message, f"/feedback/{item.id}/")
-        )
     return rows
 
 
@@ -337,7 +303,6 @@ def cold_leads_sweep(*, now=None) -> SweepResult:
     policy = sla_settings_get()
     activity_cutoff = sla_start_before(end=now, hours=policy.cold_after_days * 24, policy=policy)
     escalate_cutoff = sla_start_before(end=now, hours=policy.escalate_after_hours, policy=policy)
-    feedback_cutoff = sla_start_before(end=now, hours=policy.feedback_response_days * 24, policy=policy)
     result = SweepResult()
 
     result.episodes_closed = _close_stale_episodes(now=now, activity_cutoff=activity_cutoff)
@@ -357,20 +322,15 @@ def cold_leads_sweep(*, now=None) -> SweepResult:
         ]
         rows += _reminder_notifications([cold_leads[i] for i in reminded], now=now, managers=managers)
         rows += _escalation_notifications([cold_leads[i] for i in escalated], now=now, managers=managers)
-    feedback = _feedback_notifications(now=now, cutoff=feedback_cutoff)
-    result.feedback_reminders = len(feedback)
-    rows += feedback
 
     result.emails_reenqueued = _reenqueue_unsent_emails(now=now)
     result.notification_ids = notification_create_many(rows=rows)
     logger.info(
-        "Cold-lead sweep: %s episodes opened, %s closed, %s reminders, %s escalations, %s feedback reminders, "
-        "%s emails enqueued again",
+        "Cold-lead sweep: %s episodes opened, %s closed, %s reminders, %s escalations, %s emails enqueued again",
         result.episodes_opened,
         result.episodes_closed,
         result.reminders,
         result.escalations,
-        result.feedback_reminders,
         result.emails_reenqueued,
     )
     return result

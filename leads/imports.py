@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from alignment.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from alignment.models import Role, User, Vertical
+from leads.capture import lead_capture
 from leads.models import LEAD_DATA_FIELDS, Campaign, CaptureChannel, ImportChunk, ImportJob, ImportStatus
-from leads.services import lead_capture
 
 logger = logging.getLogger(__name__)
 

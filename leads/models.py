@@ -57,7 +57,36 @@ class LeadStatus(models.TextChoices):
     NURTURE = "nurture", "Nurture"
 
 
+# The status groups, defined once. Open: some rep (or the managers' queue) holds the lead.
 OPEN_STATUSES = (LeadStatus.HANDED_OFF, LeadStatus.ACCEPTED, LeadStatus.WORKING, LeadStatus.QUALIFIED)
+# Accepted and still open: the rep is working it (activity, snooze, qualify belong here).
+ACCEPTED_OPEN_STATUSES = (LeadStatus.ACCEPTED, LeadStatus.WORKING, LeadStatus.QUALIFIED)
+# A verdict judges a lead the rep has taken on: from acceptance on, also once won or lost.
+VERDICT_STATUSES = (*ACCEPTED_OPEN_STATUSES, LeadStatus.WON, LeadStatus.LOST)
+
+
+class ReasonCode(models.Model):
+    """Why a lead was rejected, judged bad or lost. Managers add, rename and retire codes; a retired
+    code stays on the records that used it."""
+
+    code = models.SlugField(max_length=50, unique=True)
+    label = models.CharField(max_length=100)
+    active = models.BooleanField(default=True)
+    position = models.PositiveIntegerField(default=100)
+
+    class Meta:
+        ordering = ["position", "label"]
+        # The table predates the model's move from the feedback app; its name stays.
+        db_table = "feedback_reasoncode"
+
+    def __str__(self):
+        return self.label
+
+
+class VerdictValue(models.TextChoices):
+    GOOD = "good", "Good"
+    BAD = "bad", "Bad"
+
 
 # Every field of a lead that capture, import and a data fix may set.
 LEAD_DATA_FIELDS = (
@@ -113,9 +142,11 @@ class Lead(models.Model):
     won_at = models.DateTimeField(null=True, blank=True)
     lost_at = models.DateTimeField(null=True, blank=True)
     won_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
-    lost_reason = models.ForeignKey(
-        "feedback.ReasonCode", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    lost_reason = models.ForeignKey(ReasonCode, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # The rep's current verdict, as a plain value: the dashboard's roll-up counts it under the lead's
+    # owner. The verdicts themselves, with their history, are feedback's (`feedback.Verdict`).
+    verdict = models.CharField(max_length=4, choices=VerdictValue.choices, blank=True)
+    verdict_at = models.DateTimeField(null=True, blank=True)
 
     # Recycling back to marketing's nurture list.
     recycle_count = models.PositiveIntegerField(default=0)
@@ -288,9 +319,7 @@ class Handoff(models.Model):
     sla_due_at = models.DateTimeField()
     outcome = models.CharField(max_length=10, choices=HandoffOutcome.choices, default=HandoffOutcome.OPEN)
     ended_at = models.DateTimeField(null=True, blank=True)
-    reject_reason = models.ForeignKey(
-        "feedback.ReasonCode", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    reject_reason = models.ForeignKey(ReasonCode, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     outcome_note = models.TextField(blank=True)
     routing_rule = models.ForeignKey(RoutingRule, null=True, blank=True, on_delete=models.SET_NULL)
     routing_turn = models.PositiveIntegerField(null=True, blank=True)

@@ -2,8 +2,9 @@
 a change is applied.
 
 A service that changes what a lead contributes (a waterfall date, its owner, its won amount, its
-current verdict) takes the lead's rows before and after the change and hands both to
-`lead_days_apply`, in the same transaction: the roll-up is never ahead of or behind the leads.
+current verdict — which the lead carries as a plain value) takes the lead's rows before and after
+the change and hands both to `lead_days_apply`, in the same transaction: the roll-up is never ahead
+of or behind the leads.
 `lead_days_rebuild` recomputes everything from the leads, for a new database, the demo data and a
 change of the company's time zone.
 """
@@ -16,8 +17,7 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from feedback.models import Verdict, VerdictValue
-from leads.models import Lead, LeadDay
+from leads.models import Lead, LeadDay, VerdictValue
 
 # Activity columns and the date that counts a lead in each; a lead's cohort is its capture day.
 STEP_DATES = {
@@ -56,9 +56,9 @@ def _add(rows: Rows, key: tuple, column: str, amount) -> None:
         row[column] = row.get(column, 0) + amount
 
 
-def lead_day_rows(lead: Lead, verdict: Verdict | None = None) -> Rows:
-    """What a lead, as it is in memory, adds to the roll-up; with its current verdict, if given
-    (a verdict adds one good or bad on the day it was given)."""
+def lead_day_rows(lead: Lead) -> Rows:
+    """What a lead, as it is in memory, adds to the roll-up; its current verdict adds one good or bad
+    on the day it was given."""
     rows: Rows = {}
     for step, date_field in STEP_DATES.items():
         at = getattr(lead, date_field)
@@ -72,8 +72,8 @@ def lead_day_rows(lead: Lead, verdict: Verdict | None = None) -> Rows:
             _add(rows, cohort, f"cohort_{step}", 1)
     if lead.won_at is not None:
         _add(rows, cohort, "cohort_won_revenue", lead.won_amount or 0)
-    if verdict is not None and verdict.current:
-        _add(rows, _key(lead, verdict.created_at), verdict.verdict, 1)
+    if lead.verdict:
+        _add(rows, _key(lead, lead.verdict_at), lead.verdict, 1)
     return rows
 
 
@@ -110,12 +110,10 @@ def lead_days_apply(*, before: Rows, after: Rows) -> None:
 
 
 def lead_days_remove(leads) -> None:
-    """Take leads that are about to be deleted out of the roll-up (one query for their verdicts)."""
-    leads = list(leads)
-    verdicts = {v.lead_id: v for v in Verdict.objects.filter(lead__in=[lead.pk for lead in leads], current=True)}
+    """Take leads that are about to be deleted out of the roll-up."""
     before: Rows = {}
     for lead in leads:
-        for key, columns in lead_day_rows(lead, verdicts.get(lead.pk)).items():
+        for key, columns in lead_day_rows(lead).items():
             for column, amount in columns.items():
                 _add(before, key, column, amount)
     lead_days_apply(before=before, after={})
@@ -123,7 +121,8 @@ def lead_days_remove(leads) -> None:
 
 @transaction.atomic
 def lead_days_rebuild() -> int:
-    """Recompute the whole roll-up from the leads and their current verdicts; returns its row count.
+    """Recompute the whole roll-up from the leads (and the current verdict each carries); returns its
+    row count.
 
     On PostgreSQL the table is locked against the services' writes first, so a change committed
     while this runs is either read here or added after: none is lost or counted twice.
@@ -137,14 +136,14 @@ def lead_days_rebuild() -> int:
     dims = ("campaign_id", "source", "captured_by_id", "owner_id")
     totals = defaultdict(dict)
 
-    def add(rows, prefix=""):
+    def add(rows):
         for row in rows:
             key = (
                 row.pop("day"),
-                row.pop(f"{prefix}campaign_id"),
-                row.pop(f"{prefix}source"),
-                row.pop(f"{prefix}captured_by_id") or 0,
-                row.pop(f"{prefix}owner_id") or 0,
+                row.pop("campaign_id"),
+                row.pop("source"),
+                row.pop("captured_by_id") or 0,
+                row.pop("owner_id") or 0,
             )
             for column, amount in row.items():
                 _add(totals, key, column, amount)
@@ -170,12 +169,11 @@ def lead_days_rebuild() -> int:
     )
     verdicts = {value: Count("id", filter=Q(verdict=value)) for value in VerdictValue.values}
     add(
-        Verdict.objects.filter(current=True)
-        .annotate(day=TruncDate("created_at", tzinfo=tz))
-        .values("day", *(f"lead__{dim}" for dim in dims))
+        Lead.objects.exclude(verdict="")
+        .annotate(day=TruncDate("verdict_at", tzinfo=tz))
+        .values("day", *dims)
         .annotate(**verdicts)
-        .order_by(),
-        prefix="lead__",
+        .order_by()
     )
     LeadDay.objects.bulk_create(
         (LeadDay(**dict(zip(KEY, key, strict=True)), **columns) for key, columns in totals.items()),

@@ -8,7 +8,16 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from alignment.errors import NotFound
 from alignment.models import Role, User
-from leads.models import OPEN_STATUSES, Campaign, Handoff, HandoffOutcome, Lead, LeadEvent, LeadStatus
+from leads.models import (
+    ACCEPTED_OPEN_STATUSES,
+    OPEN_STATUSES,
+    Campaign,
+    Handoff,
+    HandoffOutcome,
+    Lead,
+    LeadEvent,
+    ReasonCode,
+)
 
 # Free-mail domains say nothing about who someone works for.
 FREE_MAIL_DOMAINS = {
@@ -93,7 +102,7 @@ def inbox_for_rep(*, user: User) -> dict:
         .order_by("sla_due_at", "id")
     )
     working = (
-        Lead.objects.filter(owner=user, status__in=[LeadStatus.ACCEPTED, LeadStatus.WORKING, LeadStatus.QUALIFIED])
+        Lead.objects.filter(owner=user, status__in=ACCEPTED_OPEN_STATUSES)
         .select_related("campaign")
         .order_by("last_activity_at", "id")
     )
@@ -145,3 +154,20 @@ def campaign_list() -> QuerySet[Campaign]:
 
 def rep_list() -> QuerySet[User]:
     return User.objects.filter(role=Role.REP, is_active=True).order_by("username")
+
+
+def reason_code_list(*, active_only: bool = True) -> QuerySet[ReasonCode]:
+    qs = ReasonCode.objects.all()
+    if active_only:
+        qs = qs.filter(active=True)
+    return qs.order_by("position", "label")
+
+
+def reason_code_get(*, pk) -> ReasonCode:
+    try:
+        code = ReasonCode.objects.filter(pk=int(pk)).first()
+    except (TypeError, ValueError):
+        code = None
+    if code is None:
+        raise NotFound("No such reason code.")
+    return code

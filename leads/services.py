@@ -1,27 +1,26 @@
-"""Writes on leads: capture, handoff, and the one lifecycle every lead follows.
+"""Writes on leads: the one lifecycle every lead follows, who may move it, and reason codes.
 
-Every change to a lead goes through a function here, which locks the lead's row, checks the move
-against TRANSITIONS, writes the change and its timeline event in one transaction.
+Every change to a lead's state goes through a function here, which locks the lead's row, asks
+`lead_action_refusal` whether the user may do it (the same question the pages ask before they show
+a form), checks the move against TRANSITIONS, and writes the change and its timeline event in one
+transaction. Capture lives in `leads.capture`, routing in `leads.routing`.
 """
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
-from alignment.errors import InvalidInput, NotAllowed, TransitionNotAllowed
-from alignment.models import Role, User, Vertical
+from alignment.errors import DomainError, InvalidInput, NotAllowed, TransitionNotAllowed
+from alignment.models import Role, User
 from alignment.sla import sla_deadline, sla_settings_get
-from feedback.models import FeedbackKind, Verdict
-from feedback.services import feedback_item_open
 from leads.models import (
+    ACCEPTED_OPEN_STATUSES,
     ACTIVITY_KINDS,
-    Campaign,
-    CaptureChannel,
+    OPEN_STATUSES,
+    VERDICT_STATUSES,
     ColdEpisode,
     EventKind,
     Handoff,
@@ -29,10 +28,11 @@ from leads.models import (
     Lead,
     LeadEvent,
     LeadStatus,
-    RoutingRule,
-    Touch,
+    ReasonCode,
+    VerdictValue,
 )
 from leads.rollup import lead_day_rows, lead_days_apply
+from leads.routing import lead_route
 
 S = LeadStatus
 
@@ -62,63 +62,116 @@ WATERFALL = {
 MAX_SNOOZE = timedelta(days=366)
 MAX_REENGAGE = timedelta(days=3 * 366)
 
-CONTACT_FIELDS = ("name", "company", "title", "phone", "country", "region", "notes", "pain_points")
+
+# --- who may do what ----------------------------------------------------------------------------
+
+MARKETING = (Role.MARKETER, Role.MANAGER)
+# Everything a user can do to a lead, in the order the lead page offers it.
+LEAD_ACTIONS = (
+    "edit",
+    "hand_off",
+    "accept",
+    "reject",
+    "activity",
+    "qualify",
+    "won",
+    "lost",
+    "snooze",
+    "recycle",
+    "verdict",
+    "request_feedback",
+)
 
 
-def lead_normalise_email(email) -> str:
-    return str(email or "").strip().lower()
+def _cannot_become(lead, status) -> TransitionNotAllowed:
+    return TransitionNotAllowed(
+        f"A lead that is {lead.get_status_display().lower()} cannot become {S(status).label.lower()}."
+    )
 
 
-def _clean_capture_data(data) -> dict:
-    """Validate and normalise contact fields; raise InvalidInput with every field's problem."""
-    errors = {}
-    clean = {}
-    email = lead_normalise_email(data.get("email"))
-    if not email:
-        errors["email"] = ["An email address is required."]
-    else:
-        try:
-            validate_email(email)
-        except ValidationError:
-            errors["email"] = ["Enter a valid email address."]
-    clean["email"] = email
-    limits = {f.name: f.max_length for f in Lead._meta.fields if f.name in CONTACT_FIELDS}
-    for name in CONTACT_FIELDS:
-        value = data.get(name)
-        value = "" if value is None else str(value).strip()
-        if limits.get(name) and len(value) > limits[name]:
-            errors[name] = [f"At most {limits[name]} characters."]
-        clean[name] = value
-    clean["country"] = clean["country"].upper()
-    if clean["country"] and (len(clean["country"]) != 2 or not clean["country"].isalpha()):
-        errors["country"] = ["Use a two-letter country code, e.g. DE."]
-    value = data.get("estimated_value")
-    if value in (None, ""):
-        clean["estimated_value"] = None
-    else:
-        try:
-            amount = Decimal(str(value).strip())
-            if not amount.is_finite() or amount < 0 or amount >= Decimal("1e10"):
-                raise InvalidOperation
-            clean["estimated_value"] = amount.quantize(Decimal("0.01"))
-        except (InvalidOperation, ValueError):
-            errors["estimated_value"] = ["Enter a positive amount."]
-    industry = data.get("industry")
-    if isinstance(industry, Vertical) or industry in (None, ""):
-        clean["industry"] = industry or None
-    else:
-        name = str(industry).strip()
-        if len(name) > 100:
-            errors["industry"] = ["At most 100 characters."]
-        else:
-            clean["industry"] = Vertical.objects.filter(name__iexact=name).first() or Vertical(name=name)
-    if errors:
-        first = next(iter(errors.items()))
-        raise InvalidInput(f"{first[0]}: {first[1][0]}", fields=errors)
-    return clean
+def lead_action_refusal(*, lead: Lead | None, user: User, action: str, open_handoff=None) -> DomainError | None:
+    """Why `user` may not `action` the lead as it is now (a NotAllowed for the person, a
+    TransitionNotAllowed for the lead's state), or None when they may. The one definition: the
+    services raise what it returns, the pages and the API show only the actions it allows.
+
+    `open_handoff` is the lead's handoff waiting for an answer, if any (accepting and rejecting need
+    it). `lead` is None only for "capture".
+    """
+    role = user.role
+    is_owner_rep = lead is not None and role == Role.REP and lead.owner_id == user.id
+    owner_only = NotAllowed("Only the rep who owns this lead may do this.")
+    if action == "capture":
+        return None if role in MARKETING else NotAllowed("Only marketers and managers capture leads.")
+    if action == "edit":
+        return None if role in MARKETING else NotAllowed("Only marketers and managers edit lead data.")
+    if action == "hand_off":
+        if role not in MARKETING:
+            return NotAllowed("Only marketers and managers hand off leads.")
+        if S.HANDED_OFF not in TRANSITIONS[lead.status]:
+            return TransitionNotAllowed(f"A lead that is {lead.get_status_display().lower()} cannot be handed off.")
+        if lead.status in OPEN_STATUSES and role != Role.MANAGER:
+            return NotAllowed("This lead is already with a rep: only a manager can reassign it.")
+        return None
+    if action in ("accept", "reject"):
+        if open_handoff is None or lead.status != S.HANDED_OFF:
+            waiting = "accepted" if action == "accept" else "accepted or rejected"
+            return TransitionNotAllowed(f"This lead is not waiting to be {waiting}.")
+        if role != Role.REP or open_handoff.to_rep_id != user.id:
+            return NotAllowed(f"Only the rep this lead was handed to may {action} it.")
+        return None
+    if action in ("activity", "snooze"):
+        if not is_owner_rep:
+            return owner_only
+        if lead.status not in ACCEPTED_OPEN_STATUSES:
+            return TransitionNotAllowed("Accept the lead first: until then the answer is accept or reject.")
+        return None
+    if action in ("qualify", "won", "lost"):
+        target = {"qualify": S.QUALIFIED, "won": S.WON, "lost": S.LOST}[action]
+        if not is_owner_rep:
+            return owner_only
+        return None if target in TRANSITIONS[lead.status] else _cannot_become(lead, target)
+    if action == "recycle":
+        if role not in MARKETING:
+            return NotAllowed("Only marketers and managers recycle leads.")
+        if S.NURTURE not in TRANSITIONS[lead.status]:
+            return TransitionNotAllowed(f"A lead that is {lead.get_status_display().lower()} cannot be recycled.")
+        return None
+    if action == "verdict":
+        if role != Role.REP or lead.owner_id != user.id:
+            return NotAllowed("Only the rep who owns this lead may give a verdict on it.")
+        if lead.status not in VERDICT_STATUSES:
+            return TransitionNotAllowed("Accept or reject the lead first; a verdict follows once you have worked it.")
+        return None
+    if action == "request_feedback":
+        if role != Role.MARKETER:
+            return NotAllowed("Only marketers request feedback on a lead.")
+        if lead.owner_id is None or lead.status == S.NEW:
+            return TransitionNotAllowed("No rep holds this lead: there is nobody to ask.")
+        return None
+    raise ValueError(f"Unknown lead action {action!r}")
 
 
-def _event(lead, kind, *, by=None, note="", from_status="", to_status="", at=None) -> LeadEvent:
+def lead_action_refuse(*, lead: Lead | None, user: User, action: str, open_handoff=None) -> None:
+    """Raise the refusal `lead_action_refusal` gives, if any."""
+    error = lead_action_refusal(lead=lead, user=user, action=action, open_handoff=open_handoff)
+    if error is not None:
+        raise error
+
+
+def lead_actions(*, lead: Lead, user: User, open_handoff=None) -> set[str]:
+    """Every action `user` may take on `lead` now: what the lead page offers."""
+    return {
+        action
+        for action in LEAD_ACTIONS
+        if lead_action_refusal(lead=lead, user=user, action=action, open_handoff=open_handoff) is None
+    }
+
+
+# --- the lifecycle ------------------------------------------------------------------------------
+
+
+def lead_event_record(lead, kind, *, by=None, note="", from_status="", to_status="", at=None) -> LeadEvent:
+    """Add one entry to the lead's timeline."""
     return LeadEvent.objects.create(
         lead=lead,
         kind=kind,
@@ -130,65 +183,9 @@ def _event(lead, kind, *, by=None, note="", from_status="", to_status="", at=Non
     )
 
 
-@transaction.atomic
-def lead_capture(*, data, campaign: Campaign, by: User | None, channel=CaptureChannel.FORM):
-    """Capture a lead, or record a touch on the lead that already has this email.
-
-    Returns `(lead, created)`. The unique email is the guard against concurrent captures of one
-    person: the loser of the race finds the winner's row and records a touch on it.
-    """
-    if by is not None and by.role not in (Role.MARKETER, Role.MANAGER):
-        raise NotAllowed("Only marketers and managers capture leads.")
-    clean = _clean_capture_data(data)
-    industry = clean.pop("industry", None)
-    if industry is not None and industry.pk is None:
-        industry, _ = Vertical.objects.get_or_create(name=industry.name)
-    now = timezone.now()
-    try:
-        with transaction.atomic():
-            lead = Lead.objects.create(
-                **clean,
-                industry=industry,
-                campaign=campaign,
-                source=campaign.source,
-                captured_by=by if by is not None and by.role == Role.MARKETER else campaign.owner,
-                captured_at=now,
-                last_touch_at=now,
-                last_activity_at=now,
-            )
-    except IntegrityError:
-        lead = Lead.objects.select_for_update().filter(email=clean["email"]).first()
-        if lead is None:  # not the email that clashed: let it surface
-            raise
-        return _lead_touch(lead=lead, clean=clean, industry=industry, campaign=campaign, by=by, channel=channel), False
-    lead_days_apply(before={}, after=lead_day_rows(lead))
-    Touch.objects.create(lead=lead, campaign=campaign, channel=channel, by=by, at=now)
-    _event(lead, EventKind.CAPTURED, by=by, to_status=S.NEW, note=f"Captured via {channel.label} ({campaign.name}).")
-    return lead, True
-
-
-def _lead_touch(*, lead, clean, industry, campaign, by, channel) -> Lead:
-    """Another capture of a known person: count it, fill in what we did not know, overwrite nothing."""
-    now = timezone.now()
-    lead.touch_count = F("touch_count") + 1
-    lead.last_touch_at = now
-    changed = ["touch_count", "last_touch_at", "updated_at"]
-    for name, value in clean.items():
-        if name != "email" and value not in ("", None) and getattr(lead, name) in ("", None):
-            setattr(lead, name, value)
-            changed.append(name)
-    if industry is not None and lead.industry_id is None:
-        lead.industry = industry
-        changed.append("industry")
-    lead.save(update_fields=changed)
-    lead.refresh_from_db(fields=["touch_count"])
-    Touch.objects.create(lead=lead, campaign=campaign, channel=channel, by=by, at=now)
-    _event(lead, EventKind.TOUCH, by=by, note=f"Captured again via {channel.label} ({campaign.name}).")
-    return lead
-
-
-def _lock(lead) -> Lead:
-    return Lead.objects.select_for_update().get(pk=lead.pk)
+def lead_lock(lead) -> Lead:
+    """The lead's row, locked until the transaction ends, as it is in the database now."""
+    return Lead.objects.select_for_update(of=("self",)).select_related("campaign__owner", "captured_by").get(pk=lead.pk)
 
 
 def _close_cold_episode(lead, at):
@@ -199,16 +196,10 @@ def _transition(lead, to_status, *, by, note="", at=None, changes=None) -> Lead:
     """Move a locked lead to `to_status`: check the table, apply `changes` (field name → value),
     stamp the waterfall, keep the dashboard's roll-up in step and record the event."""
     if to_status not in TRANSITIONS[lead.status]:
-        raise TransitionNotAllowed(
-            f"A lead that is {lead.get_status_display().lower()} cannot become {S(to_status).label.lower()}."
-        )
+        raise _cannot_become(lead, to_status)
     at = at or timezone.now()
     changes = changes or {}
-    # A new owner moves the lead's current verdict in the roll-up too; otherwise it stays put.
-    verdict = None
-    if "owner" in changes and getattr(changes["owner"], "pk", None) != lead.owner_id:
-        verdict = Verdict.objects.filter(lead=lead, current=True).first()
-    before = lead_day_rows(lead, verdict)
+    before = lead_day_rows(lead)
     from_status = lead.status
     for name, value in changes.items():
         setattr(lead, name, value)
@@ -220,13 +211,14 @@ def _transition(lead, to_status, *, by, note="", at=None, changes=None) -> Lead:
         setattr(lead, stamp, at)
         fields.append(stamp)
     lead.save(update_fields=fields)
-    lead_days_apply(before=before, after=lead_day_rows(lead, verdict))
+    lead_days_apply(before=before, after=lead_day_rows(lead))
     _close_cold_episode(lead, at)
-    _event(lead, EventKind.TRANSITION, by=by, note=note, from_status=from_status, to_status=to_status, at=at)
+    lead_event_record(lead, EventKind.TRANSITION, by=by, note=note, from_status=from_status, to_status=to_status, at=at)
     return lead
 
 
-def _open_handoff(lead) -> Handoff | None:
+def lead_open_handoff(lead) -> Handoff | None:
+    """The handoff waiting for the rep's answer, if any."""
     return Handoff.objects.filter(lead=lead, outcome=HandoffOutcome.OPEN).first()
 
 
@@ -238,81 +230,6 @@ def _end_handoff(handoff, outcome, *, at, reason=None, note=""):
     handoff.save(update_fields=["outcome", "ended_at", "reject_reason", "outcome_note"])
 
 
-def _require_owner_rep(lead, by):
-    if by.role != Role.REP or lead.owner_id != by.id:
-        raise NotAllowed("Only the rep who owns this lead may do this.")
-
-
-# --- handoff and routing ---------------------------------------------------------------------
-
-
-def _rep_load_this_month(rep_ids, now):
-    start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    rows = (
-        Handoff.objects.filter(to_rep_id__in=rep_ids, created_at__gte=start).values("to_rep_id").annotate(n=Count("id"))
-    )
-    return {row["to_rep_id"]: row["n"] for row in rows}
-
-
-def _rule_matches(rule, lead):
-    if rule.country and rule.country.upper() != (lead.country or "").upper():
-        return False
-    if rule.region and rule.region.lower() != (lead.region or "").lower():
-        return False
-    return not (rule.vertical_id and rule.vertical_id != lead.industry_id)
-
-
-def _rule_criteria(rule):
-    parts = []
-    if rule.country:
-        parts.append(f"country {rule.country}" + (f"/{rule.region}" if rule.region else ""))
-    if rule.vertical_id:
-        parts.append(f"vertical {rule.vertical.name}")
-    return ", ".join(parts) or "any lead"
-
-
-def lead_route(*, lead: Lead, now=None):
-    """Choose the rep for a lead by the routing rules. Returns `(rep, rule, turn, reason)`.
-
-    Must run inside the handoff's transaction: the matching rule's row is locked while its turn
-    advances, so concurrent handoffs queue up for turns instead of sharing one.
-    """
-    now = now or timezone.now()
-    skipped = []
-    for rule in RoutingRule.objects.filter(active=True).select_related("vertical"):
-        if not _rule_matches(rule, lead):
-            continue
-        rule = RoutingRule.objects.select_for_update(of=("self",)).select_related("vertical").get(pk=rule.pk)
-        reps = list(rule.reps.filter(role=Role.REP, is_active=True).order_by("id"))
-        load = _rep_load_this_month([r.id for r in reps], now)
-        eligible = []
-        for rep in reps:
-            if not rep.available:
-                skipped.append(f"{rep.display_name} (out of office)")
-            elif rep.monthly_capacity is not None and load.get(rep.id, 0) >= rep.monthly_capacity:
-                skipped.append(f"{rep.display_name} (at capacity, {load.get(rep.id, 0)}/{rep.monthly_capacity})")
-            else:
-                eligible.append(rep)
-        if not eligible:
-            continue
-        after = [r for r in eligible if rule.last_rep_id is None or r.id > rule.last_rep_id]
-        rep = (after or eligible)[0]
-        rule.turns += 1
-        rule.last_rep = rep
-        rule.save(update_fields=["turns", "last_rep"])
-        reason = (
-            f"Rule “{rule.name}” ({_rule_criteria(rule)}), turn {rule.turns}: "
-            f"{rep.display_name} was next in the round-robin of {len(eligible)} available rep"
-            f"{'s' if len(eligible) != 1 else ''}."
-        )
-        if skipped:
-            reason += " Skipped: " + "; ".join(skipped) + "."
-        return rep, rule, rule.turns, reason
-    reason = "No routing rule had an available rep under capacity for this lead"
-    reason += f" ({', '.join(skipped)})." if skipped else "."
-    return None, None, None, reason + " It waits in the managers' queue."
-
-
 @transaction.atomic
 def lead_hand_off(*, lead: Lead, rep: User | None = None, note: str, by: User) -> Handoff:
     """Hand a lead to a rep (or, with no rep, to whoever the routing rules choose) with its story.
@@ -320,8 +237,8 @@ def lead_hand_off(*, lead: Lead, rep: User | None = None, note: str, by: User) -
     Handing off a lead that already sits with a rep is a reassignment: only managers do that, and
     the old handoff ends as `reassigned`. The SLA clock starts now.
     """
-    if by.role not in (Role.MARKETER, Role.MANAGER):
-        raise NotAllowed("Only marketers and managers hand off leads.")
+    lead = lead_lock(lead)
+    lead_action_refuse(lead=lead, user=by, action="hand_off")
     note = (note or "").strip()
     if not note:
         raise InvalidInput(
@@ -329,14 +246,8 @@ def lead_hand_off(*, lead: Lead, rep: User | None = None, note: str, by: User) -
         )
     if rep is not None and (rep.role != Role.REP or not rep.is_active):
         raise InvalidInput(f"{rep.username} is not a sales rep.", fields={"rep": ["Choose a sales rep."]})
-    lead = _lock(lead)
-    if S.HANDED_OFF not in TRANSITIONS[lead.status]:
-        raise TransitionNotAllowed(f"A lead that is {lead.get_status_display().lower()} cannot be handed off.")
     now = timezone.now()
-    previous = _open_handoff(lead)
-    reassigning = lead.status in (S.HANDED_OFF, S.ACCEPTED, S.WORKING, S.QUALIFIED)
-    if reassigning and by.role != Role.MANAGER:
-        raise NotAllowed("This lead is already with a rep: only a manager can reassign it.")
+    previous = lead_open_handoff(lead)
     if previous is not None:
         _end_handoff(previous, HandoffOutcome.REASSIGNED, at=now, note=f"Reassigned by {by.display_name}.")
 
@@ -364,24 +275,26 @@ def lead_hand_off(*, lead: Lead, rep: User | None = None, note: str, by: User) -
 
 @transaction.atomic
 def lead_accept(*, lead: Lead, by: User) -> Lead:
-    lead = _lock(lead)
-    handoff = _open_handoff(lead)
-    if handoff is None or lead.status != S.HANDED_OFF:
-        raise TransitionNotAllowed("This lead is not waiting to be accepted.")
-    if handoff.to_rep_id != by.id:
-        raise NotAllowed("Only the rep this lead was handed to may accept it.")
+    lead = lead_lock(lead)
+    handoff = lead_open_handoff(lead)
+    lead_action_refuse(lead=lead, user=by, action="accept", open_handoff=handoff)
     now = timezone.now()
     _end_handoff(handoff, HandoffOutcome.ACCEPTED, at=now)
     return _transition(lead, S.ACCEPTED, by=by, at=now)
 
 
-def _reason_code(reason):
-    from feedback.models import ReasonCode
-
+def reason_code_active(reason, *, required: bool = True) -> ReasonCode | None:
+    """The active reason code `reason` names (a code or the row itself); None when it is empty and
+    not `required`. An unknown or retired code is bad input."""
     if isinstance(reason, ReasonCode):
         code = reason
     else:
-        code = ReasonCode.objects.filter(code=str(reason or "").strip()).first()
+        value = str(reason or "").strip()
+        if not value:
+            if required:
+                raise InvalidInput("Choose a reason.", fields={"reason": ["This field is required."]})
+            return None
+        code = ReasonCode.objects.filter(code=value).first()
     if code is None or not code.active:
         raise InvalidInput("Choose one of the reason codes.", fields={"reason": ["Unknown or retired reason code."]})
     return code
@@ -389,21 +302,17 @@ def _reason_code(reason):
 
 @transaction.atomic
 def lead_reject(*, lead: Lead, by: User, reason, note: str = "") -> Lead:
-    """The rep turns a handed-off lead down; it goes back to marketing with the reason."""
-    reason = _reason_code(reason)
-    lead = _lock(lead)
-    handoff = _open_handoff(lead)
-    if handoff is None or lead.status != S.HANDED_OFF:
-        raise TransitionNotAllowed("This lead is not waiting to be accepted or rejected.")
-    if handoff.to_rep_id != by.id:
-        raise NotAllowed("Only the rep this lead was handed to may reject it.")
+    """The rep turns a handed-off lead down; it goes back to marketing with the reason. (Marketing
+    hears of it through `feedback.services.lead_reject_with_feedback`, which the pages call.)"""
+    reason = reason_code_active(reason)
+    lead = lead_lock(lead)
+    handoff = lead_open_handoff(lead)
+    lead_action_refuse(lead=lead, user=by, action="reject", open_handoff=handoff)
     now = timezone.now()
     note = (note or "").strip()
     _end_handoff(handoff, HandoffOutcome.REJECTED, at=now, reason=reason, note=note)
     text = f"Rejected: {reason.label}" + (f" — {note}" if note else "")
-    _transition(lead, S.REJECTED, by=by, note=text, at=now, changes={"owner": None})
-    feedback_item_open(lead=lead, kind=FeedbackKind.REJECTED, by=by, reason=reason, note=note)
-    return lead
+    return _transition(lead, S.REJECTED, by=by, note=text, at=now, changes={"owner": None})
 
 
 @transaction.atomic
@@ -413,10 +322,8 @@ def lead_log_activity(*, lead: Lead, by: User, kind: str, note: str = "") -> Lea
         raise InvalidInput(
             "Activity must be a call, email, meeting or note.", fields={"kind": [f"Unknown kind {kind!r}."]}
         )
-    lead = _lock(lead)
-    _require_owner_rep(lead, by)
-    if lead.status not in (S.ACCEPTED, S.WORKING, S.QUALIFIED):
-        raise TransitionNotAllowed("Accept the lead before logging activity on it.")
+    lead = lead_lock(lead)
+    lead_action_refuse(lead=lead, user=by, action="activity")
     now = timezone.now()
     if lead.status == S.ACCEPTED:
         _transition(lead, S.WORKING, by=by, at=now)
@@ -424,13 +331,13 @@ def lead_log_activity(*, lead: Lead, by: User, kind: str, note: str = "") -> Lea
         lead.last_activity_at = now
         lead.save(update_fields=["last_activity_at", "updated_at"])
         _close_cold_episode(lead, now)
-    return _event(lead, kind, by=by, note=(note or "").strip(), at=now)
+    return lead_event_record(lead, kind, by=by, note=(note or "").strip(), at=now)
 
 
 @transaction.atomic
 def lead_qualify(*, lead: Lead, by: User) -> Lead:
-    lead = _lock(lead)
-    _require_owner_rep(lead, by)
+    lead = lead_lock(lead)
+    lead_action_refuse(lead=lead, user=by, action="qualify")
     return _transition(lead, S.QUALIFIED, by=by)
 
 
@@ -442,32 +349,25 @@ def lead_win(*, lead: Lead, by: User, amount) -> Lead:
             raise InvalidOperation
     except (InvalidOperation, ValueError):
         raise InvalidInput("Enter the deal's amount.", fields={"amount": ["Enter a positive amount."]}) from None
-    lead = _lock(lead)
-    _require_owner_rep(lead, by)
+    lead = lead_lock(lead)
+    lead_action_refuse(lead=lead, user=by, action="won")
     amount = amount.quantize(Decimal("0.01"))
-    note = f"Won: {amount:,.2f}"
-    _transition(lead, S.WON, by=by, note=note, changes={"won_amount": amount})
-    feedback_item_open(lead=lead, kind=FeedbackKind.WON, by=by, note=note)
-    return lead
+    return _transition(lead, S.WON, by=by, note=f"Won: {amount:,.2f}", changes={"won_amount": amount})
 
 
 @transaction.atomic
 def lead_lose(*, lead: Lead, by: User, reason, note: str = "") -> Lead:
-    reason = _reason_code(reason)
-    lead = _lock(lead)
-    _require_owner_rep(lead, by)
+    reason = reason_code_active(reason)
+    lead = lead_lock(lead)
+    lead_action_refuse(lead=lead, user=by, action="lost")
     note = (note or "").strip()
     text = f"Lost: {reason.label}" + (f" — {note}" if note else "")
-    _transition(lead, S.LOST, by=by, note=text, changes={"lost_reason": reason})
-    feedback_item_open(lead=lead, kind=FeedbackKind.LOST, by=by, reason=reason, note=note)
-    return lead
+    return _transition(lead, S.LOST, by=by, note=text, changes={"lost_reason": reason})
 
 
 @transaction.atomic
 def lead_recycle(*, lead: Lead, by: User, reason: str, reengage_after: date | None = None) -> Lead:
     """Marketing takes a lead back to nurture, with why and when to try again."""
-    if by.role not in (Role.MARKETER, Role.MANAGER):
-        raise NotAllowed("Only marketers and managers recycle leads.")
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("Say why the lead goes back to nurture.", fields={"reason": ["This field is required."]})
@@ -479,11 +379,10 @@ def lead_recycle(*, lead: Lead, by: User, reason: str, reengage_after: date | No
         raise InvalidInput(
             "Re-engage within three years.", fields={"reengage_after": ["Pick a date within three years."]}
         )
-    lead = _lock(lead)
-    if S.NURTURE not in TRANSITIONS[lead.status]:
-        raise TransitionNotAllowed(f"A lead that is {lead.get_status_display().lower()} cannot be recycled.")
+    lead = lead_lock(lead)
+    lead_action_refuse(lead=lead, user=by, action="recycle")
     now = timezone.now()
-    handoff = _open_handoff(lead)
+    handoff = lead_open_handoff(lead)
     if handoff is not None:
         _end_handoff(handoff, HandoffOutcome.REASSIGNED, at=now, note="Taken back to nurture by marketing.")
     changes = {
@@ -509,38 +408,73 @@ def lead_snooze(*, lead: Lead, by: User, until: datetime, reason: str) -> Lead:
             "Snooze for a year at most: a lead parked longer belongs back in marketing's nurture.",
             fields={"until": ["Pick a date within a year."]},
         )
-    lead = _lock(lead)
-    _require_owner_rep(lead, by)
-    if not lead.is_open:
-        raise TransitionNotAllowed("Only open leads can be snoozed.")
+    lead = lead_lock(lead)
+    lead_action_refuse(lead=lead, user=by, action="snooze")
     lead.snoozed_until = until
     lead.snooze_reason = reason
     lead.save(update_fields=["snoozed_until", "snooze_reason", "updated_at"])
     _close_cold_episode(lead, now)
-    _event(lead, EventKind.SNOOZE, by=by, note=f"Snoozed until {until:%Y-%m-%d %H:%M}: {reason}", at=now)
+    lead_event_record(lead, EventKind.SNOOZE, by=by, note=f"Snoozed until {until:%Y-%m-%d %H:%M}: {reason}", at=now)
     return lead
+
+
+def lead_verdict_set(*, lead: Lead, verdict: str, at: datetime) -> Lead:
+    """Record on a locked lead the verdict its rep now gives it (a plain value: the verdicts and
+    their history are feedback's), keeping the dashboard's roll-up in step. Called by
+    `feedback.services.verdict_give` inside its transaction."""
+    if verdict not in VerdictValue.values:
+        raise InvalidInput("The verdict is good or bad.", fields={"verdict": ["Choose good or bad."]})
+    before = lead_day_rows(lead)
+    lead.verdict, lead.verdict_at = verdict, at
+    lead.save(update_fields=["verdict", "verdict_at", "updated_at"])
+    lead_days_apply(before=before, after=lead_day_rows(lead))
+    return lead
+
+
+# --- reason codes -----------------------------------------------------------------------------
+
+
+def _require_manager(by):
+    if by.role != Role.MANAGER:
+        raise NotAllowed("Only managers manage reason codes.")
+
+
+def _clean_label(label) -> str:
+    label = (label or "").strip()
+    if not label:
+        raise InvalidInput("A reason needs a label.", fields={"label": ["This field is required."]})
+    if len(label) > 100:
+        raise InvalidInput("A label is at most 100 characters.", fields={"label": ["At most 100 characters."]})
+    return label
 
 
 @transaction.atomic
-def lead_update(*, lead: Lead, data: dict, by: User) -> Lead:
-    """Marketing fixes a lead's contact data; the timeline says what changed."""
-    if by.role not in (Role.MARKETER, Role.MANAGER):
-        raise NotAllowed("Only marketers and managers edit lead data.")
-    lead = _lock(lead)
-    current = {name: getattr(lead, name) for name in CONTACT_FIELDS}
-    current.update(email=lead.email, estimated_value=lead.estimated_value, industry=lead.industry)
-    clean = _clean_capture_data({**current, **data})
-    industry = clean.pop("industry", None)
-    if industry is not None and industry.pk is None:
-        industry, _ = Vertical.objects.get_or_create(name=industry.name)
-    clean["industry"] = industry
-    changed = [name for name, value in clean.items() if getattr(lead, name) != value]
-    if not changed:
-        return lead
-    if "email" in changed and Lead.objects.filter(email=clean["email"]).exclude(pk=lead.pk).exists():
-        raise InvalidInput("Another lead already has this email.", fields={"email": ["Already captured."]})
-    for name in changed:
-        setattr(lead, name, clean[name])
-    lead.save(update_fields=[*changed, "updated_at"])
-    _event(lead, EventKind.EDIT, by=by, note="Changed " + ", ".join(n.replace("_", " ") for n in changed) + ".")
-    return lead
+def reason_code_create(*, label: str, by: User, code: str = "") -> ReasonCode:
+    _require_manager(by)
+    label = _clean_label(label)
+    code = slugify(code or label).replace("-", "_")[:50]
+    if not code:
+        raise InvalidInput("A reason needs a code.", fields={"code": ["Use letters, digits or underscores."]})
+    if ReasonCode.objects.filter(code=code).exists():
+        raise InvalidInput(f"The code {code!r} is taken.", fields={"code": ["Already in use."]})
+    last = ReasonCode.objects.order_by("-position").values_list("position", flat=True).first() or 0
+    return ReasonCode.objects.create(code=code, label=label, position=last + 10)
+
+
+@transaction.atomic
+def reason_code_rename(*, reason: ReasonCode, label: str, by: User) -> ReasonCode:
+    """A new label for the same code: every record that used it reads the new label."""
+    _require_manager(by)
+    reason.label = _clean_label(label)
+    reason.save(update_fields=["label"])
+    return reason
+
+
+@transaction.atomic
+def reason_code_set_active(*, reason: ReasonCode, active: bool, by: User) -> ReasonCode:
+    """Retiring a code hides it from new choices; the verdicts, rejections and losses that used it
+    keep it (a code is never deleted)."""
+    _require_manager(by)
+    reason.active = bool(active)
+    reason.save(update_fields=["active"])
+    return reason

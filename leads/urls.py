@@ -1,6 +1,7 @@
 from django.urls import path
 
-from leads import apis, views
+from leads import views
+from leads.apis import capture, imports, lifecycle, public_form
 
 app_name = "leads"
 
@@ -15,30 +16,24 @@ urlpatterns = [
     path("<int:pk>/edit/", views.lead_edit, name="edit"),
     path("<int:pk>/handoff/", views.lead_hand_off, name="hand-off"),
     path("<int:pk>/accept/", views.lead_accept, name="accept"),
-    path("<int:pk>/reject/", views.lead_reject, name="reject"),
     path("<int:pk>/activity/", views.lead_log_activity, name="activity"),
     path("<int:pk>/qualify/", views.lead_qualify, name="qualify"),
-    path("<int:pk>/won/", views.lead_win, name="won"),
-    path("<int:pk>/lost/", views.lead_lose, name="lost"),
     path("<int:pk>/recycle/", views.lead_recycle, name="recycle"),
     path("<int:pk>/snooze/", views.lead_snooze, name="snooze"),
 ]
 
 api_urlpatterns = [
-    path("leads/", apis.LeadListApi.as_view(), name="lead-list"),
-    path("leads/bulk/", apis.LeadBulkApi.as_view(), name="lead-bulk"),
-    path("leads/import/", apis.ImportJobCreateApi.as_view(), name="import-create"),
-    path("leads/import/<int:pk>/", apis.ImportJobDetailApi.as_view(), name="import-detail"),
-    path("leads/<int:pk>/", apis.LeadDetailApi.as_view(), name="lead-detail"),
-    path("leads/<int:pk>/handoff/", apis.LeadHandOffApi.as_view(), name="lead-hand-off"),
-    path("leads/<int:pk>/accept/", apis.LeadAcceptApi.as_view(), name="lead-accept"),
-    path("leads/<int:pk>/reject/", apis.LeadRejectApi.as_view(), name="lead-reject"),
-    path("leads/<int:pk>/activity/", apis.LeadActivityApi.as_view(), name="lead-activity"),
-    path("leads/<int:pk>/qualify/", apis.LeadQualifyApi.as_view(), name="lead-qualify"),
-    path("leads/<int:pk>/won/", apis.LeadWinApi.as_view(), name="lead-won"),
-    path("leads/<int:pk>/lost/", apis.LeadLoseApi.as_view(), name="lead-lost"),
-    path("leads/<int:pk>/recycle/", apis.LeadRecycleApi.as_view(), name="lead-recycle"),
-    path("leads/<int:pk>/snooze/", apis.LeadSnoozeApi.as_view(), name="lead-snooze"),
-    path("campaigns/", apis.CampaignListApi.as_view(), name="campaign-list"),
-    path("capture/<str:form_key>/", apis.PublicCaptureApi.as_view(), name="capture"),
+    path("leads/", capture.LeadListApi.as_view(), name="lead-list"),
+    path("leads/bulk/", capture.LeadBulkApi.as_view(), name="lead-bulk"),
+    path("leads/import/", imports.ImportJobCreateApi.as_view(), name="import-create"),
+    path("leads/import/<int:pk>/", imports.ImportJobDetailApi.as_view(), name="import-detail"),
+    path("leads/<int:pk>/", capture.LeadDetailApi.as_view(), name="lead-detail"),
+    path("leads/<int:pk>/handoff/", lifecycle.LeadHandOffApi.as_view(), name="lead-hand-off"),
+    path("leads/<int:pk>/accept/", lifecycle.LeadAcceptApi.as_view(), name="lead-accept"),
+    path("leads/<int:pk>/activity/", lifecycle.LeadActivityApi.as_view(), name="lead-activity"),
+    path("leads/<int:pk>/qualify/", lifecycle.LeadQualifyApi.as_view(), name="lead-qualify"),
+    path("leads/<int:pk>/recycle/", lifecycle.LeadRecycleApi.as_view(), name="lead-recycle"),
+    path("leads/<int:pk>/snooze/", lifecycle.LeadSnoozeApi.as_view(), name="lead-snooze"),
+    path("campaigns/", capture.CampaignListApi.as_view(), name="campaign-list"),
+    path("capture/<str:form_key>/", public_form.PublicCaptureApi.as_view(), name="capture"),
 ]

@@ -20,17 +20,15 @@ from django.views.decorators.http import require_POST
 
 from alignment.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from alignment.models import Role
-from feedback.models import ReasonCode
-from leads import forms, imports, selectors, services
-from leads.models import Campaign, ImportStatus, LeadStatus
+from leads import capture, forms, imports, selectors, services
+from leads.models import Campaign, HandoffOutcome, ImportStatus, LeadStatus
 
 PAGE_SIZE = 50
 S = LeadStatus
-OWNED_OPEN = (S.ACCEPTED, S.WORKING, S.QUALIFIED)
 
 
 def active_reasons():
-    return list(ReasonCode.objects.filter(active=True))
+    return list(selectors.reason_code_list())
 
 
 def _lead_or_404(user, pk):
@@ -52,34 +50,16 @@ def _require_role(user, *roles):
         raise PermissionDenied
 
 
+# Offered by the feedback panel on the lead page, not by the page's own forms.
+FEEDBACK_PANEL_ACTIONS = {"verdict", "request_feedback"}
+
+
 def lead_actions(lead, user) -> set[str]:
-    """The action forms `user` may use on `lead` in its current state (the services check again)."""
-    allowed = services.TRANSITIONS[lead.status]
-    actions = set()
-    is_owner_rep = user.role == Role.REP and lead.owner_id == user.id
-    if user.role in (Role.MARKETER, Role.MANAGER):
-        actions.add("edit")
-        reassigning = lead.status in (S.HANDED_OFF, *OWNED_OPEN)
-        if S.HANDED_OFF in allowed and (not reassigning or user.role == Role.MANAGER):
-            actions.add("hand_off")
-        if S.NURTURE in allowed:
-            actions.add("recycle")
-    if user.role == Role.REP and lead.status == S.HANDED_OFF:
-        handoff = selectors.lead_latest_handoff(lead)
-        if handoff is not None and handoff.to_rep_id == user.id and handoff.outcome == "open":
-            actions.update({"accept", "reject"})
-    if is_owner_rep:
-        if lead.status in OWNED_OPEN:
-            actions.add("activity")
-        if S.QUALIFIED in allowed and lead.status in OWNED_OPEN:
-            actions.add("qualify")
-        if S.WON in allowed:
-            actions.add("won")
-        if S.LOST in allowed:
-            actions.add("lost")
-        if lead.status in OWNED_OPEN:  # before accepting, the answer is accept or reject
-            actions.add("snooze")
-    return actions
+    """The actions the lead page offers `user` on `lead` now: the services' own rule, asked with the
+    prefetched handoffs."""
+    latest = selectors.lead_latest_handoff(lead)
+    open_handoff = latest if latest is not None and latest.outcome == HandoffOutcome.OPEN else None
+    return services.lead_actions(lead=lead, user=user, open_handoff=open_handoff) - FEEDBACK_PANEL_ACTIONS
 
 
 def _action_forms(lead, user, actions, bound=None):
@@ -203,7 +183,7 @@ def lead_create(request):
     if request.method == "POST":
         if form.is_valid():
             try:
-                lead, created = services.lead_capture(
+                lead, created = capture.lead_capture(
                     data=form.service_data(), campaign=form.cleaned_data["campaign"], by=request.user
                 )
             except NotAllowed:
@@ -233,14 +213,14 @@ def lead_detail(request, pk):
 def lead_edit(request, pk):
     lead = _lead_or_404(request.user, pk)
     _require_role(request.user, Role.MARKETER, Role.MANAGER)
-    initial = {name: getattr(lead, name) for name in services.CONTACT_FIELDS}
+    initial = {name: getattr(lead, name) for name in capture.CONTACT_FIELDS}
     initial.update(email=lead.email, estimated_value=lead.estimated_value, industry=lead.industry or "")
     form = forms.LeadEditForm(request.POST or None, initial=initial)
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.lead_update(lead=lead, data=form.service_data(), by=request.user)
+                capture.lead_update(lead=lead, data=form.service_data(), by=request.user)
             except NotAllowed:
                 raise PermissionDenied from None
             except InvalidInput as error:
@@ -252,7 +232,7 @@ def lead_edit(request, pk):
     return render(request, "leads/lead_edit.html", {"lead": lead, "form": form}, status=status)
 
 
-def _run_action(request, pk, action, form, call, success):
+def lead_action_run(request, pk, action, form, call, success):
     """Validate `form`, call the service, and answer: on success a redirect with a message made
     from what the service returned; on bad input the page with the errors (400); 403 when not
     allowed; a message when the lead's state forbids the move."""
@@ -290,13 +270,13 @@ def lead_hand_off(request, pk):
             return "No rep was available: the lead waits in the managers' queue."
         return f"Handed off to {handoff.to_rep.display_name}. The SLA clock is running."
 
-    return _run_action(request, pk, "hand_off", form, call, success)
+    return lead_action_run(request, pk, "hand_off", form, call, success)
 
 
 @login_required
 @require_POST
 def lead_accept(request, pk):
-    return _run_action(
+    return lead_action_run(
         request,
         pk,
         "accept",
@@ -308,23 +288,9 @@ def lead_accept(request, pk):
 
 @login_required
 @require_POST
-def lead_reject(request, pk):
-    form = forms.RejectForm(request.POST, reasons=active_reasons(), auto_id="id_reject_%s")
-    return _run_action(
-        request,
-        pk,
-        "reject",
-        form,
-        lambda lead, data: services.lead_reject(lead=lead, by=request.user, reason=data["reason"], note=data["note"]),
-        lambda lead: f"Rejected {lead}. Marketing has been told why.",
-    )
-
-
-@login_required
-@require_POST
 def lead_log_activity(request, pk):
     form = forms.ActivityForm(request.POST, auto_id="id_activity_%s")
-    return _run_action(
+    return lead_action_run(
         request,
         pk,
         "activity",
@@ -337,7 +303,7 @@ def lead_log_activity(request, pk):
 @login_required
 @require_POST
 def lead_qualify(request, pk):
-    return _run_action(
+    return lead_action_run(
         request,
         pk,
         "qualify",
@@ -349,37 +315,9 @@ def lead_qualify(request, pk):
 
 @login_required
 @require_POST
-def lead_win(request, pk):
-    form = forms.WinForm(request.POST, auto_id="id_won_%s")
-    return _run_action(
-        request,
-        pk,
-        "won",
-        form,
-        lambda lead, data: services.lead_win(lead=lead, by=request.user, amount=data["amount"]),
-        "Won! The revenue counts toward the shared goal.",
-    )
-
-
-@login_required
-@require_POST
-def lead_lose(request, pk):
-    form = forms.LoseForm(request.POST, reasons=active_reasons(), auto_id="id_lost_%s")
-    return _run_action(
-        request,
-        pk,
-        "lost",
-        form,
-        lambda lead, data: services.lead_lose(lead=lead, by=request.user, reason=data["reason"], note=data["note"]),
-        "Marked as lost. Marketing sees the reason.",
-    )
-
-
-@login_required
-@require_POST
 def lead_recycle(request, pk):
     form = forms.RecycleForm(request.POST, auto_id="id_recycle_%s")
-    return _run_action(
+    return lead_action_run(
         request,
         pk,
         "recycle",
@@ -395,7 +333,7 @@ def lead_recycle(request, pk):
 @require_POST
 def lead_snooze(request, pk):
     form = forms.SnoozeForm(request.POST, auto_id="id_snooze_%s")
-    return _run_action(
+    return lead_action_run(
         request,
         pk,
         "snooze",

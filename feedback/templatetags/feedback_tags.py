@@ -6,7 +6,8 @@ from django import template
 from alignment.models import Role
 from feedback import forms, selectors
 from feedback.models import FeedbackKind, FeedbackStatus
-from feedback.selectors import VERDICT_STATUSES
+from leads.selectors import reason_code_list
+from leads.services import lead_action_refusal
 
 register = template.Library()
 
@@ -18,11 +19,9 @@ def feedback_lead_panel(context, lead):
     the open-request check (only for marketers)."""
     user = context["request"].user
     items = selectors.feedback_items_for_lead(user=user, lead=lead)
-    can_verdict = user.role == Role.REP and lead.owner_id == user.id and lead.status in VERDICT_STATUSES
-    can_request = (
-        user.role == Role.MARKETER
-        and lead.owner_id is not None
-        and not any(i.kind == FeedbackKind.REQUEST and i.status == FeedbackStatus.OPEN for i in items)
+    can_verdict = lead_action_refusal(lead=lead, user=user, action="verdict") is None
+    can_request = lead_action_refusal(lead=lead, user=user, action="request_feedback") is None and not any(
+        i.kind == FeedbackKind.REQUEST and i.status == FeedbackStatus.OPEN for i in items
     )
     verdicts = selectors.verdict_history_for_lead(lead=lead)
     return {
@@ -34,7 +33,7 @@ def feedback_lead_panel(context, lead):
         "can_verdict": can_verdict,
         "can_request": can_request,
         "verdict_form": forms.VerdictForm(
-            reasons=selectors.reason_code_list() if can_verdict else (),
+            reasons=reason_code_list() if can_verdict else (),
             auto_id=f"id_verdict_{lead.pk}_%s",
         ),
         "request_form": forms.FeedbackRequestForm(auto_id=f"id_request_{lead.pk}_%s"),
@@ -52,7 +51,7 @@ def feedback_rep_requests(context):
     leads = selectors.feedback_inbox_for_rep(user=user)
     requests = [lead for lead in leads if lead.request_id is not None]
     unjudged = [lead for lead in leads if lead.request_id is None]
-    reasons = list(selectors.reason_code_list()) if requests else []
+    reasons = list(reason_code_list()) if requests else []
     for lead in requests:
         lead.verdict_form = forms.VerdictForm(reasons=reasons, auto_id=f"id_verdict_{lead.pk}_%s")
     return {

@@ -5,16 +5,6 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def fill_lead_days(apps, schema_editor):
-    """Roll up the leads already there. A new database has none: nothing to do."""
-    if not apps.get_model("leads", "Lead").objects.exists():
-        return
-    # The service reads the leads' waterfall dates and verdicts, which exist since the first migration.
-    from leads.rollup import lead_days_rebuild
-
-    lead_days_rebuild()
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("feedback", "0005_assignee_is_a_side"),
@@ -78,5 +68,4 @@ class Migration(migrations.Migration):
                 fields=("day", "campaign", "source", "marketer", "rep"), name="lead_day_key"
             ),
         ),
-        migrations.RunPython(fill_lead_days, migrations.RunPython.noop),
     ]

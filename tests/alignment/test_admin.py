@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from alignment.models import DigestDelivery, IdempotencyRecord, Notification, RevenueGoal, SlaSettings
 from feedback.services import verdict_give
+from leads.capture import lead_capture
 from leads.models import ColdEpisode, ImportChunk, ImportJob, Lead, LeadDay, Reminder, Touch
 from leads.rollup import COLUMNS
-from leads.services import lead_accept, lead_capture, lead_hand_off, lead_log_activity
+from leads.services import lead_accept, lead_hand_off, lead_log_activity
 from tests.alignment.factories import ManagerFactory, MarketerFactory, RepFactory, TeamFactory, VerticalFactory
 from tests.leads.factories import CampaignFactory, RoutingRuleFactory
 

@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from alignment.models import Notification, NotificationKind
 from alignment.templatetags.alignment_tags import money
+from feedback.services import lead_reject_with_feedback
 from leads.models import Handoff, LeadStatus
-from leads.services import lead_accept, lead_hand_off, lead_reject
+from leads.services import lead_accept, lead_hand_off
 from tests.alignment.factories import RepFactory
 from tests.leads.factories import LeadFactory, RoutingRuleFactory
 
@@ -102,7 +103,7 @@ def test_marketer_home_lists_their_leads_and_what_sales_sent_back(client, market
 
     LeadFactory(campaign=campaign, name="Recent Rita", captured_by=marketer)
     returned = hand_off(LeadFactory(campaign=campaign, name="Returned Rob", captured_by=marketer), rep=rep, by=marketer)
-    lead_reject(lead=returned, by=rep, reason=ReasonCode.objects.first())
+    lead_reject_with_feedback(lead=returned, by=rep, reason=ReasonCode.objects.first())
     client.force_login(marketer)
 
     response = client.get(reverse("home"))

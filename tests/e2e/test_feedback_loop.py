@@ -181,7 +181,8 @@ def test_reason_code_rows_keep_rename_clear_of_the_state(patient_page, live_serv
 def test_scorecard_shows_every_column_at_laptop_width(patient_page, live_server):
     from playwright.sync_api import expect
 
-    from leads.services import lead_qualify, lead_win
+    from feedback.services import lead_win_with_feedback
+    from leads.services import lead_qualify
     from tests.leads.factories import CampaignFactory
 
     page = patient_page
@@ -190,7 +191,7 @@ def test_scorecard_shows_every_column_at_laptop_width(patient_page, live_server)
     campaign = CampaignFactory(owner=marketer, name="Trade fair Hannover", cost="3000.00")
     lead = accepted_lead(marketer=marketer, rep=rep, campaign=campaign)
     lead_qualify(lead=lead, by=rep)
-    lead_win(lead=lead, by=rep, amount="125000")
+    lead_win_with_feedback(lead=lead, by=rep, amount="125000")
     # Long reasons widen the table as real data does.
     for position, label in enumerate(["Duplicate / already in pipeline", "Student or job seeker", "Existing customer"]):
         reason, _ = ReasonCode.objects.get_or_create(code=f"long_{position}", defaults={"label": label})

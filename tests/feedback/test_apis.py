@@ -343,10 +343,11 @@ def test_scorecard_reports_quality_per_campaign(marketer, rep):
     for _ in range(3):
         bad = accepted_lead(marketer=marketer, rep=rep, campaign=campaign)
         verdict_give(lead=bad, by=rep, verdict="bad", reason="no_budget")
-    from leads.services import lead_qualify, lead_win
+    from feedback.services import lead_win_with_feedback
+    from leads.services import lead_qualify
 
     lead_qualify(lead=good, by=rep)
-    lead_win(lead=good, by=rep, amount="5000")
+    lead_win_with_feedback(lead=good, by=rep, amount="5000")
 
     body = client_for(marketer).get(f"/api/feedback/campaigns/?campaign={campaign.pk}").json()
 

@@ -10,13 +10,13 @@ from feedback.services import (
     feedback_reply,
     feedback_request,
     feedback_resolve,
-    reason_code_create,
-    reason_code_rename,
-    reason_code_set_active,
+    lead_lose_with_feedback,
+    lead_reject_with_feedback,
+    lead_win_with_feedback,
     verdict_give,
 )
 from leads.models import EventKind, HandoffOutcome, LeadStatus
-from leads.services import lead_hand_off, lead_lose, lead_qualify, lead_reject, lead_win
+from leads.services import lead_hand_off, lead_qualify, reason_code_create, reason_code_rename, reason_code_set_active
 from tests.alignment.factories import MarketerFactory
 from tests.feedback.factories import accepted_lead, handed_off_lead
 from tests.leads.factories import CampaignFactory, LeadFactory
@@ -45,7 +45,7 @@ def test_item_goes_to_the_campaign_owner_when_nobody_in_marketing_captured_the_l
     lead_hand_off(lead=lead, rep=rep, note="From the public form.", by=owner)
     lead.refresh_from_db()
 
-    lead_reject(lead=lead, by=rep, reason="spam")
+    lead_reject_with_feedback(lead=lead, by=rep, reason="spam")
 
     item = FeedbackItem.objects.get(lead=lead)
     assert item.assignee == owner and item.marketer == owner
@@ -117,12 +117,12 @@ def test_revising_a_verdict_keeps_the_history_and_carries_on_the_open_conversati
 
 def test_rejection_loss_and_win_open_items(marketer, rep):
     rejected = handed_off_lead(marketer=marketer, rep=rep)
-    lead_reject(lead=rejected, by=rep, reason="not_icp", note="Too small.")
+    lead_reject_with_feedback(lead=rejected, by=rep, reason="not_icp", note="Too small.")
     lost = accepted_lead(marketer=marketer, rep=rep)
-    lead_lose(lead=lost, by=rep, reason="competitor")
+    lead_lose_with_feedback(lead=lost, by=rep, reason="competitor")
     won = accepted_lead(marketer=marketer, rep=rep)
     lead_qualify(lead=won, by=rep)
-    lead_win(lead=won, by=rep, amount="1200")
+    lead_win_with_feedback(lead=won, by=rep, amount="1200")
 
     kinds = {item.lead_id: (item.kind, item.status, item.rep_id) for item in FeedbackItem.objects.all()}
     assert kinds == {
@@ -262,7 +262,7 @@ def test_resolve_campaign_changed_needs_a_note_and_leaves_the_lead(marketer, rep
 
 def test_resolve_disputed_rejection_leaves_the_lead_ready_for_another_handoff(marketer, rep, other_rep):
     lead = handed_off_lead(marketer=marketer, rep=rep)
-    lead_reject(lead=lead, by=rep, reason="not_icp")
+    lead_reject_with_feedback(lead=lead, by=rep, reason="not_icp")
     item = FeedbackItem.objects.get(lead=lead)
 
     feedback_resolve(item=item, by=marketer, resolution="disputed", note="They are exactly our ICP.")
@@ -296,7 +296,7 @@ def test_resolve_disputed_bad_verdict_takes_the_lead_back_from_the_rep(marketer,
 
 def test_resolve_disputed_loss_takes_the_lead_back_as_a_dispute(marketer, rep):
     lead = accepted_lead(marketer=marketer, rep=rep)
-    lead_lose(lead=lead, by=rep, reason="competitor", note="Went with the incumbent.")
+    lead_lose_with_feedback(lead=lead, by=rep, reason="competitor", note="Went with the incumbent.")
     item = FeedbackItem.objects.get(lead=lead, kind=FeedbackKind.LOST)
 
     feedback_resolve(item=item, by=marketer, resolution="disputed", note="The incumbent contract ends in May.")
@@ -308,7 +308,7 @@ def test_resolve_disputed_loss_takes_the_lead_back_as_a_dispute(marketer, rep):
 
 def test_resolve_disputed_leaves_a_lead_meanwhile_with_another_rep(marketer, rep, other_rep):
     lead = handed_off_lead(marketer=marketer, rep=rep)
-    lead_reject(lead=lead, by=rep, reason="not_icp")
+    lead_reject_with_feedback(lead=lead, by=rep, reason="not_icp")
     item = FeedbackItem.objects.get(lead=lead)
     lead_hand_off(lead=lead, rep=other_rep, note="Second opinion, please.", by=marketer)
 
@@ -352,7 +352,7 @@ def test_a_resolution_the_lead_cannot_take_changes_nothing(marketer, rep):
     lead = accepted_lead(marketer=marketer, rep=rep)
     verdict_give(lead=lead, by=rep, verdict="bad", reason="no_need")
     lead_qualify(lead=lead, by=rep)
-    lead_win(lead=lead, by=rep, amount="10")
+    lead_win_with_feedback(lead=lead, by=rep, amount="10")
     item = FeedbackItem.objects.get(lead=lead, kind=FeedbackKind.BAD_VERDICT)
 
     with pytest.raises(TransitionNotAllowed):

@@ -245,14 +245,15 @@ def _cell(row, testid):
 
 
 def test_scorecard_page_shows_won_revenue_and_cost_per_won_deal(client, marketer, rep):
-    from leads.services import lead_qualify, lead_win
+    from feedback.services import lead_win_with_feedback
+    from leads.services import lead_qualify
     from tests.leads.factories import CampaignFactory
 
     paid = CampaignFactory(owner=marketer, name="Trade fair", cost="3000.00")
     for amount in ("5000", "1250.50"):
         lead = accepted_lead(marketer=marketer, rep=rep, campaign=paid)
         lead_qualify(lead=lead, by=rep)
-        lead_win(lead=lead, by=rep, amount=amount)
+        lead_win_with_feedback(lead=lead, by=rep, amount=amount)
     accepted_lead(marketer=marketer, rep=rep, campaign=paid)  # still being worked: no revenue yet
     free = CampaignFactory(owner=marketer, name="Newsletter", cost=None)
     accepted_lead(marketer=marketer, rep=rep, campaign=free)

@@ -9,7 +9,6 @@ from django.db import connection, connections
 
 from alignment.models import Notification, NotificationKind
 from alignment.sla import sla_settings_get
-from feedback.models import FeedbackItem
 from leads.cold import cold_leads_sweep
 from leads.models import ColdEpisode, ColdReason, Handoff, Lead, LeadStatus, Reminder
 from leads.services import lead_accept, lead_hand_off, lead_log_activity, lead_snooze
@@ -228,32 +227,6 @@ def test_managers_raising_the_threshold_ends_episodes_that_are_no_longer_cold(ma
 
     assert result.episodes_closed == 1
     assert not ColdEpisode.objects.filter(closed_at__isnull=True).exists()
-
-
-def test_sweep_reminds_the_marketer_of_feedback_left_unanswered_once(marketer, rep):
-    lead = handed_off_lead(marketer=marketer, rep=rep)
-    item = FeedbackItem.objects.create(
-        lead=lead, kind="bad_verdict", assignee=marketer, opened_by=rep, note="Wrong phone number.", created_at=T0
-    )
-
-    assert sweep(T0 + timedelta(days=3) - timedelta(minutes=1)).feedback_reminders == 0
-    assert sweep(T0 + timedelta(days=3)).feedback_reminders == 1
-    assert sweep(T0 + timedelta(days=4)).feedback_reminders == 0
-
-    (notice,) = notices(recipient=marketer, kind=NotificationKind.FEEDBACK)
-    assert "has waited 3 days" in notice.message and rep.display_name in notice.message
-    assert notice.url == f"/feedback/{item.id}/"
-    item.refresh_from_db()
-    assert item.overdue_reminded_at == T0 + timedelta(days=3)
-
-
-def test_sweep_does_not_remind_about_resolved_feedback(marketer, rep):
-    lead = handed_off_lead(marketer=marketer, rep=rep)
-    FeedbackItem.objects.create(
-        lead=lead, kind="bad_verdict", assignee=marketer, status="resolved", resolved_at=T0, created_at=T0
-    )
-
-    assert sweep(T0 + timedelta(days=5)).feedback_reminders == 0
 
 
 def test_sweep_enqueues_the_emails_of_its_notifications_when_it_commits(

@@ -10,18 +10,10 @@ from django.db.models import Sum
 
 from alignment.dashboard import dashboard_figures, dashboard_filters_parse
 from feedback.services import verdict_give
+from leads.capture import lead_capture
 from leads.models import Lead, LeadDay
 from leads.rollup import COLUMNS, lead_days_rebuild, lead_days_remove
-from leads.services import (
-    lead_accept,
-    lead_capture,
-    lead_hand_off,
-    lead_lose,
-    lead_qualify,
-    lead_recycle,
-    lead_reject,
-    lead_win,
-)
+from leads.services import lead_accept, lead_hand_off, lead_lose, lead_qualify, lead_recycle, lead_reject, lead_win
 from tests.alignment.factories import RepFactory
 
 

@@ -5,10 +5,10 @@ import pytest
 from django.utils import timezone
 
 from alignment.errors import InvalidInput, NotAllowed, TransitionNotAllowed
+from leads.capture import lead_capture, lead_update
 from leads.models import CaptureChannel, EventKind, Handoff, HandoffOutcome, Lead, LeadStatus, Touch
 from leads.services import (
     lead_accept,
-    lead_capture,
     lead_hand_off,
     lead_log_activity,
     lead_lose,
@@ -16,7 +16,6 @@ from leads.services import (
     lead_recycle,
     lead_reject,
     lead_snooze,
-    lead_update,
     lead_win,
 )
 from tests.alignment.factories import RepFactory, VerticalFactory

@@ -6,8 +6,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from feedback.models import ReasonCode
+from feedback.services import lead_reject_with_feedback, lead_win_with_feedback
 from leads.models import Handoff, HandoffOutcome, Lead, LeadStatus, Touch
-from leads.services import lead_accept, lead_hand_off, lead_qualify, lead_reject, lead_snooze, lead_win
+from leads.services import lead_accept, lead_hand_off, lead_qualify, lead_snooze
 from tests.leads.factories import LeadFactory, RoutingRuleFactory
 
 pytestmark = pytest.mark.django_db
@@ -346,7 +347,7 @@ def test_reject_needs_a_reason_code(client, marketer, rep, campaign):
     lead = handed_off(LeadFactory(campaign=campaign), rep=rep, by=marketer)
     client.force_login(rep)
 
-    response = client.post(reverse("leads:reject", args=[lead.pk]), {"reason": "", "note": "meh"})
+    response = client.post(reverse("lead-reject", args=[lead.pk]), {"reason": "", "note": "meh"})
 
     assert response.status_code == 400
     assert response.context["forms"]["reject"].errors["reason"]
@@ -358,7 +359,7 @@ def test_reject_with_a_reason_sends_the_lead_back(client, marketer, rep, campaig
     lead = handed_off(LeadFactory(campaign=campaign), rep=rep, by=marketer)
     client.force_login(rep)
 
-    response = client.post(reverse("leads:reject", args=[lead.pk]), {"reason": reason().code, "note": "Student"})
+    response = client.post(reverse("lead-reject", args=[lead.pk]), {"reason": reason().code, "note": "Student"})
 
     assert response.status_code == 302
     lead.refresh_from_db()
@@ -393,8 +394,8 @@ def test_qualify_then_win_with_an_amount(client, marketer, rep, campaign):
     client.force_login(rep)
 
     client.post(reverse("leads:qualify", args=[lead.pk]))
-    bad = client.post(reverse("leads:won", args=[lead.pk]), {"amount": "-5"})
-    client.post(reverse("leads:won", args=[lead.pk]), {"amount": "12000.50"})
+    bad = client.post(reverse("lead-won", args=[lead.pk]), {"amount": "-5"})
+    client.post(reverse("lead-won", args=[lead.pk]), {"amount": "12000.50"})
 
     assert bad.status_code == 400
     lead.refresh_from_db()
@@ -407,7 +408,7 @@ def test_lose_records_the_reason(client, marketer, rep, campaign):
     code = reason()
     client.force_login(rep)
 
-    client.post(reverse("leads:lost", args=[lead.pk]), {"reason": code.code})
+    client.post(reverse("lead-lost", args=[lead.pk]), {"reason": code.code})
 
     lead.refresh_from_db()
     assert lead.status == LeadStatus.LOST and lead.lost_reason == code
@@ -443,14 +444,14 @@ def test_snooze_by_the_owner_pauses_the_lead(client, marketer, rep, campaign):
 
 def test_a_rep_who_once_had_the_lead_sees_it_but_may_not_close_it(client, marketer, rep, other_rep, campaign):
     lead = handed_off(LeadFactory(campaign=campaign), rep=rep, by=marketer)
-    lead_reject(lead=lead, by=rep, reason=reason())
+    lead_reject_with_feedback(lead=lead, by=rep, reason=reason())
     lead_hand_off(lead=lead, rep=other_rep, note="Second try", by=marketer)
     lead_accept(lead=lead, by=other_rep)
     lead_qualify(lead=lead, by=other_rep)
     client.force_login(rep)
 
     assert client.get(reverse("leads:detail", args=[lead.pk])).context["actions"] == set()
-    assert client.post(reverse("leads:won", args=[lead.pk]), {"amount": "10"}).status_code == 403
+    assert client.post(reverse("lead-won", args=[lead.pk]), {"amount": "10"}).status_code == 403
     lead.refresh_from_db()
     assert lead.status == LeadStatus.QUALIFIED
 
@@ -493,7 +494,7 @@ def test_edit_is_forbidden_to_reps(client, marketer, rep, campaign):
 def test_won_lead_page_shows_no_empty_actions_heading_to_a_manager(client, marketer, rep, manager, campaign):
     lead = accepted(LeadFactory(campaign=campaign, estimated_value=Decimal("300000")), rep=rep, by=marketer)
     lead_qualify(lead=lead, by=rep)
-    lead_win(lead=lead, by=rep, amount="416000")
+    lead_win_with_feedback(lead=lead, by=rep, amount="416000")
     client.force_login(manager)
 
     response = client.get(reverse("leads:detail", args=[lead.pk]))

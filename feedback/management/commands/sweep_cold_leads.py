@@ -1,21 +1,23 @@
 from django.core.management.base import BaseCommand
 
+from feedback.services import feedback_overdue_remind
 from leads.cold import cold_leads_sweep
 
 
 class Command(BaseCommand):
     help = (
-        "Run the cold-lead sweep once, as the beat schedule does: open and close cold episodes, remind "
-        "reps and marketers, escalate to managers, remind overdue feedback. The database work is done "
-        "when it exits; the emails may still be queued."
+        "Run the sweeps once, as the beat schedule does: open and close cold episodes, remind reps and "
+        "marketers, escalate to managers, remind overdue feedback. The database work is done when it "
+        "exits; the emails may still be queued."
     )
 
     def handle(self, *args, **options):
         result = cold_leads_sweep()
+        feedback_reminders = feedback_overdue_remind()
         self.stdout.write(
             f"{result.episodes_opened} cold episodes opened, {result.episodes_closed} closed; "
             f"{result.reminders} reminders, {result.escalations} escalations, "
-            f"{result.feedback_reminders} feedback reminders; "
+            f"{feedback_reminders} feedback reminders; "
             f"{len(result.notification_ids)} notifications created, "
             f"{result.emails_reenqueued} unsent emails enqueued again."
         )

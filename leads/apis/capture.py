@@ -1,0 +1,244 @@
+"""Capturing leads through the API: one at a time, in bulk, and the campaigns to capture into.
+
+Each endpoint parses its input with an explicit input serializer, calls one service or selector,
+and renders an output serializer. Domain errors become 400/403/404/409 in `alignment.api`.
+"""
+
+from collections import Counter
+
+from django.core import validators
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from alignment.api import CursorPagination, InputSerializer, IsMarketerOrManager
+from alignment.errors import InvalidInput
+from alignment.idempotency import IDEMPOTENCY_KEY, idempotent
+from alignment.parsers import FormParser, JSONParser
+from leads.apis.common import (
+    BULK_MAX,
+    ERRORS,
+    CampaignOutputSerializer,
+    LeadDetailOutputSerializer,
+    LeadOutputSerializer,
+    lead_detail_data,
+    paginated,
+)
+from leads.capture import lead_capture, lead_normalise_email
+from leads.models import (
+    Campaign,
+    CaptureChannel,
+    Lead,
+    LeadStatus,
+)
+from leads.selectors import (
+    campaign_list,
+    lead_list_for_user,
+)
+
+
+class LeadCaptureOutputSerializer(LeadOutputSerializer):
+    """A captured lead; `duplicate` is true when the email was already known (a touch was recorded)."""
+
+    duplicate = serializers.BooleanField()
+
+    class Meta(LeadOutputSerializer.Meta):
+        fields = [*LeadOutputSerializer.Meta.fields, "duplicate"]
+        read_only_fields = fields
+
+
+class LeadContactInputSerializer(InputSerializer):
+    email = serializers.CharField(max_length=254)
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    company = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    country = serializers.CharField(max_length=2, required=False, allow_blank=True, help_text="ISO 3166 alpha-2.")
+    region = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    industry = serializers.CharField(max_length=100, required=False, allow_blank=True, help_text="The vertical.")
+    estimated_value = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True
+    )
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
+    pain_points = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
+
+    # The service checks these too; checking them here as well lets one answer name every bad field
+    # (a bad email beside a missing campaign), not only the first the serializer stops at.
+    def validate_email(self, value):
+        try:
+            validators.validate_email(lead_normalise_email(value))
+        except DjangoValidationError:
+            raise serializers.ValidationError("Enter a valid email address.") from None
+        return value
+
+    def validate_country(self, value):
+        if value and not (len(value) == 2 and value.isalpha()):
+            raise serializers.ValidationError("Use a two-letter country code, e.g. DE.")
+        return value
+
+
+class LeadCaptureInputSerializer(LeadContactInputSerializer):
+    campaign = serializers.IntegerField(help_text="The campaign's id.")
+
+
+class LeadBulkInputSerializer(InputSerializer):
+    leads = serializers.ListField(
+        # Any value, null too: an item that is not a lead object is that item's error, not the batch's.
+        child=serializers.JSONField(allow_null=True),
+        allow_empty=False,
+        max_length=BULK_MAX,
+        help_text=f"Up to {BULK_MAX:,} leads, each shaped like the body of POST /api/leads/.",
+        error_messages={"max_length": f"At most {BULK_MAX:,} leads per request: split the list."},
+    )
+
+
+class LeadFilterInputSerializer(InputSerializer):
+    status = serializers.ChoiceField(choices=LeadStatus.choices, required=False)
+    owner = serializers.IntegerField(required=False, min_value=1)
+    campaign = serializers.IntegerField(required=False, min_value=1)
+    cold = serializers.BooleanField(required=False, allow_null=True, default=None)
+    q = serializers.CharField(required=False, max_length=200)
+    # Pagination's own parameters.
+    cursor = serializers.CharField(required=False)
+    page_size = serializers.IntegerField(required=False, min_value=1)
+
+
+class LeadBulkItemResultSerializer(serializers.Serializer):
+    index = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=["created", "duplicate", "error"])
+    id = serializers.IntegerField(allow_null=True)
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
+
+
+class LeadBulkOutputSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    duplicates = serializers.IntegerField()
+    errors = serializers.IntegerField()
+    results = LeadBulkItemResultSerializer(many=True)
+
+
+def _campaign_for_capture(campaign_id) -> Campaign:
+    campaign = Campaign.objects.filter(pk=campaign_id).select_related("owner").first()
+    if campaign is None:
+        raise InvalidInput("No such campaign.", fields={"campaign": ["No such campaign."]})
+    return campaign
+
+
+class LeadListApi(APIView):
+    """Leads you may see, newest first (cursor-paginated); or capture one."""
+
+    parser_classes = [JSONParser, FormParser]
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return [IsMarketerOrManager()]
+        return super().get_permissions()
+
+    @extend_schema(
+        operation_id="leads_list",
+        parameters=[LeadFilterInputSerializer],
+        responses={200: paginated(LeadOutputSerializer), **ERRORS},
+    )
+    def get(self, request):
+        # A plain dict: a QueryDict would read a missing `cold` as false.
+        filters = LeadFilterInputSerializer(data=request.query_params.dict())
+        filters.is_valid(raise_exception=True)
+        leads = lead_list_for_user(user=request.user, filters=filters.validated_data)
+        paginator = CursorPagination()
+        page = paginator.paginate_queryset(leads, request, view=self)
+        return paginator.get_paginated_response(LeadOutputSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=LeadCaptureInputSerializer,
+        responses={201: LeadCaptureOutputSerializer, 200: LeadCaptureOutputSerializer, **ERRORS},
+        parameters=[IDEMPOTENCY_KEY],
+        description="Capture a lead. A known email answers 200 with `duplicate: true` and the existing "
+        "lead (a touch is recorded on it); a new lead answers 201.",
+    )
+    @idempotent
+    def post(self, request):
+        data = LeadCaptureInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        campaign = _campaign_for_capture(fields.pop("campaign"))
+        lead, created = lead_capture(data=fields, campaign=campaign, by=request.user, channel=CaptureChannel.API)
+        lead = Lead.objects.select_related("owner", "campaign", "industry").get(pk=lead.pk)
+        lead.duplicate = not created
+        body = LeadCaptureOutputSerializer(lead).data
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class LeadBulkApi(APIView):
+    """Capture up to 1,000 leads in one request; each gets its own result, bad ones never block good ones."""
+
+    permission_classes = [IsMarketerOrManager]
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        request=LeadBulkInputSerializer,
+        responses={200: LeadBulkOutputSerializer, **ERRORS},
+        parameters=[IDEMPOTENCY_KEY],
+    )
+    @idempotent
+    def post(self, request):
+        data = LeadBulkInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        items = data.validated_data["leads"]
+        # One query for every campaign the items name, not one per item.
+        campaign_ids = {_as_id(item.get("campaign")) for item in items if isinstance(item, dict)} - {None}
+        campaigns = Campaign.objects.select_related("owner").in_bulk(campaign_ids)
+        results = []
+        for index, item in enumerate(items):
+            results.append(_bulk_capture_one(index, item, campaigns, request.user))
+        counts = Counter(result["status"] for result in results)
+        body = {
+            "created": counts["created"],
+            "duplicates": counts["duplicate"],
+            "errors": counts["error"],
+            "results": results,
+        }
+        return Response(LeadBulkOutputSerializer(body).data)
+
+
+def _as_id(value) -> int | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def _bulk_capture_one(index, item, campaigns, by) -> dict:
+    if not isinstance(item, dict):
+        return {"index": index, "status": "error", "id": None, "errors": {"non_field_errors": ["Send a JSON object."]}}
+    item_data = LeadCaptureInputSerializer(data=item)
+    if not item_data.is_valid():
+        return {"index": index, "status": "error", "id": None, "errors": item_data.errors}
+    fields = dict(item_data.validated_data)
+    campaign = campaigns.get(fields.pop("campaign"))
+    if campaign is None:
+        return {"index": index, "status": "error", "id": None, "errors": {"campaign": ["No such campaign."]}}
+    try:
+        lead, created = lead_capture(data=fields, campaign=campaign, by=by, channel=CaptureChannel.API)
+    except InvalidInput as error:
+        return {"index": index, "status": "error", "id": None, "errors": error.fields or {"": [error.message]}}
+    return {"index": index, "status": "created" if created else "duplicate", "id": lead.pk}
+
+
+class LeadDetailApi(APIView):
+    @extend_schema(responses={200: LeadDetailOutputSerializer, **ERRORS})
+    def get(self, request, pk):
+        return Response(lead_detail_data(request, pk))
+
+
+class CampaignListApi(APIView):
+    permission_classes = [IsMarketerOrManager]
+
+    @extend_schema(operation_id="campaigns_list", responses={200: paginated(CampaignOutputSerializer), **ERRORS})
+    def get(self, request):
+        paginator = CursorPagination()
+        page = paginator.paginate_queryset(campaign_list(), request, view=self)
+        return paginator.get_paginated_response(CampaignOutputSerializer(page, many=True).data)
