@@ -6,8 +6,8 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.parsers import MultiPartParser
 from rest_framework.throttling import ScopedRateThrottle
 
-from alignment.api import ErrorOutputSerializer, InputSerializer
 from alignment.parsers import FormParser, JSONParser
+from alignment.rest import ErrorOutputSerializer, InputSerializer
 
 
 class TokenObtainInputSerializer(InputSerializer):

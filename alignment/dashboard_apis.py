@@ -5,8 +5,8 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from alignment.api import ErrorOutputSerializer
 from alignment.dashboard import PERIOD_KINDS, dashboard_as_json, dashboard_figures, dashboard_filters_parse
+from alignment.rest import ErrorOutputSerializer
 from leads.models import Source
 
 

@@ -27,8 +27,8 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from alignment.api import error_response
 from alignment.models import IdempotencyRecord
+from alignment.rest import error_response
 
 HEADER = "Idempotency-Key"
 

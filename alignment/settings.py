@@ -149,10 +149,10 @@ REST_FRAMEWORK = {
         "alignment.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_PAGINATION_CLASS": "alignment.api.CursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "alignment.rest.CursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "alignment.api.exception_handler",
+    "EXCEPTION_HANDLER": "alignment.rest.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "capture": env("ALIGNMENT_CAPTURE_RATE", default="30/minute"),
         "token": "20/minute",

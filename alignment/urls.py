@@ -3,7 +3,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from alignment import apis, dashboard_apis, dashboard_views, notification_apis, notification_views, views
-from alignment.api import api_not_found
+from alignment.rest import api_not_found
 from feedback import urls as feedback_urls
 from leads import urls as leads_urls
 
@@ -40,5 +40,5 @@ urlpatterns = [
 ]
 
 # Unknown URLs and crashes under /api/ answer in the API's JSON error shape.
-handler404 = "alignment.api.not_found"
-handler500 = "alignment.api.server_error"
+handler404 = "alignment.rest.not_found"
+handler500 = "alignment.rest.server_error"

@@ -1,7 +1,7 @@
 """The feedback API: verdicts, requests for feedback, the queue, replies, resolutions, scorecards.
 
 Each endpoint parses its input with an explicit input serializer, calls one service or selector and
-renders an output serializer. Domain errors become 400/403/404/409 in `alignment.api`.
+renders an output serializer. Domain errors become 400/403/404/409 in `alignment.rest`.
 """
 
 from decimal import Decimal
@@ -12,7 +12,8 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from alignment.api import (
+from alignment.idempotency import IDEMPOTENCY_KEY, idempotent
+from alignment.rest import (
     CursorPagination,
     ErrorOutputSerializer,
     InputSerializer,
@@ -20,7 +21,6 @@ from alignment.api import (
     IsMarketerOrManager,
     IsRep,
 )
-from alignment.idempotency import IDEMPOTENCY_KEY, idempotent
 from feedback.models import FeedbackItem, FeedbackKind, FeedbackReply, FeedbackStatus, Resolution, Verdict, VerdictValue
 from feedback.selectors import (
     PERIODS,

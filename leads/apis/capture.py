@@ -1,7 +1,7 @@
 """Capturing leads through the API: one at a time, in bulk, and the campaigns to capture into.
 
 Each endpoint parses its input with an explicit input serializer, calls one service or selector,
-and renders an output serializer. Domain errors become 400/403/404/409 in `alignment.api`.
+and renders an output serializer. Domain errors become 400/403/404/409 in `alignment.rest`.
 """
 
 from collections import Counter
@@ -13,10 +13,10 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from alignment.api import CursorPagination, InputSerializer, IsMarketerOrManager
 from alignment.errors import InvalidInput
 from alignment.idempotency import IDEMPOTENCY_KEY, idempotent
 from alignment.parsers import FormParser, JSONParser
+from alignment.rest import CursorPagination, InputSerializer, IsMarketerOrManager
 from leads.apis.common import (
     BULK_MAX,
     ERRORS,

@@ -7,9 +7,9 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from alignment.api import ErrorOutputSerializer, InputSerializer, IsRep
 from alignment.idempotency import IDEMPOTENCY_KEY, idempotent
 from alignment.parsers import FormParser, JSONParser
+from alignment.rest import ErrorOutputSerializer, InputSerializer, IsRep
 from leads.models import Campaign, Handoff, Lead, LeadEvent, ReasonCode
 from leads.selectors import lead_get_for_user, lead_latest_handoff, lead_overlap_warnings
 

@@ -7,9 +7,9 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from alignment.api import ErrorOutputSerializer, InputSerializer, IsMarketerOrManager
 from alignment.errors import InvalidInput
 from alignment.idempotency import IDEMPOTENCY_KEY, idempotent
+from alignment.rest import ErrorOutputSerializer, InputSerializer, IsMarketerOrManager
 from leads.apis.common import (
     ERRORS,
 )

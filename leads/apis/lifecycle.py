@@ -4,9 +4,9 @@
 from drf_spectacular.utils import extend_schema_view
 from rest_framework import serializers
 
-from alignment.api import InputSerializer, IsMarketerOrManager
 from alignment.errors import InvalidInput
 from alignment.models import User
+from alignment.rest import InputSerializer, IsMarketerOrManager
 from leads.apis.common import (
     EmptyInputSerializer,
     LeadActionApi,

@@ -9,9 +9,9 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from alignment.api import ErrorOutputSerializer
 from alignment.errors import NotAllowed, NotFound
 from alignment.parsers import FormParser, JSONParser
+from alignment.rest import ErrorOutputSerializer
 from leads.apis.capture import LeadContactInputSerializer
 from leads.apis.common import (
     ERRORS,

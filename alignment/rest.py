@@ -1,4 +1,4 @@
-"""What every API endpoint shares: one error shape, cursor pagination, role permissions."""
+"""API plumbing every endpoint shares: one error shape, cursor pagination, role permissions."""
 
 import base64
 import logging
