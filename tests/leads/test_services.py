@@ -5,6 +5,7 @@ import pytest
 from django.utils import timezone
 
 from alignment.errors import InvalidInput, NotAllowed, TransitionNotAllowed
+from alignment.models import Territory
 from leads.capture import lead_capture, lead_update
 from leads.models import CaptureChannel, EventKind, Handoff, HandoffOutcome, Lead, LeadStatus, Touch
 from leads.services import (
@@ -282,3 +283,64 @@ def test_snooze_and_reengage_dates_far_in_the_future_are_refused(marketer, rep):
         lead_recycle(lead=lead, by=marketer, reason="Later", reengage_after=timezone.localdate() + timedelta(days=4000))
     lead.refresh_from_db()
     assert lead.status == LeadStatus.ACCEPTED and lead.recycle_count == 0
+
+
+# --- routing by the territories and verticals reps cover --------------------------------------
+
+
+def _rep_covering(*, country="", region="", vertical=None):
+    rep = RepFactory()
+    if country:
+        rep.territories.add(Territory.objects.get_or_create(country=country, region=region)[0])
+    if vertical is not None:
+        rep.verticals.add(vertical)
+    return rep
+
+
+def test_a_territory_rule_without_reps_routes_to_the_reps_who_cover_the_lead(marketer):
+    # given reps for Germany, for Bavaria only and for France, and a rule for Germany naming nobody
+    germany, bavaria = _rep_covering(country="DE"), _rep_covering(country="DE", region="Bavaria")
+    france = _rep_covering(country="FR")
+    RoutingRuleFactory(name="Germany", country="DE")
+
+    # when leads from Berlin and from Bavaria are handed off by the rules
+    berlin = lead_hand_off(lead=LeadFactory(country="DE", region="Berlin"), note="Story.", by=marketer)
+    munich = [lead_hand_off(lead=LeadFactory(country="DE", region="bavaria"), note="Story.", by=marketer) for _ in "ab"]
+
+    # then Berlin goes to the rep for all of Germany, Bavaria round-robins between both, France gets none
+    assert berlin.to_rep == germany
+    assert {h.to_rep for h in munich} == {germany, bavaria}
+    assert france not in {berlin.to_rep, *(h.to_rep for h in munich)}
+
+
+def test_a_rules_own_rep_list_narrows_the_reps_who_cover_the_lead(marketer):
+    # given a rule for Germany listing a French rep and a rep who declared no territory
+    france, anywhere = _rep_covering(country="FR"), RepFactory()
+    RoutingRuleFactory(name="Germany", country="DE", reps=[france, anywhere])
+
+    handoffs = [lead_hand_off(lead=LeadFactory(country="DE"), note="Story.", by=marketer) for _ in "abc"]
+
+    # then only the rep who covers Germany (declaring nothing covers everything) gets the leads
+    assert {h.to_rep for h in handoffs} == {anywhere}
+
+
+def test_a_vertical_rule_routes_to_the_reps_of_that_vertical(marketer):
+    software, retail = VerticalFactory(name="Software"), VerticalFactory(name="Retail")
+    seller = _rep_covering(vertical=software)
+    _rep_covering(vertical=retail)
+    RoutingRuleFactory(name="Software", vertical=software)
+
+    handoff = lead_hand_off(lead=LeadFactory(industry=software), note="Story.", by=marketer)
+
+    assert handoff.to_rep == seller
+    assert "Software" in handoff.routing_reason
+
+
+def test_a_lead_nobody_covers_waits_in_the_managers_queue(marketer):
+    _rep_covering(country="FR")
+    RoutingRuleFactory(name="Germany", country="DE")
+
+    handoff = lead_hand_off(lead=LeadFactory(country="DE"), note="Story.", by=marketer)
+
+    assert handoff.to_rep is None
+    assert "managers' queue" in handoff.routing_reason
