@@ -19,22 +19,17 @@ Semantics (the waterfall dates on a lead are set once and never rewritten):
 """
 
 import calendar
-import math
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import (
-    Aggregate,
     Count,
     DurationField,
     ExpressionWrapper,
     F,
-    FloatField,
-    Func,
     OuterRef,
     Q,
     Subquery,
@@ -43,6 +38,7 @@ from django.db.models import (
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
+from alignment.aggregates import Epoch, PercentileCont, percentiles_by_offset, uses_percentile_cont
 from alignment.errors import InvalidInput
 from alignment.models import GoalPeriod, RevenueGoal, Team, User
 from feedback.models import FeedbackItem, FeedbackStatus
@@ -204,51 +200,6 @@ def dashboard_filters_shift(filters: DashboardFilters, step: int) -> dict | None
 
 
 # --- SQL helpers -----------------------------------------------------------------------------
-
-
-class PercentileCont(Aggregate):
-    """PostgreSQL's `percentile_cont(p) WITHIN GROUP (ORDER BY expr)` (linear interpolation)."""
-
-    function = "percentile_cont"
-    name = "PercentileCont"
-    output_field = FloatField()
-
-    def __init__(self, expression, fraction, **extra):
-        # A literal, not a parameter: it is always one of our own constants.
-        self.template = f"%(function)s({float(fraction)!r}) WITHIN GROUP (ORDER BY %(expressions)s)"
-        super().__init__(expression, **extra)
-
-
-class Epoch(Func):
-    """Seconds since 1970 of a timestamp, or the seconds of an interval (PostgreSQL)."""
-
-    template = "EXTRACT(EPOCH FROM %(expressions)s)"
-    output_field = FloatField()
-
-
-def _percentiles_by_offset(queryset, expression, fractions, count) -> list:
-    """percentile_cont computed with ordered OFFSET queries, for databases without it (SQLite).
-
-    Same definition as PostgreSQL: the value at position p·(n−1) of the sorted values, interpolated
-    linearly between its two neighbours.
-    """
-    results = []
-    ordered = queryset.annotate(_value=expression).order_by("_value").values_list("_value", flat=True)
-    for fraction in fractions:
-        if not count:
-            results.append(None)
-            continue
-        position = fraction * (count - 1)
-        low = math.floor(position)
-        values = list(ordered[low : low + 2])
-        lower = values[0]
-        upper = values[1] if len(values) > 1 else lower
-        results.append(lower + (upper - lower) * (position - low))
-    return results
-
-
-def _uses_percentile_cont() -> bool:
-    return connection.vendor == "postgresql"
 
 
 def _lead_filter(filters: DashboardFilters, prefix: str = "", *, owner="owner", captured_by="captured_by") -> Q:
@@ -435,7 +386,7 @@ def dashboard_figures(*, filters: DashboardFilters, now: datetime | None = None)
     Elsewhere (SQLite) the percentiles take ordered queries: still a fixed number.
     """
     now = now or timezone.now()
-    on_pg = _uses_percentile_cont()
+    on_pg = uses_percentile_cont()
 
     # 1
     goal = revenue_goal_for_period(start=filters.start, end=filters.end, kind=filters.kind)
@@ -471,7 +422,7 @@ def dashboard_figures(*, filters: DashboardFilters, now: datetime | None = None)
     else:
         p50, p95 = (
             value.total_seconds() if value is not None else None
-            for value in _percentiles_by_offset(handoffs.filter(accepted), wait, (0.5, 0.95), sla["accepted"])
+            for value in percentiles_by_offset(handoffs.filter(accepted), wait, (0.5, 0.95), sla["accepted"])
         )
 
     # 11: rejection reasons, most frequent first, with the cumulative share (Pareto).
@@ -504,7 +455,7 @@ def dashboard_figures(*, filters: DashboardFilters, now: datetime | None = None)
     else:
         backlog = items.aggregate(open=Count("id"))
         age = ExpressionWrapper(now - F("created_at"), output_field=DurationField())
-        (median,) = _percentiles_by_offset(items, age, (0.5,), backlog["open"])
+        (median,) = percentiles_by_offset(items, age, (0.5,), backlog["open"])
         median_age = median.total_seconds() if median is not None else None
 
     quality = [

@@ -11,14 +11,8 @@ from django.db.models import DurationField, ExpressionWrapper, F
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from alignment.dashboard import (
-    Epoch,
-    PercentileCont,
-    _percentiles_by_offset,
-    csv_safe,
-    dashboard_figures,
-    dashboard_filters_parse,
-)
+from alignment.aggregates import Epoch, PercentileCont, percentiles_by_offset
+from alignment.dashboard import csv_safe, dashboard_figures, dashboard_filters_parse
 from alignment.errors import InvalidInput, NotAllowed
 from alignment.goals import revenue_goal_set
 from alignment.models import RevenueGoal
@@ -446,7 +440,7 @@ def test_percentiles_by_offset_match_percentile_cont(world):
 
     wait = ExpressionWrapper(F("ended_at") - F("created_at"), output_field=DurationField())
     fractions = (0.0, 0.25, 0.5, 0.9, 0.95, 1.0)
-    by_offset = [v.total_seconds() for v in _percentiles_by_offset(accepted, wait, fractions, accepted.count())]
+    by_offset = [v.total_seconds() for v in percentiles_by_offset(accepted, wait, fractions, accepted.count())]
     by_pg = [accepted.aggregate(p=PercentileCont(Epoch(wait), f))["p"] for f in fractions]
     assert by_offset == pytest.approx(by_pg)
 
