@@ -21,15 +21,12 @@ from alignment.api import (
 )
 from alignment.idempotency import IDEMPOTENCY_KEY, idempotent
 from feedback.models import FeedbackItem, FeedbackKind, FeedbackReply, FeedbackStatus, Resolution, Verdict, VerdictValue
+from feedback.scorecard import PERIODS, SCORECARD_SORTS, campaign_scorecard, scorecard_period
 from feedback.selectors import (
-    PERIODS,
-    SCORECARD_SORTS,
-    campaign_scorecard,
     feedback_item_get_for_user,
     feedback_queue_for_user,
     feedback_response_threshold,
     reason_code_list,
-    scorecard_period,
     voice_of_sales,
 )
 from feedback.services import FIXABLE_FIELDS, feedback_reply, feedback_request, feedback_resolve, verdict_give
