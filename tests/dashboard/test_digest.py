@@ -11,11 +11,12 @@ from django.conf import settings
 from django.core import mail
 from django.urls import reverse
 
-from alignment import tasks
-from alignment.digest import digest_agenda, digest_send_weekly, digest_week_parse
 from alignment.errors import InvalidInput
-from alignment.goals import revenue_goal_set
-from alignment.models import DigestDelivery, Notification, NotificationKind
+from alignment.models import Notification, NotificationKind
+from dashboard import tasks
+from dashboard.digest import digest_agenda, digest_send_weekly, digest_week_parse
+from dashboard.models import DigestDelivery
+from dashboard.services import revenue_goal_set
 from feedback.models import FeedbackItem, FeedbackKind, ReasonCode
 from leads.models import ColdEpisode, ColdReason, Handoff, HandoffOutcome, LeadStatus
 from tests.alignment.factories import ManagerFactory, MarketerFactory, RepFactory, UserFactory
@@ -127,7 +128,7 @@ def test_digest_retakes_a_claim_abandoned_long_ago(week_of_work):
 
 
 def test_digest_that_fails_to_send_is_sent_by_the_next_run(week_of_work):
-    with mock.patch("alignment.digest.EmailMultiAlternatives.send", side_effect=ConnectionError("down")):
+    with mock.patch("dashboard.digest.EmailMultiAlternatives.send", side_effect=ConnectionError("down")):
         assert digest_send_weekly(week=WEEK, now=NOW) == 0
     assert DigestDelivery.objects.filter(claimed_at__isnull=True, sent_at__isnull=True).count() == 3
 
@@ -144,7 +145,7 @@ def test_digest_task_sends_once(week_of_work):
 def test_digest_beat_entry_is_monday_morning():
     entry = settings.CELERY_BEAT_SCHEDULE["weekly-alignment-digest"]
 
-    assert entry["task"] == "alignment.tasks.digest_send_weekly"
+    assert entry["task"] == "dashboard.tasks.digest_send_weekly"
     assert entry["schedule"] == crontab(minute="0", hour="8", day_of_week="mon")
 
 

@@ -6,7 +6,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from alignment.api import ErrorOutputSerializer
-from alignment.dashboard import PERIOD_KINDS, dashboard_as_json, dashboard_figures, dashboard_filters_parse
+from dashboard.figures import dashboard_as_json, dashboard_figures
+from dashboard.periods import PERIOD_KINDS, dashboard_filters_parse
 from leads.models import Source
 
 

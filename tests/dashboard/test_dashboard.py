@@ -12,10 +12,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from alignment.aggregates import Epoch, PercentileCont, percentiles_by_offset
-from alignment.dashboard import csv_safe, dashboard_figures, dashboard_filters_parse
 from alignment.errors import InvalidInput, NotAllowed
-from alignment.goals import revenue_goal_set
-from alignment.models import RevenueGoal
+from dashboard.figures import dashboard_figures
+from dashboard.models import RevenueGoal
+from dashboard.periods import dashboard_filters_parse
+from dashboard.services import revenue_goal_set
+from dashboard.tables import csv_safe
 from feedback.models import FeedbackItem, FeedbackKind, FeedbackStatus, ReasonCode, Verdict
 from leads.models import ColdEpisode, ColdReason, Handoff, HandoffOutcome, Lead, LeadStatus, Source
 from leads.rollup import lead_days_rebuild
@@ -627,4 +629,4 @@ def test_revenue_goal_page_lets_managers_set_and_others_read(world, client):
     ],
 )
 def test_durations_show_hours_under_two_days_and_days_beyond(seconds, shown):
-    assert render_to_string("alignment/_dashboard_duration.html", {"seconds": seconds}).strip() == shown
+    assert render_to_string("dashboard/_dashboard_duration.html", {"seconds": seconds}).strip() == shown

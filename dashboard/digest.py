@@ -17,9 +17,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from alignment.dashboard import LAST_DAY, company_tz, dashboard_filters_parse, date_parse, revenue_goal_for_period
 from alignment.errors import InvalidInput
-from alignment.models import DigestDelivery, GoalPeriod, Notification, NotificationKind, Role, User
+from alignment.models import Notification, NotificationKind, Role, User
+from dashboard.figures import revenue_goal_for_period
+from dashboard.models import DigestDelivery, GoalPeriod
+from dashboard.periods import LAST_DAY, company_tz, dashboard_filters_parse, date_parse
 from feedback.models import FeedbackItem, FeedbackStatus
 from leads.models import OPEN_STATUSES, ColdEpisode, Handoff, HandoffOutcome, Lead
 
