@@ -7,17 +7,7 @@ big foreign keys use autocomplete or raw ids.
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from alignment.models import (
-    DigestDelivery,
-    IdempotencyRecord,
-    Notification,
-    RevenueGoal,
-    SlaSettings,
-    Team,
-    Territory,
-    User,
-    Vertical,
-)
+from alignment.models import IdempotencyRecord, Notification, SlaSettings, Team, Territory, User, Vertical
 
 
 @admin.register(User)
@@ -106,20 +96,3 @@ class IdempotencyRecordAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
-
-
-@admin.register(RevenueGoal)
-class RevenueGoalAdmin(admin.ModelAdmin):
-    list_display = ["period", "starts_on", "amount", "current", "set_by", "set_at"]
-    list_filter = ["period", "current"]
-    list_select_related = ["set_by"]
-    raw_id_fields = ["set_by"]
-
-
-@admin.register(DigestDelivery)
-class DigestDeliveryAdmin(admin.ModelAdmin):
-    list_display = ["week", "member", "claimed_at", "sent_at"]
-    list_filter = ["week"]
-    list_select_related = ["member"]
-    search_fields = ["member__username"]
-    raw_id_fields = ["member"]

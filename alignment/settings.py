@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "alignment",
     "leads",
     "feedback",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -242,7 +243,7 @@ CELERY_BEAT_SCHEDULE = {
 # by default Monday 08:00, before the joint meeting.
 ALIGNMENT_DIGEST_CRONTAB = env("ALIGNMENT_DIGEST_CRONTAB", default="0 8 mon").split()
 CELERY_BEAT_SCHEDULE["weekly-alignment-digest"] = {
-    "task": "alignment.tasks.digest_send_weekly",
+    "task": "dashboard.tasks.digest_send_weekly",
     "schedule": crontab(
         minute=ALIGNMENT_DIGEST_CRONTAB[0], hour=ALIGNMENT_DIGEST_CRONTAB[1], day_of_week=ALIGNMENT_DIGEST_CRONTAB[2]
     ),

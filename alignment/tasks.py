@@ -42,20 +42,6 @@ def notification_email_send(self, notification_id: int) -> None:
         raise
 
 
-@shared_task(name="alignment.tasks.digest_send_weekly", ignore_result=True)
-def digest_send_weekly(week: str | None = None) -> int:
-    """Email last week's alignment digest (or `week`'s, YYYY-MM-DD) to every member who has not had it.
-
-    Running it twice, or from two beat processes at once, sends each member one email: the
-    delivery rows' unique constraint and their claim decide who sends.
-    """
-    from datetime import date
-
-    from alignment.digest import digest_send_weekly as send
-
-    return send(week=date.fromisoformat(week) if week else None)
-
-
 @shared_task(name="alignment.tasks.idempotency_records_prune", ignore_result=True)
 def idempotency_records_prune() -> None:
     idempotency.idempotency_records_prune()

@@ -2,8 +2,9 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from alignment import apis, dashboard_apis, dashboard_views, notification_apis, notification_views, views
+from alignment import apis, notification_apis, notification_views, views
 from alignment.rest import api_not_found
+from dashboard import urls as dashboard_urls
 from feedback import urls as feedback_urls
 from leads import urls as leads_urls
 
@@ -11,7 +12,7 @@ api_patterns = [
     path("auth/token/", apis.TokenObtainApi.as_view(), name="token"),
     path("notifications/", notification_apis.NotificationListApi.as_view(), name="api-notifications"),
     path("notifications/<int:pk>/read/", notification_apis.NotificationReadApi.as_view(), name="api-notification-read"),
-    path("dashboard/", dashboard_apis.DashboardApi.as_view(), name="api-dashboard"),
+    path("", include(dashboard_urls.api_urlpatterns)),
     path("", include((leads_urls.api_urlpatterns, "leads"), namespace="leads-api")),
     path("", include((feedback_urls.api_urlpatterns, "feedback"), namespace="feedback-api")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -21,7 +22,6 @@ api_patterns = [
 ]
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
@@ -33,10 +33,8 @@ urlpatterns = [
     path("notifications/read-all/", notification_views.notification_read_all, name="notifications-read-all"),
     path("notifications/<int:pk>/read/", notification_views.notification_read, name="notification-read"),
     path("settings/sla/", notification_views.sla_settings_edit, name="sla-settings"),
-    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
-    path("dashboard/export/<slug:table>.csv", dashboard_views.dashboard_export, name="dashboard-export"),
-    path("dashboard/goal/", dashboard_views.revenue_goal, name="dashboard-goal"),
-    path("dashboard/digest/", dashboard_views.dashboard_digest, name="dashboard-digest"),
+    # The role homes at "/" and the dashboard's pages, under their own un-namespaced names.
+    path("", include(dashboard_urls)),
 ]
 
 # Unknown URLs and crashes under /api/ answer in the API's JSON error shape.

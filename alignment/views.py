@@ -1,15 +1,10 @@
 import logging
 
-from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from alignment.celery import app as celery_app
-from alignment.models import Role
-from leads import views as lead_pages
 
 logger = logging.getLogger(__name__)
 
@@ -33,16 +28,3 @@ def healthz(request):
         logger.warning("Health check: the broker does not answer", exc_info=True)
         body["broker"] = "unavailable"
     return JsonResponse(body, status=status)
-
-
-@login_required
-def home(request):
-    """A home per role: reps work their inbox, marketers their leads, managers the queue routing
-    could not place."""
-    user = request.user
-    now = timezone.now()
-    if user.role == Role.REP:
-        return render(request, "alignment/home_rep.html", lead_pages.rep_inbox_context(user=user, now=now))
-    if user.role == Role.MANAGER:
-        return render(request, "alignment/home_manager.html", lead_pages.managers_queue_context(now=now))
-    return render(request, "alignment/home_marketer.html", lead_pages.marketer_home_context(user=user, now=now))

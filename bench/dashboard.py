@@ -152,8 +152,9 @@ def main():
     from django.db import connection
     from django.test import Client
 
-    from alignment.dashboard import dashboard_figures, dashboard_filters_parse
     from alignment.models import User
+    from dashboard.figures import dashboard_figures
+    from dashboard.periods import dashboard_filters_parse
     from leads.rollup import lead_days_rebuild
 
     call_command("migrate", verbosity=0)

@@ -22,15 +22,12 @@ from alignment.rest import (
     IsRep,
 )
 from feedback.models import FeedbackItem, FeedbackKind, FeedbackReply, FeedbackStatus, Resolution, Verdict, VerdictValue
+from feedback.scorecard import PERIODS, SCORECARD_SORTS, campaign_scorecard, scorecard_period
 from feedback.selectors import (
-    PERIODS,
-    SCORECARD_SORTS,
-    campaign_scorecard,
     feedback_item_get_for_user,
     feedback_item_is_overdue,
     feedback_overdue_cutoff,
     feedback_queue_for_user,
-    scorecard_period,
     voice_of_sales,
 )
 from feedback.services import (

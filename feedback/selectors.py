@@ -5,22 +5,16 @@ marketing captured); reps see the requests addressed to them and the conversatio
 verdicts, rejections, losses and wins; managers see everything. Pages and the API both read here.
 """
 
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from datetime import datetime
 
 from django.db.models import (
-    Aggregate,
     Count,
-    DurationField,
     Exists,
-    F,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
-    Sum,
     Value,
 )
 from django.db.models.functions import Coalesce, Concat, NullIf, Trim
@@ -30,7 +24,7 @@ from alignment.errors import NotFound
 from alignment.models import Role, User
 from alignment.sla import sla_settings_get, sla_start_before
 from feedback.models import FeedbackItem, FeedbackKind, FeedbackReply, FeedbackStatus, Verdict
-from leads.models import ACCEPTED_OPEN_STATUSES, VERDICT_STATUSES, Campaign, Lead, VerdictValue
+from leads.models import ACCEPTED_OPEN_STATUSES, VERDICT_STATUSES, Lead
 
 QUEUE_FILTERS = ("status", "campaign", "reason", "person", "kind")
 
@@ -169,178 +163,6 @@ def feedback_people(*, user: User) -> QuerySet[User]:
     else:
         roles = [Role.MARKETER, Role.REP]
     return User.objects.filter(role__in=roles, is_active=True).order_by("username")
-
-
-# --- the campaign scorecard -------------------------------------------------------------------
-
-
-class Median(Aggregate):
-    """The median on PostgreSQL. SQLite (the embedded default) has no ordered-set aggregates, so
-    there it falls back to the mean: good enough for a demo machine, exact in production."""
-
-    function = "PERCENTILE_CONT"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = DurationField()
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return super().as_sql(compiler, connection, function="AVG", template="%(function)s(%(expressions)s)", **extra)
-
-
-@dataclass
-class Period:
-    key: str
-    start: datetime | None
-    end: datetime | None
-    label: str
-
-
-PERIODS = {
-    "30d": ("Last 30 days", 30),
-    "90d": ("Last 90 days", 90),
-    "365d": ("Last 12 months", 365),
-    "all": ("All time", None),
-}
-
-
-def scorecard_period(key: str | None, *, today: date | None = None) -> Period:
-    key = key if key in PERIODS else "90d"
-    label, days = PERIODS[key]
-    if days is None:
-        return Period(key, None, None, label)
-    today = today or timezone.localdate()
-    start = timezone.make_aware(datetime.combine(today - timedelta(days=days - 1), time.min))
-    return Period(key, start, None, label)
-
-
-@dataclass
-class ScorecardRow:
-    campaign: Campaign
-    captured: int = 0
-    handed_off: int = 0
-    accepted: int = 0
-    won: int = 0
-    won_revenue: Decimal = Decimal("0")
-    good: int = 0
-    bad: int = 0
-    median_time_to_verdict: timedelta | None = None
-    top_bad_reasons: list = field(default_factory=list)
-
-    @property
-    def acceptance_rate(self) -> float | None:
-        return self.accepted / self.handed_off if self.handed_off else None
-
-    @property
-    def judged(self) -> int:
-        return self.good + self.bad
-
-    @property
-    def good_share(self) -> float | None:
-        return self.good / self.judged if self.judged else None
-
-    @property
-    def bad_share(self) -> float | None:
-        return self.bad / self.judged if self.judged else None
-
-    @property
-    def median_hours(self) -> float | None:
-        if self.median_time_to_verdict is None:
-            return None
-        return round(self.median_time_to_verdict.total_seconds() / 3600, 1)
-
-    @property
-    def cost_per_won(self) -> Decimal | None:
-        if self.campaign.cost is None or not self.won:
-            return None
-        return (self.campaign.cost / self.won).quantize(Decimal("0.01"))
-
-
-SCORECARD_SORTS = {
-    "name": lambda r: r.campaign.name.lower(),
-    "captured": lambda r: r.captured,
-    "handed_off": lambda r: r.handed_off,
-    "acceptance_rate": lambda r: r.acceptance_rate if r.acceptance_rate is not None else -1,
-    "good_share": lambda r: r.good_share if r.good_share is not None else -1,
-    "bad_share": lambda r: r.bad_share if r.bad_share is not None else -1,
-    "median_time_to_verdict": lambda r: r.median_time_to_verdict or timedelta.max,
-    "won_revenue": lambda r: r.won_revenue,
-    "cost_per_won": lambda r: r.cost_per_won if r.cost_per_won is not None else Decimal("Infinity"),
-}
-
-
-def campaign_scorecard(*, period: Period, sort: str = "name", campaign: int | None = None) -> list[ScorecardRow]:
-    """Lead quality per campaign for the leads captured in `period` (a cohort, so a campaign's
-    figures do not shift as old leads move). Five queries however many leads or campaigns:
-
-    1. the campaigns with their owners;
-    2. per campaign: leads captured, handed off, accepted, won, and won revenue;
-    3. per campaign and verdict: the current good/bad verdicts;
-    4. per campaign: the median time from handoff to the first verdict;
-    5. per campaign and reason: the bad verdicts, rejections and losses.
-
-    Sorting by `-column` sorts descending; campaigns are few, so rows are sorted here.
-    """
-    campaigns = Campaign.objects.select_related("owner").order_by("name")
-    if campaign is not None:
-        campaigns = campaigns.filter(pk=campaign)
-    rows = {c.id: ScorecardRow(campaign=c) for c in campaigns}
-
-    def cohort(prefix=""):
-        """The leads in the period (and campaign), as a filter on a table that reaches the lead
-        through `prefix`: a join, never an IN over every lead id."""
-        q = Q()
-        if campaign is not None:
-            q &= Q(**{f"{prefix}campaign_id": campaign})
-        if period.start:
-            q &= Q(**{f"{prefix}captured_at__gte": period.start})
-        if period.end:
-            q &= Q(**{f"{prefix}captured_at__lt": period.end})
-        return q
-
-    leads = Lead.objects.filter(cohort())
-
-    for row in leads.values("campaign_id").annotate(
-        captured=Count("id"),
-        handed_off=Count("id", filter=Q(handed_off_at__isnull=False)),
-        accepted=Count("id", filter=Q(accepted_at__isnull=False)),
-        won=Count("id", filter=Q(won_at__isnull=False)),
-        won_revenue=Sum("won_amount", filter=Q(won_at__isnull=False)),
-    ):
-        card = rows.get(row["campaign_id"])
-        if card:
-            card.captured, card.handed_off = row["captured"], row["handed_off"]
-            card.accepted, card.won = row["accepted"], row["won"]
-            card.won_revenue = row["won_revenue"] or Decimal("0")
-
-    verdicts = Verdict.objects.filter(cohort("lead__"))
-    for row in verdicts.filter(current=True).values("lead__campaign_id", "verdict").annotate(n=Count("id")):
-        card = rows.get(row["lead__campaign_id"])
-        if card:
-            setattr(card, "good" if row["verdict"] == VerdictValue.GOOD else "bad", row["n"])
-
-    earlier = Verdict.objects.filter(lead_id=OuterRef("lead_id"), created_at__lt=OuterRef("created_at"))
-    first_verdicts = verdicts.filter(~Exists(earlier), lead__handed_off_at__isnull=False)
-    for row in first_verdicts.values("lead__campaign_id").annotate(
-        median=Median(F("created_at") - F("lead__handed_off_at"))
-    ):
-        card = rows.get(row["lead__campaign_id"])
-        if card:
-            card.median_time_to_verdict = row["median"]
-
-    bad_kinds = [FeedbackKind.BAD_VERDICT, FeedbackKind.REJECTED, FeedbackKind.LOST]
-    reasons = (
-        FeedbackItem.objects.filter(cohort("lead__"), kind__in=bad_kinds, reason__isnull=False)
-        .values("lead__campaign_id", "reason__label")
-        .annotate(n=Count("id"))
-        .order_by("lead__campaign_id", "-n", "reason__label")
-    )
-    for row in reasons:
-        card = rows.get(row["lead__campaign_id"])
-        if card and len(card.top_bad_reasons) < 3:
-            card.top_bad_reasons.append((row["reason__label"], row["n"]))
-
-    descending = sort.startswith("-")
-    key = SCORECARD_SORTS.get(sort.lstrip("-"), SCORECARD_SORTS["name"])
-    return sorted(rows.values(), key=key, reverse=descending)
 
 
 # --- voice of sales ---------------------------------------------------------------------------

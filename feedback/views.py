@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from alignment.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from alignment.models import Role
 from alignment.sla import sla_settings_get
-from feedback import forms, selectors, services
+from feedback import forms, scorecard, selectors, services
 from feedback.models import FeedbackKind, FeedbackStatus, Resolution
 from leads import forms as lead_forms
 from leads import selectors as lead_selectors
@@ -292,11 +292,11 @@ def lead_lose(request, pk):
 @login_required
 def campaign_scorecard(request):
     _require_role(request.user, Role.MARKETER, Role.MANAGER)
-    period = selectors.scorecard_period(request.GET.get("period"))
+    period = scorecard.scorecard_period(request.GET.get("period"))
     sort = request.GET.get("sort", "name")
-    if sort.lstrip("-") not in selectors.SCORECARD_SORTS:
+    if sort.lstrip("-") not in scorecard.SCORECARD_SORTS:
         sort = "name"
-    rows = selectors.campaign_scorecard(period=period, sort=sort)
+    rows = scorecard.campaign_scorecard(period=period, sort=sort)
     columns = [
         ("name", "Campaign"),
         ("captured", "Captured"),
@@ -326,7 +326,7 @@ def campaign_scorecard(request):
     context = {
         "rows": rows,
         "period": period,
-        "periods": [(key, label) for key, (label, _) in selectors.PERIODS.items()],
+        "periods": [(key, label) for key, (label, _) in scorecard.PERIODS.items()],
         "sort": sort,
         "headers": headers,
     }

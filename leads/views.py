@@ -100,45 +100,6 @@ def _render_detail(request, lead, *, bound=None, status=200):
     return render(request, "leads/lead_detail.html", context, status=status)
 
 
-def rep_inbox_context(*, user, now) -> dict:
-    """Handoffs waiting for the rep's answer, each with its own reject form, then their work."""
-    inbox = selectors.inbox_for_rep(user=user)
-    reasons = active_reasons()
-    awaiting = [
-        {
-            "handoff": handoff,
-            "lead": handoff.lead,
-            "overdue": handoff.sla_due_at <= now,
-            "reject_form": forms.RejectForm(reasons=reasons, auto_id=f"id_reject_{handoff.lead_id}_%s"),
-        }
-        for handoff in inbox["awaiting"]
-    ]
-    return {"awaiting": awaiting, "working": list(inbox["working"]), "now": now, "next": reverse("home")}
-
-
-def managers_queue_context(*, now) -> dict:
-    """Leads routing could not place, each with a form to choose the rep."""
-    reps = list(selectors.rep_list())
-    queue = [
-        {
-            "handoff": handoff,
-            "lead": handoff.lead,
-            "form": forms.HandOffForm(
-                reps=reps, auto_id=f"id_assign_{handoff.lead_id}_%s", initial={"note": handoff.note}
-            ),
-        }
-        for handoff in selectors.managers_queue()
-    ]
-    return {"queue": queue, "reps": reps, "now": now, "next": reverse("home")}
-
-
-def marketer_home_context(*, user, now) -> dict:
-    """The marketer's own recent leads, and the ones sales sent back that need an answer."""
-    mine = selectors.lead_list_for_user(user=user).filter(captured_by=user)
-    returned = selectors.lead_list_for_user(user=user, filters={"status": S.REJECTED}).filter(captured_by=user)
-    return {"recent": list(mine[:10]), "returned": list(returned[:20]), "now": now}
-
-
 @login_required
 def lead_list(request):
     user = request.user

@@ -1,9 +1,6 @@
 """The admin: every list and change page of alignment and leads renders, and no list runs a query
 per row (the count of queries stays the same when the rows double)."""
 
-from datetime import date
-from decimal import Decimal
-
 import pytest
 from django.contrib import admin
 from django.db import connection
@@ -12,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from alignment.models import DigestDelivery, IdempotencyRecord, Notification, RevenueGoal, SlaSettings
+from alignment.models import IdempotencyRecord, Notification, SlaSettings
 from feedback.services import verdict_give
 from leads.capture import lead_capture
 from leads.models import ColdEpisode, ImportChunk, ImportJob, Lead, LeadDay, Reminder, Touch
@@ -48,14 +45,6 @@ def _world():
     IdempotencyRecord.objects.create(
         user=marketer, key=f"k{rep.pk}", method="POST", path="/api/leads/", request_hash="x"
     )
-    RevenueGoal.objects.create(
-        period="month",
-        starts_on=date(2020, 1, rep.pk % 28 + 1),
-        amount=Decimal("1000"),
-        set_by=manager,
-        set_at=timezone.now(),
-    )
-    DigestDelivery.objects.create(week=date(2020, 1, rep.pk % 28 + 1), member=rep)
     if not SlaSettings.objects.exists():
         SlaSettings.objects.create(
             sla_accept_hours=24,

@@ -1,18 +1,13 @@
-"""The management commands: add_member never prompts; seed_demo builds a believable demo, once."""
+"""The management commands: add_member never prompts."""
 
-from datetime import timedelta
 from io import StringIO
 from urllib.parse import urlparse
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db.models import Count
-from django.utils import timezone
 
-from alignment.models import Notification, Role, User
-from feedback.models import FeedbackItem, Verdict
-from leads.models import Campaign, Handoff, Lead, LeadEvent, LeadStatus, RoutingRule, Touch
+from alignment.models import Role, User
 
 
 def _run(*args, **options):
@@ -100,82 +95,3 @@ def test_add_member_with_bad_input_fails_clearly_and_creates_nothing(args, messa
         _run("add_member", "nobody", *args)
 
     assert not User.objects.filter(username="nobody").exists()
-
-
-# --- seed_demo --------------------------------------------------------------------------------
-
-
-@pytest.mark.django_db
-def test_seed_demo_refuses_to_run_with_debug_off(settings):
-    settings.DEBUG = False
-
-    with pytest.raises(CommandError, match="--force"):
-        _run("seed_demo")
-
-    assert not User.objects.exists()
-
-
-def _counts():
-    return {
-        model.__name__: model.objects.count()
-        for model in (User, Campaign, RoutingRule, Lead, Touch, LeadEvent, Handoff, Verdict, FeedbackItem)
-    }
-
-
-@pytest.mark.django_db
-def test_seed_demo_builds_the_demo_through_the_services_and_a_second_run_changes_nothing(settings, monkeypatch, client):
-    settings.DEBUG = False
-    monkeypatch.setenv("DEMO_PASSWORD", "open-sesame")
-
-    _run("seed_demo", "--force")
-    first = _counts()
-    leads_before = list(Lead.objects.order_by("pk").values())
-    output = _run("seed_demo", "--force")
-
-    # running it twice changes nothing
-    assert _counts() == first
-    assert list(Lead.objects.order_by("pk").values()) == leads_before
-    assert "nothing to add" in output
-    # the demo team, who can log in with the demo password
-    roles = dict(User.objects.values_list("username", "role"))
-    assert {name: roles[name] for name in ("marketer", "rep", "rep2", "manager")} == {
-        "marketer": "marketer",
-        "rep": "rep",
-        "rep2": "rep",
-        "manager": "manager",
-    }
-    assert sum(1 for role in roles.values() if role == Role.MARKETER) >= 2
-    assert client.login(username="rep2", password="open-sesame")
-    assert 4 <= first["Campaign"] <= 6
-    assert Campaign.objects.filter(cost__isnull=False).exists()
-    assert first["RoutingRule"] >= 3
-    # a few hundred leads in every state, with real timelines and handoffs
-    assert 200 <= first["Lead"] <= 500
-    by_status = dict(Lead.objects.values_list("status").annotate(n=Count("id")))
-    assert set(by_status) == set(LeadStatus.values)
-    assert Handoff.objects.filter(to_rep__isnull=True).exists()  # some wait in the managers' queue
-    assert Handoff.objects.exclude(routing_reason="").count() == first["Handoff"]
-    assert first["Verdict"] > 0 and first["FeedbackItem"] > 0
-    won = Lead.objects.filter(status=LeadStatus.WON).first()
-    assert list(won.events.values_list("to_status", flat=True).exclude(to_status="")) == [
-        "new",
-        "handed_off",
-        "accepted",
-        "working",
-        "qualified",
-        "won",
-    ]
-    # spread over the last six months, each story in order and in the past
-    now = timezone.now()
-    oldest = Lead.objects.order_by("captured_at").first().captured_at
-    assert now - timedelta(days=200) < oldest < now - timedelta(days=90)
-    for lead in Lead.objects.filter(status=LeadStatus.WON):
-        assert lead.captured_at <= lead.handed_off_at <= lead.accepted_at <= lead.qualified_at <= lead.won_at < now
-    events = list(won.events.values_list("at", flat=True))
-    assert events == sorted(events)
-    assert abs(events[0] - won.captured_at) < timedelta(seconds=5)
-    # leads left untouched in the story are cold already, with their reminders, and no demo mail goes out
-    cold = Lead.objects.filter(cold_episodes__closed_at__isnull=True)
-    assert cold.exists()
-    assert Notification.objects.filter(kind="reminder", lead__in=cold).exists()
-    assert not Notification.objects.filter(email_sent_at__isnull=True).exists()

@@ -8,6 +8,7 @@ from alignment.sla import sla_settings_get
 from feedback.models import FeedbackItem, FeedbackKind, FeedbackReply, FeedbackStatus, ReasonCode, Verdict
 from feedback.services import feedback_request, verdict_give
 from leads.models import Lead, LeadStatus
+from leads.rollup import lead_days_rebuild
 from tests.alignment.factories import MarketerFactory
 from tests.feedback.factories import accepted_lead
 from tests.leads.factories import CampaignFactory, LeadFactory
@@ -348,6 +349,7 @@ def test_scorecard_reports_quality_per_campaign(marketer, rep):
 
     lead_qualify(lead=good, by=rep)
     lead_win_with_feedback(lead=good, by=rep, amount="5000")
+    lead_days_rebuild()  # the leads were stored by the factory, not captured: roll them up
 
     body = client_for(marketer).get(f"/api/feedback/campaigns/?campaign={campaign.pk}").json()
 

@@ -1,4 +1,4 @@
-"""The shared revenue dashboard, its CSV exports, the revenue goal and the weekly digest page."""
+"""The role homes, the shared revenue dashboard, its CSV exports, the revenue goal and the weekly digest page."""
 
 import csv
 from datetime import timedelta
@@ -10,25 +10,80 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
-from alignment.dashboard import (
-    FIRST_DAY,
-    LAST_DAY,
-    csv_safe,
-    dashboard_as_json,
-    dashboard_figures,
-    dashboard_filters_parse,
-    dashboard_filters_shift,
-    dashboard_tables,
-)
-from alignment.digest import digest_agenda, digest_week_parse
 from alignment.errors import DomainError, InvalidInput
-from alignment.forms import RevenueGoalForm
-from alignment.goals import revenue_goal_history, revenue_goal_set
-from alignment.models import Team
+from alignment.models import Role, Team
 from alignment.templatetags.alignment_tags import money
-from leads.models import Campaign, Source
+from dashboard.digest import digest_agenda, digest_week_parse
+from dashboard.figures import dashboard_as_json, dashboard_figures
+from dashboard.forms import RevenueGoalForm
+from dashboard.periods import FIRST_DAY, LAST_DAY, dashboard_filters_parse, dashboard_filters_shift
+from dashboard.services import revenue_goal_history, revenue_goal_set
+from dashboard.tables import csv_safe, dashboard_tables
+from leads import forms as lead_forms
+from leads import selectors as lead_selectors
+from leads.models import Campaign, LeadStatus, Source
+
+# --- the role homes ---------------------------------------------------------------------------
+
+
+@login_required
+def home(request):
+    """A home per role: reps work their inbox, marketers their leads, managers the queue routing
+    could not place."""
+    user = request.user
+    now = timezone.now()
+    if user.role == Role.REP:
+        return render(request, "dashboard/home_rep.html", rep_inbox_context(user=user, now=now))
+    if user.role == Role.MANAGER:
+        return render(request, "dashboard/home_manager.html", managers_queue_context(now=now))
+    return render(request, "dashboard/home_marketer.html", marketer_home_context(user=user, now=now))
+
+
+def rep_inbox_context(*, user, now) -> dict:
+    """Handoffs waiting for the rep's answer, each with its own reject form, then their work."""
+    inbox = lead_selectors.inbox_for_rep(user=user)
+    reasons = list(lead_selectors.reason_code_list())
+    awaiting = [
+        {
+            "handoff": handoff,
+            "lead": handoff.lead,
+            "overdue": handoff.sla_due_at <= now,
+            "reject_form": lead_forms.RejectForm(reasons=reasons, auto_id=f"id_reject_{handoff.lead_id}_%s"),
+        }
+        for handoff in inbox["awaiting"]
+    ]
+    return {"awaiting": awaiting, "working": list(inbox["working"]), "now": now, "next": reverse("home")}
+
+
+def managers_queue_context(*, now) -> dict:
+    """Leads routing could not place, each with a form to choose the rep."""
+    reps = list(lead_selectors.rep_list())
+    queue = [
+        {
+            "handoff": handoff,
+            "lead": handoff.lead,
+            "form": lead_forms.HandOffForm(
+                reps=reps, auto_id=f"id_assign_{handoff.lead_id}_%s", initial={"note": handoff.note}
+            ),
+        }
+        for handoff in lead_selectors.managers_queue()
+    ]
+    return {"queue": queue, "reps": reps, "now": now, "next": reverse("home")}
+
+
+def marketer_home_context(*, user, now) -> dict:
+    """The marketer's own recent leads, and the ones sales sent back that need an answer."""
+    mine = lead_selectors.lead_list_for_user(user=user).filter(captured_by=user)
+    returned = lead_selectors.lead_list_for_user(user=user, filters={"status": LeadStatus.REJECTED}).filter(
+        captured_by=user
+    )
+    return {"recent": list(mine[:10]), "returned": list(returned[:20]), "now": now}
+
+
+# --- the dashboard ----------------------------------------------------------------------------
 
 
 def _dashboard_filters_or_default(request):
@@ -77,7 +132,7 @@ def dashboard(request):
         "teams": Team.objects.order_by("name"),
         "sources": Source.choices,
     }
-    return render(request, "alignment/dashboard.html", context, status=400 if error else 200)
+    return render(request, "dashboard/dashboard.html", context, status=400 if error else 200)
 
 
 @login_required
@@ -121,7 +176,7 @@ def revenue_goal(request):
         form = RevenueGoalForm(initial={"starts_on": timezone.localdate()})
         status = 200
     context = {"form": form, "history": revenue_goal_history()}
-    return render(request, "alignment/revenue_goal_form.html", context, status=status)
+    return render(request, "dashboard/revenue_goal_form.html", context, status=status)
 
 
 @login_required
@@ -144,4 +199,4 @@ def dashboard_digest(request):
         "first_day": FIRST_DAY,
         "last_day": LAST_DAY,
     }
-    return render(request, "alignment/digest.html", context, status=400 if error else 200)
+    return render(request, "dashboard/digest.html", context, status=400 if error else 200)

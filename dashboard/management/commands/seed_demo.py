@@ -24,9 +24,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from alignment.models import Notification, Role, Territory, User, Vertical
-from feedback.models import FeedbackItem, FeedbackKind, FeedbackReply, FeedbackStatus, ReasonCode, Verdict
+from feedback import services as feedback_services
+from feedback.models import FeedbackItem, FeedbackKind, FeedbackReply, FeedbackStatus, Verdict
 from leads.cold import cold_leads_sweep
-from leads.models import Campaign, Handoff, Lead, LeadEvent, RoutingRule, Source, Touch
+from leads.models import Campaign, Handoff, Lead, LeadEvent, ReasonCode, RoutingRule, Source, Touch
 from leads.rollup import lead_days_rebuild
 
 SEED = 20240601
@@ -214,8 +215,7 @@ class Command(BaseCommand):
     # --- leads --------------------------------------------------------------------------------
 
     def _leads(self, users, campaigns):
-        from feedback import services as feedback_services
-        from leads import services
+        from leads import capture, services
 
         rng = random.Random(SEED)
         now = timezone.now()
@@ -258,7 +258,7 @@ class Command(BaseCommand):
                 "notes": rng.choice(HANDOFF_NOTES) if rng.random() < 0.4 else "",
             }
             story.step()
-            lead, _ = services.lead_capture(data=data, campaign=campaign, by=marketer)
+            lead, _ = capture.lead_capture(data=data, campaign=campaign, by=marketer)
             stories[lead.pk] = story
             if target == "new":
                 continue
@@ -272,7 +272,9 @@ class Command(BaseCommand):
             if target in ("rejected", "nurture"):
                 story.step()
                 reason = rng.choice(reasons)
-                services.lead_reject(lead=lead, by=rep, reason=reason, note="Not a fit for us right now.")
+                feedback_services.lead_reject_with_feedback(
+                    lead=lead, by=rep, reason=reason, note="Not a fit for us right now."
+                )
                 if target == "nurture":
                     item = FeedbackItem.objects.filter(lead=lead, status=FeedbackStatus.OPEN).first()
                     story.step()
@@ -303,13 +305,15 @@ class Command(BaseCommand):
                 continue
             if target == "lost":
                 story.step()
-                services.lead_lose(lead=lead, by=rep, reason=rng.choice(reasons), note="")
+                feedback_services.lead_lose_with_feedback(lead=lead, by=rep, reason=rng.choice(reasons), note="")
                 continue
             story.step()
             services.lead_qualify(lead=lead, by=rep)
             if target == "won":
                 story.step()
-                services.lead_win(lead=lead, by=rep, amount=rng.choice([8000, 15000, 24000, 36000, 60000, 120000]))
+                feedback_services.lead_win_with_feedback(
+                    lead=lead, by=rep, amount=rng.choice([8000, 15000, 24000, 36000, 60000, 120000])
+                )
         self._remap(stories)
         return len(plan)
 

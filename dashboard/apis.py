@@ -5,8 +5,9 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from alignment.dashboard import PERIOD_KINDS, dashboard_as_json, dashboard_figures, dashboard_filters_parse
 from alignment.rest import ErrorOutputSerializer
+from dashboard.figures import dashboard_as_json, dashboard_figures
+from dashboard.periods import PERIOD_KINDS, dashboard_filters_parse
 from leads.models import Source
 
 

@@ -18,23 +18,14 @@ Semantics (the waterfall dates on a lead are set once and never rewritten):
 - feedback backlog: open feedback items now, with their median age.
 """
 
-import calendar
-import math
-import zoneinfo
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from django.conf import settings
-from django.db import connection
 from django.db.models import (
-    Aggregate,
     Count,
     DurationField,
     ExpressionWrapper,
     F,
-    FloatField,
-    Func,
     OuterRef,
     Q,
     Subquery,
@@ -43,212 +34,20 @@ from django.db.models import (
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
-from alignment.errors import InvalidInput
-from alignment.models import GoalPeriod, RevenueGoal, Team, User
+from alignment.aggregates import Epoch, PercentileCont, percentiles_by_offset, uses_percentile_cont
+from alignment.models import User
+from dashboard.models import GoalPeriod, RevenueGoal
+from dashboard.periods import DashboardFilters, company_tz
 from feedback.models import FeedbackItem, FeedbackStatus
-from leads.models import OPEN_STATUSES, Campaign, ColdEpisode, Handoff, HandoffOutcome, Lead, LeadDay, Source
+from leads.models import OPEN_STATUSES, ColdEpisode, Handoff, HandoffOutcome, Lead, LeadDay, Source
 from leads.rollup import COLUMNS as ROLLUP_COLUMNS
 from leads.rollup import STEP_DATES
 
-PERIOD_KINDS = ("quarter", "month", "custom")
-MAX_CUSTOM_DAYS = 366 * 3
-# The days a filter or a digest week may name. Every date derived from one (the previous or next
-# month or quarter, the week before or after, the Monday of its week) stays a valid date.
-FIRST_DAY = date(2000, 1, 1)
-LAST_DAY = date(2100, 12, 31)
 ZERO = Decimal("0.00")
 FUNNEL_STEPS = tuple(STEP_DATES)  # captured → handed off → accepted → qualified → won
 
 
-def company_tz():
-    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
-
-
-# --- filters ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DashboardFilters:
-    kind: str
-    start: date
-    end: date  # inclusive
-    campaign: Campaign | None = None
-    source: str = ""
-    team: Team | None = None
-    querystring: dict = field(default_factory=dict)
-
-    @property
-    def start_at(self) -> datetime:
-        return datetime.combine(self.start, time.min, tzinfo=company_tz())
-
-    @property
-    def end_at(self) -> datetime:
-        """The first instant after the period."""
-        return datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=company_tz())
-
-    @property
-    def label(self) -> str:
-        if self.kind == "quarter":
-            return f"Q{(self.start.month - 1) // 3 + 1} {self.start.year}"
-        if self.kind == "month":
-            return self.start.strftime("%B %Y")
-        return f"{self.start.isoformat()} – {self.end.isoformat()}"
-
-
-def quarter_bounds(day: date) -> tuple[date, date]:
-    first_month = (day.month - 1) // 3 * 3 + 1
-    start = date(day.year, first_month, 1)
-    last_month = first_month + 2
-    return start, date(day.year, last_month, calendar.monthrange(day.year, last_month)[1])
-
-
-def month_bounds(day: date) -> tuple[date, date]:
-    return date(day.year, day.month, 1), date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
-
-
-def date_parse(value) -> date:
-    """A YYYY-MM-DD day between FIRST_DAY and LAST_DAY; ValueError with the message to show otherwise."""
-    try:
-        day = date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ValueError("Enter a date as YYYY-MM-DD.") from None
-    if not FIRST_DAY <= day <= LAST_DAY:
-        raise ValueError(f"Choose a day between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()}.")
-    return day
-
-
-def _parse_date(value, name, errors):
-    try:
-        return date_parse(value)
-    except ValueError as error:
-        errors[name] = [str(error)]
-        return None
-
-
-def dashboard_filters_parse(params, *, today: date | None = None) -> DashboardFilters:
-    """Read the dashboard's filters from a query string; raise InvalidInput naming each bad one.
-
-    `period` is `quarter` (the default: the quarter containing `start`, or this quarter), `month`
-    (likewise) or `custom` (`start` and `end` required, both included). `campaign` and `team` are
-    ids, `source` a lead source.
-    """
-    today = today or timezone.localdate(timezone=company_tz())
-    errors = {}
-    kind = (params.get("period") or "quarter").strip()
-    if kind not in PERIOD_KINDS:
-        errors["period"] = [f"Choose one of: {', '.join(PERIOD_KINDS)}."]
-    start = _parse_date(params["start"], "start", errors) if params.get("start") else None
-    end = _parse_date(params["end"], "end", errors) if params.get("end") else None
-
-    campaign = team = None
-    source = (params.get("source") or "").strip()
-    if source and source not in Source.values:
-        errors["source"] = [f"Choose one of: {', '.join(Source.values)}."]
-    for name, model in (("campaign", Campaign), ("team", Team)):
-        raw = (params.get(name) or "").strip()
-        if not raw:
-            continue
-        if not raw.isdigit() or int(raw) > 2**63 - 1:
-            errors[name] = [f"A {name} is chosen by its id."]
-            continue
-        found = model.objects.filter(pk=int(raw)).first()
-        if found is None:
-            errors[name] = [f"There is no {name} {raw}."]
-        elif name == "campaign":
-            campaign = found
-        else:
-            team = found
-
-    if kind == "custom" and "start" not in errors and "end" not in errors:
-        if start is None or end is None:
-            errors.setdefault("start" if start is None else "end", ["A custom period needs a start and an end."])
-        elif end < start:
-            errors["end"] = ["The end must not be before the start."]
-        elif (end - start).days > MAX_CUSTOM_DAYS:
-            errors["end"] = ["A custom period spans three years at most."]
-    if errors:
-        message = "; ".join(f"{name}: {msgs[0]}" for name, msgs in errors.items())
-        raise InvalidInput(f"Invalid filter — {message}", fields=errors)
-
-    if kind == "quarter":
-        start, end = quarter_bounds(start or today)
-    elif kind == "month":
-        start, end = month_bounds(start or today)
-    querystring = {"period": kind}
-    if kind == "custom" or params.get("start"):
-        querystring["start"] = start.isoformat()
-    if kind == "custom":
-        querystring["end"] = end.isoformat()
-    if campaign:
-        querystring["campaign"] = str(campaign.pk)
-    if source:
-        querystring["source"] = source
-    if team:
-        querystring["team"] = str(team.pk)
-    return DashboardFilters(
-        kind=kind, start=start, end=end, campaign=campaign, source=source, team=team, querystring=querystring
-    )
-
-
-def dashboard_filters_shift(filters: DashboardFilters, step: int) -> dict | None:
-    """The query string of the previous (`-1`) or next (`1`) month or quarter, other filters kept;
-    None when that period lies outside the days a filter may name."""
-    months = 3 if filters.kind == "quarter" else 1
-    index = filters.start.year * 12 + filters.start.month - 1 + step * months
-    year = index // 12
-    if not FIRST_DAY.year <= year <= LAST_DAY.year:
-        return None
-    query = dict(filters.querystring, start=date(year, index % 12 + 1, 1).isoformat())
-    query.pop("end", None)
-    return query
-
-
 # --- SQL helpers -----------------------------------------------------------------------------
-
-
-class PercentileCont(Aggregate):
-    """PostgreSQL's `percentile_cont(p) WITHIN GROUP (ORDER BY expr)` (linear interpolation)."""
-
-    function = "percentile_cont"
-    name = "PercentileCont"
-    output_field = FloatField()
-
-    def __init__(self, expression, fraction, **extra):
-        # A literal, not a parameter: it is always one of our own constants.
-        self.template = f"%(function)s({float(fraction)!r}) WITHIN GROUP (ORDER BY %(expressions)s)"
-        super().__init__(expression, **extra)
-
-
-class Epoch(Func):
-    """Seconds since 1970 of a timestamp, or the seconds of an interval (PostgreSQL)."""
-
-    template = "EXTRACT(EPOCH FROM %(expressions)s)"
-    output_field = FloatField()
-
-
-def _percentiles_by_offset(queryset, expression, fractions, count) -> list:
-    """percentile_cont computed with ordered OFFSET queries, for databases without it (SQLite).
-
-    Same definition as PostgreSQL: the value at position p·(n−1) of the sorted values, interpolated
-    linearly between its two neighbours.
-    """
-    results = []
-    ordered = queryset.annotate(_value=expression).order_by("_value").values_list("_value", flat=True)
-    for fraction in fractions:
-        if not count:
-            results.append(None)
-            continue
-        position = fraction * (count - 1)
-        low = math.floor(position)
-        values = list(ordered[low : low + 2])
-        lower = values[0]
-        upper = values[1] if len(values) > 1 else lower
-        results.append(lower + (upper - lower) * (position - low))
-    return results
-
-
-def _uses_percentile_cont() -> bool:
-    return connection.vendor == "postgresql"
 
 
 def _lead_filter(filters: DashboardFilters, prefix: str = "", *, owner="owner", captured_by="captured_by") -> Q:
@@ -435,7 +234,7 @@ def dashboard_figures(*, filters: DashboardFilters, now: datetime | None = None)
     Elsewhere (SQLite) the percentiles take ordered queries: still a fixed number.
     """
     now = now or timezone.now()
-    on_pg = _uses_percentile_cont()
+    on_pg = uses_percentile_cont()
 
     # 1
     goal = revenue_goal_for_period(start=filters.start, end=filters.end, kind=filters.kind)
@@ -471,7 +270,7 @@ def dashboard_figures(*, filters: DashboardFilters, now: datetime | None = None)
     else:
         p50, p95 = (
             value.total_seconds() if value is not None else None
-            for value in _percentiles_by_offset(handoffs.filter(accepted), wait, (0.5, 0.95), sla["accepted"])
+            for value in percentiles_by_offset(handoffs.filter(accepted), wait, (0.5, 0.95), sla["accepted"])
         )
 
     # 11: rejection reasons, most frequent first, with the cumulative share (Pareto).
@@ -504,7 +303,7 @@ def dashboard_figures(*, filters: DashboardFilters, now: datetime | None = None)
     else:
         backlog = items.aggregate(open=Count("id"))
         age = ExpressionWrapper(now - F("created_at"), output_field=DurationField())
-        (median,) = _percentiles_by_offset(items, age, (0.5,), backlog["open"])
+        (median,) = percentiles_by_offset(items, age, (0.5,), backlog["open"])
         median_age = median.total_seconds() if median is not None else None
 
     quality = [
@@ -622,104 +421,3 @@ def dashboard_as_json(figures):
     if isinstance(figures, datetime | date):
         return figures.isoformat()
     return figures
-
-
-# --- the figures as tables (the page's accessible tables and the CSV exports) ------------------
-
-STEP_LABELS = {
-    "captured": "Captured",
-    "handed_off": "Handed off",
-    "accepted": "Accepted",
-    "qualified": "Qualified",
-    "won": "Won",
-}
-
-
-def _pct(share):
-    return "" if share is None else f"{share * 100:.1f}%"
-
-
-def dashboard_tables(figures: dict) -> dict:
-    """Each chart's numbers as `{name: {"title", "headers", "rows"}}`, in page order."""
-
-    def funnel_rows(funnel):
-        return [
-            [STEP_LABELS[s["step"]], s["count"], _pct(s["conversion"]), "" if s["drop_off"] is None else s["drop_off"]]
-            for s in funnel["steps"]
-        ]
-
-    funnel_headers = ["Step", "Leads", "Conversion from the step before", "Drop-off"]
-
-    def revenue_rows(rows, key):
-        return [[row[key], row["won"], row["revenue"]] for row in rows]
-
-    return {
-        "funnel": {
-            "title": "Funnel: activity in the period",
-            "headers": funnel_headers,
-            "rows": funnel_rows(figures["funnel"]),
-        },
-        "cohort_funnel": {
-            "title": "Funnel: cohort of leads captured in the period",
-            "headers": funnel_headers,
-            "rows": funnel_rows(figures["cohort_funnel"]),
-        },
-        "revenue_by_week": {
-            "title": "Won revenue by week",
-            "headers": ["Week of", "Won revenue", "Cumulative", "Goal path to date"],
-            "rows": [
-                [
-                    w["week"],
-                    w["revenue"],
-                    "" if w["cumulative"] is None else w["cumulative"],
-                    "" if w["goal_to_date"] is None else w["goal_to_date"],
-                ]
-                for w in figures["revenue_by_week"]
-            ],
-        },
-        "quality_by_campaign": {
-            "title": "Lead quality by campaign (current verdicts)",
-            "headers": ["Campaign", "Good", "Bad", "Good share", "Bad share"],
-            "rows": [
-                [q["campaign"], q["good"], q["bad"], _pct(q["good_share"]), _pct(q["bad_share"])]
-                for q in figures["quality_by_campaign"]
-            ],
-        },
-        "rejection_reasons": {
-            "title": "Rejection reasons (Pareto)",
-            "headers": ["Reason", "Rejections", "Share", "Cumulative share"],
-            "rows": [
-                [r["label"], r["count"], _pct(r["share"]), _pct(r["cumulative_share"])]
-                for r in figures["rejection_reasons"]
-            ],
-        },
-        "revenue_by_campaign": {
-            "title": "Won revenue by campaign",
-            "headers": ["Campaign", "Leads won", "Won revenue"],
-            "rows": revenue_rows(figures["revenue_by_campaign"], "campaign"),
-        },
-        "revenue_by_source": {
-            "title": "Won revenue by source",
-            "headers": ["Source", "Leads won", "Won revenue"],
-            "rows": revenue_rows(figures["revenue_by_source"], "label"),
-        },
-        "revenue_by_marketer": {
-            "title": "Contribution per marketer (won revenue from the leads they captured)",
-            "headers": ["Marketer", "Leads won", "Won revenue"],
-            "rows": revenue_rows(figures["revenue_by_marketer"], "username"),
-        },
-        "revenue_by_rep": {
-            "title": "Contribution per rep (won revenue of the leads they own)",
-            "headers": ["Rep", "Leads won", "Won revenue"],
-            "rows": revenue_rows(figures["revenue_by_rep"], "username"),
-        },
-    }
-
-
-CSV_DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value) -> str:
-    """A cell a spreadsheet will not run as a formula: risky leading characters get a quote."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(CSV_DANGEROUS_PREFIXES) else text

@@ -12,16 +12,18 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import Count, Q, Sum
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from alignment.dashboard import LAST_DAY, company_tz, dashboard_filters_parse, date_parse, revenue_goal_for_period
 from alignment.errors import InvalidInput
-from alignment.models import DigestDelivery, GoalPeriod, Notification, NotificationKind, Role, User
+from alignment.models import Notification, NotificationKind, Role, User
+from dashboard.figures import ZERO, dashboard_figures, revenue_goal_for_period
+from dashboard.models import DigestDelivery, GoalPeriod
+from dashboard.periods import LAST_DAY, DashboardFilters, company_tz, dashboard_filters_parse, date_parse
 from feedback.models import FeedbackItem, FeedbackStatus
-from leads.models import OPEN_STATUSES, ColdEpisode, Handoff, HandoffOutcome, Lead
+from leads.models import ColdEpisode, Lead
 
 logger = logging.getLogger(__name__)
 
@@ -47,28 +49,37 @@ def digest_week_parse(value, *, today: date | None = None) -> date:
 
 
 def digest_agenda(*, week: date, now: datetime | None = None) -> dict:
-    """What the joint meeting goes through for the week starting on Monday `week`."""
+    """What the joint meeting goes through for the week starting on Monday `week`.
+
+    Its figures are the dashboard's (`dashboard_figures`), so the meeting and the dashboard never
+    disagree: the week's, for the wins from marketing leads and the rejections, and the quarter's up
+    to the week's end, for revenue against the goal, the pipeline and the leads cold now.
+    """
     now = now or timezone.now()
     tz = company_tz()
     start = datetime.combine(week, time.min, tzinfo=tz)
     end = start + timedelta(days=7)
+    week_end = week + timedelta(days=6)
+    this_week = dashboard_figures(filters=DashboardFilters(kind="custom", start=week, end=week_end), now=now)
 
+    # Marketing's wins: the won revenue the dashboard credits to the marketers who captured the leads.
+    credited = [row for row in this_week["revenue_by_marketer"] if row["user_id"]]
+    ids = [row["user_id"] for row in credited]
+    marketers = set(User.objects.filter(pk__in=ids, role=Role.MARKETER).values_list("pk", flat=True))
+    marketing = [row for row in credited if row["user_id"] in marketers]
     marketing_wins = Lead.objects.filter(
         won_at__gte=start, won_at__lt=end, captured_by__role=Role.MARKETER
     ).select_related("campaign", "captured_by", "owner")
-    wins_total = marketing_wins.aggregate(count=Count("id"), revenue=Sum("won_amount"))
 
     # Revenue against the goal: the quarter the week ends in, won up to the week's end, so the digest
     # of a past week reads as it did that Monday.
     # (The last week a digest may show ends after LAST_DAY: its quarter is then LAST_DAY's.)
-    last_day = min(week + timedelta(days=6), LAST_DAY)
+    last_day = min(week_end, LAST_DAY)
     quarter = dashboard_filters_parse({"period": "quarter", "start": last_day.isoformat()})
+    to_date = dashboard_figures(filters=DashboardFilters(kind="custom", start=quarter.start, end=last_day), now=now)
     goal = revenue_goal_for_period(start=quarter.start, end=quarter.end, kind=GoalPeriod.QUARTER)
-    won = Lead.objects.filter(won_at__gte=quarter.start_at, won_at__lt=min(end, quarter.end_at)).aggregate(
-        revenue=Sum("won_amount")
-    )["revenue"] or Decimal("0.00")
-    pipeline = Lead.objects.filter(status__in=OPEN_STATUSES).aggregate(value=Sum("estimated_value"), count=Count("id"))
-    remaining = max(goal.amount - won, Decimal("0.00")) if goal else None
+    won = to_date["won_revenue"]
+    remaining = max(goal.amount - won, ZERO) if goal else None
     days_left = (quarter.end - last_day).days
     revenue = {
         "label": quarter.label,
@@ -77,36 +88,30 @@ def digest_agenda(*, week: date, now: datetime | None = None) -> dict:
         "attainment": round(float(won) / float(goal.amount), 4) if goal and goal.amount else None,
         "remaining": remaining,
         "needed_per_week": (remaining * 7 / days_left).quantize(Decimal("0.01")) if goal and days_left > 0 else None,
-        "pipeline_value": pipeline["value"] or Decimal("0.00"),
-        "pipeline_count": pipeline["count"],
+        "pipeline_value": to_date["pipeline_value"],
+        "pipeline_count": to_date["pipeline_count"],
     }
 
-    reasons = list(
-        Handoff.objects.filter(outcome=HandoffOutcome.REJECTED, ended_at__gte=start, ended_at__lt=end)
-        .values("reject_reason__label")
-        .annotate(count=Count("id"))
-        .order_by("-count", "reject_reason__label")[:5]
-    )
     went_cold = ColdEpisode.objects.filter(opened_at__gte=start, opened_at__lt=end)
-    cold_total = went_cold.aggregate(count=Count("id"), still_cold=Count("id", filter=Q(closed_at__isnull=True)))
     waiting = FeedbackItem.objects.filter(status=FeedbackStatus.OPEN, created_at__lt=end)
     return {
         "week": week,
-        "week_end": week + timedelta(days=6),
+        "week_end": week_end,
         "wins": list(marketing_wins.order_by("-won_amount", "won_at", "id")[:AGENDA_LIMIT]),
-        "wins_count": wins_total["count"],
-        "wins_revenue": wins_total["revenue"] or 0,
+        "wins_count": sum(row["won"] for row in marketing),
+        "wins_revenue": sum((row["revenue"] for row in marketing), ZERO),
         "quarter": revenue,
         "rejection_reasons": [
-            {"label": row["reject_reason__label"] or "No reason given", "count": row["count"]} for row in reasons
+            {"label": row["label"], "count": row["count"]} for row in this_week["rejection_reasons"][:5]
         ],
         "went_cold": list(
             went_cold.select_related("lead", "lead__owner", "lead__captured_by").order_by("opened_at", "id")[
                 :AGENDA_LIMIT
             ]
         ),
-        "went_cold_count": cold_total["count"],
-        "still_cold_count": cold_total["still_cold"],
+        "went_cold_count": went_cold.count(),
+        # Cold now, counted as the dashboard counts it: open cold episodes of leads not snoozed.
+        "cold_now_count": to_date["cold"]["now"],
         "feedback_waiting": list(
             waiting.select_related("lead", "assignee").order_by("created_at", "id")[:AGENDA_LIMIT]
         ),

@@ -11,13 +11,17 @@ from django.conf import settings
 from django.core import mail
 from django.urls import reverse
 
-from alignment import tasks
-from alignment.digest import digest_agenda, digest_send_weekly, digest_week_parse
 from alignment.errors import InvalidInput
-from alignment.goals import revenue_goal_set
-from alignment.models import DigestDelivery, Notification, NotificationKind
+from alignment.models import Notification, NotificationKind
+from dashboard import tasks
+from dashboard.digest import digest_agenda, digest_send_weekly, digest_week_parse
+from dashboard.figures import dashboard_figures
+from dashboard.models import DigestDelivery
+from dashboard.periods import DashboardFilters
+from dashboard.services import revenue_goal_set
 from feedback.models import FeedbackItem, FeedbackKind, ReasonCode
 from leads.models import ColdEpisode, ColdReason, Handoff, HandoffOutcome, LeadStatus
+from leads.rollup import lead_days_rebuild
 from tests.alignment.factories import ManagerFactory, MarketerFactory, RepFactory, UserFactory
 from tests.leads.factories import CampaignFactory, LeadFactory
 
@@ -69,6 +73,8 @@ def week_of_work(team):
     ColdEpisode.objects.create(lead=cold, reason=ColdReason.NO_ACTIVITY, cold_since=at(18), opened_at=at(19))
     FeedbackItem.objects.create(lead=rejected, kind=FeedbackKind.REJECTED, assignee=marketer, created_at=at(16, 16))
     revenue_goal_set(period="quarter", starts_on=date(2026, 10, 1), amount="20000", by=team["manager"])
+    # Built by hand, behind the services' back: roll the leads up as `rebuild_dashboard` does.
+    lead_days_rebuild()
     return team
 
 
@@ -87,8 +93,41 @@ def test_digest_agenda_lists_the_week(week_of_work):
     assert agenda["quarter"]["needed_per_week"] == Decimal("1654.51")  # 39 days left
     assert agenda["rejection_reasons"] == [{"label": "Spam", "count": 1}]
     assert [e.lead.name for e in agenda["went_cold"]] == ["Gone cold"]
-    assert agenda["still_cold_count"] == 1
+    assert agenda["cold_now_count"] == 1
     assert [item.lead.name for item in agenda["feedback_waiting"]] == ["Rejected one"]
+
+
+def test_digest_reads_its_figures_as_the_dashboard_counts_them(week_of_work):
+    # given, besides the week's work, a lead cold since October and a cold lead snoozed until December
+    campaign, rep = week_of_work["campaign"], week_of_work["rep"]
+    old = LeadFactory(campaign=campaign, name="Cold since October", status=LeadStatus.WORKING, owner=rep)
+    ColdEpisode.objects.create(
+        lead=old,
+        reason=ColdReason.NO_ACTIVITY,
+        cold_since=at(1) - timedelta(days=30),
+        opened_at=at(1) - timedelta(days=30),
+    )
+    snoozed = LeadFactory(
+        campaign=campaign, name="Snoozed", status=LeadStatus.WORKING, owner=rep, snoozed_until=NOW + timedelta(days=9)
+    )
+    ColdEpisode.objects.create(lead=snoozed, reason=ColdReason.NO_ACTIVITY, cold_since=at(18), opened_at=at(19))
+    lead_days_rebuild()
+
+    # when the digest and the dashboard are read on the same data
+    agenda = digest_agenda(week=WEEK, now=NOW)
+    week = dashboard_figures(filters=DashboardFilters(kind="custom", start=WEEK, end=date(2026, 11, 22)), now=NOW)
+    quarter = dashboard_figures(
+        filters=DashboardFilters(kind="custom", start=date(2026, 10, 1), end=date(2026, 11, 22)), now=NOW
+    )
+
+    # then they agree: cold now is every open episode of a lead not snoozed, whenever it went cold
+    assert agenda["cold_now_count"] == quarter["cold"]["now"] == 2
+    assert agenda["went_cold_count"] == 2  # the week's own episodes, the snoozed lead's among them
+    assert agenda["quarter"]["won_revenue"] == quarter["won_revenue"]
+    assert agenda["quarter"]["pipeline_value"] == quarter["pipeline_value"]
+    marketer = week_of_work["marketer"]
+    (credited,) = [row for row in week["revenue_by_marketer"] if row["user_id"] == marketer.pk]
+    assert (agenda["wins_count"], agenda["wins_revenue"]) == (credited["won"], credited["revenue"]) == (2, 10000)
 
 
 def test_digest_sent_twice_for_the_same_week_emails_each_member_once(week_of_work):
@@ -127,7 +166,7 @@ def test_digest_retakes_a_claim_abandoned_long_ago(week_of_work):
 
 
 def test_digest_that_fails_to_send_is_sent_by_the_next_run(week_of_work):
-    with mock.patch("alignment.digest.EmailMultiAlternatives.send", side_effect=ConnectionError("down")):
+    with mock.patch("dashboard.digest.EmailMultiAlternatives.send", side_effect=ConnectionError("down")):
         assert digest_send_weekly(week=WEEK, now=NOW) == 0
     assert DigestDelivery.objects.filter(claimed_at__isnull=True, sent_at__isnull=True).count() == 3
 
@@ -144,7 +183,7 @@ def test_digest_task_sends_once(week_of_work):
 def test_digest_beat_entry_is_monday_morning():
     entry = settings.CELERY_BEAT_SCHEDULE["weekly-alignment-digest"]
 
-    assert entry["task"] == "alignment.tasks.digest_send_weekly"
+    assert entry["task"] == "dashboard.tasks.digest_send_weekly"
     assert entry["schedule"] == crontab(minute="0", hour="8", day_of_week="mon")
 
 

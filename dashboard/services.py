@@ -6,9 +6,10 @@ from decimal import Decimal, InvalidOperation
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from alignment.dashboard import month_bounds, quarter_bounds
 from alignment.errors import InvalidInput, NotAllowed, TransitionNotAllowed
-from alignment.models import GoalPeriod, RevenueGoal, Role, User
+from alignment.models import Role, User
+from dashboard.models import GoalPeriod, RevenueGoal
+from dashboard.periods import month_bounds, quarter_bounds
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 from django import forms
 
-from alignment.models import GoalPeriod
+from dashboard.models import GoalPeriod
 
 
 class RevenueGoalForm(forms.Form):

@@ -11,17 +11,13 @@ from django.db.models import DurationField, ExpressionWrapper, F
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from alignment.dashboard import (
-    Epoch,
-    PercentileCont,
-    _percentiles_by_offset,
-    csv_safe,
-    dashboard_figures,
-    dashboard_filters_parse,
-)
+from alignment.aggregates import Epoch, PercentileCont, percentiles_by_offset
 from alignment.errors import InvalidInput, NotAllowed
-from alignment.goals import revenue_goal_set
-from alignment.models import RevenueGoal
+from dashboard.figures import dashboard_figures
+from dashboard.models import RevenueGoal
+from dashboard.periods import dashboard_filters_parse
+from dashboard.services import revenue_goal_set
+from dashboard.tables import csv_safe
 from feedback.models import FeedbackItem, FeedbackKind, FeedbackStatus, ReasonCode, Verdict
 from leads.models import ColdEpisode, ColdReason, Handoff, HandoffOutcome, Lead, LeadStatus, Source
 from leads.rollup import lead_days_rebuild
@@ -446,7 +442,7 @@ def test_percentiles_by_offset_match_percentile_cont(world):
 
     wait = ExpressionWrapper(F("ended_at") - F("created_at"), output_field=DurationField())
     fractions = (0.0, 0.25, 0.5, 0.9, 0.95, 1.0)
-    by_offset = [v.total_seconds() for v in _percentiles_by_offset(accepted, wait, fractions, accepted.count())]
+    by_offset = [v.total_seconds() for v in percentiles_by_offset(accepted, wait, fractions, accepted.count())]
     by_pg = [accepted.aggregate(p=PercentileCont(Epoch(wait), f))["p"] for f in fractions]
     assert by_offset == pytest.approx(by_pg)
 
@@ -633,4 +629,4 @@ def test_revenue_goal_page_lets_managers_set_and_others_read(world, client):
     ],
 )
 def test_durations_show_hours_under_two_days_and_days_beyond(seconds, shown):
-    assert render_to_string("alignment/_dashboard_duration.html", {"seconds": seconds}).strip() == shown
+    assert render_to_string("dashboard/_dashboard_duration.html", {"seconds": seconds}).strip() == shown
