@@ -22,6 +22,7 @@ from feedback.models import FeedbackItem, FeedbackKind, FeedbackStatus, ReasonCo
 from leads.models import ColdEpisode, ColdReason, Handoff, HandoffOutcome, Lead, LeadStatus, Source
 from leads.rollup import lead_days_rebuild
 from tests.alignment.factories import ManagerFactory, MarketerFactory, RepFactory, TeamFactory
+from tests.feedback.factories import leads_carry_their_verdicts
 from tests.leads.factories import CampaignFactory, LeadFactory
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -167,6 +168,7 @@ def world(db):
     )
 
     # Built by hand, behind the services' back: roll the leads up as `rebuild_dashboard` does.
+    leads_carry_their_verdicts()
     lead_days_rebuild()
     manager = ManagerFactory()
     revenue_goal_set(period="quarter", starts_on=date(2026, 11, 5), amount="8000", by=manager)
@@ -257,6 +259,7 @@ def test_dashboard_quality_counts_a_verdict_given_in_the_period_on_an_older_lead
         accepted_at=at(9, 3),
     )
     Verdict.objects.create(lead=old, rep=world["r2"], verdict="good", created_at=at(10, 5))
+    leads_carry_their_verdicts()
     lead_days_rebuild()
 
     beta = figures_for(Q4)["quality_by_campaign"][1]
@@ -421,6 +424,7 @@ def test_dashboard_query_count_does_not_grow_with_leads(db, django_assert_num_qu
 
     filters = dashboard_filters_parse(Q4)
     add(10, 0)
+    leads_carry_their_verdicts()
     lead_days_rebuild()
     # 1 the goal; from the daily roll-up: 2 totals and both funnels, 3 revenue and quality by campaign,
     # 4 by source, 5 by marketer, 6 by rep, 7 by week; live: 8 open pipeline and snoozed, 9 cold,
@@ -428,6 +432,7 @@ def test_dashboard_query_count_does_not_grow_with_leads(db, django_assert_num_qu
     with django_assert_num_queries(12):
         small = dashboard_figures(filters=filters, now=NOW)
     add(10_000, 10)
+    leads_carry_their_verdicts()
     lead_days_rebuild()
     with django_assert_num_queries(12):
         big = dashboard_figures(filters=filters, now=NOW)

@@ -16,3 +16,13 @@ def handed_off_lead(*, marketer, rep, **fields):
     lead_hand_off(lead=lead, rep=rep, note="Downloaded the whitepaper twice.", by=marketer)
     lead.refresh_from_db()
     return lead
+
+
+def leads_carry_their_verdicts():
+    """Copy each current verdict onto its lead, as `verdict_give` does, for verdicts a test stored
+    by hand (the roll-up counts a lead's verdict from the lead)."""
+    from feedback.models import Verdict
+    from leads.models import Lead
+
+    for verdict in Verdict.objects.filter(current=True):
+        Lead.objects.filter(pk=verdict.lead_id).update(verdict=verdict.verdict, verdict_at=verdict.created_at)
