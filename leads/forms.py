@@ -141,6 +141,21 @@ class SnoozeForm(_Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class LeadImportForm(forms.Form):
+    label_suffix = ""
+    campaign = forms.ModelChoiceField(queryset=None, empty_label="Choose a campaign…")
+    file = forms.FileField(
+        label="CSV file",
+        help_text="UTF-8, with a header row; an “email” column is required. Also read: name, company, title, "
+        "phone, country, region, industry, estimated_value, notes, pain_points.",
+    )
+
+    def __init__(self, *args, campaigns, **kwargs):
+        """`campaigns`: a queryset of the campaigns to import into, read when the form renders or validates."""
+        super().__init__(*args, **kwargs)
+        self.fields["campaign"].queryset = campaigns
+
+
 class LeadFilterForm(forms.Form):
     """The lead list's filters, read from the URL; unknown values are ignored, never an error page."""
 

@@ -5,7 +5,6 @@ service's NotAllowed is a 403; bad input re-renders the page with the errors on 
 changes nothing; a move the lead's state does not allow comes back as a message.
 """
 
-from django import forms as dj_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -21,7 +20,7 @@ from django.views.decorators.http import require_POST
 from alignment.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from alignment.models import Role
 from leads import capture, forms, imports, selectors, services
-from leads.models import Campaign, HandoffOutcome, ImportStatus, LeadStatus
+from leads.models import HandoffOutcome, ImportStatus, LeadStatus
 
 PAGE_SIZE = 50
 S = LeadStatus
@@ -134,8 +133,8 @@ def managers_queue_context(*, now) -> dict:
 
 def marketer_home_context(*, user, now) -> dict:
     """The marketer's own recent leads, and the ones sales sent back that need an answer."""
-    mine = selectors.lead_list_for_user(user=user).filter(captured_by=user)
-    returned = selectors.lead_list_for_user(user=user, filters={"status": S.REJECTED}).filter(captured_by=user)
+    mine = selectors.lead_list_for_user(user=user, filters={"captured_by": user.id})
+    returned = selectors.lead_list_for_user(user=user, filters={"status": S.REJECTED, "captured_by": user.id})
     return {"recent": list(mine[:10]), "returned": list(returned[:20]), "now": now}
 
 
@@ -177,7 +176,7 @@ def lead_list(request):
 @login_required
 def lead_create(request):
     _require_role(request.user, Role.MARKETER, Role.MANAGER)
-    campaigns = [c for c in selectors.campaign_list() if c.active]
+    campaigns = list(selectors.campaign_list(active_only=True))
     form = forms.LeadCaptureForm(request.POST or None, campaigns=campaigns)
     status = 200
     if request.method == "POST":
@@ -346,18 +345,8 @@ def lead_snooze(request, pk):
 # --- CSV import -------------------------------------------------------------------------------
 
 
-class LeadImportForm(dj_forms.Form):
-    label_suffix = ""
-    campaign = dj_forms.ModelChoiceField(queryset=Campaign.objects.none(), empty_label="Choose a campaign…")
-    file = dj_forms.FileField(
-        label="CSV file",
-        help_text="UTF-8, with a header row; an “email” column is required. Also read: name, company, title, "
-        "phone, country, region, industry, estimated_value, notes, pain_points.",
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["campaign"].queryset = Campaign.objects.filter(active=True).order_by("name")
+def _import_form(*args):
+    return forms.LeadImportForm(*args, campaigns=selectors.campaign_list(active_only=True))
 
 
 def _import_too_large(request) -> bool:
@@ -383,7 +372,7 @@ def lead_import(request):
     """Choose a campaign and a CSV file; the import runs in a worker and its page shows progress."""
     _require_role(request.user, Role.MARKETER, Role.MANAGER)
     if request.method == "POST" and _import_too_large(request):
-        context = {**_import_context(request, LeadImportForm()), "error": _import_limit()}
+        context = {**_import_context(request, _import_form()), "error": _import_limit()}
         return render(request, "leads/import_form.html", context, status=413)
     return _lead_import_checked(request)
 
@@ -395,7 +384,7 @@ def _import_limit() -> str:
 @csrf_protect
 def _lead_import_checked(request):
     if request.method == "POST":
-        form = LeadImportForm(request.POST, request.FILES)
+        form = _import_form(request.POST, request.FILES)
         if form.is_valid():
             try:
                 job = imports.import_job_create(
@@ -411,7 +400,7 @@ def _lead_import_checked(request):
             else:
                 return redirect("leads:import-detail", pk=job.pk)
         return render(request, "leads/import_form.html", _import_context(request, form), status=400)
-    return render(request, "leads/import_form.html", _import_context(request, LeadImportForm()))
+    return render(request, "leads/import_form.html", _import_context(request, _import_form()))
 
 
 def _import_context(request, form):
