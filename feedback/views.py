@@ -119,13 +119,7 @@ def _item_context(request, item, *, reply_form=None, resolve_form=None):
         and (user.role == Role.MANAGER or (user.role == Role.MARKETER and user.id == item.marketer_id))
     )
     resolutions = services.RESOLUTIONS_FOR_KIND.get(item.kind, ())
-    next_item = (
-        selectors.feedback_queue_for_user(user=user, filters={"status": FeedbackStatus.OPEN})
-        .filter(Q(created_at__gt=item.created_at) | Q(created_at=item.created_at, id__gt=item.id))
-        .select_related(None)
-        .only("id")
-        .first()
-    )
+    next_item = selectors.feedback_next_open_item_for_user(user=user, after=item)
     return {
         "item": item,
         "lead": item.lead,
