@@ -33,7 +33,7 @@ def notification_list(request):
     context = {
         "notifications": page,
         "next_before": page[-1].id if more else None,
-        "has_unread": any(not n.read for n in page) or request.user.notifications.filter(read=False).exists(),
+        "has_unread": any(not n.read for n in page) or selectors.notification_has_unread(user=request.user),
     }
     return render(request, "alignment/notification_list.html", context)
 

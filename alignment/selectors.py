@@ -14,6 +14,15 @@ def notification_list_for_user(*, user: User, unread_only: bool = False) -> Quer
     return qs.order_by("-id")
 
 
+def notification_unread_count(*, user: User) -> int:
+    """How many of the user's notifications are unread: the bell on every page."""
+    return Notification.objects.filter(recipient=user, read=False).count()
+
+
+def notification_has_unread(*, user: User) -> bool:
+    return Notification.objects.filter(recipient=user, read=False).exists()
+
+
 def notification_get_for_user(*, user: User, pk) -> Notification:
     try:
         pk = int(pk)
