@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from alignment.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from alignment.models import Role
+from alignment.pagination import keyset_page
 from leads import capture, forms, imports, selectors, services
 from leads.models import HandoffOutcome, ImportStatus, LeadStatus
 
@@ -145,24 +146,13 @@ def lead_list(request):
     owners = list(selectors.rep_list()) if user.role != Role.REP else []
     filter_form = forms.LeadFilterForm(request.GET, campaigns=campaigns, owners=owners)
     leads = selectors.lead_list_for_user(user=user, filters=filter_form.filters())
-    after = request.GET.get("after", "")
-    if after.isdigit():
-        leads = leads.filter(id__lt=int(after))
-    page = list(leads[: PAGE_SIZE + 1])
-    next_query = None
-    if len(page) > PAGE_SIZE:
-        page = page[:PAGE_SIZE]
-        query = request.GET.copy()
-        query["after"] = page[-1].id
-        next_query = query.urlencode()
-    first_query = request.GET.copy()
-    first_query.pop("after", None)
+    page = keyset_page(leads, request, ordering=("-id",), param="after", size=PAGE_SIZE)
     context = {
-        "leads": page,
+        "leads": page.items,
         "filter_form": filter_form,
-        "next_query": next_query,
-        "is_first_page": not after,
-        "first_query": first_query.urlencode(),
+        "next_query": page.next_query,
+        "is_first_page": page.is_first_page,
+        "first_query": page.first_query,
         "filtered": bool(filter_form.filters()),
     }
     # htmx swaps just the results; a history restore (Back after the cache expired) needs the page.
