@@ -117,10 +117,6 @@ class ActivityForm(_Form):
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class QualifyForm(_Form):
-    pass
-
-
 class WinForm(_Form):
     amount = forms.DecimalField(min_value=0.01, max_digits=12, decimal_places=2, label="Deal amount")
 
