@@ -1,6 +1,9 @@
+from alignment.selectors import notification_unread_count
+
+
 def navigation(request):
     """The signed-in user's unread notification count, for the bell on every page."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"unread_notifications": user.notifications.filter(read=False).count()}
+    return {"unread_notifications": notification_unread_count(user=user)}

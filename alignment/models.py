@@ -65,14 +65,6 @@ class User(AbstractUser):
     )
 
     @property
-    def is_marketer(self):
-        return self.role == Role.MARKETER
-
-    @property
-    def is_rep(self):
-        return self.role == Role.REP
-
-    @property
     def is_manager(self):
         return self.role == Role.MANAGER
 

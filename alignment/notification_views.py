@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from alignment import selectors, services
 from alignment.errors import DomainError, NotFound
 from alignment.models import Role
+from alignment.pagination import keyset_page
 from alignment.sla import sla_clock_describe, sla_settings_get, sla_settings_update
 
 PAGE_SIZE = 50
@@ -24,16 +25,12 @@ def _htmx(request) -> bool:
 def notification_list(request):
     """Your notifications, newest first; `?before=<id>` pages back by keyset."""
     qs = selectors.notification_list_for_user(user=request.user)
-    before = request.GET.get("before", "")
-    if before.isdigit():
-        qs = qs.filter(id__lt=int(before))
-    page = list(qs[: PAGE_SIZE + 1])
-    more = len(page) > PAGE_SIZE
-    page = page[:PAGE_SIZE]
+    page = keyset_page(qs, request, ordering=("-id",), param="before", size=PAGE_SIZE)
     context = {
-        "notifications": page,
-        "next_before": page[-1].id if more else None,
-        "has_unread": any(not n.read for n in page) or request.user.notifications.filter(read=False).exists(),
+        "notifications": page.items,
+        "next_before": page.items[-1].id if page.has_next else None,
+        "next_query": page.next_query,
+        "has_unread": any(not n.read for n in page.items) or selectors.notification_has_unread(user=request.user),
     }
     return render(request, "alignment/notification_list.html", context)
 

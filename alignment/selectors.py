@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 
 from alignment.errors import NotFound
-from alignment.models import Notification, User
+from alignment.models import Notification, Team, User
 
 
 def notification_list_for_user(*, user: User, unread_only: bool = False) -> QuerySet[Notification]:
@@ -12,6 +12,15 @@ def notification_list_for_user(*, user: User, unread_only: bool = False) -> Quer
     if unread_only:
         qs = qs.filter(read=False)
     return qs.order_by("-id")
+
+
+def notification_unread_count(*, user: User) -> int:
+    """How many of the user's notifications are unread: the bell on every page."""
+    return Notification.objects.filter(recipient=user, read=False).count()
+
+
+def notification_has_unread(*, user: User) -> bool:
+    return Notification.objects.filter(recipient=user, read=False).exists()
 
 
 def notification_get_for_user(*, user: User, pk) -> Notification:
@@ -23,3 +32,7 @@ def notification_get_for_user(*, user: User, pk) -> Notification:
     if notification is None:
         raise NotFound("No such notification.")
     return notification
+
+
+def team_list() -> QuerySet[Team]:
+    return Team.objects.order_by("name")

@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alignment.errors import DomainError, InvalidInput
-from alignment.models import Role, Team
+from alignment.models import Role
+from alignment.selectors import team_list
 from alignment.templatetags.alignment_tags import money
 from dashboard.digest import digest_agenda, digest_week_parse
 from dashboard.figures import dashboard_as_json, dashboard_figures
@@ -24,7 +25,7 @@ from dashboard.services import revenue_goal_history, revenue_goal_set
 from dashboard.tables import csv_safe, dashboard_tables
 from leads import forms as lead_forms
 from leads import selectors as lead_selectors
-from leads.models import Campaign, LeadStatus, Source
+from leads.models import LeadStatus, Source
 
 # --- the role homes ---------------------------------------------------------------------------
 
@@ -76,9 +77,9 @@ def managers_queue_context(*, now) -> dict:
 
 def marketer_home_context(*, user, now) -> dict:
     """The marketer's own recent leads, and the ones sales sent back that need an answer."""
-    mine = lead_selectors.lead_list_for_user(user=user).filter(captured_by=user)
-    returned = lead_selectors.lead_list_for_user(user=user, filters={"status": LeadStatus.REJECTED}).filter(
-        captured_by=user
+    mine = lead_selectors.lead_list_for_user(user=user, filters={"captured_by": user.id})
+    returned = lead_selectors.lead_list_for_user(
+        user=user, filters={"status": LeadStatus.REJECTED, "captured_by": user.id}
     )
     return {"recent": list(mine[:10]), "returned": list(returned[:20]), "now": now}
 
@@ -128,8 +129,8 @@ def dashboard(request):
         "next_query": _shifted_query(filters, 1),
         "first_day": FIRST_DAY,
         "last_day": LAST_DAY,
-        "campaigns": Campaign.objects.order_by("name").only("id", "name"),
-        "teams": Team.objects.order_by("name"),
+        "campaigns": lead_selectors.campaign_list(),
+        "teams": team_list(),
         "sources": Source.choices,
     }
     return render(request, "dashboard/dashboard.html", context, status=400 if error else 200)

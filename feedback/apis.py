@@ -28,6 +28,8 @@ from feedback.selectors import (
     feedback_item_is_overdue,
     feedback_overdue_cutoff,
     feedback_queue_for_user,
+    feedback_reply_get,
+    verdict_get,
     voice_of_sales,
 )
 from feedback.services import (
@@ -312,7 +314,7 @@ class VerdictGiveApi(APIView):
         data.is_valid(raise_exception=True)
         lead = lead_get_for_user(user=request.user, pk=pk)
         verdict = verdict_give(lead=lead, by=request.user, **data.validated_data)
-        verdict = Verdict.objects.select_related("rep", "reason").get(pk=verdict.pk)
+        verdict = verdict_get(pk=verdict.pk)
         return Response(VerdictOutputSerializer(verdict).data, status=status.HTTP_201_CREATED)
 
 
@@ -375,7 +377,7 @@ class FeedbackReplyApi(APIView):
         data.is_valid(raise_exception=True)
         item = feedback_item_get_for_user(user=request.user, pk=pk)
         reply = feedback_reply(item=item, by=request.user, body=data.validated_data["body"])
-        reply = FeedbackReply.objects.select_related("author").get(pk=reply.pk)
+        reply = feedback_reply_get(pk=reply.pk)
         return Response(FeedbackReplyOutputSerializer(reply).data, status=status.HTTP_201_CREATED)
 
 

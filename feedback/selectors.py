@@ -100,6 +100,18 @@ def feedback_item_get_for_user(*, user: User, pk) -> FeedbackItem:
     return item
 
 
+def feedback_next_open_item_for_user(*, user: User, after: FeedbackItem) -> FeedbackItem | None:
+    """The open item that comes after `after` in the queue's order (only its id is loaded), or None:
+    the item page's "next" link."""
+    return (
+        feedback_queue_for_user(user=user, filters={"status": FeedbackStatus.OPEN})
+        .filter(Q(created_at__gt=after.created_at) | Q(created_at=after.created_at, id__gt=after.id))
+        .select_related(None)
+        .only("id")
+        .first()
+    )
+
+
 def feedback_items_for_lead(*, user: User, lead: Lead) -> list[FeedbackItem]:
     """The conversations about one lead that `user` may see, oldest first: the lead's loop history."""
     return list(
@@ -113,6 +125,16 @@ def feedback_items_for_lead(*, user: User, lead: Lead) -> list[FeedbackItem]:
 def verdict_history_for_lead(*, lead: Lead) -> list[Verdict]:
     """Every verdict given on the lead, newest first; the first one is current."""
     return list(Verdict.objects.filter(lead=lead).select_related("rep", "reason").order_by("-created_at", "-id"))
+
+
+def verdict_get(*, pk) -> Verdict:
+    """One verdict with its rep and reason, as the API shows it after giving it."""
+    return Verdict.objects.select_related("rep", "reason").get(pk=pk)
+
+
+def feedback_reply_get(*, pk) -> FeedbackReply:
+    """One reply with its author, as the API shows it after sending it."""
+    return FeedbackReply.objects.select_related("author").get(pk=pk)
 
 
 def feedback_inbox_for_rep(*, user: User, limit: int = 50) -> list[Lead]:

@@ -5,12 +5,9 @@ service's NotAllowed is a 403; bad input re-renders with the errors on their fie
 nothing; a move the item's or lead's state does not allow comes back as a message.
 """
 
-from datetime import datetime
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from alignment.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from alignment.models import Role
+from alignment.pagination import keyset_page
 from alignment.sla import sla_settings_get
 from feedback import forms, scorecard, selectors, services
 from feedback.models import FeedbackKind, FeedbackStatus, Resolution
@@ -57,19 +55,6 @@ def _require_role(user, *roles):
         raise PermissionDenied
 
 
-def _cursor_parse(value):
-    """`<created_at ISO>~<id>` of the last item on the previous page, or None."""
-    stamp, _, pk = (value or "").rpartition("~")
-    try:
-        return datetime.fromisoformat(stamp), int(pk)
-    except (TypeError, ValueError):
-        return None
-
-
-def _cursor_of(item):
-    return f"{item.created_at.isoformat()}~{item.pk}"
-
-
 # --- the queue --------------------------------------------------------------------------------
 
 
@@ -80,24 +65,14 @@ def feedback_queue(request):
     filters = {name: request.GET.get(name, "") for name in selectors.QUEUE_FILTERS}
     filters["status"] = filters["status"] or FeedbackStatus.OPEN
     items = selectors.feedback_queue_for_user(user=user, filters=filters)
-    cursor = _cursor_parse(request.GET.get("after"))
-    if cursor:
-        items = items.filter(Q(created_at__gt=cursor[0]) | Q(created_at=cursor[0], id__gt=cursor[1]))
-    page = list(items[: PAGE_SIZE + 1])
-    has_more = len(page) > PAGE_SIZE
-    page = page[:PAGE_SIZE]
+    # `?after=<created_at ISO>~<id>` of the last item on the previous page.
+    page = keyset_page(items, request, ordering=("created_at", "id"), param="after", size=PAGE_SIZE)
     policy = sla_settings_get()
     cutoff = selectors.feedback_overdue_cutoff(policy=policy)
-    for item in page:
+    for item in page.items:
         item.overdue = selectors.feedback_item_is_overdue(item, cutoff=cutoff)
-    query = request.GET.copy()
-    query.pop("after", None)
-    next_query = None
-    if has_more:
-        query["after"] = _cursor_of(page[-1])
-        next_query = query.urlencode()
     context = {
-        "items": page,
+        "items": page.items,
         "filters": filters,
         "statuses": [*FeedbackStatus.choices, ("all", "All")],
         "kinds": FeedbackKind.choices,
@@ -105,8 +80,9 @@ def feedback_queue(request):
         "reasons": lead_selectors.reason_code_list(active_only=False),
         "people": selectors.feedback_people(user=user),
         "threshold_days": policy.feedback_response_days,
-        "next_query": next_query,
-        "is_first_page": cursor is None,
+        "next_query": page.next_query,
+        "first_query": page.first_query,
+        "is_first_page": page.is_first_page,
     }
     return render(request, "feedback/feedback_queue.html", context)
 
@@ -119,13 +95,7 @@ def _item_context(request, item, *, reply_form=None, resolve_form=None):
         and (user.role == Role.MANAGER or (user.role == Role.MARKETER and user.id == item.marketer_id))
     )
     resolutions = services.RESOLUTIONS_FOR_KIND.get(item.kind, ())
-    next_item = (
-        selectors.feedback_queue_for_user(user=user, filters={"status": FeedbackStatus.OPEN})
-        .filter(Q(created_at__gt=item.created_at) | Q(created_at=item.created_at, id__gt=item.id))
-        .select_related(None)
-        .only("id")
-        .first()
-    )
+    next_item = selectors.feedback_next_open_item_for_user(user=user, after=item)
     return {
         "item": item,
         "lead": item.lead,

@@ -117,10 +117,6 @@ class ActivityForm(_Form):
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class QualifyForm(_Form):
-    pass
-
-
 class WinForm(_Form):
     amount = forms.DecimalField(min_value=0.01, max_digits=12, decimal_places=2, label="Deal amount")
 
@@ -139,6 +135,21 @@ class SnoozeForm(_Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
     )
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class LeadImportForm(forms.Form):
+    label_suffix = ""
+    campaign = forms.ModelChoiceField(queryset=None, empty_label="Choose a campaign…")
+    file = forms.FileField(
+        label="CSV file",
+        help_text="UTF-8, with a header row; an “email” column is required. Also read: name, company, title, "
+        "phone, country, region, industry, estimated_value, notes, pain_points.",
+    )
+
+    def __init__(self, *args, campaigns, **kwargs):
+        """`campaigns`: a queryset of the campaigns to import into, read when the form renders or validates."""
+        super().__init__(*args, **kwargs)
+        self.fields["campaign"].queryset = campaigns
 
 
 class LeadFilterForm(forms.Form):

@@ -45,7 +45,10 @@ def lead_visible_q(user: User) -> Q:
 
 
 def lead_list_for_user(*, user: User, filters: dict | None = None) -> QuerySet[Lead]:
-    """Leads `user` may see, newest first. Filters: status, owner (id), campaign (id), cold (bool), q."""
+    """Leads `user` may see, newest first.
+
+    Filters: status, owner (id), campaign (id), captured_by (id), cold (bool), q.
+    """
     filters = filters or {}
     qs = Lead.objects.filter(lead_visible_q(user)).select_related("owner", "campaign", "industry")
     if filters.get("status"):
@@ -54,6 +57,8 @@ def lead_list_for_user(*, user: User, filters: dict | None = None) -> QuerySet[L
         qs = qs.filter(owner_id=filters["owner"])
     if filters.get("campaign"):
         qs = qs.filter(campaign_id=filters["campaign"])
+    if filters.get("captured_by"):
+        qs = qs.filter(captured_by_id=filters["captured_by"])
     if filters.get("cold") is not None:
         cold = Q(cold_episodes__closed_at__isnull=True, cold_episodes__isnull=False)
         qs = qs.filter(cold) if filters["cold"] else qs.exclude(cold)
@@ -148,12 +153,59 @@ def lead_overlap_warnings(*, lead: Lead) -> list[str]:
     return warnings
 
 
-def campaign_list() -> QuerySet[Campaign]:
-    return Campaign.objects.select_related("owner").order_by("name")
+def lead_summary_get_for_user(*, user: User, pk) -> Lead:
+    """One lead as a list row shows it (owner, campaign, industry; no timeline), or NotFound."""
+    try:
+        return lead_list_for_user(user=user).get(pk=int(pk))
+    except (TypeError, ValueError, Lead.DoesNotExist):
+        raise NotFound("No such lead.") from None
+
+
+def campaign_list(*, active_only: bool = False) -> QuerySet[Campaign]:
+    """Campaigns by name; `active_only` leaves out the ones no longer capturing leads."""
+    qs = Campaign.objects.select_related("owner")
+    if active_only:
+        qs = qs.filter(active=True)
+    return qs.order_by("name")
+
+
+def campaign_get(*, pk, active_only: bool = False) -> Campaign:
+    """One campaign, or NotFound (also for an inactive one when `active_only`)."""
+    try:
+        campaign = campaign_list(active_only=active_only).filter(pk=int(pk)).first()
+    except (TypeError, ValueError):
+        campaign = None
+    if campaign is None:
+        raise NotFound("No such campaign.")
+    return campaign
+
+
+def campaigns_by_id(ids) -> dict[int, Campaign]:
+    """The campaigns with these ids, keyed by id, in one query: unknown ids are simply missing."""
+    return Campaign.objects.select_related("owner").in_bulk(ids)
+
+
+def campaign_for_form_key(form_key: str) -> Campaign | None:
+    """The active campaign whose public web form has this key; None for an unknown or retired form."""
+    if not form_key:
+        return None
+    return Campaign.objects.filter(form_key=form_key, active=True).first()
 
 
 def rep_list() -> QuerySet[User]:
     return User.objects.filter(role=Role.REP, is_active=True).order_by("username")
+
+
+def rep_get(*, pk) -> User:
+    """The person a lead is to be handed to, or NotFound. Any user is returned: whether they are an
+    active rep is the handoff service's rule, and its refusal names them."""
+    try:
+        user = User.objects.filter(pk=int(pk)).first()
+    except (TypeError, ValueError):
+        user = None
+    if user is None:
+        raise NotFound("No such rep.")
+    return user
 
 
 def reason_code_list(*, active_only: bool = True) -> QuerySet[ReasonCode]:
@@ -161,6 +213,11 @@ def reason_code_list(*, active_only: bool = True) -> QuerySet[ReasonCode]:
     if active_only:
         qs = qs.filter(active=True)
     return qs.order_by("position", "label")
+
+
+def reason_code_active_codes() -> list[str]:
+    """The active codes themselves (`no_budget`, ...), in the order the pickers show them."""
+    return list(ReasonCode.objects.filter(active=True).order_by("position", "code").values_list("code", flat=True))
 
 
 def reason_code_get(*, pk) -> ReasonCode:

@@ -5,7 +5,6 @@ service's NotAllowed is a 403; bad input re-renders the page with the errors on 
 changes nothing; a move the lead's state does not allow comes back as a message.
 """
 
-from django import forms as dj_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -20,8 +19,9 @@ from django.views.decorators.http import require_POST
 
 from alignment.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from alignment.models import Role
+from alignment.pagination import keyset_page
 from leads import capture, forms, imports, selectors, services
-from leads.models import Campaign, HandoffOutcome, ImportStatus, LeadStatus
+from leads.models import HandoffOutcome, ImportStatus, LeadStatus
 
 PAGE_SIZE = 50
 S = LeadStatus
@@ -107,24 +107,13 @@ def lead_list(request):
     owners = list(selectors.rep_list()) if user.role != Role.REP else []
     filter_form = forms.LeadFilterForm(request.GET, campaigns=campaigns, owners=owners)
     leads = selectors.lead_list_for_user(user=user, filters=filter_form.filters())
-    after = request.GET.get("after", "")
-    if after.isdigit():
-        leads = leads.filter(id__lt=int(after))
-    page = list(leads[: PAGE_SIZE + 1])
-    next_query = None
-    if len(page) > PAGE_SIZE:
-        page = page[:PAGE_SIZE]
-        query = request.GET.copy()
-        query["after"] = page[-1].id
-        next_query = query.urlencode()
-    first_query = request.GET.copy()
-    first_query.pop("after", None)
+    page = keyset_page(leads, request, ordering=("-id",), param="after", size=PAGE_SIZE)
     context = {
-        "leads": page,
+        "leads": page.items,
         "filter_form": filter_form,
-        "next_query": next_query,
-        "is_first_page": not after,
-        "first_query": first_query.urlencode(),
+        "next_query": page.next_query,
+        "is_first_page": page.is_first_page,
+        "first_query": page.first_query,
         "filtered": bool(filter_form.filters()),
     }
     # htmx swaps just the results; a history restore (Back after the cache expired) needs the page.
@@ -138,7 +127,7 @@ def lead_list(request):
 @login_required
 def lead_create(request):
     _require_role(request.user, Role.MARKETER, Role.MANAGER)
-    campaigns = [c for c in selectors.campaign_list() if c.active]
+    campaigns = list(selectors.campaign_list(active_only=True))
     form = forms.LeadCaptureForm(request.POST or None, campaigns=campaigns)
     status = 200
     if request.method == "POST":
@@ -307,18 +296,8 @@ def lead_snooze(request, pk):
 # --- CSV import -------------------------------------------------------------------------------
 
 
-class LeadImportForm(dj_forms.Form):
-    label_suffix = ""
-    campaign = dj_forms.ModelChoiceField(queryset=Campaign.objects.none(), empty_label="Choose a campaign…")
-    file = dj_forms.FileField(
-        label="CSV file",
-        help_text="UTF-8, with a header row; an “email” column is required. Also read: name, company, title, "
-        "phone, country, region, industry, estimated_value, notes, pain_points.",
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["campaign"].queryset = Campaign.objects.filter(active=True).order_by("name")
+def _import_form(*args):
+    return forms.LeadImportForm(*args, campaigns=selectors.campaign_list(active_only=True))
 
 
 def _import_too_large(request) -> bool:
@@ -344,7 +323,7 @@ def lead_import(request):
     """Choose a campaign and a CSV file; the import runs in a worker and its page shows progress."""
     _require_role(request.user, Role.MARKETER, Role.MANAGER)
     if request.method == "POST" and _import_too_large(request):
-        context = {**_import_context(request, LeadImportForm()), "error": _import_limit()}
+        context = {**_import_context(request, _import_form()), "error": _import_limit()}
         return render(request, "leads/import_form.html", context, status=413)
     return _lead_import_checked(request)
 
@@ -356,7 +335,7 @@ def _import_limit() -> str:
 @csrf_protect
 def _lead_import_checked(request):
     if request.method == "POST":
-        form = LeadImportForm(request.POST, request.FILES)
+        form = _import_form(request.POST, request.FILES)
         if form.is_valid():
             try:
                 job = imports.import_job_create(
@@ -372,7 +351,7 @@ def _lead_import_checked(request):
             else:
                 return redirect("leads:import-detail", pk=job.pk)
         return render(request, "leads/import_form.html", _import_context(request, form), status=400)
-    return render(request, "leads/import_form.html", _import_context(request, LeadImportForm()))
+    return render(request, "leads/import_form.html", _import_context(request, _import_form()))
 
 
 def _import_context(request, form):

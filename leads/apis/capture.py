@@ -13,7 +13,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from alignment.errors import InvalidInput
+from alignment.errors import InvalidInput, NotFound
 from alignment.idempotency import IDEMPOTENCY_KEY, idempotent
 from alignment.parsers import FormParser, JSONParser
 from alignment.rest import CursorPagination, InputSerializer, IsMarketerOrManager
@@ -30,12 +30,14 @@ from leads.capture import lead_capture, lead_normalise_email
 from leads.models import (
     Campaign,
     CaptureChannel,
-    Lead,
     LeadStatus,
 )
 from leads.selectors import (
+    campaign_get,
     campaign_list,
+    campaigns_by_id,
     lead_list_for_user,
+    lead_summary_get_for_user,
 )
 
 
@@ -120,10 +122,10 @@ class LeadBulkOutputSerializer(serializers.Serializer):
 
 
 def _campaign_for_capture(campaign_id) -> Campaign:
-    campaign = Campaign.objects.filter(pk=campaign_id).select_related("owner").first()
-    if campaign is None:
-        raise InvalidInput("No such campaign.", fields={"campaign": ["No such campaign."]})
-    return campaign
+    try:
+        return campaign_get(pk=campaign_id)
+    except NotFound:
+        raise InvalidInput("No such campaign.", fields={"campaign": ["No such campaign."]}) from None
 
 
 class LeadListApi(APIView):
@@ -164,7 +166,7 @@ class LeadListApi(APIView):
         fields = dict(data.validated_data)
         campaign = _campaign_for_capture(fields.pop("campaign"))
         lead, created = lead_capture(data=fields, campaign=campaign, by=request.user, channel=CaptureChannel.API)
-        lead = Lead.objects.select_related("owner", "campaign", "industry").get(pk=lead.pk)
+        lead = lead_summary_get_for_user(user=request.user, pk=lead.pk)
         lead.duplicate = not created
         body = LeadCaptureOutputSerializer(lead).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
@@ -188,7 +190,7 @@ class LeadBulkApi(APIView):
         items = data.validated_data["leads"]
         # One query for every campaign the items name, not one per item.
         campaign_ids = {_as_id(item.get("campaign")) for item in items if isinstance(item, dict)} - {None}
-        campaigns = Campaign.objects.select_related("owner").in_bulk(campaign_ids)
+        campaigns = campaigns_by_id(campaign_ids)
         results = []
         for index, item in enumerate(items):
             results.append(_bulk_capture_one(index, item, campaigns, request.user))

@@ -10,8 +10,8 @@ from rest_framework.views import APIView
 from alignment.idempotency import IDEMPOTENCY_KEY, idempotent
 from alignment.parsers import FormParser, JSONParser
 from alignment.rest import ErrorOutputSerializer, InputSerializer, IsRep
-from leads.models import Campaign, Handoff, Lead, LeadEvent, ReasonCode
-from leads.selectors import lead_get_for_user, lead_latest_handoff, lead_overlap_warnings
+from leads.models import Campaign, Handoff, Lead, LeadEvent
+from leads.selectors import lead_get_for_user, lead_latest_handoff, lead_overlap_warnings, reason_code_active_codes
 
 BULK_MAX = 1000
 
@@ -220,7 +220,7 @@ class ReasonCodeFieldExtension(OpenApiSerializerFieldExtension):
     target_class = ReasonCodeField
 
     def map_serializer_field(self, auto_schema, direction):
-        codes = list(ReasonCode.objects.filter(active=True).order_by("position", "code").values_list("code", flat=True))
+        codes = reason_code_active_codes()
         schema = {"type": "string", "description": "One of the active reason codes."}
         if codes:
             schema["enum"] = codes

@@ -7,14 +7,15 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from alignment.errors import InvalidInput
+from alignment.errors import InvalidInput, NotFound
 from alignment.idempotency import IDEMPOTENCY_KEY, idempotent
 from alignment.rest import ErrorOutputSerializer, InputSerializer, IsMarketerOrManager
 from leads.apis.common import (
     ERRORS,
 )
 from leads.imports import ImportTooLarge, import_job_create, import_job_get_for_user, import_max_bytes
-from leads.models import Campaign, ImportStatus
+from leads.models import ImportStatus
+from leads.selectors import campaign_get
 
 # --- CSV import -------------------------------------------------------------------------------
 
@@ -71,9 +72,12 @@ class ImportJobCreateApi(APIView):
     def post(self, request):
         data = ImportJobCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        campaign = Campaign.objects.filter(pk=data.validated_data["campaign"], active=True).first()
-        if campaign is None:
-            raise InvalidInput("Choose an active campaign.", fields={"campaign": ["No active campaign with this id."]})
+        try:
+            campaign = campaign_get(pk=data.validated_data["campaign"], active_only=True)
+        except NotFound:
+            raise InvalidInput(
+                "Choose an active campaign.", fields={"campaign": ["No active campaign with this id."]}
+            ) from None
         job = import_job_create(by=request.user, campaign=campaign, upload=data.validated_data["file"])
         return Response(ImportJobOutputSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 

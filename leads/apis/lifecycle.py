@@ -4,8 +4,7 @@
 from drf_spectacular.utils import extend_schema_view
 from rest_framework import serializers
 
-from alignment.errors import InvalidInput
-from alignment.models import User
+from alignment.errors import InvalidInput, NotFound
 from alignment.rest import InputSerializer, IsMarketerOrManager
 from leads.apis.common import (
     EmptyInputSerializer,
@@ -13,6 +12,7 @@ from leads.apis.common import (
     action_schema,
 )
 from leads.models import ACTIVITY_KINDS
+from leads.selectors import rep_get
 from leads.services import lead_accept, lead_hand_off, lead_log_activity, lead_qualify, lead_recycle, lead_snooze
 
 
@@ -49,9 +49,10 @@ class LeadHandOffApi(LeadActionApi):
     def perform(self, *, lead, by, data):
         rep = None
         if data.get("rep") is not None:
-            rep = User.objects.filter(pk=data["rep"]).first()
-            if rep is None:
-                raise InvalidInput("No such rep.", fields={"rep": ["Choose a sales rep."]})
+            try:
+                rep = rep_get(pk=data["rep"])
+            except NotFound:
+                raise InvalidInput("No such rep.", fields={"rep": ["Choose a sales rep."]}) from None
         lead_hand_off(lead=lead, rep=rep, note=data["note"], by=by)
 
 

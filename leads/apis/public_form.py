@@ -18,6 +18,7 @@ from leads.apis.common import (
 )
 from leads.capture import lead_capture
 from leads.models import Campaign, CaptureChannel
+from leads.selectors import campaign_for_form_key
 
 
 class PublicCaptureInputSerializer(LeadContactInputSerializer):
@@ -56,7 +57,7 @@ class PublicCaptureApi(APIView):
     THANKS = {"detail": "Thank you: we have your details and will be in touch."}
 
     def initial(self, request, *args, **kwargs):
-        self.campaign = Campaign.objects.filter(form_key=kwargs.get("form_key", ""), active=True).first()
+        self.campaign = campaign_for_form_key(kwargs.get("form_key", ""))
         super().initial(request, *args, **kwargs)
 
     def get_throttles(self):

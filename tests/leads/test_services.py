@@ -9,6 +9,7 @@ from alignment.models import Territory
 from leads.capture import lead_capture, lead_update
 from leads.models import CaptureChannel, EventKind, Handoff, HandoffOutcome, Lead, LeadStatus, Touch
 from leads.services import (
+    TRANSITIONS,
     lead_accept,
     lead_hand_off,
     lead_log_activity,
@@ -21,6 +22,24 @@ from leads.services import (
 )
 from tests.alignment.factories import RepFactory, VerticalFactory
 from tests.leads.factories import LeadFactory, RoutingRuleFactory
+
+
+def test_lifecycle_table_is_exactly_the_agreed_one():
+    # The whole lifecycle, spelled out: changing who may move a lead where is a deliberate change here.
+    expected = {
+        "new": {"handed_off", "nurture"},
+        "handed_off": {"accepted", "rejected", "handed_off", "nurture"},
+        "accepted": {"working", "qualified", "lost", "handed_off", "nurture"},
+        "working": {"qualified", "lost", "handed_off", "nurture"},
+        "qualified": {"won", "lost", "handed_off", "nurture"},
+        "rejected": {"handed_off", "nurture"},
+        "lost": {"nurture"},
+        "nurture": {"handed_off"},
+        "won": set(),
+    }
+
+    assert expected == TRANSITIONS
+    assert set(TRANSITIONS) == set(LeadStatus.values)
 
 
 def test_lead_capture_normalises_email_and_records_the_capture(marketer, campaign):
