@@ -264,7 +264,25 @@ LOGGING = {
     },
 }
 
-if not DEBUG:
-    SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
-    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# --- Transport security (`manage.py check --deploy` passes with the production defaults) ---
+# Secure cookies, HTTPS redirect and HSTS are on whenever DEBUG is off; DJANGO_SECURE_COOKIES=0
+# turns all three off for a site served over plain HTTP.
+SECURE_COOKIES = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_COOKIES
+if SECURE_COOKIES:
+    # The __Host- prefix makes the browser refuse these cookies unless they are Secure, for "/" and
+    # without a Domain: a sibling subdomain cannot plant a session or a CSRF token on us.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SSL_REDIRECT", default=SECURE_COOKIES)
+# The health check asks over plain HTTP from inside the container.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Trust X-Forwarded-Proto only behind a TLS-terminating proxy that sets it (and strips a client's):
+# anywhere else a client could claim HTTPS with the header and skip the redirect.
+if env.bool("DJANGO_BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# https://docs.djangoproject.com/en/5.2/ref/middleware/#http-strict-transport-security — a year by
+# default in production; start lower (e.g. 3600) on a new domain, browsers remember the value.
+SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31536000 if SECURE_COOKIES else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=True)
