@@ -64,6 +64,8 @@ AUTH_USER_MODEL = "alignment.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# A refused CSRF check under /api/ answers JSON like every other API error.
+CSRF_FAILURE_VIEW = "alignment.rest.csrf_failure"
 
 TEMPLATES = [
     {
