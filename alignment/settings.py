@@ -3,6 +3,7 @@
 See `.env.example` for every variable and its default.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -38,6 +39,8 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Before alignment: its admin narrows the lockout admin axes registers.
+    "axes",
     "alignment",
     "leads",
     "feedback",
@@ -56,6 +59,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "alignment.middleware.session_idle_timeout",
+    # Last, as axes asks: it turns a lockout into its answer (alignment.lockout.lockout_response).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "alignment.urls"
@@ -100,10 +106,32 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Covering indexes (INCLUDE) are for PostgreSQL; on SQLite the index still serves, without them.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
+# The lockout check first: a locked-out account or address is refused before its password is tried.
+AUTHENTICATION_BACKENDS = ["alignment.lockout.LockoutBackend", "django.contrib.auth.backends.ModelBackend"]
+
+# Checked wherever a person chooses a password (set-password link, password change, add_member);
+# seed_demo sets its demo password directly.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login lockout (django-axes, alignment/lockout.py): this many failures lock the account, and
+# separately the client address, for the cool-off; the browser login, the admin and the token
+# endpoint count alike. A success clears the account's failures.
+AXES_FAILURE_LIMIT = env.int("ALIGNMENT_LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("ALIGNMENT_LOGIN_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "alignment.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "alignment.lockout.client_address"
+
+# Sessions end after SESSION_COOKIE_AGE whatever happens, and sooner after this long without a
+# request (alignment/middleware.py). A password change ends every other session of that user.
+SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=12 * 60 * 60)
+ALIGNMENT_SESSION_IDLE_MINUTES = env.float("ALIGNMENT_SESSION_IDLE_MINUTES", default=120)
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = env("ALIGNMENT_TIME_ZONE", default="UTC")
