@@ -189,12 +189,23 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "alignment.rest.exception_handler",
+    # Every signed-in caller has a budget of requests ("user"); bulk capture and CSV imports have
+    # their own, smaller one per user (the views name their scope). A 429 carries Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.UserRateThrottle",
+        "rest_framework.throttling.ScopedRateThrottle",
+    ],
     "DEFAULT_THROTTLE_RATES": {
+        "user": env("ALIGNMENT_API_RATE", default="1200/minute"),
+        "bulk": env("ALIGNMENT_BULK_RATE", default="30/minute"),
+        "import": env("ALIGNMENT_IMPORT_RATE", default="20/hour"),
         "capture": env("ALIGNMENT_CAPTURE_RATE", default="30/minute"),
-        "token": "20/minute",
+        "token": env("ALIGNMENT_TOKEN_RATE", default="20/minute"),
     },
-    # Throttles count per client address. X-Forwarded-For is trusted only through this many
-    # proxies in front of the app (0: never, so a client cannot pick its own address).
+    # Throttles without a user (the public form, the token endpoint) count per client address,
+    # and so does the login lockout (alignment/lockout.py). X-Forwarded-For is trusted only through
+    # this many proxies in front of the app: the address is the one the last of them saw, so a
+    # client cannot pick its own (0: never trusted).
     "NUM_PROXIES": env.int("ALIGNMENT_NUM_PROXIES", default=0),
 }
 
