@@ -6,8 +6,10 @@ import sys
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parents[2]
-# Variables that would change what the check sees: the test wants the production defaults.
+# Variables that would change what the check sees: the test wants the production defaults (the
+# browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for their own process, never for a deployment).
 OVERRIDDEN = (
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
     "DJANGO_SECURE_COOKIES",
     "DJANGO_SSL_REDIRECT",
     "DJANGO_BEHIND_PROXY",
