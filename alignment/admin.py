@@ -4,10 +4,12 @@ Staff manage people here. Lists select their foreign keys in the same query (no 
 big foreign keys use autocomplete or raw ids.
 """
 
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from alignment.models import IdempotencyRecord, Notification, SlaSettings, Team, Territory, User, Vertical
+from alignment.models import IdempotencyRecord, Notification, Role, SlaSettings, Team, Territory, User, Vertical
 
 
 @admin.register(User)
@@ -96,3 +98,24 @@ class IdempotencyRecordAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# --- login lockouts -----------------------------------------------------------------------------
+# Axes registers its access attempts for superusers; managers with staff status see them too and
+# lift a lockout by deleting its attempt (or with the "delete selected" action).
+admin.site.unregister(AccessAttempt)
+
+
+@admin.register(AccessAttempt)
+class LockoutAdmin(AccessAttemptAdmin):
+    def _is_manager(self, request):
+        return request.user.is_active and request.user.is_staff and request.user.role == Role.MANAGER
+
+    def has_module_permission(self, request):
+        return self._is_manager(request) or super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._is_manager(request) or super().has_view_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._is_manager(request) or super().has_delete_permission(request, obj)

@@ -1,9 +1,12 @@
 """APIs shared by both departments: the token."""
 
+from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 from alignment.parsers import FormParser, JSONParser
@@ -16,7 +19,10 @@ class TokenObtainInputSerializer(InputSerializer):
 
 
 class TokenObtainApi(ObtainAuthToken):
-    """`POST {username, password}` → `{token}` for `Authorization: Token <key>`."""
+    """`POST {username, password}` → `{token}` for `Authorization: Token <key>`.
+
+    Failed attempts count towards the login lockout like the browser's; a locked-out account or
+    address is answered 429 `locked_out`."""
 
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
@@ -32,5 +38,16 @@ class TokenObtainApi(ObtainAuthToken):
         auth=[],
     )
     def post(self, request, *args, **kwargs):
-        TokenObtainInputSerializer(data=request.data).is_valid(raise_exception=True)
-        return super().post(request, *args, **kwargs)
+        data = TokenObtainInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        # Django's own request, not DRF's wrapper: the login lockout marks it, and its middleware
+        # answers a locked-out account with the API's 429 (alignment/lockout.py).
+        user = authenticate(
+            request=request._request,
+            username=data.validated_data["username"],
+            password=data.validated_data["password"],
+        )
+        if user is None:
+            raise serializers.ValidationError("Unable to log in with provided credentials.", code="authorization")
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})

@@ -3,3 +3,11 @@ from django.apps import AppConfig
 
 class AlignmentConfig(AppConfig):
     name = "alignment"
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from alignment.middleware import session_seen_at_login
+
+        # Auth plumbing, not business logic: every login, however it happens, starts the idle clock.
+        user_logged_in.connect(session_seen_at_login, dispatch_uid="alignment-session-seen-at-login")

@@ -11,7 +11,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils import timezone
-from django.views import defaults
+from django.views import csrf, defaults
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, pagination, permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -169,6 +170,9 @@ def not_found(request, exception=None):
     return defaults.page_not_found(request, exception)
 
 
+# Exempt: it changes nothing, and a token-authenticated POST to a mistyped URL deserves the JSON 404,
+# not the CSRF failure page (CsrfViewMiddleware runs before any view, and this one is not DRF's).
+@csrf_exempt
 def api_not_found(request, *args, **kwargs):
     """The last route under /api/: whatever no endpoint matched answers the JSON 404, even with DEBUG on
     (where Django's technical 404 page would replace `handler404`). A GET without its trailing slash
@@ -181,6 +185,16 @@ def api_not_found(request, *args, **kwargs):
         if match is not None and match.func is not api_not_found:
             return HttpResponsePermanentRedirect(request.get_full_path(force_append_slash=True))
     return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+
+
+def csrf_failure(request, reason=""):
+    """`CSRF_FAILURE_VIEW`: a refused form post under /api/ answers in the API's error shape."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"detail": f"CSRF Failed: {reason}", "code": "permission_denied"},
+            status=403,
+        )
+    return csrf.csrf_failure(request, reason=reason)
 
 
 def server_error(request):

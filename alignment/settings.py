@@ -3,10 +3,12 @@
 See `.env.example` for every variable and its default.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -32,10 +34,13 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "csp",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Before alignment: its admin narrows the lockout admin axes registers.
+    "axes",
     "alignment",
     "leads",
     "feedback",
@@ -44,13 +49,19 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "alignment.middleware.permissions_policy",
+    # Outside everything that may answer early (CommonMiddleware, CSRF), so every response has it.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "alignment.middleware.session_idle_timeout",
+    # Last, as axes asks: it turns a lockout into its answer (alignment.lockout.lockout_response).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "alignment.urls"
@@ -59,6 +70,8 @@ AUTH_USER_MODEL = "alignment.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# A refused CSRF check under /api/ answers JSON like every other API error.
+CSRF_FAILURE_VIEW = "alignment.rest.csrf_failure"
 
 TEMPLATES = [
     {
@@ -93,10 +106,32 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Covering indexes (INCLUDE) are for PostgreSQL; on SQLite the index still serves, without them.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
+# The lockout check first: a locked-out account or address is refused before its password is tried.
+AUTHENTICATION_BACKENDS = ["alignment.lockout.LockoutBackend", "django.contrib.auth.backends.ModelBackend"]
+
+# Checked wherever a person chooses a password (set-password link, password change, add_member);
+# seed_demo sets its demo password directly.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login lockout (django-axes, alignment/lockout.py): this many failures lock the account, and
+# separately the client address, for the cool-off; the browser login, the admin and the token
+# endpoint count alike. A success clears the account's failures.
+AXES_FAILURE_LIMIT = env.int("ALIGNMENT_LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("ALIGNMENT_LOGIN_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "alignment.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "alignment.lockout.client_address"
+
+# Sessions end after SESSION_COOKIE_AGE whatever happens, and sooner after this long without a
+# request (alignment/middleware.py). A password change ends every other session of that user.
+SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=12 * 60 * 60)
+ALIGNMENT_SESSION_IDLE_MINUTES = env.float("ALIGNMENT_SESSION_IDLE_MINUTES", default=120)
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = env("ALIGNMENT_TIME_ZONE", default="UTC")
@@ -154,12 +189,23 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "alignment.rest.exception_handler",
+    # Every signed-in caller has a budget of requests ("user"); bulk capture and CSV imports have
+    # their own, smaller one per user (the views name their scope). A 429 carries Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.UserRateThrottle",
+        "rest_framework.throttling.ScopedRateThrottle",
+    ],
     "DEFAULT_THROTTLE_RATES": {
+        "user": env("ALIGNMENT_API_RATE", default="1200/minute"),
+        "bulk": env("ALIGNMENT_BULK_RATE", default="30/minute"),
+        "import": env("ALIGNMENT_IMPORT_RATE", default="20/hour"),
         "capture": env("ALIGNMENT_CAPTURE_RATE", default="30/minute"),
-        "token": "20/minute",
+        "token": env("ALIGNMENT_TOKEN_RATE", default="20/minute"),
     },
-    # Throttles count per client address. X-Forwarded-For is trusted only through this many
-    # proxies in front of the app (0: never, so a client cannot pick its own address).
+    # Throttles without a user (the public form, the token endpoint) count per client address,
+    # and so does the login lockout (alignment/lockout.py). X-Forwarded-For is trusted only through
+    # this many proxies in front of the app: the address is the one the last of them saw, so a
+    # client cannot pick its own (0: never trusted).
     "NUM_PROXIES": env.int("ALIGNMENT_NUM_PROXIES", default=0),
 }
 
@@ -264,7 +310,50 @@ LOGGING = {
     },
 }
 
-if not DEBUG:
-    SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
-    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# --- Response headers --------------------------------------------------------------------------
+# A strict Content-Security-Policy (django-csp): only our own scripts, styles, fonts and fetches.
+# Templates carry no inline script or handler; the one inline script we serve, the API docs' init
+# script, carries the request's nonce (templates/drf_spectacular/swagger_ui.html). Images may be
+# data: URIs (Swagger UI's icons are).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# Browser features nobody here needs, off for every page and every frame (alignment/middleware.py).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()"
+)
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# --- Transport security (`manage.py check --deploy` passes with the production defaults) ---
+# Secure cookies, HTTPS redirect and HSTS are on whenever DEBUG is off; DJANGO_SECURE_COOKIES=0
+# turns all three off for a site served over plain HTTP.
+SECURE_COOKIES = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_COOKIES
+if SECURE_COOKIES:
+    # The __Host- prefix makes the browser refuse these cookies unless they are Secure, for "/" and
+    # without a Domain: a sibling subdomain cannot plant a session or a CSRF token on us.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SSL_REDIRECT", default=SECURE_COOKIES)
+# The health check asks over plain HTTP from inside the container.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Trust X-Forwarded-Proto only behind a TLS-terminating proxy that sets it (and strips a client's):
+# anywhere else a client could claim HTTPS with the header and skip the redirect.
+if env.bool("DJANGO_BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# https://docs.djangoproject.com/en/5.2/ref/middleware/#http-strict-transport-security — a year by
+# default in production; start lower (e.g. 3600) on a new domain, browsers remember the value.
+SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31536000 if SECURE_COOKIES else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=True)

@@ -1,8 +1,16 @@
 import pytest
+from django.core.cache import cache
 
 from tests.alignment.factories import ManagerFactory, MarketerFactory, RepFactory
 from tests.leads.factories import CampaignFactory
 from tests.worker import celery_services, celery_worker  # noqa: F401
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counts():
+    """Throttle counts live in the shared cache and every API call is counted: each test starts at zero."""
+    cache.clear()
+    yield
 
 
 @pytest.fixture

@@ -177,6 +177,7 @@ class LeadBulkApi(APIView):
 
     permission_classes = [IsMarketerOrManager]
     parser_classes = [JSONParser]
+    throttle_scope = "bulk"
 
     @extend_schema(
         request=LeadBulkInputSerializer,

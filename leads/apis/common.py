@@ -1,6 +1,7 @@
 """What the leads endpoints share: the lead as the API shows it (also rendered by other apps),
 the one error table, cursor pages, and the base of every lifecycle move."""
 
+from django.db import DatabaseError, transaction
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -220,7 +221,13 @@ class ReasonCodeFieldExtension(OpenApiSerializerFieldExtension):
     target_class = ReasonCodeField
 
     def map_serializer_field(self, auto_schema, direction):
-        codes = reason_code_active_codes()
+        # The schema is also built by `manage.py check` (drf-spectacular's check), which may run before
+        # the first migration: without the table, the field is described without its enum.
+        try:
+            with transaction.atomic():
+                codes = reason_code_active_codes()
+        except DatabaseError:
+            codes = []
         schema = {"type": "string", "description": "One of the active reason codes."}
         if codes:
             schema["enum"] = codes

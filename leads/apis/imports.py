@@ -52,6 +52,7 @@ class ImportJobCreateApi(APIView):
 
     permission_classes = [IsMarketerOrManager]
     parser_classes = [MultiPartParser]
+    throttle_scope = "import"
 
     def initial(self, request, *args, **kwargs):
         # Before authentication reads (and spools) the body: refuse a file that is too large at once.

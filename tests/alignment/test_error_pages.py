@@ -1,3 +1,12 @@
+import json
+
+from django.test import Client
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from alignment.rest import csrf_failure
+
+
 def test_an_invisible_lead_page_is_a_friendly_404_with_the_way_home(client, rep):
     client.force_login(rep)
 
@@ -16,3 +25,47 @@ def test_an_unknown_api_url_answers_in_the_api_error_shape(client, rep):
 
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found.", "code": "not_found"}
+
+
+# --- CSRF under /api/ ---------------------------------------------------------------------------
+
+
+def test_a_token_post_to_an_unknown_api_url_is_the_json_404_not_the_csrf_page(marketer):
+    token = Token.objects.create(user=marketer)
+    client = APIClient(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Token {token.key}")
+
+    response = client.post("/api/nope/", {"a": 1}, format="json")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}
+
+
+def test_a_session_post_without_csrf_to_an_endpoint_is_a_json_403(marketer, campaign):
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(marketer)
+
+    response = client.post("/api/leads/", {"campaign": campaign.pk, "email": "c@x.test"}, format="json")
+
+    assert response.status_code == 403
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert body["code"] == "permission_denied" and "CSRF" in body["detail"]
+
+
+def test_a_refused_csrf_check_answers_json_under_api_and_the_page_elsewhere(rf):
+    api = csrf_failure(rf.post("/api/anything/"), reason="CSRF cookie not set.")
+    page = csrf_failure(rf.post("/leads/new/"), reason="CSRF cookie not set.")
+
+    assert api.status_code == 403 and api["Content-Type"] == "application/json"
+    assert json.loads(api.content) == {"detail": "CSRF Failed: CSRF cookie not set.", "code": "permission_denied"}
+    assert page.status_code == 403 and page["Content-Type"].startswith("text/html")
+
+
+def test_a_browser_form_post_without_csrf_still_gets_the_page(client, marketer):
+    csrf_client = Client(enforce_csrf_checks=True)
+    csrf_client.force_login(marketer)
+
+    response = csrf_client.post("/leads/new/", {"email": "f@x.test"})
+
+    assert response.status_code == 403
+    assert response["Content-Type"].startswith("text/html")
