@@ -6,7 +6,7 @@ forms, such as the inbox with a reject form per lead, runs one query for them, n
 
 from django import forms
 
-from leads.models import ACTIVITY_KINDS, LeadStatus
+from leads.models import ACTIVITY_KINDS, LeadStatus, Source
 
 NOTE_ROWS = 3
 
@@ -54,13 +54,16 @@ class LeadDataForm(_Form):
 
 
 class LeadCaptureForm(LeadDataForm):
-    field_order = ["campaign", "email"]
+    field_order = ["campaign", "source", "email"]
 
     def __init__(self, *args, campaigns=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.campaigns = {str(c.pk): c for c in campaigns}
         self.fields["campaign"] = forms.ChoiceField(
             choices=[("", "Choose a campaign…"), *((str(c.pk), c.name) for c in campaigns)]
+        )
+        self.fields["source"] = forms.ChoiceField(
+            choices=[("", "The campaign's source"), *Source.choices], required=False
         )
         self.order_fields(self.field_order)
         self.fields["campaign"].widget.attrs["autofocus"] = True

@@ -31,7 +31,8 @@ MAX_LINE_CHARS = 1_000_000
 # PostgreSQL advisory locks are (namespace, key) pairs: this namespace is the import's.
 RUN_LOCK_NAMESPACE = 7301
 
-COLUMNS = LEAD_DATA_FIELDS
+# `source` overrides the campaign's, as in any capture.
+COLUMNS = (*LEAD_DATA_FIELDS, "source")
 # Header spellings spreadsheets commonly use, after lower-casing and turning spaces into "_".
 ALIASES = {
     "e-mail": "email",

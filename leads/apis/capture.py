@@ -32,6 +32,7 @@ from leads.models import (
     CaptureChannel,
     Lead,
     LeadStatus,
+    Source,
 )
 from leads.selectors import (
     campaign_list,
@@ -63,6 +64,12 @@ class LeadContactInputSerializer(InputSerializer):
     )
     notes = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
     pain_points = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
+    source = serializers.ChoiceField(
+        choices=Source.choices,
+        required=False,
+        allow_blank=True,
+        help_text="Where the lead came from; by default the campaign's source.",
+    )
 
     # The service checks these too; checking them here as well lets one answer name every bad field
     # (a bad email beside a missing campaign), not only the first the serializer stops at.
