@@ -7,6 +7,7 @@ big foreign keys use autocomplete or raw ids.
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from alignment.countries import CountrySelectAdmin
 from alignment.models import IdempotencyRecord, Notification, SlaSettings, Team, Territory, User, Vertical
 
 
@@ -37,7 +38,7 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(Territory)
-class TerritoryAdmin(admin.ModelAdmin):
+class TerritoryAdmin(CountrySelectAdmin):
     list_display = ["country", "region"]
     list_filter = ["country"]
     search_fields = ["country", "region"]

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from alignment.countries import country_code
 from alignment.errors import InvalidInput
 from alignment.models import Role, User, Vertical
 from leads.models import Campaign, CaptureChannel, EventKind, Lead, LeadStatus, Source, Touch
@@ -39,6 +40,8 @@ def _clean_capture_data(data) -> dict:
     clean["email"] = email
     limits = {f.name: f.max_length for f in Lead._meta.fields if f.name in CONTACT_FIELDS}
     for name in CONTACT_FIELDS:
+        if name == "country":
+            continue  # a name or a code, stored as the code: below
         value = data.get(name)
         value = "" if value is None else str(value).strip()
         if limits.get(name) and len(value) > limits[name]:
@@ -49,9 +52,10 @@ def _clean_capture_data(data) -> dict:
         errors["source"] = [f"Unknown source “{source[:50]}”: use one of {', '.join(Source.values)}."]
     # Empty: the campaign's own source.
     clean["source"] = source
-    clean["country"] = clean["country"].upper()
-    if clean["country"] and (len(clean["country"]) != 2 or not clean["country"].isalpha()):
-        errors["country"] = ["Use a two-letter country code, e.g. DE."]
+    try:
+        clean["country"] = country_code(data.get("country"))
+    except ValueError as error:
+        errors["country"] = [str(error)]
     value = data.get("estimated_value")
     if value in (None, ""):
         clean["estimated_value"] = None

@@ -13,6 +13,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from alignment.countries import country_code
 from alignment.errors import InvalidInput
 from alignment.idempotency import IDEMPOTENCY_KEY, idempotent
 from alignment.parsers import FormParser, JSONParser
@@ -56,7 +57,12 @@ class LeadContactInputSerializer(InputSerializer):
     company = serializers.CharField(max_length=200, required=False, allow_blank=True)
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=50, required=False, allow_blank=True)
-    country = serializers.CharField(max_length=2, required=False, allow_blank=True, help_text="ISO 3166 alpha-2.")
+    country = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text="An ISO 3166 code (DE, de, DEU) or the English name (Germany, any case); stored as the alpha-2 code.",
+    )
     region = serializers.CharField(max_length=100, required=False, allow_blank=True)
     industry = serializers.CharField(max_length=100, required=False, allow_blank=True, help_text="The vertical.")
     estimated_value = serializers.DecimalField(
@@ -81,8 +87,10 @@ class LeadContactInputSerializer(InputSerializer):
         return value
 
     def validate_country(self, value):
-        if value and not (len(value) == 2 and value.isalpha()):
-            raise serializers.ValidationError("Use a two-letter country code, e.g. DE.")
+        try:
+            country_code(value)
+        except ValueError as error:
+            raise serializers.ValidationError(str(error)) from None
         return value
 
 

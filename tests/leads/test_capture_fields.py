@@ -111,3 +111,77 @@ def test_capture_page_takes_a_source(client, marketer, campaign):
 
     assert response.status_code == 302
     assert Lead.objects.get().source == Source.EMAIL
+
+
+# --- country ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("Germany", "DE"), ("germany", "DE"), (" GERMANY ", "DE"), ("DE", "DE"), ("de", "DE"), ("DEU", "DE"), ("", "")],
+)
+def test_capture_stores_a_country_name_or_code_as_the_iso_code(marketer, campaign, typed, stored):
+    lead, _ = lead_capture(data={"email": "p@example.com", "country": typed}, campaign=campaign, by=marketer)
+
+    assert lead.country == stored
+
+
+@pytest.mark.parametrize("typed", ["Atlantis", "XX", "Germanyy", "G"])
+def test_capture_refuses_an_unknown_country_instead_of_cutting_it(marketer, campaign, typed):
+    with pytest.raises(InvalidInput) as error:
+        lead_capture(data={"email": "p@example.com", "country": typed}, campaign=campaign, by=marketer)
+
+    assert error.value.fields["country"][0].startswith("Unknown country")
+    assert not Lead.objects.exists()
+
+
+def test_api_capture_takes_a_country_name(marketer, campaign):
+    api = as_user(marketer)
+
+    good = api.post(
+        "/api/leads/", {"campaign": campaign.pk, "email": "a@example.com", "country": "germany"}, format="json"
+    )
+    bad = api.post(
+        "/api/leads/", {"campaign": campaign.pk, "email": "b@example.com", "country": "Atlantis"}, format="json"
+    )
+
+    assert good.status_code == 201 and good.json()["country"] == "DE"
+    assert bad.status_code == 400
+    assert bad.json()["fields"]["country"][0].startswith("Unknown country")
+
+
+def test_import_takes_country_names(run_import):  # noqa: F811
+    job = run_import("email,country\na@example.com,Germany\nb@example.com,fr\nc@example.com,Atlantis\n")
+
+    assert (job.rows_created, job.rows_failed) == (2, 1)
+    assert dict(Lead.objects.values_list("email", "country")) == {"a@example.com": "DE", "b@example.com": "FR"}
+    assert job.errors[0]["reason"].startswith("country: Unknown country")
+
+
+def test_a_lead_captured_with_a_country_name_is_routed_by_its_country(marketer, rep, campaign):
+    from leads.services import lead_hand_off
+    from tests.leads.factories import RoutingRuleFactory
+
+    rule = RoutingRuleFactory(name="Germany", country="DE", reps=[rep])
+    lead, _ = lead_capture(data={"email": "p@example.com", "country": "Germany"}, campaign=campaign, by=marketer)
+
+    handoff = lead_hand_off(lead=lead, note="Asked for a demo.", by=marketer)
+
+    assert handoff.to_rep == rep and handoff.routing_rule == rule
+
+
+def test_capture_page_offers_countries_by_name(client, marketer, campaign):
+    client.force_login(marketer)
+
+    page = client.get("/leads/new/").content.decode()
+    response = client.post("/leads/new/", {"campaign": campaign.pk, "email": "a@example.com", "country": "DE"})
+
+    assert '<select name="country"' in page and '<option value="DE">Germany</option>' in page
+    assert response.status_code == 302
+    assert Lead.objects.get().country == "DE"
+
+
+def test_routing_rule_admin_picks_the_country_from_a_list(admin_client):
+    page = admin_client.get("/admin/leads/routingrule/add/").content.decode()
+
+    assert '<select name="country"' in page and '<option value="GE">Georgia</option>' in page
