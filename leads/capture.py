@@ -18,6 +18,7 @@ from leads.models import Campaign, CaptureChannel, EventKind, Lead, LeadStatus, 
 from leads.rollup import lead_day_rows, lead_days_apply
 from leads.services import lead_action_refuse, lead_event_record
 
+EMAIL_MAX = Lead._meta.get_field("email").max_length
 CONTACT_FIELDS = ("name", "company", "title", "phone", "country", "region", "notes", "pain_points")
 
 
@@ -32,6 +33,9 @@ def _clean_capture_data(data) -> dict:
     email = lead_normalise_email(data.get("email"))
     if not email:
         errors["email"] = ["An email address is required."]
+    elif len(email) > EMAIL_MAX:
+        # Longer than any deliverable address (RFC 5321), and than the column that holds it.
+        errors["email"] = [f"At most {EMAIL_MAX} characters."]
     else:
         try:
             validate_email(email)

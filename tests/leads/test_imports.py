@@ -315,8 +315,11 @@ def test_api_import_answers_202_with_the_job(marketer, campaign, no_broker, djan
         "rows_duplicate": 0,
         "rows_failed": 0,
         "errors": [],
+        "header": [],
+        "failed_rows": [],
         "message": "",
         "url": f"/api/leads/import/{job.pk}/",
+        "failed_rows_url": None,
     }
     assert no_broker == [job.pk]
 
