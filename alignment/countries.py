@@ -23,9 +23,20 @@ def country_choices(blank: str = "No country"):
     return [("", blank), *countries]
 
 
+class CountryChoiceField(forms.ChoiceField):
+    """A select of every country by name, its value the ISO code. A post that sends a code in
+    another case or an English name (a script, an older form) is taken the way capture takes it."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        try:
+            return country_code(value)
+        except ValueError:
+            return value  # not one of the choices: the field says so
+
+
 def country_form_field(*, required: bool = False, **kwargs) -> forms.ChoiceField:
-    """A select of every country by name, its value the ISO code."""
-    return forms.ChoiceField(choices=lambda: country_choices(), required=required, **kwargs)
+    return CountryChoiceField(choices=lambda: country_choices(), required=required, **kwargs)
 
 
 class CountrySelectAdmin(admin.ModelAdmin):
