@@ -9,6 +9,7 @@ from axes.models import AccessAttempt
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from alignment.countries import CountrySelectAdmin
 from alignment.models import IdempotencyRecord, Notification, Role, SlaSettings, Team, Territory, User, Vertical
 
 
@@ -39,7 +40,7 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(Territory)
-class TerritoryAdmin(admin.ModelAdmin):
+class TerritoryAdmin(CountrySelectAdmin):
     list_display = ["country", "region"]
     list_filter = ["country"]
     search_fields = ["country", "region"]

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 
@@ -73,21 +73,27 @@ class User(AbstractUser):
         return self.get_full_name() or self.username
 
 
+# Thresholds keep six decimal places (a few milliseconds of an hour), so a short threshold is kept as
+# set and never rounds down to zero, which would make every lead cold right after any activity.
+THRESHOLD_PLACES = 6
+THRESHOLD_MAX = Decimal("99999.99")
+
+
+def _threshold_field():
+    return models.DecimalField(
+        max_digits=THRESHOLD_PLACES + 6,
+        decimal_places=THRESHOLD_PLACES,
+        validators=[MinValueValidator(Decimal(1).scaleb(-THRESHOLD_PLACES)), MaxValueValidator(THRESHOLD_MAX)],
+    )
+
+
 class SlaSettings(models.Model):
     """The thresholds both departments work to; one row, its defaults from the environment."""
 
-    sla_accept_hours = models.DecimalField(
-        max_digits=7, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
-    )
-    cold_after_days = models.DecimalField(
-        max_digits=7, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
-    )
-    escalate_after_hours = models.DecimalField(
-        max_digits=7, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
-    )
-    feedback_response_days = models.DecimalField(
-        max_digits=7, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
-    )
+    sla_accept_hours = _threshold_field()
+    cold_after_days = _threshold_field()
+    escalate_after_hours = _threshold_field()
+    feedback_response_days = _threshold_field()
     business_hours = models.CharField(
         max_length=100,
         blank=True,

@@ -1,6 +1,6 @@
 """`GET /api/notifications/` and `POST /api/notifications/<id>/read/`: a user's own notices."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from alignment import selectors, services
 from alignment.models import Notification
+from alignment.rest import ErrorOutputSerializer
 
 
 class NotificationOutputSerializer(serializers.ModelSerializer):
@@ -24,6 +25,17 @@ class NotificationListApi(ListAPIView):
 
     serializer_class = NotificationOutputSerializer
 
+    @extend_schema(
+        parameters=[OpenApiParameter("unread", bool, description="Only the unread ones.")],
+        responses={
+            200: NotificationOutputSerializer(many=True),
+            400: ErrorOutputSerializer,
+            401: ErrorOutputSerializer,
+        },
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
         unread = self.request.query_params.get("unread", "").lower() in ("1", "true", "yes")
         return selectors.notification_list_for_user(user=self.request.user, unread_only=unread)
@@ -32,7 +44,10 @@ class NotificationListApi(ListAPIView):
 class NotificationReadApi(APIView):
     """Mark one of your notifications read; someone else's is not found."""
 
-    @extend_schema(request=None, responses={200: NotificationOutputSerializer})
+    @extend_schema(
+        request=None,
+        responses={200: NotificationOutputSerializer, 401: ErrorOutputSerializer, 404: ErrorOutputSerializer},
+    )
     def post(self, request, pk):
         notification = selectors.notification_get_for_user(user=request.user, pk=pk)
         notification = services.notification_mark_read(notification=notification, by=request.user)

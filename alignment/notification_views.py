@@ -12,7 +12,7 @@ from alignment import selectors, services
 from alignment.errors import DomainError, NotFound
 from alignment.models import Role
 from alignment.pagination import keyset_page
-from alignment.sla import sla_clock_describe, sla_settings_get, sla_settings_update
+from alignment.sla import THRESHOLD_FIELDS, sla_clock_describe, sla_settings_get, sla_settings_update
 
 PAGE_SIZE = 50
 
@@ -56,19 +56,18 @@ def notification_read_all(request):
     return redirect("notifications")
 
 
+def _threshold(label):
+    # Checked by `sla_settings_update` alone, so the page shows every field's problem at once.
+    return forms.CharField(label=label, widget=forms.NumberInput(attrs={"min": "0", "step": "any"}))
+
+
 class SlaSettingsForm(forms.Form):
-    sla_accept_hours = forms.DecimalField(
-        label="Accept a handoff within (hours)", min_value=0.01, max_digits=7, decimal_places=2
-    )
-    cold_after_days = forms.DecimalField(
-        label="Activity at least every (days)", min_value=0.01, max_digits=7, decimal_places=2
-    )
-    escalate_after_hours = forms.DecimalField(
-        label="Escalate to managers after a reminder (hours)", min_value=0.01, max_digits=7, decimal_places=2
-    )
-    feedback_response_days = forms.DecimalField(
-        label="Answer feedback within (days)", min_value=0.01, max_digits=7, decimal_places=2
-    )
+    """Renders the settings; `sla_settings_update` is the one place that validates them."""
+
+    sla_accept_hours = _threshold("Accept a handoff within (hours)")
+    cold_after_days = _threshold("Activity at least every (days)")
+    escalate_after_hours = _threshold("Escalate to managers after a reminder (hours)")
+    feedback_response_days = _threshold("Answer feedback within (days)")
     business_hours = forms.CharField(
         required=False,
         max_length=100,
@@ -90,18 +89,24 @@ def sla_settings_edit(request):
     status = 200
     if request.method == "POST":
         form = SlaSettingsForm(request.POST)
-        if form.is_valid():
-            try:
-                policy = sla_settings_update(data=form.cleaned_data, by=request.user)
-            except DomainError as error:
-                for field, problems in error.fields.items():
+        form.is_valid()
+        try:
+            policy = sla_settings_update(
+                data={name: request.POST.get(name, "") for name in form.fields}, by=request.user
+            )
+        except DomainError as error:
+            for field, problems in error.fields.items():
+                if field not in form.errors:
                     for problem in problems:
                         form.add_error(field if field in form.fields else None, problem)
-            else:
-                messages.success(request, "SLA settings saved. They apply from the next sweep.")
-                return redirect("sla-settings")
+        else:
+            messages.success(request, "SLA settings saved. They apply from the next sweep.")
+            return redirect("sla-settings")
         status = 400
     else:
-        form = SlaSettingsForm(initial={name: getattr(policy, name) for name in SlaSettingsForm.base_fields})
+        initial = {name: getattr(policy, name) for name in SlaSettingsForm.base_fields}
+        # Six stored places, shown as typed: 0.5, not 0.500000.
+        initial.update({name: f"{initial[name].normalize():f}" for name in THRESHOLD_FIELDS})
+        form = SlaSettingsForm(initial=initial)
     context = {"form": form, "policy": policy, "clock": sla_clock_describe(policy)}
     return render(request, "alignment/sla_settings_form.html", context, status=status)

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import transaction
 
 from alignment.errors import InvalidInput, NotAllowed
-from alignment.models import Role, SlaSettings
+from alignment.models import THRESHOLD_MAX, THRESHOLD_PLACES, Role, SlaSettings
 
 DAY_NAMES = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 # Business hours can leave many days without a working hour (holidays, a one-day week): the walk
@@ -228,7 +228,24 @@ def duration_describe(delta: timedelta) -> str:
 
 
 THRESHOLD_FIELDS = ("sla_accept_hours", "cold_after_days", "escalate_after_hours", "feedback_response_days")
-THRESHOLD_MAX = Decimal("99999.99")
+
+
+def _threshold_problem(raw) -> str:
+    """What is wrong with a threshold as typed, or "". Zero or less would make every lead overdue
+    at once; more places than are stored would be silently rounded."""
+    try:
+        value = Decimal(str(raw if raw is not None else "").strip())
+    except (InvalidOperation, ValueError):
+        return "Enter a number."
+    if not value.is_finite():
+        return "Enter a number."
+    if value <= 0:
+        return "Enter a number greater than 0."
+    if value > THRESHOLD_MAX:
+        return f"Enter at most {THRESHOLD_MAX}."
+    if value.normalize().as_tuple().exponent < -THRESHOLD_PLACES:
+        return f"Use at most {THRESHOLD_PLACES} decimal places."
+    return ""
 
 
 @transaction.atomic
@@ -240,13 +257,11 @@ def sla_settings_update(*, data: dict, by) -> SlaSettings:
     errors = {}
     clean = {}
     for name in THRESHOLD_FIELDS:
-        try:
-            value = Decimal(str(data.get(name, "")).strip())
-            if not value.is_finite() or value < Decimal("0.01") or value > THRESHOLD_MAX:
-                raise InvalidOperation
-            clean[name] = value.quantize(Decimal("0.01"))
-        except (InvalidOperation, ValueError):
-            errors[name] = [f"Enter a number between 0.01 and {THRESHOLD_MAX}."]
+        problem = _threshold_problem(data.get(name))
+        if problem:
+            errors[name] = [problem]
+        else:
+            clean[name] = Decimal(str(data[name]).strip())
     clean["business_hours"] = str(data.get("business_hours") or "").strip()
     clean["holidays"] = str(data.get("holidays") or "").strip()
     if len(clean["business_hours"]) > 100:

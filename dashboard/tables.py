@@ -1,4 +1,5 @@
-"""The dashboard's figures as tables: the page's accessible tables and the CSV exports."""
+"""The dashboard's figures as tables: the page's accessible tables and the CSV exports (cells made safe by
+`alignment.spreadsheets.csv_safe`)."""
 
 STEP_LABELS = {
     "captured": "Captured",
@@ -88,12 +89,3 @@ def dashboard_tables(figures: dict) -> dict:
             "rows": revenue_rows(figures["revenue_by_rep"], "username"),
         },
     }
-
-
-CSV_DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value) -> str:
-    """A cell a spreadsheet will not run as a formula: risky leading characters get a quote."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(CSV_DANGEROUS_PREFIXES) else text

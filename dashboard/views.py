@@ -16,13 +16,14 @@ from django.utils import timezone
 from alignment.errors import DomainError, InvalidInput
 from alignment.models import Role
 from alignment.selectors import team_list
+from alignment.spreadsheets import csv_safe
 from alignment.templatetags.alignment_tags import money
 from dashboard.digest import digest_agenda, digest_week_parse
 from dashboard.figures import dashboard_as_json, dashboard_figures
 from dashboard.forms import RevenueGoalForm
 from dashboard.periods import FIRST_DAY, LAST_DAY, dashboard_filters_parse, dashboard_filters_shift
 from dashboard.services import revenue_goal_history, revenue_goal_set
-from dashboard.tables import csv_safe, dashboard_tables
+from dashboard.tables import dashboard_tables
 from leads import forms as lead_forms
 from leads import selectors as lead_selectors
 from leads.models import LeadStatus, Source

@@ -255,7 +255,10 @@ class FeedbackResolveInputSerializer(InputSerializer):
         help_text=f"For fixed_data: the lead's fields to change, any of {', '.join(FIXABLE_FIELDS)}.",
     )
     reason = serializers.CharField(
-        max_length=10_000, required=False, allow_blank=True, help_text="For recycled: why it goes to nurture."
+        max_length=10_000,
+        required=False,
+        allow_blank=True,
+        help_text="For recycled: why it goes to nurture; by default the note, else the item's own reason.",
     )
     reengage_after = serializers.DateField(required=False, allow_null=True, help_text="For recycled, optional.")
 

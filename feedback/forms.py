@@ -5,6 +5,7 @@ Reason choices come in through the constructor (loaded once by the view or templ
 
 from django import forms
 
+from alignment.countries import country_form_field
 from feedback.models import Resolution, VerdictValue
 
 ROWS = 3
@@ -83,7 +84,7 @@ class ResolveForm(_Form):
     company = forms.CharField(required=False, max_length=200)
     title = forms.CharField(required=False, max_length=200, label="Job title")
     phone = forms.CharField(required=False, max_length=50)
-    country = forms.CharField(required=False, max_length=2)
+    country = country_form_field()
     region = forms.CharField(required=False, max_length=100)
 
     def __init__(self, *args, resolutions=(), lead=None, **kwargs):

@@ -334,8 +334,9 @@ def feedback_resolve(
 
     - data fixed: the lead's fields in `data` are changed (through `lead_update`, so the timeline
       says what changed);
-    - recycled: the lead goes back to marketing's nurture list with `reason` and an optional
-      `reengage_after` date; its recycle count goes up and no rep owns it any more;
+    - recycled: the lead goes back to marketing's nurture list with `reason` (else the note, else
+      the item's own reason code or note) and an optional `reengage_after` date; its recycle
+      count goes up and no rep owns it any more;
     - campaign changed: the note says what changed in the campaign; the lead stays as it is;
     - disputed: marketing stands by the lead, which goes back to be handed off again — a rejected
       or nurtured lead already can be; a lead still with the rep or lost is taken back to nurture,
@@ -346,7 +347,7 @@ def feedback_resolve(
         raise NotAllowed("Only marketing or a manager resolves feedback items.")
     item = (
         FeedbackItem.objects.select_for_update(of=("self",))
-        .select_related("lead", "lead__campaign", "marketer", "rep")
+        .select_related("lead", "lead__campaign", "marketer", "rep", "reason")
         .get(pk=item.pk)
     )
     if by.role == Role.MARKETER and by.id != item.marketer_id:
@@ -369,7 +370,8 @@ def feedback_resolve(
         lead_capture.lead_update(lead=lead, data=fix, by=by)
         summary += ": " + ", ".join(name.replace("_", " ") for name in fix)
     elif resolution == Resolution.RECYCLED:
-        reason = (reason or note or "").strip()
+        # Without a reason of its own, the lead goes back with the one this conversation is about.
+        reason = (reason or note or (item.reason.label if item.reason else "") or item.note or "").strip()
         if not reason:
             raise InvalidInput("Say why the lead goes back to nurture.", fields={"reason": ["This field is required."]})
         lead_services.lead_recycle(lead=lead, by=by, reason=reason, reengage_after=reengage_after)

@@ -11,6 +11,7 @@ from django.contrib import admin
 from django.db import transaction
 from django.db.models.functions import Length
 
+from alignment.countries import CountrySelectAdmin
 from leads.models import (
     Campaign,
     ColdEpisode,
@@ -78,7 +79,7 @@ class LeadEventInline(ReadOnlyInline):
 
 
 @admin.register(Lead)
-class LeadAdmin(admin.ModelAdmin):
+class LeadAdmin(CountrySelectAdmin):
     list_display = ["email", "name", "company", "status", "owner", "campaign", "touch_count", "captured_at"]
     list_filter = ["status", "source", "campaign", "country"]
     list_select_related = ["owner", "campaign"]
@@ -141,7 +142,7 @@ class TouchAdmin(ReadOnlyAdmin):
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(admin.ModelAdmin):
+class RoutingRuleAdmin(CountrySelectAdmin):
     list_display = ["name", "priority", "country", "region", "vertical", "active", "turns", "last_rep"]
     list_editable = ["priority", "active"]
     list_filter = ["active", "country", "vertical"]

@@ -11,12 +11,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from alignment.countries import country_code
 from alignment.errors import InvalidInput
 from alignment.models import Role, User, Vertical
-from leads.models import Campaign, CaptureChannel, EventKind, Lead, LeadStatus, Touch
+from leads.models import Campaign, CaptureChannel, EventKind, Lead, LeadStatus, Source, Touch
 from leads.rollup import lead_day_rows, lead_days_apply
 from leads.services import lead_action_refuse, lead_event_record
 
+EMAIL_MAX = Lead._meta.get_field("email").max_length
 CONTACT_FIELDS = ("name", "company", "title", "phone", "country", "region", "notes", "pain_points")
 
 
@@ -31,6 +33,9 @@ def _clean_capture_data(data) -> dict:
     email = lead_normalise_email(data.get("email"))
     if not email:
         errors["email"] = ["An email address is required."]
+    elif len(email) > EMAIL_MAX:
+        # Longer than any deliverable address (RFC 5321), and than the column that holds it.
+        errors["email"] = [f"At most {EMAIL_MAX} characters."]
     else:
         try:
             validate_email(email)
@@ -39,14 +44,22 @@ def _clean_capture_data(data) -> dict:
     clean["email"] = email
     limits = {f.name: f.max_length for f in Lead._meta.fields if f.name in CONTACT_FIELDS}
     for name in CONTACT_FIELDS:
+        if name == "country":
+            continue  # a name or a code, stored as the code: below
         value = data.get(name)
         value = "" if value is None else str(value).strip()
         if limits.get(name) and len(value) > limits[name]:
             errors[name] = [f"At most {limits[name]} characters."]
         clean[name] = value
-    clean["country"] = clean["country"].upper()
-    if clean["country"] and (len(clean["country"]) != 2 or not clean["country"].isalpha()):
-        errors["country"] = ["Use a two-letter country code, e.g. DE."]
+    source = str(data.get("source") or "").strip().lower()
+    if source and source not in Source.values:
+        errors["source"] = [f"Unknown source “{source[:50]}”: use one of {', '.join(Source.values)}."]
+    # Empty: the campaign's own source.
+    clean["source"] = source
+    try:
+        clean["country"] = country_code(data.get("country"))
+    except ValueError as error:
+        errors["country"] = [str(error)]
     value = data.get("estimated_value")
     if value in (None, ""):
         clean["estimated_value"] = None
@@ -83,6 +96,9 @@ def lead_capture(*, data, campaign: Campaign, by: User | None, channel=CaptureCh
     if by is not None:
         lead_action_refuse(lead=None, user=by, action="capture")
     clean = _clean_capture_data(data)
+    # A capture may say where this lead came from; otherwise it came from the campaign's source.
+    # A known lead keeps the source it was first captured from.
+    source = clean.pop("source") or campaign.source
     industry = clean.pop("industry", None)
     if industry is not None and industry.pk is None:
         industry, _ = Vertical.objects.get_or_create(name=industry.name)
@@ -93,7 +109,7 @@ def lead_capture(*, data, campaign: Campaign, by: User | None, channel=CaptureCh
                 **clean,
                 industry=industry,
                 campaign=campaign,
-                source=campaign.source,
+                source=source,
                 captured_by=by if by is not None and by.role == Role.MARKETER else campaign.owner,
                 captured_at=now,
                 last_touch_at=now,
@@ -144,6 +160,7 @@ def lead_update(*, lead: Lead, data: dict, by: User) -> Lead:
     current = {name: getattr(lead, name) for name in CONTACT_FIELDS}
     current.update(email=lead.email, estimated_value=lead.estimated_value, industry=lead.industry)
     clean = _clean_capture_data({**current, **data})
+    clean.pop("source")  # where a lead came from is not contact data to fix
     industry = clean.pop("industry", None)
     if industry is not None and industry.pk is None:
         industry, _ = Vertical.objects.get_or_create(name=industry.name)

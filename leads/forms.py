@@ -6,7 +6,8 @@ forms, such as the inbox with a reject form per lead, runs one query for them, n
 
 from django import forms
 
-from leads.models import ACTIVITY_KINDS, LeadStatus
+from alignment.countries import country_form_field
+from leads.models import ACTIVITY_KINDS, LeadStatus, Source
 
 NOTE_ROWS = 3
 
@@ -38,9 +39,7 @@ class LeadDataForm(_Form):
     company = forms.CharField(max_length=200, required=False)
     title = forms.CharField(max_length=200, required=False, label="Job title")
     phone = forms.CharField(max_length=50, required=False)
-    country = forms.CharField(
-        max_length=2, required=False, help_text="Two-letter code, e.g. DE.", widget=forms.TextInput(attrs={"size": 2})
-    )
+    country = country_form_field()
     region = forms.CharField(max_length=100, required=False)
     industry = forms.CharField(max_length=100, required=False, help_text="The vertical, e.g. Manufacturing.")
     estimated_value = forms.DecimalField(
@@ -54,13 +53,16 @@ class LeadDataForm(_Form):
 
 
 class LeadCaptureForm(LeadDataForm):
-    field_order = ["campaign", "email"]
+    field_order = ["campaign", "source", "email"]
 
     def __init__(self, *args, campaigns=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.campaigns = {str(c.pk): c for c in campaigns}
         self.fields["campaign"] = forms.ChoiceField(
             choices=[("", "Choose a campaign…"), *((str(c.pk), c.name) for c in campaigns)]
+        )
+        self.fields["source"] = forms.ChoiceField(
+            choices=[("", "The campaign's source"), *Source.choices], required=False
         )
         self.order_fields(self.field_order)
         self.fields["campaign"].widget.attrs["autofocus"] = True

@@ -9,15 +9,19 @@ into the form. A bad row is reported with its line number and never stops the go
 
 import codecs
 import csv
+import io
 import logging
+import re
 from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
+from django.http import HttpResponse
 from django.utils import timezone
 
 from alignment.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from alignment.models import Role, User, Vertical
+from alignment.spreadsheets import csv_safe
 from leads.capture import lead_capture
 from leads.models import LEAD_DATA_FIELDS, Campaign, CaptureChannel, ImportChunk, ImportJob, ImportStatus
 
@@ -27,11 +31,14 @@ CHUNK_BYTES = 1024 * 1024
 # Rows captured per transaction, and how often the job's progress is written.
 BATCH_ROWS = 200
 ERRORS_KEPT = 500
+# A failed row's cells are kept for its report up to this length each (a lead's notes at most).
+FAILED_CELL_CHARS = 10_000
 MAX_LINE_CHARS = 1_000_000
 # PostgreSQL advisory locks are (namespace, key) pairs: this namespace is the import's.
 RUN_LOCK_NAMESPACE = 7301
 
-COLUMNS = LEAD_DATA_FIELDS
+# `source` overrides the campaign's, as in any capture.
+COLUMNS = (*LEAD_DATA_FIELDS, "source")
 # Header spellings spreadsheets commonly use, after lower-casing and turning spaces into "_".
 ALIASES = {
     "e-mail": "email",
@@ -79,6 +86,27 @@ def import_job_get_for_user(*, user: User, job_id) -> ImportJob:
 def import_job_list_for_user(*, user: User, limit: int = 10):
     """The person's latest imports, newest first."""
     return ImportJob.objects.select_related("campaign").filter(by=user).order_by("-created_at", "-id")[:limit]
+
+
+def import_failed_rows_csv(job: ImportJob) -> str:
+    """The rows that failed, under the file's header, as a CSV file to fix and import again. Cells
+    a spreadsheet would run as a formula are neutralised, as in every export."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([csv_safe(cell) for cell in job.header or []])
+    for row in job.failed_rows or []:
+        if row["values"]:
+            writer.writerow([csv_safe(cell) for cell in row["values"]])
+    return out.getvalue()
+
+
+def import_failed_rows_response(job: ImportJob) -> HttpResponse:
+    """The failed rows as a CSV download, for the page and the API alike."""
+    response = HttpResponse(import_failed_rows_csv(job), content_type="text/csv; charset=utf-8")
+    # The uploaded name, reduced to characters that are safe in a header.
+    stem = re.sub(r"[^\w.-]+", "_", job.filename.rsplit(".", 1)[0])[:100] or "import"
+    response["Content-Disposition"] = f'attachment; filename="{stem}-failed-rows.csv"'
+    return response
 
 
 # --- writes -----------------------------------------------------------------------------------
@@ -221,12 +249,14 @@ class _Progress:
         self.job = job
         self.created, self.duplicate, self.failed = job.rows_created, job.rows_duplicate, job.rows_failed
         self.errors = list(job.errors or [])
+        self.failed_rows = list(job.failed_rows or [])
         self.resume_after = job.processed_bytes
 
-    def fail(self, line, reason):
+    def fail(self, line, reason, values=()):
         self.failed += 1
         if len(self.errors) < ERRORS_KEPT:
             self.errors.append({"line": line, "reason": reason})
+            self.failed_rows.append({"line": line, "values": [cell[:FAILED_CELL_CHARS] for cell in values]})
 
     def save(self, processed_bytes, **extra):
         job = self.job
@@ -235,7 +265,8 @@ class _Progress:
         job.rows_duplicate = self.duplicate
         job.rows_failed = self.failed
         job.errors = self.errors
-        fields = ["processed_bytes", "rows_created", "rows_duplicate", "rows_failed", "errors"]
+        job.failed_rows = self.failed_rows
+        fields = ["processed_bytes", "rows_created", "rows_duplicate", "rows_failed", "errors", "failed_rows"]
         for name, value in extra.items():
             setattr(job, name, value)
             fields.append(name)
@@ -336,6 +367,9 @@ def _import_rows(job, lines, progress) -> str:
         if any(cell.strip() for cell in row):
             header = row
     mapping, ignored = _header_map(header)
+    if job.header != header:
+        job.header = header
+        job.save(update_fields=["header"])
     if "email" not in mapping.values():
         found = ", ".join(cell.strip() for cell in header if cell.strip())[:200]
         raise ImportFileError(f"The header has no “email” column (found: {found}). The email identifies each lead.")
@@ -364,7 +398,7 @@ def _import_rows(job, lines, progress) -> str:
             rows_seen += 1  # captured by an earlier run of this job
             continue
         data = {field: row[position] for position, field in mapping.items() if position < len(row)}
-        batch.append((line, data))
+        batch.append((line, data, row))
         if len(batch) >= BATCH_ROWS:
             rows_seen += _capture_batch(job, batch, progress, verticals, lines.bytes_read)
             batch = []
@@ -382,18 +416,18 @@ def _capture_batch(job, batch, progress, verticals, processed_bytes) -> int:
     alone and reported while the others commit. `verticals` caches industries by lower-cased name,
     saving a lookup per row."""
     with transaction.atomic():
-        for line, data in batch:
+        for line, data, row in batch:
             industry = (data.get("industry") or "").strip()
             if industry.lower() in verticals:
                 data["industry"] = verticals[industry.lower()]
             try:
                 _, created = lead_capture(data=data, campaign=job.campaign, by=job.by, channel=CaptureChannel.IMPORT)
             except DomainError as error:
-                progress.fail(line, error.message)
+                progress.fail(line, error.message, row)
                 continue
             except DatabaseError as error:
                 logger.warning("Import job %s line %s could not be stored: %s", job.pk, line, error)
-                progress.fail(line, "The row could not be stored (a value is out of range).")
+                progress.fail(line, "The row could not be stored (a value is out of range).", row)
                 continue
             if industry and industry.lower() not in verticals:
                 known = Vertical.objects.filter(name__iexact=industry).first()

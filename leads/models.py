@@ -401,6 +401,10 @@ class ImportJob(models.Model):
     rows_failed = models.PositiveIntegerField(default=0)
     # [{"line": 7, "reason": "email: Enter a valid email address."}, ...], the first few hundred.
     errors = models.JSONField(default=list, blank=True)
+    # The file's header row, and the raw cells of the rows in `errors`: [{"line": 7, "values": [...]}],
+    # so the bad rows can be shown and downloaded to be fixed and imported again.
+    header = models.JSONField(default=list, blank=True)
+    failed_rows = models.JSONField(default=list, blank=True)
     message = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)

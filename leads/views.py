@@ -5,6 +5,9 @@ service's NotAllowed is a 403; bad input re-renders the page with the errors on 
 changes nothing; a move the lead's state does not allow comes back as a message.
 """
 
+import csv
+import io
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -375,7 +378,29 @@ def lead_import_progress(request, pk):
 
 def _import_progress_context(job):
     finished = job.status in (ImportStatus.DONE, ImportStatus.FAILED)
-    return {"finished": finished, "more_errors": max(0, job.rows_failed - len(job.errors or []))}
+    values = {row["line"]: row["values"] for row in job.failed_rows or []}
+    # Each bad row as it was in the file, so it can be recognised and fixed.
+    errors = [{**error, "content": _csv_line(values.get(error["line"]))} for error in job.errors or []]
+    return {
+        "finished": finished,
+        "errors": errors,
+        "more_errors": max(0, job.rows_failed - len(job.errors or [])),
+        "has_failed_rows": any(values.values()),
+    }
+
+
+def _csv_line(values) -> str:
+    if not values:
+        return ""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(values)
+    return out.getvalue()
+
+
+@login_required
+def lead_import_failed_rows(request, pk):
+    """The failed rows of an import as a CSV file, to fix and import again."""
+    return imports.import_failed_rows_response(_import_job_or_404(request.user, pk))
 
 
 @login_required

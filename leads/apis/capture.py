@@ -13,6 +13,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from alignment.countries import country_code
 from alignment.errors import InvalidInput, NotFound
 from alignment.idempotency import IDEMPOTENCY_KEY, idempotent
 from alignment.parsers import FormParser, JSONParser
@@ -31,6 +32,7 @@ from leads.models import (
     Campaign,
     CaptureChannel,
     LeadStatus,
+    Source,
 )
 from leads.selectors import (
     campaign_get,
@@ -57,7 +59,12 @@ class LeadContactInputSerializer(InputSerializer):
     company = serializers.CharField(max_length=200, required=False, allow_blank=True)
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=50, required=False, allow_blank=True)
-    country = serializers.CharField(max_length=2, required=False, allow_blank=True, help_text="ISO 3166 alpha-2.")
+    country = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text="An ISO 3166 code (DE, de, DEU) or the English name (Germany, any case); stored as the alpha-2 code.",
+    )
     region = serializers.CharField(max_length=100, required=False, allow_blank=True)
     industry = serializers.CharField(max_length=100, required=False, allow_blank=True, help_text="The vertical.")
     estimated_value = serializers.DecimalField(
@@ -65,6 +72,12 @@ class LeadContactInputSerializer(InputSerializer):
     )
     notes = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
     pain_points = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
+    source = serializers.ChoiceField(
+        choices=Source.choices,
+        required=False,
+        allow_blank=True,
+        help_text="Where the lead came from; by default the campaign's source.",
+    )
 
     # The service checks these too; checking them here as well lets one answer name every bad field
     # (a bad email beside a missing campaign), not only the first the serializer stops at.
@@ -76,8 +89,10 @@ class LeadContactInputSerializer(InputSerializer):
         return value
 
     def validate_country(self, value):
-        if value and not (len(value) == 2 and value.isalpha()):
-            raise serializers.ValidationError("Use a two-letter country code, e.g. DE.")
+        try:
+            country_code(value)
+        except ValueError as error:
+            raise serializers.ValidationError(str(error)) from None
         return value
 
 

@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from alignment.idempotency import IDEMPOTENCY_KEY, idempotent
 from alignment.parsers import FormParser, JSONParser
 from alignment.rest import ErrorOutputSerializer, InputSerializer, IsRep
-from leads.models import Campaign, Handoff, Lead, LeadEvent
+from leads.models import Campaign, Handoff, Lead, LeadEvent, LeadStatus
 from leads.selectors import lead_get_for_user, lead_latest_handoff, lead_overlap_warnings, reason_code_active_codes
 
 BULK_MAX = 1000
@@ -76,6 +76,13 @@ class LeadOutputSerializer(serializers.ModelSerializer):
 
 
 class TimelineEventOutputSerializer(serializers.ModelSerializer):
+    # "" on an event that changed no status (a call, a note, a touch): never null.
+    from_status = serializers.ChoiceField(
+        choices=LeadStatus.choices, allow_blank=True, read_only=True, help_text='"" when the event changed no status.'
+    )
+    to_status = serializers.ChoiceField(
+        choices=LeadStatus.choices, allow_blank=True, read_only=True, help_text='"" when the event changed no status.'
+    )
     actor = UserRefSerializer(allow_null=True)
 
     class Meta:

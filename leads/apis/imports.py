@@ -1,6 +1,7 @@
 """CSV imports through the API: upload a file, then poll the job's progress."""
 
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
@@ -13,7 +14,13 @@ from alignment.rest import ErrorOutputSerializer, InputSerializer, IsMarketerOrM
 from leads.apis.common import (
     ERRORS,
 )
-from leads.imports import ImportTooLarge, import_job_create, import_job_get_for_user, import_max_bytes
+from leads.imports import (
+    ImportTooLarge,
+    import_failed_rows_response,
+    import_job_create,
+    import_job_get_for_user,
+    import_max_bytes,
+)
 from leads.models import ImportStatus
 from leads.selectors import campaign_get
 
@@ -23,6 +30,11 @@ from leads.selectors import campaign_get
 class ImportJobCreateInputSerializer(InputSerializer):
     file = serializers.FileField(help_text="A UTF-8 CSV file with a header row and an `email` column.")
     campaign = serializers.IntegerField(help_text="The id of an active campaign.")
+
+
+class ImportFailedRowOutputSerializer(serializers.Serializer):
+    line = serializers.IntegerField()
+    values = serializers.ListField(child=serializers.CharField(allow_blank=True))
 
 
 class ImportJobOutputSerializer(serializers.Serializer):
@@ -36,11 +48,22 @@ class ImportJobOutputSerializer(serializers.Serializer):
     errors = serializers.ListField(
         child=serializers.DictField(), help_text="The first 500 bad rows: `{line, reason}`; all are counted."
     )
+    header = serializers.ListField(child=serializers.CharField(), help_text="The file's header row, as it was.")
+    failed_rows = serializers.ListField(
+        child=ImportFailedRowOutputSerializer(),
+        help_text="The raw cells of each row in `errors`, under `header` (each cell up to 10,000 characters).",
+    )
     message = serializers.CharField()
     url = serializers.SerializerMethodField(help_text="Where to poll the import's progress.")
+    failed_rows_url = serializers.SerializerMethodField(
+        help_text="The failed rows as a CSV file to fix and import again; null when no row failed."
+    )
 
     def get_url(self, job) -> str:
         return reverse("leads-api:import-detail", args=[job.pk])
+
+    def get_failed_rows_url(self, job) -> str | None:
+        return reverse("leads-api:import-failed-rows", args=[job.pk]) if job.failed_rows else None
 
 
 class ImportJobCreateApi(APIView):
@@ -86,7 +109,19 @@ class ImportJobCreateApi(APIView):
 class ImportJobDetailApi(APIView):
     """An import's progress and, once done, its per-row error report. Visible to its creator and managers."""
 
-    @extend_schema(responses={200: ImportJobOutputSerializer, 404: ErrorOutputSerializer})
+    @extend_schema(responses={200: ImportJobOutputSerializer, 401: ErrorOutputSerializer, 404: ErrorOutputSerializer})
     def get(self, request, pk):
         job = import_job_get_for_user(user=request.user, job_id=pk)
         return Response(ImportJobOutputSerializer(job).data)
+
+
+class ImportFailedRowsApi(APIView):
+    """The rows of an import that failed, as a CSV file under the file's own header, to fix and
+    import again. Cells a spreadsheet would run as a formula are neutralised."""
+
+    @extend_schema(
+        responses={(200, "text/csv"): OpenApiTypes.STR, 401: ErrorOutputSerializer, 404: ErrorOutputSerializer}
+    )
+    def get(self, request, pk):
+        job = import_job_get_for_user(user=request.user, job_id=pk)
+        return import_failed_rows_response(job)

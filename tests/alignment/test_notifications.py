@@ -358,3 +358,41 @@ def test_only_managers_open_the_sla_settings_page(db, client):
         client.force_login(person)
         assert client.get("/settings/sla/").status_code == 403
         assert client.post("/settings/sla/", {"sla_accept_hours": "1"}).status_code == 403
+
+
+def test_sla_settings_page_shows_every_field_error_at_once(client, manager):
+    client.force_login(manager)
+
+    response = client.post(
+        "/settings/sla/",
+        {
+            "sla_accept_hours": "0",
+            "cold_after_days": "-1",
+            "escalate_after_hours": "abc",
+            "feedback_response_days": "0.5",
+            "business_hours": "Mon-Fri 17:00-09:00 UTC",
+            "holidays": "Christmas",
+        },
+    )
+
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert set(errors) == {"sla_accept_hours", "cold_after_days", "escalate_after_hours", "business_hours", "holidays"}
+    page = response.content.decode()
+    assert page.count("Enter a number greater than 0.") == 2 and "close after they open" in page
+
+
+def test_sla_settings_page_shows_a_short_threshold_as_typed(client, manager):
+    client.force_login(manager)
+    data = {
+        "sla_accept_hours": "0.004",
+        "cold_after_days": "1",
+        "escalate_after_hours": "4",
+        "feedback_response_days": "2",
+        "business_hours": "",
+        "holidays": "",
+    }
+
+    assert client.post("/settings/sla/", data).status_code == 302
+
+    assert 'value="0.004"' in client.get("/settings/sla/").content.decode()

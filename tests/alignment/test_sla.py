@@ -172,3 +172,21 @@ def test_only_managers_change_the_sla_settings(marketer, rep):
     for person in (marketer, rep):
         with pytest.raises(NotAllowed):
             sla_settings_update(data=valid_data(), by=person)
+
+
+def test_sla_settings_update_keeps_a_short_threshold_as_set(manager):
+    # given an escalation 18 seconds after the reminder
+    row = sla_settings_update(data=valid_data(escalate_after_hours="0.005"), by=manager)
+
+    # then it is stored as typed, not rounded to nothing
+    row.refresh_from_db()
+    assert row.escalate_after_hours == Decimal("0.005")
+
+
+@pytest.mark.parametrize("value", ["0", "0.000", "-1", "0.0000001", "abc", ""])
+def test_sla_settings_update_refuses_zero_negative_and_unstorable_thresholds(manager, value):
+    with pytest.raises(InvalidInput) as error:
+        sla_settings_update(data=valid_data(cold_after_days=value), by=manager)
+
+    assert set(error.value.fields) == {"cold_after_days"}
+    assert sla_settings_get().cold_after_days > 0

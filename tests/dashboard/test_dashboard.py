@@ -13,11 +13,11 @@ from django.urls import reverse
 
 from alignment.aggregates import Epoch, PercentileCont, percentiles_by_offset
 from alignment.errors import InvalidInput, NotAllowed
+from alignment.spreadsheets import csv_safe
 from dashboard.figures import dashboard_figures
 from dashboard.models import RevenueGoal
 from dashboard.periods import dashboard_filters_parse
 from dashboard.services import revenue_goal_set
-from dashboard.tables import csv_safe
 from feedback.models import FeedbackItem, FeedbackKind, FeedbackStatus, ReasonCode, Verdict
 from leads.models import ColdEpisode, ColdReason, Handoff, HandoffOutcome, Lead, LeadStatus, Source
 from leads.rollup import lead_days_rebuild

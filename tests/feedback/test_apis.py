@@ -288,13 +288,37 @@ def test_resolve_fixed_data_over_the_api(marketer, rep):
     assert (lead.phone, lead.title) == ("+1 555 0100", "CTO")
 
 
+def test_resolve_recycled_without_a_reason_takes_the_items_own(marketer, rep):
+    # given a bad verdict for "no budget"
+    item = _bad_item(marketer, rep)
+
+    # when marketing recycles it saying nothing more
+    response = client_for(marketer).post(f"/api/feedback/{item.pk}/resolve/", {"resolution": "recycled"}, format="json")
+
+    # then the lead goes to nurture with the verdict's reason
+    assert response.status_code == 200, response.json()
+    lead = Lead.objects.get(pk=item.lead_id)
+    assert lead.status == LeadStatus.NURTURE
+    assert lead.recycle_reason == ReasonCode.objects.get(code="no_budget").label
+
+
+def test_resolve_recycled_without_any_reason_at_all_is_a_400(marketer, rep):
+    item = _bad_item(marketer, rep)
+    FeedbackItem.objects.filter(pk=item.pk).update(reason=None, note="")
+
+    response = client_for(marketer).post(f"/api/feedback/{item.pk}/resolve/", {"resolution": "recycled"}, format="json")
+
+    assert response.status_code == 400
+    assert "reason" in response.json()["fields"]
+    assert Lead.objects.get(pk=item.lead_id).status == LeadStatus.ACCEPTED
+
+
 @pytest.mark.parametrize(
     "payload, field",
     [
         ({"resolution": "shrugged"}, "resolution"),
         ({"resolution": "fixed_data", "data": {"owner": 3}}, "data"),
         ({"resolution": "fixed_data"}, "data"),
-        ({"resolution": "recycled"}, "reason"),
         ({"resolution": "disputed"}, "note"),
         ({"resolution": "answered"}, "resolution"),
         ({"resolution": "recycled", "reason": "x", "reengage_after": "yesterday"}, "reengage_after"),

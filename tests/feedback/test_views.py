@@ -103,7 +103,7 @@ def test_reply_and_resolve_through_the_pages(client, marketer, rep):
     assert empty.status_code == 400
     assert FeedbackReply.objects.filter(item=item).count() == 1
 
-    bad = client.post(f"/feedback/{item.pk}/resolve/", {"resolution": "recycled"})
+    bad = client.post(f"/feedback/{item.pk}/resolve/", {"resolution": "disputed"})
     assert bad.status_code == 400
     done = client.post(f"/feedback/{item.pk}/resolve/", {"resolution": "recycled", "reason": "Next year"})
     assert done.status_code == 302

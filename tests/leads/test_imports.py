@@ -102,7 +102,7 @@ def test_import_reports_bad_rows_with_line_numbers_and_keeps_the_good_ones(run_i
         "good1@example.com,One,DE,\n"  # 2
         "not-an-email,Two,DE,\n"  # 3
         ",Three,DE,\n"  # 4
-        "good2@example.com,Four,Germany,\n"  # 5
+        "good2@example.com,Four,Atlantis,\n"  # 5
         "\n"  # 6: blank, skipped
         'good3@example.com,"Five, with\na line break",FR,\n'  # 7-8
         "good4@example.com,Six,DE,lots\n"  # 9
@@ -117,7 +117,10 @@ def test_import_reports_bad_rows_with_line_numbers_and_keeps_the_good_ones(run_i
     assert job.errors == [
         {"line": 3, "reason": "email: Enter a valid email address."},
         {"line": 4, "reason": "email: An email address is required."},
-        {"line": 5, "reason": "country: Use a two-letter country code, e.g. DE."},
+        {
+            "line": 5,
+            "reason": "country: Unknown country “Atlantis”: use an ISO code (e.g. DE) or the English name (Germany).",
+        },
         {"line": 9, "reason": "estimated_value: Enter a positive amount."},
         {"line": 10, "reason": "estimated_value: Enter a positive amount."},
     ]
@@ -312,8 +315,11 @@ def test_api_import_answers_202_with_the_job(marketer, campaign, no_broker, djan
         "rows_duplicate": 0,
         "rows_failed": 0,
         "errors": [],
+        "header": [],
+        "failed_rows": [],
         "message": "",
         "url": f"/api/leads/import/{job.pk}/",
+        "failed_rows_url": None,
     }
     assert no_broker == [job.pk]
 

@@ -77,7 +77,7 @@ def test_lead_capture_of_a_known_email_records_a_touch_and_overwrites_nothing(ma
 def test_lead_capture_rejects_bad_input_with_every_field_named(marketer, campaign):
     with pytest.raises(InvalidInput) as error:
         lead_capture(
-            data={"email": "not-an-email", "country": "Germany", "estimated_value": "-5"},
+            data={"email": "not-an-email", "country": "Atlantis", "estimated_value": "-5"},
             campaign=campaign,
             by=marketer,
         )
