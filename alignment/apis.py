@@ -1,11 +1,14 @@
-"""APIs shared by both departments: the token."""
+"""APIs shared by both departments: the token, and who you are."""
 
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
 
+from alignment.models import Role
 from alignment.parsers import FormParser, JSONParser
 from alignment.rest import ErrorOutputSerializer, InputSerializer
 
@@ -34,3 +37,26 @@ class TokenObtainApi(ObtainAuthToken):
     def post(self, request, *args, **kwargs):
         TokenObtainInputSerializer(data=request.data).is_valid(raise_exception=True)
         return super().post(request, *args, **kwargs)
+
+
+class TeamRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class MeOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField(source="display_name")
+    email = serializers.EmailField()
+    role = serializers.ChoiceField(choices=Role.choices)
+    team = TeamRefSerializer(allow_null=True)
+
+
+class MeApi(APIView):
+    """Who you are signed in as: for clients that need the caller's id, role and team."""
+
+    @extend_schema(responses={200: MeOutputSerializer, 401: ErrorOutputSerializer})
+    def get(self, request):
+        user = type(request.user).objects.select_related("team").get(pk=request.user.pk)
+        return Response(MeOutputSerializer(user).data)
