@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from alignment.models import Role
+from alignment.models import Role, User
 from alignment.parsers import FormParser, JSONParser
 from alignment.rest import ErrorOutputSerializer, InputSerializer
 
@@ -58,5 +58,5 @@ class MeApi(APIView):
 
     @extend_schema(responses={200: MeOutputSerializer, 401: ErrorOutputSerializer})
     def get(self, request):
-        user = type(request.user).objects.select_related("team").get(pk=request.user.pk)
+        user = User.objects.select_related("team").get(pk=request.user.pk)
         return Response(MeOutputSerializer(user).data)

@@ -69,7 +69,9 @@ def test_only_managers_manage_webhooks(request, role, webhook):
     user = request.getfixturevalue(role)
     client = api(user)
     assert client.get("/api/webhooks/").status_code == 403
-    assert client.post("/api/webhooks/", {"url": "http://127.0.0.1/", "events": ["*"]}, format="json").status_code == 403
+    assert (
+        client.post("/api/webhooks/", {"url": "http://127.0.0.1/", "events": ["*"]}, format="json").status_code == 403
+    )
     assert client.get(f"/api/webhooks/{webhook.id}/").status_code == 403
     assert client.post(f"/api/webhooks/{webhook.id}/ping/").status_code == 403
     assert client.get(f"/api/webhooks/{webhook.id}/deliveries/").status_code == 403

@@ -18,7 +18,12 @@ def test_a_verdict_records_verdict_given_and_the_feedback_item_it_opens(webhook,
     verdict = verdict_give(lead=lead, by=rep, verdict="bad", reason="no_budget", note="Frozen until Q3.")
 
     (given,) = events("verdict.given")
-    assert given.data["verdict"] == {"id": verdict.id, "verdict": "bad", "reason": "no_budget", "note": "Frozen until Q3."}
+    assert given.data["verdict"] == {
+        "id": verdict.id,
+        "verdict": "bad",
+        "reason": "no_budget",
+        "note": "Frozen until Q3.",
+    }
     assert given.data["lead"]["id"] == lead.id and given.data["actor"]["id"] == rep.id
     (created,) = events("feedback.created")
     assert created.data["feedback"]["kind"] == "bad_verdict" and created.data["feedback"]["status"] == "open"

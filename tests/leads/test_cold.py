@@ -295,11 +295,10 @@ def test_sweep_query_count_does_not_grow_with_the_number_of_cold_leads(
     # 9. the episodes reminded, with their leads, reps and marketers
     # 10. the managers
     # 11. the active webhook endpoints (none here: no lead is serialised for webhooks)
-    # 12. overdue feedback items claimed (UPDATE ... RETURNING)
-    # 13. unsent emails to enqueue again
-    # 14. the notifications (one INSERT)
-    # 15. RELEASE SAVEPOINT
-    with django_assert_num_queries(15), at(T0 + timedelta(hours=49, minutes=1)):
+    # 12. unsent emails to enqueue again
+    # 13. the notifications (one INSERT)
+    # 14. RELEASE SAVEPOINT
+    with django_assert_num_queries(14), at(T0 + timedelta(hours=49, minutes=1)):
         result = cold_leads_sweep()
 
     assert result.escalations == count
