@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alignment.models import DeliveryStatus, NotificationKind, Role, User, WebhookDelivery, WebhookEndpoint
-from alignment.webhooks.delivery import webhook_post
+from alignment.webhooks.delivery import TIMEOUT_SECONDS, webhook_post
 
 logger = logging.getLogger(__name__)
 
@@ -150,23 +150,24 @@ def _tell_managers(endpoints) -> None:
 def webhook_relay_batch(*, limit: int = BATCH_SIZE, now=None) -> int:
     """Deliver one batch of due deliveries; returns how many were attempted."""
     deliveries = _claim(now=now or timezone.now(), limit=limit)
-    if not deliveries:
-        return 0
-    results = [
-        (
-            delivery,
-            webhook_post(
-                url=delivery.endpoint.url,
-                secret=delivery.endpoint.secret,
-                event_id=str(delivery.event_id),
-                event_type=delivery.event.type,
-                body=webhook_body(delivery.event),
-            ),
+    # Receivers that time out could hold the batch past its lease, when another relay may claim
+    # the same deliveries: stop in time, and leave the rest to come due when the lease runs out.
+    deadline = time.monotonic() + LEASE.total_seconds() - 2 * TIMEOUT_SECONDS
+    results = []
+    for delivery in deliveries:
+        if time.monotonic() > deadline:
+            break
+        outcome = webhook_post(
+            url=delivery.endpoint.url,
+            secret=delivery.endpoint.secret,
+            event_id=str(delivery.event_id),
+            event_type=delivery.event.type,
+            body=webhook_body(delivery.event),
         )
-        for delivery in deliveries
-    ]
-    _record(results, now=timezone.now())
-    return len(deliveries)
+        results.append((delivery, outcome))
+    if results:
+        _record(results, now=timezone.now())
+    return len(results)
 
 
 def webhook_relay(*, budget_seconds: float = 50) -> int:

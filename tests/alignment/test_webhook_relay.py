@@ -193,3 +193,17 @@ def test_relay_query_count_does_not_grow_with_the_batch(manager, private_webhook
 
 def test_relay_with_nothing_due_does_nothing(db):
     assert relay.webhook_relay() == 0
+
+
+def test_a_batch_stops_before_its_lease_runs_out(manager, private_webhooks, monkeypatch):
+    # given a lease so short that no POST could finish inside it
+    monkeypatch.setattr(relay, "LEASE", relay.timedelta(seconds=2 * relay.TIMEOUT_SECONDS))
+    webhook_endpoint_create(url="http://127.0.0.1:9/", events=["*"], by=manager)
+    webhook_event_emit(event_type="ping", data={})
+
+    assert relay.webhook_relay_batch() == 0
+
+    # then the delivery was not attempted, and waits for the lease to run out
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.PENDING, 0)
+    assert delivery.next_attempt_at > delivery.created_at
