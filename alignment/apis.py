@@ -1,4 +1,4 @@
-"""APIs shared by both departments: the token."""
+"""APIs shared by both departments: the token, and who you are."""
 
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -8,7 +8,9 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
 
+from alignment.models import Role, User
 from alignment.parsers import FormParser, JSONParser
 from alignment.rest import ErrorOutputSerializer, InputSerializer
 
@@ -51,3 +53,26 @@ class TokenObtainApi(ObtainAuthToken):
             raise serializers.ValidationError("Unable to log in with provided credentials.", code="authorization")
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
+
+
+class TeamRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class MeOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField(source="display_name")
+    email = serializers.EmailField()
+    role = serializers.ChoiceField(choices=Role.choices)
+    team = TeamRefSerializer(allow_null=True)
+
+
+class MeApi(APIView):
+    """Who you are signed in as: for clients that need the caller's id, role and team."""
+
+    @extend_schema(responses={200: MeOutputSerializer, 401: ErrorOutputSerializer})
+    def get(self, request):
+        user = User.objects.select_related("team").get(pk=request.user.pk)
+        return Response(MeOutputSerializer(user).data)

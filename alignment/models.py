@@ -1,11 +1,13 @@
 """What both departments share: people and their roles, the thresholds, notifications."""
 
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 
 class Role(models.TextChoices):
@@ -115,6 +117,7 @@ class NotificationKind(models.TextChoices):
     ESCALATION = "escalation", "Escalation"
     FEEDBACK = "feedback", "Feedback"
     DIGEST = "digest", "Digest"
+    WEBHOOK = "webhook", "Webhook"
 
 
 class Notification(models.Model):
@@ -156,3 +159,77 @@ class IdempotencyRecord(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique")]
+
+
+# --- outbound webhooks --------------------------------------------------------------------------
+
+
+class WebhookEndpoint(models.Model):
+    """A URL a manager subscribed to some events; the relay POSTs each one there, signed with `secret`."""
+
+    url = models.URLField(max_length=500)
+    events = models.JSONField(default=list, help_text='Event types, or ["*"] for all.')
+    description = models.CharField(max_length=200, blank=True)
+    secret = models.CharField(max_length=100)
+    active = models.BooleanField(default=True)
+    # Failed attempts in a row, across its deliveries; at the limit the endpoint is switched off.
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self):
+        return self.url
+
+
+class WebhookEvent(models.Model):
+    """One thing that happened, written in the transaction of the change it reports (the outbox).
+    Its id is the `X-Alignment-Delivery` header: the same on every retry, for receivers to dedupe."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    type = models.CharField(max_length=40)
+    data = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.type} {self.id}"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed"
+
+
+class WebhookDelivery(models.Model):
+    """An event on its way to one endpoint: the relay's work item and its outcome."""
+
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.ForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="deliveries")
+    status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["endpoint", "event"], name="webhook_delivery_once_per_endpoint"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="webhook_delivery_due",
+                condition=models.Q(status="pending"),
+            ),
+            models.Index(fields=["endpoint", "-id"], name="webhook_delivery_by_endpoint"),
+        ]
+        verbose_name_plural = "webhook deliveries"
+
+    def __str__(self):
+        return f"{self.event_id} → {self.endpoint_id} ({self.status})"

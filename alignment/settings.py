@@ -154,6 +154,10 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 ALIGNMENT_IMPORT_MAX_BYTES = env.int("ALIGNMENT_IMPORT_MAX_BYTES", default=200 * 1024 * 1024)
+# Outbound webhooks: the first retry's delay (later ones grow from it), and whether URLs on
+# private, loopback or link-local networks may be called (tests and local receivers only).
+ALIGNMENT_WEBHOOK_RETRY_BASE_SECONDS = env.float("ALIGNMENT_WEBHOOK_RETRY_BASE_SECONDS", default=30.0)
+ALIGNMENT_WEBHOOK_ALLOW_PRIVATE = env.bool("ALIGNMENT_WEBHOOK_ALLOW_PRIVATE", default=False)
 
 # Email: console in development, SMTP (or anything django-environ understands) via EMAIL_URL.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
@@ -283,6 +287,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "feedback.tasks.feedback_overdue_remind",
         "schedule": ALIGNMENT_SWEEP_EVERY_MINUTES * 60,
         "options": {"expires": ALIGNMENT_SWEEP_EVERY_MINUTES * 60},
+    },
+    # The relay runs on commit; this sweep catches what a broker that was down did not carry.
+    "relay-webhooks": {
+        "task": "alignment.tasks.webhook_relay",
+        "schedule": 60,
+        "options": {"expires": 60},
     },
     "prune-idempotency-records": {
         "task": "alignment.tasks.idempotency_records_prune",

@@ -5,6 +5,7 @@ import smtplib
 from celery import shared_task
 
 from alignment import idempotency, services
+from alignment.webhooks import relay
 
 # Errors worth another try: the mail server or the network was away for a moment. Anything else
 # (a refused recipient, a template error) is logged by Celery and not retried.
@@ -45,3 +46,9 @@ def notification_email_send(self, notification_id: int) -> None:
 @shared_task(name="alignment.tasks.idempotency_records_prune", ignore_result=True)
 def idempotency_records_prune() -> None:
     idempotency.idempotency_records_prune()
+
+
+@shared_task(name="alignment.tasks.webhook_relay", ignore_result=True)
+def webhook_relay() -> None:
+    """Deliver the webhook deliveries that are due (claimed with SKIP LOCKED, so many may run)."""
+    relay.webhook_relay()

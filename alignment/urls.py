@@ -4,12 +4,24 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from alignment import apis, notification_apis, notification_views, views
 from alignment.rest import api_not_found
+from alignment.webhooks import apis as webhook_apis
+from alignment.webhooks import views as webhook_views
 from dashboard import urls as dashboard_urls
 from feedback import urls as feedback_urls
 from leads import urls as leads_urls
 
 api_patterns = [
     path("auth/token/", apis.TokenObtainApi.as_view(), name="token"),
+    path("me/", apis.MeApi.as_view(), name="api-me"),
+    path("webhooks/", webhook_apis.WebhookListApi.as_view(), name="api-webhooks"),
+    path("webhooks/<int:pk>/", webhook_apis.WebhookDetailApi.as_view(), name="api-webhook"),
+    path("webhooks/<int:pk>/ping/", webhook_apis.WebhookPingApi.as_view(), name="api-webhook-ping"),
+    path("webhooks/<int:pk>/deliveries/", webhook_apis.WebhookDeliveryListApi.as_view(), name="api-webhook-deliveries"),
+    path(
+        "webhooks/<int:pk>/deliveries/<int:delivery_pk>/redeliver/",
+        webhook_apis.WebhookRedeliverApi.as_view(),
+        name="api-webhook-redeliver",
+    ),
     path("notifications/", notification_apis.NotificationListApi.as_view(), name="api-notifications"),
     path("notifications/<int:pk>/read/", notification_apis.NotificationReadApi.as_view(), name="api-notification-read"),
     path("", include(dashboard_urls.api_urlpatterns)),
@@ -32,6 +44,13 @@ urlpatterns = [
     path("notifications/", notification_views.notification_list, name="notifications"),
     path("notifications/read-all/", notification_views.notification_read_all, name="notifications-read-all"),
     path("notifications/<int:pk>/read/", notification_views.notification_read, name="notification-read"),
+    path("settings/webhooks/", webhook_views.webhook_settings, name="webhook-settings"),
+    path("settings/webhooks/<int:pk>/delete/", webhook_views.webhook_delete, name="webhook-delete"),
+    path(
+        "settings/webhooks/<int:pk>/deliveries/<int:delivery_pk>/redeliver/",
+        webhook_views.webhook_redeliver,
+        name="webhook-redeliver",
+    ),
     path("settings/sla/", notification_views.sla_settings_edit, name="sla-settings"),
     # The role homes at "/" and the dashboard's pages, under their own un-namespaced names.
     path("", include(dashboard_urls)),

@@ -21,6 +21,7 @@ from feedback.models import FeedbackItem, FeedbackKind, FeedbackReply, FeedbackS
 from feedback.selectors import feedback_overdue_cutoff
 from leads import capture as lead_capture
 from leads import services as lead_services
+from leads.events import lead_event_emit
 from leads.models import LEAD_DATA_FIELDS, EventKind, Lead, LeadStatus, ReasonCode, VerdictValue
 
 S = LeadStatus
@@ -63,6 +64,19 @@ OUTCOME_KINDS = {
 }
 
 
+def _feedback_event_emit(event_type: str, item: FeedbackItem, *, by: User) -> None:
+    feedback = {
+        "id": item.id,
+        "kind": item.kind,
+        "status": item.status,
+        "reason": item.reason.code if item.reason_id else None,
+        "note": item.note,
+        "resolution": item.resolution or None,
+        "resolution_note": item.resolution_note,
+    }
+    lead_event_emit(event_type=event_type, lead=item.lead, by=by, refresh=True, feedback=feedback)
+
+
 def feedback_item_open(
     *, lead: Lead, kind: str, by: User, reason: ReasonCode | None = None, note: str = "", verdict=None
 ) -> FeedbackItem:
@@ -97,6 +111,7 @@ def feedback_item_open(
     notification_create(
         recipient=marketer, kind=NotificationKind.FEEDBACK, message=message, lead=lead, url=_item_url(item)
     )
+    _feedback_event_emit("feedback.created", item, by=by)
     return item
 
 
@@ -134,6 +149,7 @@ def feedback_request(*, lead: Lead, by: User, note: str) -> FeedbackItem:
         lead=lead,
         url=_item_url(item),
     )
+    _feedback_event_emit("feedback.created", item, by=by)
     return item
 
 
@@ -235,6 +251,9 @@ def verdict_give(*, lead: Lead, by: User, verdict: str, reason=None, note: str =
         request.resolved_at = now
         request.verdict = row
         request.save(update_fields=["status", "resolution", "resolution_note", "resolved_by", "resolved_at", "verdict"])
+        _feedback_event_emit("feedback.resolved", request, by=by)
+    given = {"id": row.id, "verdict": verdict, "reason": reason.code if reason else None, "note": note}
+    lead_event_emit(event_type="verdict.given", lead=lead, by=by, verdict=given)
     return row
 
 
@@ -402,6 +421,7 @@ def feedback_resolve(
             lead=lead,
             url=_item_url(item),
         )
+    _feedback_event_emit("feedback.resolved", item, by=by)
     return item
 
 

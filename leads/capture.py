@@ -14,6 +14,7 @@ from django.utils import timezone
 from alignment.countries import country_code
 from alignment.errors import InvalidInput
 from alignment.models import Role, User, Vertical
+from leads.events import lead_event_emit
 from leads.models import Campaign, CaptureChannel, EventKind, Lead, LeadStatus, Source, Touch
 from leads.rollup import lead_day_rows, lead_days_apply
 from leads.services import lead_action_refuse, lead_event_record
@@ -129,6 +130,7 @@ def lead_capture(*, data, campaign: Campaign, by: User | None, channel=CaptureCh
         to_status=LeadStatus.NEW,
         note=f"Captured via {channel.label} ({campaign.name}).",
     )
+    lead_event_emit(event_type="lead.captured", lead=lead, by=by, channel=str(channel))
     return lead, True
 
 

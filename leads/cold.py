@@ -29,6 +29,8 @@ from django.utils import timezone
 from alignment.models import Notification, NotificationKind, Role, User
 from alignment.services import NotificationRow, notification_create_many, notification_emails_enqueue
 from alignment.sla import duration_describe, sla_settings_get, sla_start_before
+from alignment.webhooks.outbox import webhook_endpoints_active
+from leads.events import lead_events_emit_many
 from leads.models import ColdEpisode, ColdReason, Handoff, HandoffOutcome, Lead, LeadStatus, Reminder
 
 logger = logging.getLogger(__name__)
@@ -288,6 +290,21 @@ def _reenqueue_unsent_emails(*, now) -> int:
     return len(ids)
 
 
+def _emit_webhook_events(cold_leads, *, reminded, escalated) -> None:
+    """`lead.cold` for each episode reminded, `lead.escalated` for each escalated: set-based, a few
+    statements for the whole sweep (none at all while no webhook subscribes)."""
+    endpoints = webhook_endpoints_active()
+    if not endpoints:
+        return
+    for event_type, level, episode_ids in (("lead.cold", 1, reminded), ("lead.escalated", 2, escalated)):
+        extras = {}
+        for episode_id in episode_ids:
+            cold = cold_leads[episode_id]
+            episode = {"id": cold.episode_id, "reason": cold.reason, "cold_since": cold.cold_since.isoformat()}
+            extras[cold.lead_id] = {"level": level, "episode": episode}
+        lead_events_emit_many(event_type=event_type, extras=extras, endpoints=endpoints)
+
+
 @transaction.atomic
 def cold_leads_sweep(*, now=None) -> SweepResult:
     """Find cold leads, open and close cold episodes, send each reminder exactly once.
@@ -322,6 +339,7 @@ def cold_leads_sweep(*, now=None) -> SweepResult:
         ]
         rows += _reminder_notifications([cold_leads[i] for i in reminded], now=now, managers=managers)
         rows += _escalation_notifications([cold_leads[i] for i in escalated], now=now, managers=managers)
+        _emit_webhook_events(cold_leads, reminded=reminded, escalated=escalated)
 
     result.emails_reenqueued = _reenqueue_unsent_emails(now=now)
     result.notification_ids = notification_create_many(rows=rows)

@@ -16,6 +16,7 @@ from django.utils.text import slugify
 from alignment.errors import DomainError, InvalidInput, NotAllowed, TransitionNotAllowed
 from alignment.models import Role, User
 from alignment.sla import sla_deadline, sla_settings_get
+from leads.events import TRANSITION_EVENTS, lead_event_emit
 from leads.models import (
     ACCEPTED_OPEN_STATUSES,
     ACTIVITY_KINDS,
@@ -194,7 +195,8 @@ def _close_cold_episode(lead, at):
 
 def _transition(lead, to_status, *, by, note="", at=None, changes=None) -> Lead:
     """Move a locked lead to `to_status`: check the table, apply `changes` (field name → value),
-    stamp the waterfall, keep the dashboard's roll-up in step and record the event."""
+    stamp the waterfall, keep the dashboard's roll-up in step, record the event on the timeline and
+    in the webhooks' outbox."""
     if to_status not in TRANSITIONS[lead.status]:
         raise _cannot_become(lead, to_status)
     at = at or timezone.now()
@@ -214,6 +216,9 @@ def _transition(lead, to_status, *, by, note="", at=None, changes=None) -> Lead:
     lead_days_apply(before=before, after=lead_day_rows(lead))
     _close_cold_episode(lead, at)
     lead_event_record(lead, EventKind.TRANSITION, by=by, note=note, from_status=from_status, to_status=to_status, at=at)
+    if to_status in TRANSITION_EVENTS:
+        moved = {"from_status": from_status, "to_status": to_status, "note": note}
+        lead_event_emit(event_type=TRANSITION_EVENTS[to_status], lead=lead, by=by, **moved)
     return lead
 
 

@@ -36,3 +36,18 @@ def manager(db):
 @pytest.fixture
 def campaign(marketer):
     return CampaignFactory(owner=marketer)
+
+
+@pytest.fixture
+def private_webhooks(settings, monkeypatch):
+    """Webhooks may call 127.0.0.1 (the test receivers), here and in any worker started after this."""
+    settings.ALIGNMENT_WEBHOOK_ALLOW_PRIVATE = True
+    monkeypatch.setenv("ALIGNMENT_WEBHOOK_ALLOW_PRIVATE", "1")
+
+
+@pytest.fixture
+def webhook(manager, private_webhooks):
+    """A webhook on every event, to a URL nobody listens on (the tests of the relay bring a receiver)."""
+    from alignment.webhooks.services import webhook_endpoint_create
+
+    return webhook_endpoint_create(url="http://127.0.0.1:9/hook", events=["*"], by=manager)

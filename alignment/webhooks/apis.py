@@ -1,0 +1,148 @@
+"""`/api/webhooks/`: managers subscribe URLs to events, test them, inspect and redeliver."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from alignment.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from alignment.rest import ErrorOutputSerializer, InputSerializer, IsManager
+from alignment.webhooks import selectors, services
+from alignment.webhooks.outbox import ALL_EVENTS, EVENT_TYPES
+
+ERRORS = dict.fromkeys((400, 401, 403, 404, 409), ErrorOutputSerializer)
+EVENT_CHOICES = (*EVENT_TYPES, ALL_EVENTS)
+
+
+class WebhookInputSerializer(InputSerializer):
+    url = serializers.CharField(max_length=500)
+    events = serializers.ListField(child=serializers.ChoiceField(choices=EVENT_CHOICES), min_length=1, max_length=20)
+    description = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class WebhookUpdateInputSerializer(InputSerializer):
+    url = serializers.CharField(max_length=500, required=False)
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=EVENT_CHOICES), min_length=1, max_length=20, required=False
+    )
+    description = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    active = serializers.BooleanField(required=False)
+
+
+class WebhookOutputSerializer(serializers.ModelSerializer):
+    events = serializers.ListField(child=serializers.ChoiceField(choices=EVENT_CHOICES))
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["id", "url", "events", "description", "active", "created_at"]
+        read_only_fields = fields
+
+
+class WebhookCreatedOutputSerializer(WebhookOutputSerializer):
+    """The answer to a create: the only one that carries the signing secret."""
+
+    class Meta(WebhookOutputSerializer.Meta):
+        fields = ["id", "url", "events", "description", "secret", "active", "created_at"]
+        read_only_fields = fields
+
+
+class WebhookDeliveryOutputSerializer(serializers.ModelSerializer):
+    event = serializers.ChoiceField(source="event.type", choices=EVENT_TYPES)
+    status = serializers.ChoiceField(choices=DeliveryStatus.choices)
+
+    class Meta:
+        model = WebhookDelivery
+        fields = [
+            "id",
+            "event_id",
+            "event",
+            "status",
+            "attempts",
+            "response_status",
+            "last_attempt_at",
+            "next_attempt_at",
+        ]
+        read_only_fields = fields
+
+
+class WebhookListApi(GenericAPIView):
+    """Every webhook endpoint, newest first, by cursor; `POST` adds one (its secret is in that answer only)."""
+
+    permission_classes = [IsManager]
+    serializer_class = WebhookOutputSerializer
+
+    def get_queryset(self):
+        return selectors.webhook_endpoint_list_for_user(user=self.request.user)
+
+    def get(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(WebhookOutputSerializer(page, many=True).data)
+
+    @extend_schema(request=WebhookInputSerializer, responses={201: WebhookCreatedOutputSerializer, **ERRORS})
+    def post(self, request):
+        data = WebhookInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        endpoint = services.webhook_endpoint_create(**data.validated_data, by=request.user)
+        return Response(WebhookCreatedOutputSerializer(endpoint).data, status=status.HTTP_201_CREATED)
+
+
+class WebhookDetailApi(APIView):
+    permission_classes = [IsManager]
+
+    @extend_schema(responses={200: WebhookOutputSerializer, **ERRORS})
+    def get(self, request, pk):
+        endpoint = selectors.webhook_endpoint_get_for_user(user=request.user, pk=pk)
+        return Response(WebhookOutputSerializer(endpoint).data)
+
+    @extend_schema(request=WebhookUpdateInputSerializer, responses={200: WebhookOutputSerializer, **ERRORS})
+    def patch(self, request, pk):
+        data = WebhookUpdateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        endpoint = selectors.webhook_endpoint_get_for_user(user=request.user, pk=pk)
+        endpoint = services.webhook_endpoint_update(endpoint=endpoint, data=data.validated_data, by=request.user)
+        return Response(WebhookOutputSerializer(endpoint).data)
+
+    @extend_schema(responses={204: None, **ERRORS})
+    def delete(self, request, pk):
+        endpoint = selectors.webhook_endpoint_get_for_user(user=request.user, pk=pk)
+        services.webhook_endpoint_delete(endpoint=endpoint, by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WebhookPingApi(APIView):
+    """Send the endpoint a `ping` event now; answers with its delivery."""
+
+    permission_classes = [IsManager]
+
+    @extend_schema(request=None, responses={202: WebhookDeliveryOutputSerializer, **ERRORS})
+    def post(self, request, pk):
+        endpoint = selectors.webhook_endpoint_get_for_user(user=request.user, pk=pk)
+        event = services.webhook_ping(endpoint=endpoint, by=request.user)
+        delivery = selectors.webhook_delivery_list(endpoint=endpoint).get(event=event)
+        return Response(WebhookDeliveryOutputSerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
+
+
+class WebhookDeliveryListApi(GenericAPIView):
+    """The endpoint's deliveries, newest first, by cursor."""
+
+    permission_classes = [IsManager]
+    serializer_class = WebhookDeliveryOutputSerializer
+
+    def get(self, request, pk):
+        endpoint = selectors.webhook_endpoint_get_for_user(user=request.user, pk=pk)
+        page = self.paginate_queryset(selectors.webhook_delivery_list(endpoint=endpoint))
+        return self.get_paginated_response(WebhookDeliveryOutputSerializer(page, many=True).data)
+
+
+class WebhookRedeliverApi(APIView):
+    """Send one delivery again (same event id); answers with the delivery, pending again."""
+
+    permission_classes = [IsManager]
+
+    @extend_schema(request=None, responses={202: WebhookDeliveryOutputSerializer, **ERRORS})
+    def post(self, request, pk, delivery_pk):
+        endpoint = selectors.webhook_endpoint_get_for_user(user=request.user, pk=pk)
+        delivery = selectors.webhook_delivery_get(endpoint=endpoint, pk=delivery_pk)
+        delivery = services.webhook_redeliver(delivery=delivery, by=request.user)
+        return Response(WebhookDeliveryOutputSerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
