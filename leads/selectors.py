@@ -44,13 +44,20 @@ def lead_visible_q(user: User) -> Q:
     return Q(owner=user) | Q(id__in=Handoff.objects.filter(to_rep=user).values("lead_id"))
 
 
+# The owner filter's value for leads nobody holds: the managers' queue, nurture, new leads.
+NO_OWNER = "none"
+
+
 def lead_list_for_user(*, user: User, filters: dict | None = None) -> QuerySet[Lead]:
-    """Leads `user` may see, newest first. Filters: status, owner (id), campaign (id), cold (bool), q."""
+    """Leads `user` may see, newest first. Filters: status, owner (id, or NO_OWNER), campaign (id),
+    cold (bool), q."""
     filters = filters or {}
     qs = Lead.objects.filter(lead_visible_q(user)).select_related("owner", "campaign", "industry")
     if filters.get("status"):
         qs = qs.filter(status=filters["status"])
-    if filters.get("owner"):
+    if filters.get("owner") == NO_OWNER:
+        qs = qs.filter(owner__isnull=True)
+    elif filters.get("owner"):
         qs = qs.filter(owner_id=filters["owner"])
     if filters.get("campaign"):
         qs = qs.filter(campaign_id=filters["campaign"])
