@@ -65,9 +65,19 @@ def lead_list_for_user(*, user: User, filters: dict | None = None) -> QuerySet[L
         cold = Q(cold_episodes__closed_at__isnull=True, cold_episodes__isnull=False)
         qs = qs.filter(cold) if filters["cold"] else qs.exclude(cold)
     if filters.get("q"):
-        term = filters["q"].strip()
-        qs = qs.filter(Q(email__icontains=term) | Q(name__icontains=term) | Q(company__icontains=term))
+        qs = qs.filter(lead_search_q(filters["q"]))
     return qs.order_by("-id")
+
+
+def lead_search_q(term: str) -> Q:
+    """A search term matches an email from its start (emails are stored lower-case, so the unique
+    email index serves the prefix), or a substring of the name or company (pg_trgm indexes on
+    PostgreSQL, a scan on SQLite). An email's domain alone is not a search: it would need a scan of
+    every address."""
+    term = term.strip()
+    if not term:
+        return Q()
+    return Q(email__startswith=term.lower()) | Q(name__icontains=term) | Q(company__icontains=term)
 
 
 def lead_get_for_user(*, user: User, pk) -> Lead:
