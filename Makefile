@@ -9,7 +9,7 @@ PORT ?= 8000
 ALIGNMENT_BASE_URL ?= http://$(HOST):$(PORT)
 export ALIGNMENT_BASE_URL
 
-.PHONY: install run test lint format migrate seed
+.PHONY: install run test lint format migrate seed bench
 
 $(VENV)/installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -53,3 +53,9 @@ lint: install
 format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# The pages and list APIs at 20,000 leads and at BENCH_LEADS, in a throwaway PostgreSQL database
+# beside DATABASE_URL's (bench/pages.py). The default size fits in about 15 minutes on a small machine.
+BENCH_LEADS ?= 300000
+bench: install
+	$(PY) bench/pages.py --small 20000 --large $(BENCH_LEADS)

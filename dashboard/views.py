@@ -26,7 +26,7 @@ from dashboard.services import revenue_goal_history, revenue_goal_set
 from dashboard.tables import dashboard_tables
 from leads import forms as lead_forms
 from leads import selectors as lead_selectors
-from leads.models import LeadStatus, Source
+from leads.models import ACCEPTED_OPEN_STATUSES, LeadStatus, Source
 
 # --- the role homes ---------------------------------------------------------------------------
 
@@ -44,10 +44,28 @@ def home(request):
     return render(request, "dashboard/home_marketer.html", marketer_home_context(user=user, now=now))
 
 
+# A home shows the first page of each of its lists, with the total counted in SQL and a link to
+# the keyset-paged lead list for the rest: a rep holding thousands of leads still gets a small page.
+HOME_PAGE_SIZE = 25
+
+
+def _first_page(queryset, size=HOME_PAGE_SIZE) -> tuple[list, int]:
+    """The first `size` rows and the total; the total costs a count only when the page is full."""
+    rows = list(queryset[: size + 1])
+    if len(rows) <= size:
+        return rows, len(rows)
+    return rows[:size], queryset.count()
+
+
+def _lead_list_url(**filters) -> str:
+    return f"{reverse('leads:list')}?{urlencode(filters)}"
+
+
 def rep_inbox_context(*, user, now) -> dict:
     """Handoffs waiting for the rep's answer, each with its own reject form, then their work."""
     inbox = lead_selectors.inbox_for_rep(user=user)
-    reasons = list(lead_selectors.reason_code_list())
+    handoffs, awaiting_count = _first_page(inbox["awaiting"])
+    reasons = list(lead_selectors.reason_code_list()) if handoffs else []
     awaiting = [
         {
             "handoff": handoff,
@@ -55,14 +73,29 @@ def rep_inbox_context(*, user, now) -> dict:
             "overdue": handoff.sla_due_at <= now,
             "reject_form": lead_forms.RejectForm(reasons=reasons, auto_id=f"id_reject_{handoff.lead_id}_%s"),
         }
-        for handoff in inbox["awaiting"]
+        for handoff in handoffs
     ]
-    return {"awaiting": awaiting, "working": list(inbox["working"]), "now": now, "next": reverse("home")}
+    working, working_count = _first_page(inbox["working"])
+    return {
+        "awaiting": awaiting,
+        "awaiting_count": awaiting_count,
+        "awaiting_url": _lead_list_url(status=LeadStatus.HANDED_OFF, owner=user.pk),
+        "working": working,
+        "working_count": working_count,
+        "working_urls": [
+            (label, _lead_list_url(status=status, owner=user.pk))
+            for status, label in LeadStatus.choices
+            if status in ACCEPTED_OPEN_STATUSES
+        ],
+        "now": now,
+        "next": reverse("home"),
+    }
 
 
 def managers_queue_context(*, now) -> dict:
     """Leads routing could not place, each with a form to choose the rep."""
-    reps = list(lead_selectors.rep_list())
+    handoffs, queue_count = _first_page(lead_selectors.managers_queue())
+    reps = list(lead_selectors.rep_list()) if handoffs else []
     queue = [
         {
             "handoff": handoff,
@@ -71,9 +104,16 @@ def managers_queue_context(*, now) -> dict:
                 reps=reps, auto_id=f"id_assign_{handoff.lead_id}_%s", initial={"note": handoff.note}
             ),
         }
-        for handoff in lead_selectors.managers_queue()
+        for handoff in handoffs
     ]
-    return {"queue": queue, "reps": reps, "now": now, "next": reverse("home")}
+    return {
+        "queue": queue,
+        "queue_count": queue_count,
+        "queue_url": _lead_list_url(status=LeadStatus.HANDED_OFF, owner=lead_selectors.NO_OWNER),
+        "reps": reps,
+        "now": now,
+        "next": reverse("home"),
+    }
 
 
 def marketer_home_context(*, user, now) -> dict:
@@ -82,7 +122,14 @@ def marketer_home_context(*, user, now) -> dict:
     returned = lead_selectors.lead_list_for_user(
         user=user, filters={"status": LeadStatus.REJECTED, "captured_by": user.id}
     )
-    return {"recent": list(mine[:10]), "returned": list(returned[:20]), "now": now}
+    returned_page, returned_count = _first_page(returned, size=20)
+    return {
+        "recent": list(mine[:10]),
+        "returned": returned_page,
+        "returned_count": returned_count,
+        "returned_url": _lead_list_url(status=LeadStatus.REJECTED),
+        "now": now,
+    }
 
 
 # --- the dashboard ----------------------------------------------------------------------------

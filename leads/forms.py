@@ -8,6 +8,7 @@ from django import forms
 
 from alignment.countries import country_form_field
 from leads.models import ACTIVITY_KINDS, LeadStatus, Source
+from leads.selectors import NO_OWNER
 
 NOTE_ROWS = 3
 
@@ -162,10 +163,15 @@ class LeadFilterForm(forms.Form):
     owner = forms.ChoiceField(required=False)
     q = forms.CharField(required=False, max_length=200, label="Search")
 
-    def __init__(self, *args, campaigns=(), owners=(), **kwargs):
+    def __init__(self, *args, campaigns=(), owners=(), no_owner=True, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["campaign"].choices = [("", "Any campaign"), *((str(c.pk), c.name) for c in campaigns)]
-        self.fields["owner"].choices = [("", "Any owner"), *((str(u.pk), u.display_name) for u in owners)]
+        nobody = [(NO_OWNER, "Nobody (managers' queue, nurture, new)")] if no_owner else []
+        self.fields["owner"].choices = [
+            ("", "Any owner"),
+            *nobody,
+            *((str(u.pk), u.display_name) for u in owners),
+        ]
         self.fields["q"].widget.attrs.update(placeholder="Name, email or company", type="search")
 
     def filters(self) -> dict:

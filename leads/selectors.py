@@ -44,16 +44,22 @@ def lead_visible_q(user: User) -> Q:
     return Q(owner=user) | Q(id__in=Handoff.objects.filter(to_rep=user).values("lead_id"))
 
 
+# The owner filter's value for leads nobody holds: the managers' queue, nurture, new leads.
+NO_OWNER = "none"
+
+
 def lead_list_for_user(*, user: User, filters: dict | None = None) -> QuerySet[Lead]:
     """Leads `user` may see, newest first.
 
-    Filters: status, owner (id), campaign (id), captured_by (id), cold (bool), q.
+    Filters: status, owner (id, or NO_OWNER), campaign (id), captured_by (id), cold (bool), q.
     """
     filters = filters or {}
     qs = Lead.objects.filter(lead_visible_q(user)).select_related("owner", "campaign", "industry")
     if filters.get("status"):
         qs = qs.filter(status=filters["status"])
-    if filters.get("owner"):
+    if filters.get("owner") == NO_OWNER:
+        qs = qs.filter(owner__isnull=True)
+    elif filters.get("owner"):
         qs = qs.filter(owner_id=filters["owner"])
     if filters.get("campaign"):
         qs = qs.filter(campaign_id=filters["campaign"])
@@ -63,9 +69,19 @@ def lead_list_for_user(*, user: User, filters: dict | None = None) -> QuerySet[L
         cold = Q(cold_episodes__closed_at__isnull=True, cold_episodes__isnull=False)
         qs = qs.filter(cold) if filters["cold"] else qs.exclude(cold)
     if filters.get("q"):
-        term = filters["q"].strip()
-        qs = qs.filter(Q(email__icontains=term) | Q(name__icontains=term) | Q(company__icontains=term))
+        qs = qs.filter(lead_search_q(filters["q"]))
     return qs.order_by("-id")
+
+
+def lead_search_q(term: str) -> Q:
+    """A search term matches an email from its start (emails are stored lower-case, so the unique
+    email index serves the prefix), or a substring of the name or company (pg_trgm indexes on
+    PostgreSQL, a scan on SQLite). An email's domain alone is not a search: it would need a scan of
+    every address."""
+    term = term.strip()
+    if not term:
+        return Q()
+    return Q(email__startswith=term.lower()) | Q(name__icontains=term) | Q(company__icontains=term)
 
 
 def lead_get_for_user(*, user: User, pk) -> Lead:

@@ -107,8 +107,10 @@ def _render_detail(request, lead, *, bound=None, status=200):
 def lead_list(request):
     user = request.user
     campaigns = list(selectors.campaign_list())
-    owners = list(selectors.rep_list()) if user.role != Role.REP else []
-    filter_form = forms.LeadFilterForm(request.GET, campaigns=campaigns, owners=owners)
+    # A rep's list can be narrowed to the leads they hold now (their inbox's "see all" links).
+    is_rep = user.role == Role.REP
+    owners = [user] if is_rep else list(selectors.rep_list())
+    filter_form = forms.LeadFilterForm(request.GET, campaigns=campaigns, owners=owners, no_owner=not is_rep)
     leads = selectors.lead_list_for_user(user=user, filters=filter_form.filters())
     page = keyset_page(leads, request, ordering=("-id",), param="after", size=PAGE_SIZE)
     context = {

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from dashboard.views import HOME_PAGE_SIZE, rep_inbox_context
 from feedback.services import lead_reject_with_feedback
 from leads.models import Handoff, LeadStatus
 from leads.services import lead_accept, lead_hand_off
@@ -55,29 +56,78 @@ def test_rep_inbox_empty_state_says_what_happens_next(client, rep):
     assert "Nothing is waiting for you" in response.content.decode()
 
 
-@pytest.mark.parametrize("count", [5, 50])
-def test_rep_inbox_query_count_does_not_grow_with_the_leads(
-    client, django_assert_num_queries, marketer, rep, campaign, count
-):
+def _inbox_of(count, *, rep, marketer, campaign):
+    """`count` leads waiting for the rep and `count` more the rep accepted."""
     for lead in LeadFactory.create_batch(count, campaign=campaign):
         hand_off(lead, rep=rep, by=marketer)
     for lead in LeadFactory.create_batch(count, campaign=campaign):
         hand_off(lead, rep=rep, by=marketer)
         lead_accept(lead=lead, by=rep)
+
+
+def test_rep_inbox_query_count_on_a_short_inbox(client, django_assert_num_queries, marketer, rep, campaign):
+    _inbox_of(5, rep=rep, marketer=marketer, campaign=campaign)
     client.force_login(rep)
 
     # 1. the session
     # 2. the user
-    # 3. the active reason codes for every reject form
-    # 4. open handoffs to the rep with lead, campaign and handing-off marketer joined
-    # 5. the rep's accepted, working and qualified leads with their campaign
+    # 3. the first page of open handoffs to the rep with lead, campaign and handing-off marketer joined
+    # 4. the active reason codes for every reject form
+    # 5. the first page of the rep's accepted, working and qualified leads with their campaign
     # 6. unread notifications for the bell
     # 7. feedback requests waiting on the rep (the feedback panel)
     with django_assert_num_queries(7):
         response = client.get(reverse("home"))
 
-    assert len(response.context["awaiting"]) == count
-    assert len(response.context["working"]) == count
+    assert len(response.context["awaiting"]) == 5
+    assert len(response.context["working"]) == 5
+    assert "See all" not in response.content.decode()
+
+
+def test_rep_inbox_shows_one_page_of_each_list_with_the_totals(
+    client, django_assert_num_queries, marketer, rep, campaign
+):
+    # The rule: the inbox shows the first page of each list and counts the rest, so a rep holding
+    # thousands of leads still gets a small page.
+    _inbox_of(HOME_PAGE_SIZE + 3, rep=rep, marketer=marketer, campaign=campaign)
+    client.force_login(rep)
+
+    # 1. the session
+    # 2. the user
+    # 3. the first page (plus one, to know there is more) of open handoffs to the rep, with lead,
+    #    campaign and handing-off marketer joined
+    # 4. the count of open handoffs to the rep
+    # 5. the active reason codes for every reject form
+    # 6. the first page (plus one) of the rep's accepted, working and qualified leads
+    # 7. the count of those leads
+    # 8. unread notifications for the bell
+    # 9. feedback requests waiting on the rep (the feedback panel)
+    with django_assert_num_queries(9):
+        response = client.get(reverse("home"))
+
+    page = response.content.decode()
+    assert len(response.context["awaiting"]) == HOME_PAGE_SIZE
+    assert len(response.context["working"]) == HOME_PAGE_SIZE
+    assert f'Waiting for you <small class="muted">({HOME_PAGE_SIZE + 3})</small>' in page
+    assert f'Your working leads <small class="muted">({HOME_PAGE_SIZE + 3})</small>' in page
+    assert f"See all {HOME_PAGE_SIZE + 3} waiting for you" in page
+    see_all = client.get(response.context["awaiting_url"])
+    assert len(see_all.context["leads"]) == HOME_PAGE_SIZE + 3
+    assert {lead.status for lead in see_all.context["leads"]} == {LeadStatus.HANDED_OFF}
+    accepted = dict(response.context["working_urls"])["Accepted"]
+    assert len(client.get(accepted).context["leads"]) == HOME_PAGE_SIZE + 3
+
+
+def test_rep_see_all_lists_only_the_leads_the_rep_holds_now(client, marketer, manager, rep, other_rep, campaign):
+    # given a lead handed to the rep and then reassigned to another rep
+    mine = hand_off(LeadFactory(campaign=campaign, name="Mine Mia"), rep=rep, by=marketer)
+    moved = hand_off(LeadFactory(campaign=campaign, name="Moved Max"), rep=rep, by=marketer)
+    lead_hand_off(lead=moved, rep=other_rep, note="Reassigned: territory", by=manager)
+    client.force_login(rep)
+
+    response = client.get(rep_inbox_context(user=rep, now=timezone.now())["awaiting_url"])
+
+    assert [lead.name for lead in response.context["leads"]] == [mine.name]
 
 
 def test_marketer_home_lists_their_leads_and_what_sales_sent_back(client, marketer, rep, campaign):
@@ -113,3 +163,72 @@ def test_manager_home_is_the_queue_and_a_rep_can_be_chosen_there(client, markete
     lead.refresh_from_db()
     assert lead.owner == rep and lead.status == LeadStatus.HANDED_OFF
     assert client.get(reverse("home")).context["queue"] == []
+
+
+def test_marketer_home_query_count_and_the_count_of_what_came_back(
+    client, django_assert_num_queries, marketer, rep, campaign
+):
+    from feedback.models import ReasonCode
+
+    reason = ReasonCode.objects.first()
+    for lead in LeadFactory.create_batch(3, campaign=campaign, captured_by=marketer):
+        lead_reject_with_feedback(lead=hand_off(lead, rep=rep, by=marketer), by=rep, reason=reason)
+    client.force_login(marketer)
+
+    # 1. the session
+    # 2. the user
+    # 3. the marketer's ten newest leads with owner, campaign and industry joined
+    # 4. the first page (plus one) of the marketer's rejected leads
+    # 5. unread notifications for the bell
+    with django_assert_num_queries(5):
+        response = client.get(reverse("home"))
+
+    assert response.context["returned_count"] == 3
+    assert "All rejected leads" not in response.content.decode()
+
+    for lead in LeadFactory.create_batch(20, campaign=campaign, captured_by=marketer):
+        lead_reject_with_feedback(lead=hand_off(lead, rep=rep, by=marketer), by=rep, reason=reason)
+
+    # 1.-4. as above
+    # 5. the count of the marketer's rejected leads, the first page being full
+    # 6. unread notifications for the bell
+    with django_assert_num_queries(6):
+        response = client.get(reverse("home"))
+
+    page = response.content.decode()
+    assert len(response.context["returned"]) == 20
+    assert 'Sent back by sales <small class="muted">(23)</small>' in page
+    assert "All rejected leads" in page
+
+
+def test_managers_queue_shows_one_page_with_the_total(client, django_assert_num_queries, marketer, manager, campaign):
+    RoutingRuleFactory(name="Everyone", reps=[RepFactory(available=False)])
+    for lead in LeadFactory.create_batch(2, campaign=campaign):
+        lead_hand_off(lead=lead, rep=None, note="Big account", by=marketer)
+    client.force_login(manager)
+
+    # 1. the session
+    # 2. the user
+    # 3. the first page (plus one) of the queued handoffs with lead, campaign and marketer joined
+    # 4. the reps for the assign forms
+    # 5. unread notifications for the bell
+    with django_assert_num_queries(5):
+        response = client.get(reverse("home"))
+    assert len(response.context["queue"]) == 2
+
+    for lead in LeadFactory.create_batch(HOME_PAGE_SIZE, campaign=campaign):
+        lead_hand_off(lead=lead, rep=None, note="Big account", by=marketer)
+
+    # 1.-3. as above
+    # 4. the count of the queued handoffs, the first page being full
+    # 5. the reps for the assign forms
+    # 6. unread notifications for the bell
+    with django_assert_num_queries(6):
+        response = client.get(reverse("home"))
+
+    page = response.content.decode()
+    assert len(response.context["queue"]) == HOME_PAGE_SIZE
+    assert f"See all {HOME_PAGE_SIZE + 2} in the queue" in page
+    see_all = client.get(response.context["queue_url"])
+    assert len(see_all.context["leads"]) == HOME_PAGE_SIZE + 2
+    assert {(lead.status, lead.owner_id) for lead in see_all.context["leads"]} == {(LeadStatus.HANDED_OFF, None)}

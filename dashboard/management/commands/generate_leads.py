@@ -1,0 +1,236 @@
+"""`manage.py generate_leads --count N [--password P] [--force]`: a dataset for trying Alignment at scale.
+
+Its own team (`gen-manager`, `gen-marketer-1…5`, `gen-rep-1…20`), a few campaigns, and N leads in
+every state spread over the last two years, each with its handoff, timeline, touches, verdict and
+feedback items (see `dashboard/generate.py`); then the dashboard's roll-up is rebuilt.
+
+Rows go in by bulk means, in chunks so memory stays flat: COPY on PostgreSQL, `bulk_create` in
+large batches elsewhere. Services are not called: at a million leads they would take hours. Run
+again, it adds N more leads to the same team. Refuses to run with DEBUG off unless `--force`: it
+creates users with a known password.
+"""
+
+import random
+import sys
+from contextlib import contextmanager
+from datetime import timedelta
+from decimal import Decimal
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.utils import timezone
+from tqdm import tqdm
+
+from alignment.models import Role, User, Vertical
+from alignment.models import Team as PeopleTeam
+from dashboard.generate import COLUMNS, Team, lead_stories
+from leads.models import Campaign, Lead, ReasonCode, Source
+from leads.rollup import lead_days_rebuild
+
+CHUNK = 20_000
+YEARS = 2
+MARKETERS = 5
+REPS = 20
+VERTICALS = ("Software", "Manufacturing", "Finance", "Retail", "Healthcare", "Logistics")
+# name: (source, cost, marketer number)
+CAMPAIGNS = {
+    "Generated: webinar series": (Source.WEBINAR, Decimal("6000.00"), 1),
+    "Generated: paid search": (Source.PAID_SEARCH, Decimal("18000.00"), 2),
+    "Generated: trade fair": (Source.EVENT, Decimal("30000.00"), 3),
+    "Generated: newsletter": (Source.EMAIL, Decimal("900.00"), 4),
+    "Generated: partner referrals": (Source.PARTNER, None, 5),
+    "Generated: social ABM": (Source.SOCIAL, Decimal("11000.00"), 1),
+    "Generated: website": (Source.WEB, None, 2),
+}
+MODELS = {
+    "leads_lead": "leads.Lead",
+    "feedback_verdict": "feedback.Verdict",
+    "leads_handoff": "leads.Handoff",
+    "leads_leadevent": "leads.LeadEvent",
+    "leads_touch": "leads.Touch",
+    "feedback_feedbackitem": "feedback.FeedbackItem",
+}
+
+
+class Command(BaseCommand):
+    help = (
+        "Generate a realistic dataset at scale: a team of its own (gen-manager, gen-marketer-1…5, "
+        "gen-rep-1…20), campaigns, and --count leads in every state over two years with their handoffs, "
+        "timelines, touches, verdicts and feedback items. When the gen-* users exist it adds --count more "
+        "leads to them (and sets their password only when --password is given). Refuses with DEBUG off "
+        "unless --force."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--count", type=int, required=True, help="How many leads to add.")
+        parser.add_argument("--password", help="Password of the gen-* users (default: demo).")
+        parser.add_argument("--force", action="store_true", help="Run even with DEBUG off.")
+        parser.add_argument("--seed", type=int, default=None, help="Random seed, for a repeatable dataset.")
+
+    def handle(self, *args, count, password=None, force=False, seed=None, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "DEBUG is off: this looks like production. generate_leads creates users with a known "
+                "password; run it with --force if you really mean it."
+            )
+        if count < 1:
+            raise CommandError("--count must be at least 1.")
+        rng = random.Random(seed)
+        end = timezone.now()
+        start = end - timedelta(days=365 * YEARS)
+        with transaction.atomic():
+            team = self._team(password)
+            if connection.vendor == "postgresql":
+                with _bulk_load(rebuild_indexes=count >= Lead.objects.count(), say=self.stdout.write):
+                    self._load(team=team, count=count, start=start, end=end, rng=rng)
+            else:
+                self._load(team=team, count=count, start=start, end=end, rng=rng)
+            self.stdout.write("Rebuilding the dashboard's roll-up…")
+            lead_days_rebuild()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Added {count:,} leads. Log in as gen-manager, gen-marketer-1…{MARKETERS} or gen-rep-1…{REPS}."
+            )
+        )
+
+    # --- the team -----------------------------------------------------------------------------
+
+    def _team(self, password) -> Team:
+        existing = User.objects.filter(username__startswith="gen-").exists()
+        hashed = make_password(password or "demo") if (password or not existing) else None
+        sales, _ = PeopleTeam.objects.get_or_create(name="Generated sales")
+        marketing, _ = PeopleTeam.objects.get_or_create(name="Generated marketing")
+        people = [("gen-manager", Role.MANAGER, "Gina", "Manager", None)]
+        people += [(f"gen-marketer-{n}", Role.MARKETER, "Marketer", str(n), marketing) for n in range(1, MARKETERS + 1)]
+        people += [(f"gen-rep-{n}", Role.REP, "Rep", str(n), sales) for n in range(1, REPS + 1)]
+        users = {}
+        for username, role, first, last, group in people:
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                user = User(
+                    username=username,
+                    role=role,
+                    first_name=first,
+                    last_name=last,
+                    email=f"{username}@alignment.example",
+                    team=group,
+                    is_staff=role == Role.MANAGER,
+                )
+            if hashed:
+                # One hash for the whole team: hashing 26 times would take longer than the leads.
+                user.password = hashed
+            user.save()
+            users[username] = user
+        campaigns = []
+        for name, (source, cost, number) in CAMPAIGNS.items():
+            campaign, _ = Campaign.objects.get_or_create(
+                name=name, defaults={"source": source, "cost": cost, "owner": users[f"gen-marketer-{number}"]}
+            )
+            campaigns.append((campaign.pk, campaign.source, campaign.name, campaign.owner_id))
+        verticals = [Vertical.objects.get_or_create(name=name)[0].pk for name in VERTICALS]
+        self.stdout.write("Added the gen-* team." if not existing else "The gen-* team exists: adding leads to it.")
+        return Team(
+            manager=users["gen-manager"].pk,
+            marketers=[users[f"gen-marketer-{n}"].pk for n in range(1, MARKETERS + 1)],
+            reps=[users[f"gen-rep-{n}"].pk for n in range(1, REPS + 1)],
+            campaigns=campaigns,
+            reasons=list(ReasonCode.objects.filter(active=True).values_list("pk", flat=True)),
+            verticals=verticals,
+            names={user.pk: user.display_name for user in users.values()},
+        )
+
+    # --- the leads ----------------------------------------------------------------------------
+
+    def _load(self, *, team, count, start, end, rng):
+        show = sys.stderr.isatty()
+        with tqdm(total=count, unit=" leads", unit_scale=True, disable=not show, file=sys.stderr) as bar:
+            done = 0
+            while done < count:
+                size = min(CHUNK, count - done)
+                # Each chunk covers its share of the two years, so ids and capture dates rise together.
+                chunk_start = start + (end - start) * done / count
+                chunk_end = start + (end - start) * (done + size) / count
+                first_id = self._reserve("leads_lead", size)
+                rows = lead_stories(
+                    team=team, first_id=first_id, count=size, start=chunk_start, end=chunk_end, now=end, rng=rng
+                )
+                first_verdict = self._reserve("feedback_verdict", len(rows["feedback_verdict"]))
+                rows["feedback_verdict"] = [(first_verdict + i, *row) for i, row in enumerate(rows["feedback_verdict"])]
+                rows["feedback_feedbackitem"] = [
+                    row if row[6] is None else (*row[:6], first_verdict - row[6] - 1, *row[7:])
+                    for row in rows["feedback_feedbackitem"]
+                ]
+                for table, table_rows in rows.items():
+                    self._write(table, table_rows)
+                done += size
+                bar.update(size)
+
+    def _reserve(self, table, size) -> int:
+        """The first of `size` fresh ids for `table`, taken from its sequence (PostgreSQL) or after
+        its largest id (elsewhere: the command holds the only write transaction)."""
+        if not size:
+            return 0
+        model = apps.get_model(MODELS[table])
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT setval(pg_get_serial_sequence(%s, 'id'), nextval(pg_get_serial_sequence(%s, 'id')) + %s)",
+                    [table, table, size - 1],
+                )
+                return cursor.fetchone()[0] - size + 1
+        last = model.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        return last + 1
+
+    def _write(self, table, rows):
+        if not rows:
+            return
+        columns = COLUMNS[table]
+        if connection.vendor == "postgresql":
+            # COPY's text format, built here: several times faster than adapting value by value. The
+            # generated text never holds a tab, a newline or a backslash, so nothing needs escaping.
+            text = "\n".join(["\t".join(["\\N" if value is None else str(value) for value in row]) for row in rows])
+            with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                copy.write(text + "\n")
+            return
+        model = apps.get_model(MODELS[table])
+        model.objects.bulk_create((model(**dict(zip(columns, row, strict=True))) for row in rows), batch_size=5000)
+
+
+@contextmanager
+def _bulk_load(*, rebuild_indexes: bool, say):
+    """PostgreSQL loads fastest without per-row work: the foreign-key triggers are skipped where the
+    role may (a superuser; the generated rows reference only rows that exist), and when the load at
+    least doubles the leads, the secondary indexes of the tables it fills are dropped and built again
+    afterwards, which is several times faster than maintaining them row by row. Indexes behind
+    constraints (primary keys, the unique email) stay and keep checking."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        if cursor.fetchone()[0]:
+            cursor.execute("SET LOCAL session_replication_role = replica")
+        definitions = []
+        if rebuild_indexes:
+            cursor.execute(
+                """
+                SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+                FROM pg_index i
+                WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary
+                  AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+                """,
+                [list(COLUMNS)],
+            )
+            definitions = cursor.fetchall()
+            for name, _ in definitions:
+                cursor.execute(f"DROP INDEX {name}")
+    yield
+    with connection.cursor() as cursor:
+        if definitions:
+            say(f"Building {len(definitions)} indexes again…")
+            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for _, definition in definitions:
+            cursor.execute(definition)
+        cursor.execute("SET LOCAL session_replication_role = DEFAULT")
+        for table in COLUMNS:
+            cursor.execute(f"ANALYZE {table}")

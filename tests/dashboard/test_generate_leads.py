@@ -1,0 +1,131 @@
+"""generate_leads: a consistent dataset, by bulk means, for trying Alignment at scale."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db.models import Count
+
+from alignment.models import Role, User
+from feedback.models import FeedbackItem, FeedbackKind, Verdict
+from leads.models import EventKind, Handoff, HandoffOutcome, Lead, LeadDay, LeadEvent, LeadStatus, Touch
+from leads.rollup import COLUMNS, KEY, lead_day_rows, lead_days_rebuild
+
+pytestmark = pytest.mark.django_db(transaction=False)
+S = LeadStatus
+
+
+def _generate(count=400, **options):
+    out = StringIO()
+    call_command("generate_leads", count=count, seed=7, stdout=out, **options)
+    return out.getvalue()
+
+
+@pytest.fixture
+def debug(settings):
+    settings.DEBUG = True
+
+
+def _roll_up():
+    return {
+        tuple(getattr(row, name) for name in KEY): tuple(getattr(row, column) for column in COLUMNS)
+        for row in LeadDay.objects.all()
+    }
+
+
+def test_generate_leads_refuses_with_debug_off_unless_forced(settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="--force"):
+        _generate(10)
+    assert not User.objects.filter(username__startswith="gen-").exists()
+
+    _generate(10, force=True)
+    assert Lead.objects.count() == 10
+
+
+def test_generate_leads_makes_its_team_and_they_can_log_in(client, debug):
+    _generate(50, password="s3cret-pass")
+
+    roles = dict(User.objects.filter(username__startswith="gen-").values_list("role").annotate(n=Count("id")))
+    assert roles == {Role.MANAGER: 1, Role.MARKETER: 5, Role.REP: 20}
+    assert client.login(username="gen-rep-1", password="s3cret-pass")
+    assert client.login(username="gen-manager", password="s3cret-pass")
+
+
+def test_generate_leads_covers_every_state_over_two_years(debug):
+    _generate(2000)
+
+    statuses = set(Lead.objects.values_list("status", flat=True))
+    assert statuses == set(S.values)
+    first, last = Lead.objects.order_by("captured_at").first(), Lead.objects.order_by("-captured_at").first()
+    assert (last.captured_at - first.captured_at).days > 700
+    assert Verdict.objects.exists() and FeedbackItem.objects.exists()
+    assert Touch.objects.count() >= Lead.objects.count()
+
+
+def test_every_generated_lead_tells_a_consistent_story(debug):
+    _generate(1500)
+
+    handoffs = {h.lead_id: h for h in Handoff.objects.all()}
+    verdicts = {v.lead_id: v for v in Verdict.objects.filter(current=True)}
+    last_event = {}
+    for event in LeadEvent.objects.filter(kind__in=[EventKind.TRANSITION, EventKind.CAPTURED]).order_by("at", "id"):
+        last_event[event.lead_id] = event.to_status
+    assert Handoff.objects.values("lead").annotate(n=Count("id")).filter(n__gt=1).count() == 0
+    for lead in Lead.objects.all():
+        handoff = handoffs.get(lead.pk)
+        dates = [lead.captured_at, lead.handed_off_at, lead.accepted_at, lead.qualified_at, lead.won_at or lead.lost_at]
+        present = [d for d in dates if d is not None]
+        assert present == sorted(present), lead.pk
+        assert last_event[lead.pk] == lead.status, lead.pk
+        assert (lead.handed_off_at is None) == (lead.status == S.NEW) == (handoff is None), lead.pk
+        accepted = lead.status in (S.ACCEPTED, S.WORKING, S.QUALIFIED, S.WON, S.LOST)
+        assert (lead.accepted_at is not None) == accepted, lead.pk
+        assert (lead.qualified_at is not None) == (lead.status in (S.QUALIFIED, S.WON)), lead.pk
+        assert (lead.won_at is not None) == (lead.status == S.WON) == (lead.won_amount is not None), lead.pk
+        assert (lead.lost_at is not None) == (lead.status == S.LOST) == (lead.lost_reason_id is not None), lead.pk
+        if handoff is not None:
+            rejected = HandoffOutcome.REJECTED
+            expected = {S.HANDED_OFF: HandoffOutcome.OPEN, S.REJECTED: rejected, S.NURTURE: rejected}
+            assert handoff.outcome == expected.get(lead.status, HandoffOutcome.ACCEPTED), lead.pk
+            assert handoff.created_at == lead.handed_off_at, lead.pk
+            assert lead.owner_id == (None if lead.status in (S.REJECTED, S.NURTURE) else handoff.to_rep_id), lead.pk
+            if accepted:
+                assert handoff.ended_at == lead.accepted_at and handoff.to_rep_id is not None, lead.pk
+        else:
+            assert lead.owner_id is None, lead.pk
+        verdict = verdicts.get(lead.pk)
+        assert lead.verdict == (verdict.verdict if verdict else ""), lead.pk
+        assert lead.verdict_at == (verdict.created_at if verdict else None), lead.pk
+        if verdict:
+            assert accepted and verdict.rep_id == lead.owner_id, lead.pk
+    bad = FeedbackItem.objects.filter(kind=FeedbackKind.BAD_VERDICT).select_related("verdict")
+    assert all(item.verdict.verdict == "bad" and item.verdict.lead_id == item.lead_id for item in bad)
+
+
+def test_the_roll_up_equals_a_rebuild_and_the_sum_of_the_leads(debug):
+    _generate(1000)
+    generated = _roll_up()
+
+    summed = {}
+    for lead in Lead.objects.all():
+        for key, columns in lead_day_rows(lead).items():
+            row = summed.setdefault(key, dict.fromkeys(COLUMNS, 0))
+            for column, amount in columns.items():
+                row[column] += amount
+    lead_days_rebuild()
+
+    assert generated == _roll_up()
+    assert generated == {key: tuple(row[column] for column in COLUMNS) for key, row in summed.items()}
+
+
+def test_running_again_adds_leads_to_the_same_team(debug):
+    _generate(30)
+    message = _generate(20)
+
+    assert "adding leads" in message
+    assert Lead.objects.count() == 50
+    assert User.objects.filter(username__startswith="gen-").count() == 26
+    assert Lead.objects.values("email").distinct().count() == 50
