@@ -2,7 +2,7 @@
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.generics import GenericAPIView
+from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -66,7 +66,7 @@ class WebhookDeliveryOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class WebhookListApi(GenericAPIView):
+class WebhookListApi(ListAPIView):
     """Every webhook endpoint, newest first, by cursor; `POST` adds one (its secret is in that answer only)."""
 
     permission_classes = [IsManager]
@@ -74,10 +74,6 @@ class WebhookListApi(GenericAPIView):
 
     def get_queryset(self):
         return selectors.webhook_endpoint_list_for_user(user=self.request.user)
-
-    def get(self, request):
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(WebhookOutputSerializer(page, many=True).data)
 
     @extend_schema(request=WebhookInputSerializer, responses={201: WebhookCreatedOutputSerializer, **ERRORS})
     def post(self, request):
@@ -123,16 +119,15 @@ class WebhookPingApi(APIView):
         return Response(WebhookDeliveryOutputSerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
 
 
-class WebhookDeliveryListApi(GenericAPIView):
+class WebhookDeliveryListApi(ListAPIView):
     """The endpoint's deliveries, newest first, by cursor."""
 
     permission_classes = [IsManager]
     serializer_class = WebhookDeliveryOutputSerializer
 
-    def get(self, request, pk):
-        endpoint = selectors.webhook_endpoint_get_for_user(user=request.user, pk=pk)
-        page = self.paginate_queryset(selectors.webhook_delivery_list(endpoint=endpoint))
-        return self.get_paginated_response(WebhookDeliveryOutputSerializer(page, many=True).data)
+    def get_queryset(self):
+        endpoint = selectors.webhook_endpoint_get_for_user(user=self.request.user, pk=self.kwargs["pk"])
+        return selectors.webhook_delivery_list(endpoint=endpoint)
 
 
 class WebhookRedeliverApi(APIView):
