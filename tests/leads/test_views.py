@@ -193,7 +193,7 @@ def test_lead_create_of_a_known_email_records_a_touch_and_goes_to_that_lead(clie
     [
         ({"email": "not-an-email"}, "email"),
         ({"email": ""}, "email"),
-        ({"email": "a@example.com", "country": "Germany"}, "country"),
+        ({"email": "a@example.com", "country": "Atlantis"}, "country"),
         ({"email": "a@example.com", "estimated_value": "lots"}, "estimated_value"),
         ({"email": "a@example.com", "campaign": "999999"}, "campaign"),
     ],
