@@ -26,3 +26,20 @@ def create_database(url: str) -> None:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             conn.execute(f'CREATE DATABASE "{name}"')
             print(f"created database {name}")
+
+
+def bench_django_setup(suffix: str) -> str:
+    """Point Django at the bench's own database (created when missing), as production runs it (no
+    query log kept by DEBUG), and set it up. Returns the database URL."""
+    url = bench_database_url(suffix)
+    create_database(url)
+    os.environ["DATABASE_URL"] = url
+    os.environ["DJANGO_DEBUG"] = "0"
+    # The test client speaks plain HTTP: no redirect to HTTPS, no secure-only cookies.
+    os.environ.setdefault("DJANGO_SECURE_COOKIES", "0")
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alignment.settings")
+    import django
+
+    django.setup()
+    return url

@@ -15,7 +15,6 @@ Options: --leads N (default 1000000), --runs N (default 11), --reload (load agai
 """
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -24,7 +23,7 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from benchdb import bench_database_url, create_database  # noqa: E402
+from benchdb import bench_django_setup  # noqa: E402
 
 LOAD_SQL = """
 INSERT INTO alignment_team (name) VALUES ('Bench sales'), ('Bench marketing') ON CONFLICT DO NOTHING;
@@ -137,16 +136,7 @@ def main():
     parser.add_argument("--reload", action="store_true")
     args = parser.parse_args()
 
-    url = bench_database_url("_bench")
-    create_database(url)
-    os.environ["DATABASE_URL"] = url
-    # Measured as in production: no query log kept by DEBUG.
-    os.environ["DJANGO_DEBUG"] = "0"
-    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alignment.settings")
-    import django
-
-    django.setup()
+    bench_django_setup("_bench")
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection

@@ -15,7 +15,6 @@ Options: --small N (default 20000), --large N (default 1000000), --runs N (defau
 """
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -25,7 +24,7 @@ from urllib.parse import urlparse, urlunparse
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from benchdb import bench_database_url, create_database  # noqa: E402
+from benchdb import bench_django_setup  # noqa: E402
 
 
 def median_ms(fn, runs):
@@ -112,16 +111,7 @@ def main():
     parser.add_argument("--keep", action="store_true", help="Keep the bench database afterwards.")
     args = parser.parse_args()
 
-    url = bench_database_url("_bench_pages")
-    create_database(url)
-    os.environ["DATABASE_URL"] = url
-    # Measured as in production: no query log kept by DEBUG.
-    os.environ["DJANGO_DEBUG"] = "0"
-    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alignment.settings")
-    import django
-
-    django.setup()
+    url = bench_django_setup("_bench_pages")
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connections
