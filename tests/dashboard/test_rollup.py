@@ -4,39 +4,18 @@ import io
 from datetime import UTC, datetime
 from decimal import Decimal
 
-import time_machine
 from django.core.management import call_command
 
 from dashboard.figures import dashboard_figures
 from dashboard.periods import dashboard_filters_parse
 from feedback.services import lead_win_with_feedback, verdict_give
-from leads.capture import lead_capture
 from leads.models import LeadDay
-from leads.rollup import COLUMNS
 from leads.services import (
     lead_accept,
     lead_hand_off,
     lead_qualify,
 )
-
-
-def at(month, day, hour=10):
-    return time_machine.travel(datetime(2026, month, day, hour, tzinfo=UTC), tick=False)
-
-
-def rollup():
-    """The roll-up's non-zero figures by key: what the dashboard can read from it."""
-    rows = {}
-    for row in LeadDay.objects.all():
-        figures = {column: getattr(row, column) for column in COLUMNS if getattr(row, column)}
-        if figures:
-            rows[(row.day, row.campaign_id, row.source, row.marketer, row.rep)] = figures
-    return rows
-
-
-def capture(email, campaign, marketer):
-    lead, _ = lead_capture(data={"email": email}, campaign=campaign, by=marketer)
-    return lead
+from tests.leads.test_rollup import at, capture, rollup
 
 
 def test_dashboard_counts_what_the_services_did_without_a_rebuild(marketer, rep, campaign):
