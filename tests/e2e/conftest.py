@@ -65,3 +65,16 @@ def logout(page):
     page.get_by_role("button", name="Log out").click()
     page.wait_for_url(lambda url: "/accounts/login/" in url)
     return page
+
+
+def wait_until(page, expression: str, timeout: float = 10.0) -> None:
+    """Wait until a JavaScript expression is true in the page. Playwright's `wait_for_function`
+    polls through `eval`, which the pages' Content-Security-Policy forbids; `evaluate` does not."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    # Not yet true, or not yet evaluable (a chart not drawn yet): keep waiting.
+    while not page.evaluate(f"() => {{ try {{ return Boolean({expression}); }} catch (e) {{ return false; }} }}"):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"Still false after {timeout} s: {expression}")
+        page.wait_for_timeout(100)

@@ -10,7 +10,7 @@ from feedback.models import ReasonCode
 from leads.models import Handoff, HandoffOutcome, LeadStatus
 from leads.rollup import lead_days_rebuild
 from tests.alignment.factories import ManagerFactory, MarketerFactory, RepFactory
-from tests.e2e.conftest import login
+from tests.e2e.conftest import login, wait_until
 from tests.leads.factories import CampaignFactory, LeadFactory
 
 pytestmark = pytest.mark.e2e
@@ -50,7 +50,7 @@ def test_dashboard_as_each_role_and_a_filter_changes_the_figures(page, live_serv
     won = page.get_by_test_id("won-revenue")
     assert won.inner_text() == "2,000.00"
     # The charts are drawn (Chart.js sized the canvases) and the numbers are in a table too.
-    page.wait_for_function("document.getElementById('chart-funnel').height > 0")
+    wait_until(page, "document.getElementById('chart-funnel').height > 0")
     assert page.locator("table[data-table='funnel'] tbody tr").count() == 5
 
     page.get_by_test_id("filter-campaign").select_option(label="Spring webinar")
@@ -89,7 +89,7 @@ def test_dashboard_charts_on_a_phone_keep_a_readable_plot_and_every_reason(page,
     login(page, live_server, people["manager"].username)
 
     page.goto(f"{live_server.url}/dashboard/")
-    page.wait_for_function("document.getElementById('chart-reasons').height > 0")
+    wait_until(page, "document.getElementById('chart-reasons').height > 0")
 
     heights = page.evaluate(
         "() => Object.fromEntries([...document.querySelectorAll('canvas')].map(c => [c.id, c.clientHeight]))"
@@ -108,7 +108,7 @@ def test_dashboard_charts_on_a_phone_keep_a_readable_plot_and_every_reason(page,
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
 
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.wait_for_function("Chart.getChart('chart-reasons').options.indexAxis === 'x'")
+    wait_until(page, "Chart.getChart('chart-reasons').options.indexAxis === 'x'")
     assert page.evaluate("Chart.getChart('chart-reasons').scales.x.ticks.length") == len(rejections)
 
 

@@ -4,7 +4,7 @@ a single violation, and the API docs (Swagger UI) still render under it."""
 import pytest
 
 from tests.alignment.factories import ManagerFactory, MarketerFactory, RepFactory
-from tests.e2e.conftest import login, logout
+from tests.e2e.conftest import login, logout, wait_until
 from tests.feedback.factories import accepted_lead
 
 pytestmark = pytest.mark.e2e
@@ -51,7 +51,7 @@ def test_the_main_pages_load_without_a_csp_violation_for_every_role(watched_page
             visit(watched_page, base + path)
         if user is manager:
             # The charts are drawn under the policy too.
-            watched_page.wait_for_function("document.getElementById('chart-funnel').height > 0")
+            wait_until(watched_page, "document.getElementById('chart-funnel').height > 0")
         logout(watched_page)
 
 
