@@ -9,12 +9,64 @@ from axes.models import AccessAttempt
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from alignment.audit import audit_diff, audit_record, audit_snapshot
 from alignment.countries import CountrySelectAdmin
-from alignment.models import IdempotencyRecord, Notification, Role, SlaSettings, Team, Territory, User, Vertical
+from alignment.models import (
+    AuditArea,
+    AuditEntry,
+    IdempotencyRecord,
+    Notification,
+    Role,
+    SlaSettings,
+    Team,
+    Territory,
+    User,
+    Vertical,
+)
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Changes made here land in the audit log like the same changes made on the product's pages:
+    the fields in `audit_fields` before and after, many-to-many ones included (hence `save_related`)."""
+
+    audit_area = ""
+    audit_fields = ()
+
+    def save_model(self, request, obj, form, change):
+        before = audit_snapshot(type(obj).objects.get(pk=obj.pk), self.audit_fields) if change else {}
+        super().save_model(request, obj, form, change)
+        form._audit_before = before
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        obj = form.instance
+        changes = audit_diff(getattr(form, "_audit_before", {}), audit_snapshot(obj, self.audit_fields))
+        action = "changed" if change else "created"
+        audit_record(actor=request.user, area=self.audit_area, action=action, target=obj, changes=changes)
+
+    def delete_model(self, request, obj):
+        audit_record(actor=request.user, area=self.audit_area, action="deleted", target=obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            audit_record(actor=request.user, area=self.audit_area, action="deleted", target=obj)
+        super().delete_queryset(request, queryset)
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditedAdmin, DjangoUserAdmin):
+    audit_area = AuditArea.ROLE
+    audit_fields = (
+        "role",
+        "team",
+        "is_active",
+        "is_staff",
+        "territories",
+        "verticals",
+        "available",
+        "monthly_capacity",
+    )
     list_display = ["username", "email", "first_name", "last_name", "role", "team", "available", "is_active"]
     list_filter = ["role", "team", "available", "is_active", "is_staff"]
     list_select_related = ["team"]
@@ -53,7 +105,16 @@ class VerticalAdmin(admin.ModelAdmin):
 
 
 @admin.register(SlaSettings)
-class SlaSettingsAdmin(admin.ModelAdmin):
+class SlaSettingsAdmin(AuditedAdmin):
+    audit_area = AuditArea.SLA
+    audit_fields = (
+        "sla_accept_hours",
+        "cold_after_days",
+        "escalate_after_hours",
+        "feedback_response_days",
+        "business_hours",
+        "holidays",
+    )
     list_display = [
         "__str__",
         "sla_accept_hours",
@@ -83,6 +144,27 @@ class NotificationAdmin(admin.ModelAdmin):
     @admin.display(description="message")
     def short_message(self, obj):
         return obj.message[:80]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: the log is written by the changes themselves."""
+
+    list_display = ["at", "actor", "area", "action", "target"]
+    list_filter = ["area", "action"]
+    list_select_related = ["actor"]
+    search_fields = ["target", "actor__username"]
+    date_hierarchy = "at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(IdempotencyRecord)

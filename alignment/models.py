@@ -233,3 +233,33 @@ class WebhookDelivery(models.Model):
 
     def __str__(self):
         return f"{self.event_id} → {self.endpoint_id} ({self.status})"
+
+
+class AuditArea(models.TextChoices):
+    ROLE = "role", "People and roles"
+    SLA = "sla", "SLA settings"
+    ROUTING = "routing", "Routing rules"
+    GOAL = "goal", "Revenue goals"
+    WEBHOOK = "webhook", "Webhooks"
+    REASON_CODE = "reason_code", "Reason codes"
+
+
+class AuditEntry(models.Model):
+    """Who changed a setting that shapes everyone's work, when, and from what to what."""
+
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    area = models.CharField(max_length=12, choices=AuditArea.choices)
+    action = models.CharField(max_length=10)  # created, changed, deleted
+    target = models.CharField(max_length=200)
+    target_id = models.CharField(max_length=40, blank=True)
+    # {field: [before, after]} as shown to people (strings, numbers, lists).
+    changes = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["area", "-id"], name="audit_area")]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self):
+        return f"{self.get_area_display()}: {self.action} {self.target}"

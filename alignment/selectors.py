@@ -2,8 +2,8 @@
 
 from django.db.models import QuerySet
 
-from alignment.errors import NotFound
-from alignment.models import Notification, Team, User
+from alignment.errors import NotAllowed, NotFound
+from alignment.models import AuditArea, AuditEntry, Notification, Role, Team, User
 
 
 def notification_list_for_user(*, user: User, unread_only: bool = False) -> QuerySet[Notification]:
@@ -36,3 +36,13 @@ def notification_get_for_user(*, user: User, pk) -> Notification:
 
 def team_list() -> QuerySet[Team]:
     return Team.objects.order_by("name")
+
+
+def audit_list(*, user: User, area: str = ""):
+    """The entries a manager may read, newest first."""
+    if user.role != Role.MANAGER:
+        raise NotAllowed("Only managers read the audit log.")
+    qs = AuditEntry.objects.select_related("actor").order_by("-id")
+    if area in AuditArea.values:
+        qs = qs.filter(area=area)
+    return qs

@@ -10,12 +10,16 @@ from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from alignment.audit import audit_diff, audit_record, audit_snapshot
 from alignment.errors import InvalidInput, NotFound
-from alignment.models import Notification, NotificationKind, Role, Territory, Vertical
+from alignment.models import AuditArea, Notification, NotificationKind, Role, Territory, Vertical
 
 logger = logging.getLogger(__name__)
 
 User = get_user_model()
+
+
+MEMBER_AUDITED_FIELDS = ("role", "team", "territories", "verticals")
 
 
 @transaction.atomic
@@ -31,6 +35,7 @@ def member_add(*, username, role, password=None, email="", territories=(), verti
     if not username:
         raise InvalidInput("A username is required.", fields={"username": ["required"]})
     user, created = User.objects.get_or_create(username=username, defaults={"role": role, "email": email})
+    before = {} if created else audit_snapshot(user, MEMBER_AUDITED_FIELDS)
     user.role = role
     if email:
         user.email = email
@@ -51,6 +56,10 @@ def member_add(*, username, role, password=None, email="", territories=(), verti
     for name in verticals:
         vertical, _ = Vertical.objects.get_or_create(name=name.strip())
         user.verticals.add(vertical)
+    changes = audit_diff(before, audit_snapshot(user, MEMBER_AUDITED_FIELDS))
+    audit_record(
+        actor=None, area=AuditArea.ROLE, action="created" if created else "changed", target=user, changes=changes
+    )
     return user
 
 

@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 from django.db import transaction
 
+from alignment.audit import audit_diff, audit_record, audit_snapshot
 from alignment.errors import InvalidInput, NotAllowed
-from alignment.models import THRESHOLD_MAX, THRESHOLD_PLACES, Role, SlaSettings
+from alignment.models import THRESHOLD_MAX, THRESHOLD_PLACES, AuditArea, Role, SlaSettings
 
 DAY_NAMES = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 # Business hours can leave many days without a working hour (holidays, a one-day week): the walk
@@ -279,8 +280,16 @@ def sla_settings_update(*, data: dict, by) -> SlaSettings:
         first = next(iter(errors.items()))
         raise InvalidInput(f"{first[0].replace('_', ' ')}: {first[1][0]}", fields=errors)
     policy = SlaSettings.objects.select_for_update().get(pk=sla_settings_get().pk)
+    before = audit_snapshot(policy, clean)
     for name, value in clean.items():
         setattr(policy, name, value)
     policy.updated_by = by
     policy.save()
+    audit_record(
+        actor=by,
+        area=AuditArea.SLA,
+        action="changed",
+        target=policy,
+        changes=audit_diff(before, audit_snapshot(policy, clean)),
+    )
     return policy

@@ -51,6 +51,7 @@ urlpatterns = [
         webhook_views.webhook_redeliver,
         name="webhook-redeliver",
     ),
+    path("settings/audit/", views.audit_log, name="audit-log"),
     path("settings/sla/", notification_views.sla_settings_edit, name="sla-settings"),
     # The role homes at "/" and the dashboard's pages, under their own un-namespaced names.
     path("", include(dashboard_urls)),

@@ -6,8 +6,9 @@ from decimal import Decimal, InvalidOperation
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from alignment.audit import audit_record
 from alignment.errors import InvalidInput, NotAllowed, TransitionNotAllowed
-from alignment.models import Role, User
+from alignment.models import AuditArea, Role, User
 from dashboard.models import GoalPeriod, RevenueGoal
 from dashboard.periods import month_bounds, quarter_bounds
 
@@ -40,7 +41,7 @@ def revenue_goal_set(*, period: str, starts_on: date, amount, by: User, note: st
     RevenueGoal.objects.filter(pk__in=[g.pk for g in previous]).update(current=False)
     try:
         with transaction.atomic():
-            return RevenueGoal.objects.create(
+            goal = RevenueGoal.objects.create(
                 period=period,
                 starts_on=starts_on,
                 amount=amount,
@@ -50,6 +51,15 @@ def revenue_goal_set(*, period: str, starts_on: date, amount, by: User, note: st
             )
     except IntegrityError as error:
         raise TransitionNotAllowed("Another manager set this goal at the same moment: reload and check it.") from error
+    was = format(previous[0].amount, "f") if previous else None
+    audit_record(
+        actor=by,
+        area=AuditArea.GOAL,
+        action="changed" if previous else "created",
+        target=f"{goal.get_period_display()} from {starts_on.isoformat()}",
+        changes={"amount": [was, format(amount, "f")]},
+    )
+    return goal
 
 
 def revenue_goal_history(*, limit: int = 50):

@@ -11,7 +11,9 @@ from django.contrib import admin
 from django.db import transaction
 from django.db.models.functions import Length
 
+from alignment.admin import AuditedAdmin
 from alignment.countries import CountrySelectAdmin
+from alignment.models import AuditArea
 from leads.models import (
     Campaign,
     ColdEpisode,
@@ -142,7 +144,9 @@ class TouchAdmin(ReadOnlyAdmin):
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(CountrySelectAdmin):
+class RoutingRuleAdmin(AuditedAdmin, CountrySelectAdmin):
+    audit_area = AuditArea.ROUTING
+    audit_fields = ("name", "priority", "country", "region", "vertical", "reps", "active")
     list_display = ["name", "priority", "country", "region", "vertical", "active", "turns", "last_rep"]
     list_editable = ["priority", "active"]
     list_filter = ["active", "country", "vertical"]
@@ -223,7 +227,9 @@ class ReminderAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ReasonCode)
-class ReasonCodeAdmin(admin.ModelAdmin):
+class ReasonCodeAdmin(AuditedAdmin):
+    audit_area = AuditArea.REASON_CODE
+    audit_fields = ("code", "label", "active")
     list_display = ["label", "code", "active", "position"]
     list_editable = ["active", "position"]
     search_fields = ["label", "code"]

@@ -13,8 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from alignment.audit import audit_diff, audit_record
 from alignment.errors import DomainError, InvalidInput, NotAllowed, TransitionNotAllowed
-from alignment.models import Role, User
+from alignment.models import AuditArea, Role, User
 from alignment.sla import sla_deadline, sla_settings_get
 from leads.events import TRANSITION_EVENTS, lead_event_emit
 from leads.models import (
@@ -463,15 +464,20 @@ def reason_code_create(*, label: str, by: User, code: str = "") -> ReasonCode:
     if ReasonCode.objects.filter(code=code).exists():
         raise InvalidInput(f"The code {code!r} is taken.", fields={"code": ["Already in use."]})
     last = ReasonCode.objects.order_by("-position").values_list("position", flat=True).first() or 0
-    return ReasonCode.objects.create(code=code, label=label, position=last + 10)
+    reason = ReasonCode.objects.create(code=code, label=label, position=last + 10)
+    changes = {"code": [None, code], "label": [None, label]}
+    audit_record(actor=by, area=AuditArea.REASON_CODE, action="created", target=reason, changes=changes)
+    return reason
 
 
 @transaction.atomic
 def reason_code_rename(*, reason: ReasonCode, label: str, by: User) -> ReasonCode:
     """A new label for the same code: every record that used it reads the new label."""
     _require_manager(by)
+    changes = audit_diff({"label": reason.label}, {"label": _clean_label(label)})
     reason.label = _clean_label(label)
     reason.save(update_fields=["label"])
+    audit_record(actor=by, area=AuditArea.REASON_CODE, action="changed", target=reason, changes=changes)
     return reason
 
 
@@ -480,6 +486,8 @@ def reason_code_set_active(*, reason: ReasonCode, active: bool, by: User) -> Rea
     """Retiring a code hides it from new choices; the verdicts, rejections and losses that used it
     keep it (a code is never deleted)."""
     _require_manager(by)
+    changes = audit_diff({"active": reason.active}, {"active": bool(active)})
     reason.active = bool(active)
     reason.save(update_fields=["active"])
+    audit_record(actor=by, area=AuditArea.REASON_CODE, action="changed", target=reason, changes=changes)
     return reason

@@ -5,10 +5,14 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 
+from alignment.audit import audit_diff, audit_record, audit_snapshot
 from alignment.errors import InvalidInput, NotAllowed, TransitionNotAllowed
-from alignment.models import DeliveryStatus, Role, User, WebhookDelivery, WebhookEndpoint
+from alignment.models import AuditArea, DeliveryStatus, Role, User, WebhookDelivery, WebhookEndpoint
 from alignment.webhooks.delivery import UnsafeUrl, webhook_url_resolve
 from alignment.webhooks.outbox import ALL_EVENTS, EVENT_TYPES, webhook_event_emit, webhook_relay_enqueue
+
+# What the audit log shows of an endpoint (never its secret).
+AUDITED_FIELDS = ("url", "events", "description", "active")
 
 
 def _require_manager(by: User) -> None:
@@ -43,13 +47,16 @@ def _clean_events(events) -> list[str]:
 def webhook_endpoint_create(*, url: str, events, description: str = "", by: User) -> WebhookEndpoint:
     """A new endpoint with a fresh secret (32 random bytes, hex): shown once, in the answer."""
     _require_manager(by)
-    return WebhookEndpoint.objects.create(
+    endpoint = WebhookEndpoint.objects.create(
         url=_clean_url(url),
         events=_clean_events(events),
         description=(description or "").strip()[:200],
         secret=secrets.token_hex(32),
         created_by=by,
     )
+    changes = audit_diff({}, audit_snapshot(endpoint, AUDITED_FIELDS))
+    audit_record(actor=by, area=AuditArea.WEBHOOK, action="created", target=endpoint, changes=changes)
+    return endpoint
 
 
 @transaction.atomic
@@ -57,6 +64,7 @@ def webhook_endpoint_update(*, endpoint: WebhookEndpoint, data: dict, by: User) 
     """Change the URL, events, description or whether it is on. Switching it on again starts its
     run of failures from zero and sends what waited meanwhile."""
     _require_manager(by)
+    before = audit_snapshot(endpoint, AUDITED_FIELDS)
     fields = []
     if "url" in data:
         endpoint.url = _clean_url(data["url"])
@@ -75,12 +83,15 @@ def webhook_endpoint_update(*, endpoint: WebhookEndpoint, data: dict, by: User) 
             transaction.on_commit(webhook_relay_enqueue)
     if fields:
         endpoint.save(update_fields=fields)
+    changes = audit_diff(before, audit_snapshot(endpoint, AUDITED_FIELDS))
+    audit_record(actor=by, area=AuditArea.WEBHOOK, action="changed", target=endpoint, changes=changes)
     return endpoint
 
 
 @transaction.atomic
 def webhook_endpoint_delete(*, endpoint: WebhookEndpoint, by: User) -> None:
     _require_manager(by)
+    audit_record(actor=by, area=AuditArea.WEBHOOK, action="deleted", target=endpoint)
     endpoint.delete()
 
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alignment.models import IdempotencyRecord, Notification, SlaSettings
+from alignment.services import member_add
 from feedback.services import verdict_give
 from leads.capture import lead_capture
 from leads.models import ColdEpisode, ImportChunk, ImportJob, Lead, LeadDay, Reminder, Touch
@@ -42,6 +43,7 @@ def _world():
     )
     Reminder.objects.create(episode=episode, level=1, created_at=timezone.now())
     Notification.objects.create(recipient=rep, kind="reminder", message="Cold.", lead=lead)
+    member_add(username=f"member{rep.pk}", role="rep")  # an audit entry
     IdempotencyRecord.objects.create(
         user=marketer, key=f"k{rep.pk}", method="POST", path="/api/leads/", request_hash="x"
     )
