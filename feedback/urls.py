@@ -1,6 +1,6 @@
 from django.urls import path
 
-from feedback import apis, views
+from feedback import apis, privacy_views, views
 
 app_name = "feedback"
 
@@ -22,6 +22,8 @@ lead_urlpatterns = [
     path("<int:pk>/reject/", views.lead_reject, name="lead-reject"),
     path("<int:pk>/won/", views.lead_win, name="lead-won"),
     path("<int:pk>/lost/", views.lead_lose, name="lead-lost"),
+    path("<int:pk>/personal-data/", privacy_views.lead_personal_data, name="lead-personal-data"),
+    path("<int:pk>/erase/", privacy_views.lead_erase, name="lead-erase"),
 ]
 
 api_urlpatterns = [
