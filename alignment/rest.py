@@ -2,13 +2,16 @@
 
 import base64
 import logging
+import sys
 from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
+from django.db import InterfaceError, OperationalError
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.template import loader
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.views import csrf, defaults
@@ -197,7 +200,25 @@ def csrf_failure(request, reason=""):
     return csrf.csrf_failure(request, reason=reason)
 
 
+# Seconds a client is asked to wait when the database cannot be reached.
+UNAVAILABLE_RETRY_AFTER = 5
+
+
 def server_error(request):
+    """`handler500`. While the database cannot be reached (a restart, a failover) the answer is a 503
+    to try again shortly, not a 500: the request's transaction was rolled back, nothing half-written,
+    and the next request connects afresh. The 503 page needs no database (no user, no session)."""
+    if isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
+        logger.warning("The database is unavailable: answered 503 to %s %s", request.method, request.path)
+        if request.path.startswith("/api/"):
+            response = JsonResponse(
+                {"detail": "The database is unavailable for a moment: try again shortly.", "code": "unavailable"},
+                status=503,
+            )
+        else:
+            response = HttpResponse(loader.get_template("503.html").render(), status=503)
+        response["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER)
+        return response
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Something went wrong on our side.", "code": "server_error"}, status=500)
     return defaults.server_error(request)

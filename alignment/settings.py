@@ -139,7 +139,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where `collectstatic` gathers the static files that whitenoise serves with DEBUG off.
+STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -246,6 +247,10 @@ else:
 
 # Celery. The embedded default is a broker on the filesystem: no server to install.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://localhost//")
+# How long a task taken by a worker that died stays invisible before another worker gets it (Redis,
+# tasks with acks_late). Every task's time limit and retry delay stays below it (a test checks):
+# otherwise Redis would hand a task still running, or still waiting to retry, to a second worker.
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
 CELERY_BROKER_DIR = Path(env("CELERY_BROKER_DIR", default=str(BASE_DIR / "var" / "broker")))
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -260,9 +265,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
     (CELERY_BROKER_DIR / "processed").mkdir(parents=True, exist_ok=True)
 else:
-    # How long a task taken by a worker that died stays invisible before another worker gets it
-    # (tasks with acks_late). An hour by default; tests lower it to see a redelivery.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+    # An hour by default; tests lower it to see a redelivery.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 # Publishing must never hang a user's request when the broker is down: fail fast, log, go on.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -281,6 +285,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "leads.tasks.sweep_cold_leads",
         "schedule": ALIGNMENT_SWEEP_EVERY_MINUTES * 60,
         # Sweeps queued while no worker ran are dropped, not run back to back: the next one does it all.
+        "options": {"expires": ALIGNMENT_SWEEP_EVERY_MINUTES * 60},
+    },
+    # Imports whose task the broker never got (down at upload, or restarted without its data).
+    "resume-imports": {
+        "task": "leads.tasks.import_jobs_resume",
+        "schedule": ALIGNMENT_SWEEP_EVERY_MINUTES * 60,
         "options": {"expires": ALIGNMENT_SWEEP_EVERY_MINUTES * 60},
     },
     "remind-overdue-feedback": {

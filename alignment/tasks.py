@@ -17,6 +17,10 @@ TRANSIENT_EMAIL_ERRORS = (
     TimeoutError,
 )
 
+# The longest wait before an email's next try: below the broker's visibility timeout, or Redis would
+# hand the waiting task to a second worker.
+EMAIL_RETRY_MAX_SECONDS = 600
+
 
 @shared_task(
     name="alignment.tasks.notification_email_send",
@@ -27,7 +31,7 @@ TRANSIENT_EMAIL_ERRORS = (
     reject_on_worker_lost=True,
     autoretry_for=TRANSIENT_EMAIL_ERRORS,
     retry_backoff=10,
-    retry_backoff_max=600,
+    retry_backoff_max=EMAIL_RETRY_MAX_SECONDS,
     retry_jitter=True,
     max_retries=8,
     ignore_result=True,
@@ -39,7 +43,8 @@ def notification_email_send(self, notification_id: int) -> None:
     except smtplib.SMTPResponseException as error:
         # 4xx answers are the server saying "not now".
         if 400 <= error.smtp_code < 500:
-            raise self.retry(exc=error, countdown=min(600, 10 * 2**self.request.retries)) from error
+            countdown = min(EMAIL_RETRY_MAX_SECONDS, 10 * 2**self.request.retries)
+            raise self.retry(exc=error, countdown=countdown) from error
         raise
 
 

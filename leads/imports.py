@@ -13,6 +13,7 @@ import io
 import logging
 import re
 from contextlib import contextmanager
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
@@ -164,6 +165,15 @@ def import_job_enqueue(*, job_id: int) -> bool:
         return False
     ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).exclude(message="").update(message="")
     return True
+
+
+def import_jobs_resume(*, waiting_for=timedelta(minutes=2)) -> int:
+    """Enqueue again the imports still waiting for a worker after `waiting_for`: the broker was
+    down at upload, or lost its messages in a restart. The beat runs this, so a saved file never
+    waits for a click; a job enqueued twice runs once (the second task finds it taken)."""
+    cutoff = timezone.now() - waiting_for
+    waiting = ImportJob.objects.filter(status=ImportStatus.QUEUED, created_at__lt=cutoff).order_by("pk")
+    return sum(import_job_enqueue(job_id=job_id) for job_id in waiting.values_list("pk", flat=True)[:100])
 
 
 def import_job_retry(*, job: ImportJob, by: User) -> bool:

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import redis
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -27,7 +28,8 @@ from alignment.models import Notification, NotificationKind
 from alignment.services import notification_create
 from alignment.sla import sla_settings_get
 from leads.cold import cold_leads_sweep
-from leads.models import Reminder
+from leads.imports import import_jobs_resume
+from leads.models import ImportJob, ImportStatus, Lead, Reminder
 from leads.services import lead_hand_off
 from tests.alignment.factories import ManagerFactory, MarketerFactory, RepFactory
 from tests.leads.factories import CampaignFactory, LeadFactory
@@ -305,3 +307,38 @@ def test_with_the_broker_down_capture_works_and_the_reminder_goes_out_once_it_is
     time.sleep(2)
     assert sorted(m["To"] for m in read_mailbox(mailbox)) == sorted([rep.email, marketer.email])
     assert not Notification.objects.filter(email_sent_at__isnull=True).exists()
+
+
+def test_with_the_broker_down_an_upload_is_kept_and_imported_once_it_is_back(celery_services, own_redis):
+    start_redis, stop_redis, url = own_redis
+    celery_services.env.update(CELERY_BROKER_URL=url)
+    start_redis()
+    stop_redis()
+    marketer = MarketerFactory()
+    campaign = CampaignFactory(owner=marketer)
+    client = APIClient()
+    client.force_authenticate(marketer)
+    content = "email,name\n" + "".join(f"upload{i}@example.com,U{i}\n" for i in range(50))
+
+    # when: Redis is down, a marketer uploads a file
+    upload = SimpleUploadedFile("fair.csv", content.encode(), content_type="text/csv")
+    response = client.post("/api/leads/import/", {"file": upload, "campaign": campaign.pk}, format="multipart")
+
+    # then: the upload is accepted and kept, and its page says the queue is not answering
+    assert response.status_code == 202, response.content
+    job = ImportJob.objects.get(pk=response.json()["id"])
+    assert job.status == ImportStatus.QUEUED
+    assert "not answering" in job.message
+
+    # when: Redis is back, a worker runs and the beat's resume comes round
+    start_redis()
+    celery_services.start_worker()
+    assert import_jobs_resume(waiting_for=timedelta(0)) == 1
+
+    # then: the file is imported, each row once, and the message is gone
+    wait_until(lambda: ImportJob.objects.get(pk=job.pk).status == ImportStatus.DONE, what="the import")
+    job.refresh_from_db()
+    assert (job.rows_created, job.message) == (50, "")
+    assert Lead.objects.filter(email__startswith="upload").count() == 50
+    # and a second resume finds nothing waiting
+    assert import_jobs_resume(waiting_for=timedelta(0)) == 0
