@@ -20,6 +20,7 @@ import requests
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.core.exceptions import SuspiciousOperation
 from django.http import Http404
@@ -101,6 +102,9 @@ class SignOnBackend(OIDCAuthenticationBackend):
         self.OIDC_RP_CLIENT_SECRET = settings.OIDC_RP_CLIENT_SECRET
         self.OIDC_RP_SIGN_ALGO = settings.OIDC_RP_SIGN_ALGO
         self.OIDC_RP_IDP_SIGN_KEY = None
+
+    # Django's, not the library's: a session signed in this way ends when the account is deactivated.
+    get_user = ModelBackend.get_user
 
     def authenticate(self, request, **kwargs):
         # The callback view passes the nonce; a password login never does.

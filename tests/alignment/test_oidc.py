@@ -151,6 +151,18 @@ def test_sign_on_refuses_a_deactivated_account(client, sso):
     assert _signed_in_as(client) is None
 
 
+def test_sign_on_session_ends_when_the_account_is_deactivated(client, sso):
+    rep = RepFactory(email="ada@example.com")
+    _sign_in(client, "ada")
+    assert client.get(reverse("home")).status_code == 200
+
+    rep.is_active = False
+    rep.save(update_fields=["is_active"])
+
+    assert _signed_in_as(client) is None
+    assert client.get(reverse("home")).status_code == 302
+
+
 def test_sign_on_refuses_a_locked_out_account(client, sso, settings):
     # given: the account was locked by failed passwords from another address
     settings.AXES_FAILURE_LIMIT = 2
