@@ -112,6 +112,17 @@ class SignOnBackend(OIDCAuthenticationBackend):
             return None
         return super().authenticate(request, **kwargs)
 
+    def verify_token(self, token, **kwargs):
+        payload = super().verify_token(token, **kwargs)
+        # The library checks the signature and the nonce; an ID token (the call with the nonce) must
+        # also be issued by this provider to this client (OpenID Connect Core 1.0, 3.1.3.7).
+        if "nonce" in kwargs:
+            audience = payload.get("aud")
+            audiences = audience if isinstance(audience, list) else [audience]
+            if payload.get("iss") != provider_configuration()["issuer"] or self.OIDC_RP_CLIENT_ID not in audiences:
+                raise SuspiciousOperation("The ID token is not the provider's for this client.")
+        return payload
+
     def refuse(self, message):
         self.request.sign_on_refusal = message
         raise SignOnRefused(message)

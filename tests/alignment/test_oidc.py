@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import pytest
 import requests
 import time_machine
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -188,6 +189,21 @@ def test_sign_on_refuses_a_forged_state(client, sso):
 
     assert response.status_code == 400
     assert b"This sign-in is not valid" in response.content
+    assert _signed_in_as(client) is None
+
+
+def test_sign_on_refuses_an_id_token_from_another_issuer(client, sso):
+    # given: the discovery document Alignment holds names another issuer than the one signing
+    RepFactory(email="ada@example.com")
+    callback = _provider_sign_in(_to_provider(client), "ada")
+    key = f"oidc-discovery:{sso.issuer}"
+    cache.set(key, {**cache.get(key), "issuer": "https://login.elsewhere.example"})
+
+    # when
+    response = client.get(callback)
+
+    # then
+    assert response.status_code == 400
     assert _signed_in_as(client) is None
 
 
