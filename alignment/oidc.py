@@ -159,6 +159,9 @@ class SignOnBackend(OIDCAuthenticationBackend):
     def create_user(self, claims):
         email = claims["email"].strip()
         claimed = claims.get(settings.OIDC_ROLE_CLAIM) if settings.OIDC_ROLE_CLAIM else None
+        if isinstance(claimed, list):
+            # A list claim (groups, roles): the first of its values that is a role here.
+            claimed = next((value for value in claimed if value in Role.values), None)
         role = claimed or settings.OIDC_DEFAULT_ROLE
         if role not in Role.values:
             given = f"the role {role!r}, not one of Alignment's ({', '.join(Role.values)})" if role else "no role"

@@ -111,6 +111,15 @@ def test_sign_on_creates_an_unknown_user_with_the_claimed_role(client, sso, sett
     assert _signed_in_as(client) == "newbie@example.com"
 
 
+def test_sign_on_creates_a_user_with_the_role_found_in_a_list_claim(client, sso, settings):
+    settings.OIDC_CREATE_USERS = True
+    settings.OIDC_ROLE_CLAIM = "groups"
+
+    _sign_in(client, "newbie")
+
+    assert User.objects.get(email="newbie@example.com").role == Role.REP
+
+
 def test_sign_on_creates_a_user_without_a_role_claim_with_the_default_role(client, sso, settings):
     settings.OIDC_CREATE_USERS = True
     settings.OIDC_ROLE_CLAIM = "alignment_role"

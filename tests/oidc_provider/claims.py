@@ -7,9 +7,10 @@ ROLE_GROUP_PREFIX = "role:"
 
 class ClaimsValidator(OAuth2Validator):
     """Email, whether it is verified (not for members of the "unverified-email" group) and the role
-    a "role:<name>" group gives, in the ID token and from the userinfo endpoint."""
+    a "role:<name>" group gives (alone, and in a list of groups), in the ID token and from the
+    userinfo endpoint."""
 
-    oidc_claim_scope = {**OAuth2Validator.oidc_claim_scope, "alignment_role": "email"}
+    oidc_claim_scope = {**OAuth2Validator.oidc_claim_scope, "alignment_role": "email", "groups": "email"}
 
     def get_additional_claims(self, request):
         groups = [group.name for group in request.user.groups.all()]
@@ -17,4 +18,6 @@ class ClaimsValidator(OAuth2Validator):
         roles = [name.removeprefix(ROLE_GROUP_PREFIX) for name in groups if name.startswith(ROLE_GROUP_PREFIX)]
         if roles:
             claims["alignment_role"] = roles[0]
+        # Many providers put roles in a list claim among other groups.
+        claims["groups"] = ["everyone", *roles]
         return claims
