@@ -167,6 +167,8 @@ class SignOnBackend(OIDCAuthenticationBackend):
             given = f"the role {role!r}, not one of Alignment's ({', '.join(Role.values)})" if role else "no role"
             self.refuse(f"{settings.OIDC_PROVIDER_NAME} gives {email} {given}; ask a manager to add you.")
         # The email is the username; member_add would update an account of that name, not add one.
+        if len(email) > self.UserModel._meta.get_field("username").max_length:
+            self.refuse(f"The email address {email} is too long for an Alignment account; ask a manager to add you.")
         if self.UserModel.objects.filter(username__iexact=email).exists():
             self.refuse(f"An Alignment account named {email} has another email address; ask a manager.")
         user = member_add(username=email.lower(), role=role, email=email)

@@ -141,6 +141,16 @@ def test_sign_on_refuses_to_create_a_user_without_any_role(client, sso, settings
     assert not User.objects.filter(email="plain@example.com").exists()
 
 
+def test_sign_on_refuses_to_create_a_user_whose_email_is_too_long_for_a_username(client, sso, settings):
+    settings.OIDC_CREATE_USERS = True
+    settings.OIDC_ROLE_CLAIM = "alignment_role"
+
+    response = _sign_in(client, "long")
+
+    assert response.status_code == 403 and b"is too long for an Alignment account" in response.content
+    assert not User.objects.filter(email__endswith="@example.com").exists()
+
+
 def test_sign_on_refuses_an_unverified_email_even_for_an_existing_account(client, sso):
     RepFactory(email="unverified@example.com")
 

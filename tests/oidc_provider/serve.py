@@ -16,6 +16,8 @@ PEOPLE = {
     "newbie": ("newbie@example.com", ["role:rep"]),
     "plain": ("plain@example.com", []),
     "unverified": ("unverified@example.com", ["unverified-email"]),
+    # Longer than a username may be.
+    "long": ("l" * 150 + "@example.com", ["role:rep"]),
 }
 # Where the client under test may be sent back to: its live server on localhost or 127.0.0.1 on any
 # port, and Django's test client.
