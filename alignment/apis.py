@@ -1,8 +1,9 @@
 """APIs shared by both departments: the token, and who you are."""
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.parsers import MultiPartParser
@@ -24,7 +25,8 @@ class TokenObtainApi(ObtainAuthToken):
     """`POST {username, password}` → `{token}` for `Authorization: Token <key>`.
 
     Failed attempts count towards the login lockout like the browser's; a locked-out account or
-    address is answered 429 `locked_out`."""
+    address is answered 429 `locked_out`. With password login off (`ALIGNMENT_PASSWORD_LOGIN=0`)
+    every request is answered 403 `password_login_disabled`."""
 
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
@@ -35,11 +37,17 @@ class TokenObtainApi(ObtainAuthToken):
         responses={
             200: inline_serializer("TokenOutputSerializer", {"token": serializers.CharField()}),
             400: ErrorOutputSerializer,
+            403: ErrorOutputSerializer,
             429: ErrorOutputSerializer,
         },
         auth=[],
     )
     def post(self, request, *args, **kwargs):
+        if not settings.ALIGNMENT_PASSWORD_LOGIN:
+            raise exceptions.PermissionDenied(
+                "Password login is turned off: sign in through single sign-on in the browser.",
+                code="password_login_disabled",
+            )
         data = TokenObtainInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         # Django's own request, not DRF's wrapper: the login lockout marks it, and its middleware

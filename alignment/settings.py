@@ -107,7 +107,34 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 # The lockout check first: a locked-out account or address is refused before its password is tried.
-AUTHENTICATION_BACKENDS = ["alignment.lockout.LockoutBackend", "django.contrib.auth.backends.ModelBackend"]
+# The single sign-on backend (alignment/oidc.py) answers only its callback, and only when configured.
+AUTHENTICATION_BACKENDS = [
+    "alignment.lockout.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "alignment.oidc.SignOnBackend",
+]
+# Off: no password form on the login page, and passwords are refused there, at the admin's login and
+# by the token endpoint; people sign in through single sign-on only.
+ALIGNMENT_PASSWORD_LOGIN = env.bool("ALIGNMENT_PASSWORD_LOGIN", default=True)
+
+# Single sign-on with OpenID Connect (alignment/oidc.py; mozilla-django-oidc reads the OIDC_RP_*,
+# OIDC_USE_PKCE and OIDC_TIMEOUT names). On when the issuer, client id and secret are all set; the
+# provider redirects back to <base>/oidc/callback/.
+OIDC_ISSUER = env("OIDC_ISSUER", default="")
+OIDC_RP_CLIENT_ID = env("OIDC_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env("OIDC_CLIENT_SECRET", default="")
+OIDC_PROVIDER_NAME = env("OIDC_PROVIDER_NAME", default="single sign-on")
+# Unknown (verified) emails get an account only when this is on, with the role the provider puts in
+# the OIDC_ROLE_CLAIM claim, else OIDC_DEFAULT_ROLE; with neither they are refused.
+OIDC_CREATE_USERS = env.bool("OIDC_CREATE_USERS", default=False)
+OIDC_ROLE_CLAIM = env("OIDC_ROLE_CLAIM", default="")
+OIDC_DEFAULT_ROLE = env("OIDC_DEFAULT_ROLE", default="")
+OIDC_RP_SCOPES = "openid email profile"
+# The ID token's signature: RS256 is the algorithm every OpenID provider must offer.
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_USE_PKCE = True
+# Seconds to wait for the provider (discovery, token, keys, userinfo) before showing an error page.
+OIDC_TIMEOUT = 10
 
 # Checked wherever a person chooses a password (set-password link, password change, add_member);
 # seed_demo sets its demo password directly.

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from alignment import apis, notification_apis, notification_views, views
+from alignment import apis, notification_apis, notification_views, oidc, views
 from alignment.rest import api_not_found
 from alignment.webhooks import apis as webhook_apis
 from alignment.webhooks import views as webhook_views
@@ -35,8 +35,12 @@ api_patterns = [
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("admin/login/", views.admin_login),
     path("admin/", admin.site.urls),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("oidc/authenticate/", oidc.SignOnStartView.as_view(), name="oidc_authentication_init"),
+    path("oidc/callback/", oidc.SignOnCallbackView.as_view(), name="oidc_authentication_callback"),
     path("api/", include(api_patterns)),
     path("leads/", include(leads_urls)),
     path("leads/", include(feedback_urls.lead_urlpatterns)),

@@ -20,7 +20,8 @@ OVERRIDDEN = (
 
 
 def test_check_deploy_passes_on_an_empty_unmigrated_database(tmp_path):
-    # given: production variables and a database file with no tables at all
+    # given: production variables and a database file with no tables at all, and single sign-on
+    # through a provider that does not answer (the check must not ask it anything)
     database = tmp_path / "empty.sqlite3"
     environment = {key: value for key, value in os.environ.items() if key not in OVERRIDDEN}
     environment.update(
@@ -29,6 +30,9 @@ def test_check_deploy_passes_on_an_empty_unmigrated_database(tmp_path):
         DJANGO_ALLOWED_HOSTS="alignment.example.com",
         DATABASE_URL=f"sqlite:///{database}",
         DJANGO_SETTINGS_MODULE="alignment.settings",
+        OIDC_ISSUER="http://127.0.0.1:9/o",
+        OIDC_CLIENT_ID="alignment",
+        OIDC_CLIENT_SECRET="s3cret",
     )
 
     # when
