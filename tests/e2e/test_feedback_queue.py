@@ -48,6 +48,8 @@ def test_the_queue_fits_the_screen_with_age_and_status_in_view(page, live_server
     rows = page.get_by_test_id("feedback-row")
     expect(rows).to_have_count(6)
     assert page.evaluate("document.scrollingElement.scrollWidth") <= width
+    # nor does the table scroll inside a box of its own
+    assert page.evaluate("document.querySelector('[data-feedback-queue]').scrollWidth") <= width
     first = rows.first
     for text in ("Judged bad", "No budget", "Open", "Spring webinar series", "Samuel-Alexander"):
         cell = first.get_by_text(text).first
