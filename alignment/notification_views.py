@@ -6,6 +6,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from alignment import selectors, services
@@ -21,37 +23,60 @@ def _htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-@login_required
-def notification_list(request):
-    """Your notifications, newest first; `?before=<id>` pages back by keyset."""
+def _list_context(request) -> dict:
     qs = selectors.notification_list_for_user(user=request.user)
     page = keyset_page(qs, request, ordering=("-id",), param="before", size=PAGE_SIZE)
-    context = {
+    return {
         "notifications": page.items,
         "next_before": page.items[-1].id if page.has_next else None,
         "next_query": page.next_query,
         "has_unread": any(not n.read for n in page.items) or selectors.notification_has_unread(user=request.user),
     }
-    return render(request, "alignment/notification_list.html", context)
+
+
+@login_required
+def notification_list(request):
+    """Your notifications, newest first; `?before=<id>` pages back by keyset."""
+    return render(request, "alignment/notification_list.html", _list_context(request))
+
+
+def _notification_or_404(request, pk):
+    try:
+        return selectors.notification_get_for_user(user=request.user, pk=pk)
+    except NotFound:
+        raise Http404("No such notification.") from None
+
+
+@login_required
+def notification_open(request, pk):
+    """Follow a notification to what it is about (a lead, a feedback item, the digest), marking it
+    read on the way: having opened it is having read it. A plain link, so it opens in a new tab too;
+    all it can change is the reader's own notice, once."""
+    notification = services.notification_mark_read(notification=_notification_or_404(request, pk), by=request.user)
+    target = notification.url
+    if not target or not url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        target = reverse("notifications")
+    return redirect(target)
 
 
 @login_required
 @require_POST
 def notification_read(request, pk):
-    try:
-        notification = selectors.notification_get_for_user(user=request.user, pk=pk)
-    except NotFound:
-        raise Http404("No such notification.") from None
-    notification = services.notification_mark_read(notification=notification, by=request.user)
+    """Mark one read. From htmx: the row, and the bell with its new count out of band."""
+    notification = services.notification_mark_read(notification=_notification_or_404(request, pk), by=request.user)
     if _htmx(request):
-        return render(request, "alignment/notification_row.html", {"notification": notification})
+        return render(request, "alignment/notification_row.html", {"notification": notification, "bell_oob": True})
     return redirect("notifications")
 
 
 @login_required
 @require_POST
 def notification_read_all(request):
+    """Mark all read. From htmx: the list as it now stands, and the bell out of band."""
     count = services.notification_mark_all_read(by=request.user)
+    if _htmx(request):
+        context = {**_list_context(request), "marked_read": count, "bell_oob": True}
+        return render(request, "alignment/_notifications.html", context)
     messages.success(request, f"{count} notification{'s' if count != 1 else ''} marked read.")
     return redirect("notifications")
 

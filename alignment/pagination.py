@@ -21,9 +21,11 @@ CURSOR_SEPARATOR = "~"
 class KeysetPage:
     items: list
     is_first_page: bool
-    # The query strings of the next and the first page, the request's other parameters kept.
+    # The query strings of the next, the previous and the first page, the request's other
+    # parameters kept; the previous page is offered only where the list asked for a `back_param`.
     next_query: str | None
     first_query: str
+    previous_query: str | None = None
 
     @property
     def has_next(self) -> bool:
@@ -31,28 +33,58 @@ class KeysetPage:
 
 
 def keyset_page(
-    queryset: QuerySet, request: HttpRequest, *, ordering: Sequence[str], param: str = "after", size: int = 50
+    queryset: QuerySet,
+    request: HttpRequest,
+    *,
+    ordering: Sequence[str],
+    param: str = "after",
+    back_param: str | None = None,
+    size: int = 50,
 ) -> KeysetPage:
     """One page of `queryset` in `ordering` (field names, "-" for descending; the last must be
-    unique, e.g. the id), starting after the cursor in `request.GET[param]`.
+    unique, e.g. the id), starting after the cursor in `request.GET[param]` or, with a
+    `back_param`, ending before the cursor in `request.GET[back_param]` (the page before).
 
     A cursor that does not parse is ignored: the reader gets the first page, not an error.
     """
     cursor = _cursor_parse(queryset, ordering, request.GET.get(param))
+    back = _cursor_parse(queryset, ordering, request.GET.get(back_param)) if back_param and cursor is None else None
     queryset = queryset.order_by(*ordering)
-    if cursor is not None:
-        queryset = queryset.filter(_after_q(ordering, cursor))
-    items = list(queryset[: size + 1])
-    more = len(items) > size
-    items = items[:size]
+    if back is not None:
+        # The rows just before the cursor: walk the order backwards from it, then turn them round.
+        backwards = [key.removeprefix("-") if key.startswith("-") else f"-{key}" for key in ordering]
+        items = list(queryset.filter(_after_q(backwards, back)).order_by(*backwards)[: size + 1])
+        more_before, more_after = len(items) > size, True
+        items = items[:size][::-1]
+    else:
+        if cursor is not None:
+            queryset = queryset.filter(_after_q(ordering, cursor))
+        items = list(queryset[: size + 1])
+        more_before, more_after = cursor is not None, len(items) > size
+        items = items[:size]
     query = request.GET.copy()
     query.pop(param, None)
+    if back_param:
+        query.pop(back_param, None)
     first_query = query.urlencode()
-    next_query = None
-    if more:
-        query[param] = _cursor_of(items[-1], ordering)
-        next_query = query.urlencode()
-    return KeysetPage(items=items, is_first_page=cursor is None, next_query=next_query, first_query=first_query)
+    next_query = previous_query = None
+    if more_after and items:
+        next_query = _query_with(query, param, _cursor_of(items[-1], ordering))
+    if back_param and more_before and items:
+        previous_query = _query_with(query, back_param, _cursor_of(items[0], ordering))
+    return KeysetPage(
+        items=items,
+        is_first_page=not more_before,
+        next_query=next_query,
+        first_query=first_query,
+        previous_query=previous_query,
+    )
+
+
+def _query_with(query, name: str, value: str) -> str:
+    query = query.copy()
+    query[name] = value
+    return query.urlencode()
 
 
 def _names(ordering: Sequence[str]) -> list[str]:

@@ -48,6 +48,7 @@ urlpatterns = [
     path("notifications/", notification_views.notification_list, name="notifications"),
     path("notifications/read-all/", notification_views.notification_read_all, name="notifications-read-all"),
     path("notifications/<int:pk>/read/", notification_views.notification_read, name="notification-read"),
+    path("notifications/<int:pk>/open/", notification_views.notification_open, name="notification-open"),
     path("settings/webhooks/", webhook_views.webhook_settings, name="webhook-settings"),
     path("settings/webhooks/<int:pk>/delete/", webhook_views.webhook_delete, name="webhook-delete"),
     path(

@@ -25,8 +25,9 @@ from alignment.models import Role, User
 from alignment.sla import sla_settings_get, sla_start_before
 from feedback.models import FeedbackItem, FeedbackKind, FeedbackReply, FeedbackStatus, Verdict
 from leads.models import ACCEPTED_OPEN_STATUSES, VERDICT_STATUSES, Lead
+from leads.selectors import lead_search_q
 
-QUEUE_FILTERS = ("status", "campaign", "reason", "person", "kind")
+QUEUE_FILTERS = ("status", "campaign", "reason", "person", "kind", "q")
 
 
 def feedback_visible_q(user: User) -> Q:
@@ -49,7 +50,8 @@ def feedback_queue_for_user(*, user: User, filters: dict | None = None) -> Query
     """The items `user` may see, oldest first.
 
     Filters: `status` (open, resolved, info; "all" for every status — open by default), `campaign`
-    (id), `reason` (code), `person` (a user id: the marketer or the rep on the item) and `kind`.
+    (id), `reason` (code), `person` (a user id: the marketer or the rep on the item), `kind` and
+    `q` (the lead's name, email or company, searched as the lead list searches them).
     """
     filters = filters or {}
     qs = FeedbackItem.objects.filter(feedback_visible_q(user))
@@ -66,6 +68,8 @@ def feedback_queue_for_user(*, user: User, filters: dict | None = None) -> Query
     person = _int_or_none(filters.get("person"))
     if person is not None:
         qs = qs.filter(Q(marketer_id=person) | Q(rep_id=person))
+    if (filters.get("q") or "").strip():
+        qs = qs.filter(lead__in=Lead.objects.filter(lead_search_q(filters["q"])).values("id"))
     return qs.select_related(
         "lead", "lead__campaign", "lead__owner", "reason", "assignee", "marketer", "rep", "verdict"
     ).order_by("created_at", "id")

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -60,13 +61,16 @@ def _require_role(user, *roles):
 
 @login_required
 def feedback_queue(request):
-    """The queue, oldest first, a page of 50 at a time (keyset on the creation time and id)."""
+    """The queue, oldest first, a page of 50 at a time (keyset on the creation time and id: `?after=`
+    the last item seen for the newer ones, `?before=` the first one for the older ones). An htmx
+    request (a filter changed, a page turned) gets the results alone."""
     user = request.user
     filters = {name: request.GET.get(name, "") for name in selectors.QUEUE_FILTERS}
     filters["status"] = filters["status"] or FeedbackStatus.OPEN
     items = selectors.feedback_queue_for_user(user=user, filters=filters)
-    # `?after=<created_at ISO>~<id>` of the last item on the previous page.
-    page = keyset_page(items, request, ordering=("created_at", "id"), param="after", size=PAGE_SIZE)
+    page = keyset_page(
+        items, request, ordering=("created_at", "id"), param="after", back_param="before", size=PAGE_SIZE
+    )
     policy = sla_settings_get()
     cutoff = selectors.feedback_overdue_cutoff(policy=policy)
     for item in page.items:
@@ -74,17 +78,25 @@ def feedback_queue(request):
     context = {
         "items": page.items,
         "filters": filters,
-        "statuses": [*FeedbackStatus.choices, ("all", "All")],
-        "kinds": FeedbackKind.choices,
-        "campaigns": campaign_list(),
-        "reasons": lead_selectors.reason_code_list(active_only=False),
-        "people": selectors.feedback_people(user=user),
+        "filtered": any(filters[name] for name in selectors.QUEUE_FILTERS if name != "status"),
         "threshold_days": policy.feedback_response_days,
         "next_query": page.next_query,
-        "first_query": page.first_query,
-        "is_first_page": page.is_first_page,
+        "previous_query": page.previous_query,
     }
-    return render(request, "feedback/feedback_queue.html", context)
+    partial = request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request")
+    if partial:
+        response = render(request, "feedback/_feedback_queue_results.html", context)
+    else:
+        context.update(
+            statuses=[*FeedbackStatus.choices, ("all", "All")],
+            kinds=FeedbackKind.choices,
+            campaigns=campaign_list(),
+            reasons=lead_selectors.reason_code_list(active_only=False),
+            people=selectors.feedback_people(user=user),
+        )
+        response = render(request, "feedback/feedback_queue.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 def _item_context(request, item, *, reply_form=None, resolve_form=None):

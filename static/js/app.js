@@ -21,10 +21,33 @@
     });
   }
 
+  // A table wider than its box scrolls sideways; a keyboard reaches the box to scroll it only if
+  // the box can take the focus, and a screen reader then says what it is.
+  function focusableScrollers() {
+    document.querySelectorAll(".table-wrap, .overflow-auto").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth) {
+        if (box.hasAttribute("tabindex")) return;
+        var caption = box.querySelector("caption");
+        box.dataset.scrollFocus = "1";
+        box.tabIndex = 0;
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", caption ? caption.textContent.trim() : "Table, scrolls sideways");
+      } else if (box.dataset.scrollFocus) {
+        delete box.dataset.scrollFocus;
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-label");
+      }
+    });
+  }
+
   function init(root) {
     focusFirstError(root);
     wireConfirm(root);
+    focusableScrollers();
   }
+
+  window.addEventListener("resize", focusableScrollers);
 
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:load", function (event) { init(event.target); });

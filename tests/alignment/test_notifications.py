@@ -283,6 +283,65 @@ def test_mark_all_read_touches_only_your_own(client, rep, other_rep):
     assert theirs.read is False
 
 
+def test_opening_a_notification_marks_it_read_and_goes_to_its_lead(client, rep):
+    lead = LeadFactory()
+    notice, other = reminder_for(rep, lead=lead), reminder_for(rep, lead=lead)
+    client.force_login(rep)
+    assert f'href="/notifications/{notice.id}/open/"' in client.get("/notifications/").content.decode()
+
+    response = client.get(f"/notifications/{notice.id}/open/")
+
+    assert response.status_code == 302 and response["Location"] == f"/leads/{lead.id}/"
+    notice.refresh_from_db()
+    other.refresh_from_db()
+    assert notice.read is True and other.read is False
+    assert client.get("/notifications/").context["unread_notifications"] == 1
+
+
+def test_opening_someone_elses_notification_is_not_found_and_leaves_it_unread(client, rep, other_rep):
+    theirs = reminder_for(other_rep, lead=LeadFactory())
+    client.force_login(rep)
+
+    assert client.get(f"/notifications/{theirs.id}/open/").status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.read is False
+
+
+def test_opening_a_notification_never_leaves_the_site(client, rep):
+    offsite = Notification.objects.create(
+        recipient=rep, kind=NotificationKind.DIGEST, message="Digest.", url="https://evil.example/"
+    )
+    client.force_login(rep)
+
+    assert client.get(f"/notifications/{offsite.id}/open/")["Location"] == "/notifications/"
+
+
+def test_mark_read_with_htmx_sends_the_bell_with_its_new_count(client, rep):
+    first, _second = reminder_for(rep), reminder_for(rep)
+    client.force_login(rep)
+
+    html = client.post(f"/notifications/{first.id}/read/", headers={"HX-Request": "true"}).content.decode()
+
+    assert 'id="bell"' in html and 'hx-swap-oob="true"' in html
+    assert 'aria-label="Notifications: 1 unread"' in html
+    assert '<span class="badge" data-testid="unread-count">1</span>' in html
+
+
+def test_mark_all_read_with_htmx_answers_the_list_and_an_empty_bell(client, rep, other_rep):
+    reminder_for(rep, message="Ada has waited 2 days."), reminder_for(rep)
+    reminder_for(other_rep)
+    client.force_login(rep)
+
+    response = client.post("/notifications/read-all/", headers={"HX-Request": "true"})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="notifications"' in html and "Ada has waited 2 days." in html and "<html" not in html
+    assert "2 notifications marked read." in html and "Mark read" not in html and "Mark all read" not in html
+    assert 'aria-label="Notifications: 0 unread"' in html and 'data-testid="unread-count"' not in html
+    assert Notification.objects.filter(recipient=other_rep, read=False).count() == 1
+
+
 def test_notifications_page_pages_back_by_keyset(client, rep):
     notices = [reminder_for(rep, message=f"Notice number {i:02d}.") for i in range(55)]
     client.force_login(rep)

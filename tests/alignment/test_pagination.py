@@ -69,3 +69,30 @@ def test_keyset_page_ignores_a_bad_cursor(ordering, cursor):
 
     assert page.is_first_page
     assert {lead.id for lead in page.items} == {lead.id for lead in leads}
+
+
+def test_keyset_page_walks_back_to_the_page_before_and_on_to_the_first():
+    now = timezone.now()
+    LeadFactory.create_batch(3, captured_at=now)
+    LeadFactory.create_batch(2, captured_at=now - timedelta(hours=1))
+    expected = list(Lead.objects.order_by("captured_at", "id").values_list("id", flat=True))
+    walk = {"ordering": ("captured_at", "id"), "back_param": "before", "size": 2}
+
+    # given the last page, reached forwards
+    first = _page({"q": "x"}, **walk)
+    assert first.previous_query is None
+    second = _page(QueryDict(first.next_query).dict(), **walk)
+    third = _page(QueryDict(second.next_query).dict(), **walk)
+    assert [lead.id for lead in third.items] == expected[4:]
+
+    # when the reader goes back from it, twice
+    back = _page(QueryDict(third.previous_query).dict(), **walk)
+    front = _page(QueryDict(back.previous_query).dict(), **walk)
+
+    # then the pages are the ones seen on the way, in the list's order, and the first knows it is first
+    assert [lead.id for lead in back.items] == expected[2:4]
+    assert not back.is_first_page and QueryDict(back.next_query)["after"]
+    assert [lead.id for lead in front.items] == expected[:2]
+    assert front.is_first_page and front.previous_query is None
+    assert QueryDict(front.next_query).dict() == QueryDict(first.next_query).dict()
+    assert "q=x" in front.next_query and "before" not in front.next_query

@@ -342,3 +342,57 @@ def test_lead_page_escapes_pain_points(client, marketer, rep):
     html = client.get(f"/leads/{lead.pk}/").content.decode()
 
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert(1)" not in html
+
+
+def test_queue_page_searches_the_leads_name_email_and_company(client, marketer, rep):
+    ada = _bad_item(marketer, rep, name="Ada Lovelace", email="ada@engines.test", company="Analytical Engines")
+    grace = _bad_item(marketer, rep, name="Grace Hopper", email="grace@navy.test", company="US Navy")
+    client.force_login(marketer)
+
+    html = client.get("/feedback/?q=engines").content.decode()
+
+    assert f"/feedback/{ada.pk}/" in html and f"/feedback/{grace.pk}/" not in html
+    assert 'value="engines"' in html
+    assert "No feedback items match" in client.get("/feedback/?q=nobody").content.decode()
+
+
+def test_queue_pages_next_to_newer_items_and_previous_to_older_ones(client, marketer, rep):
+    _bulk_items(marketer, rep, 60)
+    client.force_login(marketer)
+
+    # given the first page: the oldest 50, with a way on to the newer ones and none back
+    first = client.get("/feedback/?kind=bad_verdict")
+    html = first.content.decode()
+    assert "Next: newer items" in html and "Previous" not in html
+
+    # when the reader goes on, then back
+    second = client.get(f"/feedback/?{first.context['next_query']}")
+    back = client.get(f"/feedback/?{second.context['previous_query']}")
+
+    # then the next page holds the 10 newer items, with no next and a previous link back
+    oldest = [item.pk for item in first.context["items"]]
+    newer = [item.pk for item in second.context["items"]]
+    assert len(newer) == 10
+    assert min(item.created_at for item in second.context["items"]) >= max(
+        item.created_at for item in first.context["items"]
+    )
+    assert "Previous: older items" in second.content.decode() and "Next:" not in second.content.decode()
+    assert "kind=bad_verdict" in second.context["previous_query"]
+    assert [item.pk for item in back.context["items"]] == oldest
+    assert back.context["previous_query"] is None
+
+
+def test_queue_filters_through_htmx_answer_the_results_alone(client, marketer, rep, django_assert_num_queries):
+    item = _bad_item(marketer, rep, company="Analytical Engines")
+    sla_settings_get()
+    client.force_login(marketer)
+
+    # 1. the session  2. the user  3. the SLA settings (response threshold)
+    # 4. the page of items with everything shown joined  5. the unread-notification count in the header
+    with django_assert_num_queries(5):
+        response = client.get("/feedback/?q=engines&status=open", headers={"HX-Request": "true"})
+
+    html = response.content.decode()
+    assert f"/feedback/{item.pk}/" in html
+    assert "<form" not in html and "<html" not in html
+    assert "HX-Request" in response["Vary"]
