@@ -82,7 +82,9 @@ class SlaSettingsForm(forms.Form):
 
 
 class PreferencesForm(forms.Form):
-    email_notifications = forms.BooleanField(required=False, label="Email me my notifications")
+    email_notifications = forms.BooleanField(
+        required=False, label="Email me my notifications (the weekly digest comes to everyone)"
+    )
     chat_notifications = forms.BooleanField(
         required=False, label="Post my notifications and handoffs to chat (Slack or Teams)"
     )

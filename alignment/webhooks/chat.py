@@ -32,8 +32,8 @@ def chat_title(data: dict) -> str:
 def slack_message(data: dict) -> dict:
     title, message, link = chat_title(data), data["message"], data["link"]
     return {
-        # The plain text is what notifications and clients without blocks show.
-        "text": f"{title}: {message} {link}",
+        # The fallback text, for notifications and clients without blocks (Slack parses it too).
+        "text": f"{_slack_escape(title)}: {_slack_escape(message)} {link}",
         "blocks": [
             {"type": "section", "text": {"type": "mrkdwn", "text": f"*{_slack_escape(title)}*"}},
             {"type": "section", "text": {"type": "mrkdwn", "text": _slack_escape(message)}},

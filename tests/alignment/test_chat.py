@@ -165,7 +165,10 @@ def test_slack_gets_text_and_blocks_with_a_button_to_the_lead(manager, private_w
         (request,) = receiver.wait_for(1)
 
     body = json.loads(request.body)
-    assert body["text"] == "Going cold · for Ada: Lovelace <Ltd> & co went cold https://align.example.com/leads/3/"
+    assert (
+        body["text"]
+        == "Going cold · for Ada: Lovelace &lt;Ltd&gt; &amp; co went cold https://align.example.com/leads/3/"
+    )
     section, message, actions = body["blocks"]
     assert section["text"]["text"] == "*Going cold · for Ada*"
     assert message["text"] == {"type": "mrkdwn", "text": "Lovelace &lt;Ltd&gt; &amp; co went cold"}

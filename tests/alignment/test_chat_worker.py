@@ -36,8 +36,7 @@ def test_a_cold_sweep_reminds_on_slack_and_teams_but_not_whoever_turned_chat_off
     private_webhooks, settings, celery_services
 ):
     # given: the sales team posts to Slack, the marketer to their own Teams; one rep turned chat off
-    settings.ALIGNMENT_BASE_URL = "https://align.example.com"
-    celery_services.env["ALIGNMENT_BASE_URL"] = "https://align.example.com"
+    settings.ALIGNMENT_BASE_URL = "https://align.example.com"  # the link is built when the post is written
     manager, sales = ManagerFactory(), TeamFactory(name="Sales")
     marketer = MarketerFactory(first_name="Meg", last_name="Ryan")
     rep = RepFactory(team=sales, first_name="Ada", last_name="Byron")
