@@ -65,6 +65,9 @@ class User(AbstractUser):
     monthly_capacity = models.PositiveIntegerField(
         null=True, blank=True, help_text="Most routed leads a month; empty means no limit."
     )
+    # Each person's own choice (the preferences page); in-app notifications are always on.
+    email_notifications = models.BooleanField(default=True, help_text="Email me my notifications.")
+    chat_notifications = models.BooleanField(default=True, help_text="Post my notifications to chat.")
 
     @property
     def is_manager(self):
@@ -164,10 +167,27 @@ class IdempotencyRecord(models.Model):
 # --- outbound webhooks --------------------------------------------------------------------------
 
 
+class WebhookKind(models.TextChoices):
+    WEBHOOK = "webhook", "Webhook"
+    SLACK = "slack", "Slack"
+    TEAMS = "teams", "Microsoft Teams"
+
+
+CHAT_KINDS = (WebhookKind.SLACK, WebhookKind.TEAMS)
+
+
 class WebhookEndpoint(models.Model):
-    """A URL a manager subscribed to some events; the relay POSTs each one there, signed with `secret`."""
+    """A URL a manager subscribed to some events; the relay POSTs each one there, signed with `secret`.
+
+    A chat webhook (Slack or Teams) belongs to a team or to one person instead, and gets their
+    notifications as chat messages rather than events."""
 
     url = models.URLField(max_length=500)
+    kind = models.CharField(max_length=10, choices=WebhookKind.choices, default=WebhookKind.WEBHOOK)
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE, related_name="chat_webhooks")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="chat_webhooks"
+    )
     events = models.JSONField(default=list, help_text='Event types, or ["*"] for all.')
     description = models.CharField(max_length=200, blank=True)
     secret = models.CharField(max_length=100)
@@ -179,9 +199,26 @@ class WebhookEndpoint(models.Model):
 
     class Meta:
         ordering = ["-id"]
+        constraints = [
+            # An event webhook belongs to nobody; a chat webhook to exactly one team or one person.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind="webhook", team__isnull=True, user__isnull=True)
+                    | models.Q(~models.Q(kind="webhook"), team__isnull=False, user__isnull=True)
+                    | models.Q(~models.Q(kind="webhook"), team__isnull=True, user__isnull=False)
+                ),
+                name="webhook_chat_owner",
+            ),
+            models.UniqueConstraint(fields=["team"], name="chat_webhook_one_per_team"),
+            models.UniqueConstraint(fields=["user"], name="chat_webhook_one_per_user"),
+        ]
 
     def __str__(self):
         return self.url
+
+    @property
+    def is_chat(self) -> bool:
+        return self.kind in CHAT_KINDS
 
 
 class WebhookEvent(models.Model):
@@ -192,6 +229,9 @@ class WebhookEvent(models.Model):
     type = models.CharField(max_length=40)
     data = models.JSONField()
     created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at"], name="webhook_event_created")]
 
     def __str__(self):
         return f"{self.type} {self.id}"

@@ -1,4 +1,5 @@
-"""Pages for notifications (`/notifications/`) and the managers' SLA settings (`/settings/sla/`)."""
+"""Pages for notifications (`/notifications/`), each person's notification preferences
+(`/account/preferences/`) and the managers' SLA settings (`/settings/sla/`)."""
 
 from django import forms
 from django.contrib import messages
@@ -103,6 +104,32 @@ class SlaSettingsForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Days that do not count (with business hours): YYYY-MM-DD, one a line.",
     )
+
+
+class PreferencesForm(forms.Form):
+    email_notifications = forms.BooleanField(
+        required=False, label="Email me my notifications (the weekly digest comes to everyone)"
+    )
+    chat_notifications = forms.BooleanField(
+        required=False, label="Post my notifications and handoffs to chat (Slack or Teams)"
+    )
+
+
+@login_required
+def preferences_edit(request):
+    """Your own choice of email and chat; in-app notifications are always on."""
+    if request.method == "POST":
+        form = PreferencesForm(request.POST)
+        if form.is_valid():
+            services.user_preferences_update(user=request.user, **form.cleaned_data)
+            messages.success(request, "Preferences saved.")
+            return redirect("preferences")
+    else:
+        user = request.user
+        form = PreferencesForm(
+            initial={"email_notifications": user.email_notifications, "chat_notifications": user.chat_notifications}
+        )
+    return render(request, "alignment/preferences_form.html", {"form": form})
 
 
 @login_required

@@ -7,12 +7,24 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from alignment.audit import audit_diff, audit_record, audit_snapshot
 from alignment.errors import InvalidInput, NotFound
-from alignment.models import AuditArea, Notification, NotificationKind, Role, Territory, Vertical
+from alignment.models import (
+    CHAT_KINDS,
+    AuditArea,
+    Notification,
+    NotificationKind,
+    Role,
+    Territory,
+    Vertical,
+    WebhookEndpoint,
+)
+from alignment.webhooks.outbox import chat_posts_emit
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +75,16 @@ def member_add(*, username, role, password=None, email="", territories=(), verti
     return user
 
 
+@transaction.atomic
+def user_preferences_update(*, user, email_notifications: bool, chat_notifications: bool) -> User:
+    """A person turns email and chat on or off for themselves; in-app notifications are always on.
+    Emails not sent yet and chat posts from now on follow the new choice."""
+    user.email_notifications = bool(email_notifications)
+    user.chat_notifications = bool(chat_notifications)
+    user.save(update_fields=["email_notifications", "chat_notifications"])
+    return user
+
+
 # --- notifications ---------------------------------------------------------------------------
 # A notification is the in-app notice; its email is a separate idempotent task enqueued when the
 # transaction commits. If the broker is down the enqueue is logged and skipped: the notification
@@ -71,6 +93,8 @@ def member_add(*, username, role, password=None, email="", territories=(), verti
 
 def notification_create(*, recipient, kind, message, lead=None, url="") -> Notification:
     notification = Notification.objects.create(recipient=recipient, kind=kind, message=message, lead=lead, url=url)
+    if kind in CHAT_NOTIFICATION_KINDS:
+        chat_post_many(rows=[NotificationRow(recipient.id, kind, notification.lead_id, message, url)])
     transaction.on_commit(lambda: notification_emails_enqueue([notification.id]))
     return notification
 
@@ -121,8 +145,56 @@ def notification_create_many(*, rows: list[NotificationRow]) -> list[int]:
             for row in rows
         )
         ids = [n.id for n in created]
+    chat_post_many(rows=[row for row in rows if row.kind in CHAT_NOTIFICATION_KINDS])
     transaction.on_commit(lambda: notification_emails_enqueue(ids))
     return ids
+
+
+# --- chat -----------------------------------------------------------------------------------
+# The notifications that also go to chat; a handoff posts to the rep's chat too (its in-app side is
+# the rep's inbox), as kind "handoff".
+CHAT_NOTIFICATION_KINDS = frozenset({NotificationKind.REMINDER, NotificationKind.ESCALATION, NotificationKind.FEEDBACK})
+CHAT_HANDOFF = "handoff"
+
+
+def chat_post_many(*, rows: list[NotificationRow]) -> int:
+    """Post each row to its recipient's chat webhook — their own, else their team's — unless they
+    turned chat off; returns how many posts were written.
+
+    One query finds every recipient's webhook; the posts go into the webhook outbox in the caller's
+    transaction (two INSERTs), so they are sent, retried and checked like any webhook delivery.
+    """
+    if not rows:
+        return 0
+    chat = WebhookEndpoint.objects.filter(active=True, kind__in=CHAT_KINDS)
+    people = {
+        pk: (username, " ".join(filter(None, (first, last))) or username, webhook)
+        for pk, username, first, last, webhook in User.objects.filter(
+            id__in={row.recipient_id for row in rows}, is_active=True, chat_notifications=True
+        )
+        .annotate(
+            webhook=Coalesce(
+                Subquery(chat.filter(user_id=OuterRef("id")).values("id")),
+                Subquery(chat.filter(team_id=OuterRef("team_id")).values("id")),
+            )
+        )
+        .filter(webhook__isnull=False)
+        .values_list("id", "username", "first_name", "last_name", "webhook")
+    }
+    base = settings.ALIGNMENT_BASE_URL.rstrip("/")
+    posts = []
+    for row in rows:
+        if row.recipient_id not in people:
+            continue
+        username, name, webhook = people[row.recipient_id]
+        data = {
+            "kind": row.kind,
+            "recipient": {"id": row.recipient_id, "username": username, "name": name},
+            "message": row.message,
+            "link": base + (row.url or "/notifications/"),
+        }
+        posts.append((data, webhook))
+    return len(chat_posts_emit(posts=posts))
 
 
 def notification_emails_enqueue(notification_ids) -> int:
@@ -189,6 +261,10 @@ def notification_email_send(*, notification_id: int) -> bool:
             return False
         now = timezone.now()
         address = notification.recipient.email
+        if not notification.recipient.email_notifications:
+            logger.info("Notification %s: %s turned email off; nothing sent.", notification_id, notification.recipient)
+            Notification.objects.filter(id=notification_id).update(email_sent_at=now)
+            return False
         if not address or not notification.recipient.is_active:
             logger.info(
                 "Notification %s: %s has no email address; nothing sent.", notification_id, notification.recipient

@@ -186,6 +186,10 @@ ALIGNMENT_IMPORT_MAX_BYTES = env.int("ALIGNMENT_IMPORT_MAX_BYTES", default=200 *
 # private, loopback or link-local networks may be called (tests and local receivers only).
 ALIGNMENT_WEBHOOK_RETRY_BASE_SECONDS = env.float("ALIGNMENT_WEBHOOK_RETRY_BASE_SECONDS", default=30.0)
 ALIGNMENT_WEBHOOK_ALLOW_PRIVATE = env.bool("ALIGNMENT_WEBHOOK_ALLOW_PRIVATE", default=False)
+# Sent and failed events (and chat posts) are deleted this many days after they were written.
+ALIGNMENT_WEBHOOK_KEEP_DAYS = env.float("ALIGNMENT_WEBHOOK_KEEP_DAYS", default=30.0)
+# How often beat runs the relay for deliveries that no task carried (a broker that was down).
+ALIGNMENT_WEBHOOK_RELAY_EVERY_SECONDS = env.float("ALIGNMENT_WEBHOOK_RELAY_EVERY_SECONDS", default=60.0)
 
 # Email: console in development, SMTP (or anything django-environ understands) via EMAIL_URL.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
@@ -331,8 +335,12 @@ CELERY_BEAT_SCHEDULE = {
     # The relay runs on commit; this sweep catches what a broker that was down did not carry.
     "relay-webhooks": {
         "task": "alignment.tasks.webhook_relay",
-        "schedule": 60,
-        "options": {"expires": 60},
+        "schedule": ALIGNMENT_WEBHOOK_RELAY_EVERY_SECONDS,
+        "options": {"expires": ALIGNMENT_WEBHOOK_RELAY_EVERY_SECONDS},
+    },
+    "prune-webhook-events": {
+        "task": "alignment.tasks.webhook_events_prune",
+        "schedule": crontab(minute=45, hour=3),
     },
     "prune-idempotency-records": {
         "task": "alignment.tasks.idempotency_records_prune",

@@ -5,7 +5,7 @@ import smtplib
 from celery import shared_task
 
 from alignment import idempotency, services
-from alignment.webhooks import relay
+from alignment.webhooks import outbox, relay
 
 # Errors worth another try: the mail server or the network was away for a moment. Anything else
 # (a refused recipient, a template error) is logged by Celery and not retried.
@@ -57,3 +57,9 @@ def idempotency_records_prune() -> None:
 def webhook_relay() -> None:
     """Deliver the webhook deliveries that are due (claimed with SKIP LOCKED, so many may run)."""
     relay.webhook_relay()
+
+
+@shared_task(name="alignment.tasks.webhook_events_prune", ignore_result=True)
+def webhook_events_prune() -> None:
+    """Delete the webhook events older than ALIGNMENT_WEBHOOK_KEEP_DAYS that have nothing left to send."""
+    outbox.webhook_events_prune()

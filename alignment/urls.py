@@ -58,6 +58,7 @@ urlpatterns = [
     ),
     path("settings/audit/", views.audit_log, name="audit-log"),
     path("settings/sla/", notification_views.sla_settings_edit, name="sla-settings"),
+    path("account/preferences/", notification_views.preferences_edit, name="preferences"),
     # The role homes at "/" and the dashboard's pages, under their own un-namespaced names.
     path("", include(dashboard_urls)),
 ]

@@ -10,12 +10,14 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
 from alignment.audit import audit_diff, audit_record
 from alignment.errors import DomainError, InvalidInput, NotAllowed, TransitionNotAllowed
 from alignment.models import AuditArea, Role, User
+from alignment.services import CHAT_HANDOFF, NotificationRow, chat_post_many
 from alignment.sla import sla_deadline, sla_settings_get
 from leads.events import TRANSITION_EVENTS, lead_event_emit
 from leads.models import (
@@ -276,6 +278,10 @@ def lead_hand_off(*, lead: Lead, rep: User | None = None, note: str, by: User) -
     )
     to_whom = rep.display_name if rep else "the managers' queue"
     _transition(lead, S.HANDED_OFF, by=by, note=f"Handed off to {to_whom}: {note}", at=now, changes={"owner": rep})
+    if rep is not None:
+        message = f"{by.display_name} handed you {lead}: {note}"
+        url = reverse("leads:detail", args=[lead.id])
+        chat_post_many(rows=[NotificationRow(rep.id, CHAT_HANDOFF, lead.id, message, url)])
     return handoff
 
 

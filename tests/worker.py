@@ -15,13 +15,19 @@ and `@pytest.mark.worker`.
         beat = celery_services.start_beat()
         beat.popen                        # the subprocess.Popen
 
+    def test_broker_down(celery_services, own_redis):
+        start, stop, url = own_redis      # a redis-server of the test's own, on a free port
+        celery_services.env["CELERY_BROKER_URL"] = url
+
 Skipped when the broker is not Redis or does not answer, or the database is SQLite — unless
 ALIGNMENT_REQUIRE_SERVICES=1, when that is a failure instead.
 """
 
 import contextlib
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -217,3 +223,63 @@ def celery_services(request, django_db_setup, tmp_path):
 def celery_worker(celery_services):
     """One real prefork worker (concurrency 1, queue `celery`) ready to take tasks."""
     return celery_services.start_worker()
+
+
+def _redis_up(port) -> bool:
+    import redis
+
+    with contextlib.suppress(Exception):
+        return redis.Redis(port=port, socket_connect_timeout=1).ping()
+    return False
+
+
+def _wait(condition, what: str, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"Timed out after {timeout}s waiting for {what}.")
+        time.sleep(0.1)
+
+
+@pytest.fixture
+def own_redis():
+    """A Redis of this test's own on a free port (the shared one stays up), and the test process's
+    Celery app pointed at it. Yields `(start, stop, url)`; the Redis is stopped at teardown."""
+    import redis
+
+    from alignment.celery import app as celery_app
+
+    if not shutil.which("redis-server"):
+        service_unavailable("redis-server is not installed.")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"redis://127.0.0.1:{port}/0"
+
+    def start():
+        subprocess.run(
+            ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+            + ["--daemonize", "yes"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        _wait(lambda: _redis_up(port), "redis-server to start")
+
+    def stop():
+        with contextlib.suppress(Exception):
+            redis.Redis(port=port, socket_connect_timeout=1).shutdown(nosave=True)
+        _wait(lambda: not _redis_up(port), "redis-server to stop")
+
+    def use_broker(broker_url):
+        # kombu keeps its connection and producer pools per broker URL: dropping the app's cached
+        # references makes the next publish use the pools of the new URL.
+        celery_app.conf.broker_write_url = broker_url
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+
+    use_broker(url)
+    try:
+        yield start, stop, url
+    finally:
+        stop()
+        use_broker(None)  # back to the broker_url of the settings

@@ -6,19 +6,29 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from alignment.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from alignment.models import DeliveryStatus, Team, User, WebhookDelivery, WebhookEndpoint, WebhookKind
 from alignment.rest import ErrorOutputSerializer, InputSerializer, IsManager
 from alignment.webhooks import selectors, services
-from alignment.webhooks.outbox import ALL_EVENTS, EVENT_TYPES
+from alignment.webhooks.outbox import ALL_EVENTS, CHAT_EVENT, EVENT_TYPES
 
 ERRORS = dict.fromkeys((400, 401, 403, 404, 409), ErrorOutputSerializer)
 EVENT_CHOICES = (*EVENT_TYPES, ALL_EVENTS)
 
 
 class WebhookInputSerializer(InputSerializer):
+    """An event webhook needs `events`; a Slack or Teams one (`kind`) needs a `team` or a `user`
+    instead, whose notifications it posts."""
+
     url = serializers.CharField(max_length=500)
-    events = serializers.ListField(child=serializers.ChoiceField(choices=EVENT_CHOICES), min_length=1, max_length=20)
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=EVENT_CHOICES), min_length=1, max_length=20, required=False
+    )
     description = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    kind = serializers.ChoiceField(choices=WebhookKind.choices, required=False, default=WebhookKind.WEBHOOK)
+    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False, allow_null=True)
+    user = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), required=False, allow_null=True
+    )
 
 
 class WebhookUpdateInputSerializer(InputSerializer):
@@ -32,10 +42,11 @@ class WebhookUpdateInputSerializer(InputSerializer):
 
 class WebhookOutputSerializer(serializers.ModelSerializer):
     events = serializers.ListField(child=serializers.ChoiceField(choices=EVENT_CHOICES))
+    kind = serializers.ChoiceField(choices=WebhookKind.choices)
 
     class Meta:
         model = WebhookEndpoint
-        fields = ["id", "url", "events", "description", "active", "created_at"]
+        fields = ["id", "url", "events", "description", "active", "created_at", "kind", "team", "user"]
         read_only_fields = fields
 
 
@@ -43,12 +54,12 @@ class WebhookCreatedOutputSerializer(WebhookOutputSerializer):
     """The answer to a create: the only one that carries the signing secret."""
 
     class Meta(WebhookOutputSerializer.Meta):
-        fields = ["id", "url", "events", "description", "secret", "active", "created_at"]
+        fields = ["id", "url", "events", "description", "secret", "active", "created_at", "kind", "team", "user"]
         read_only_fields = fields
 
 
 class WebhookDeliveryOutputSerializer(serializers.ModelSerializer):
-    event = serializers.ChoiceField(source="event.type", choices=EVENT_TYPES)
+    event = serializers.ChoiceField(source="event.type", choices=(*EVENT_TYPES, CHAT_EVENT))
     status = serializers.ChoiceField(choices=DeliveryStatus.choices)
 
     class Meta:

@@ -5,11 +5,13 @@ relay is enqueued when the transaction commits; the beat sweep finds whatever th
 
 import logging
 import uuid
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from alignment.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from alignment.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent, WebhookKind
 
 logger = logging.getLogger(__name__)
 
@@ -31,11 +33,14 @@ EVENT_TYPES = (
     "ping",
 )
 ALL_EVENTS = "*"
+# A notification posted to a chat webhook: its own event type, which no webhook subscribes to.
+CHAT_EVENT = "chat.message"
+PRUNE_BATCH = 5000
 
 
 def webhook_endpoints_active() -> list[tuple[int, list]]:
     """`(id, events)` of every active endpoint: one query, for a caller emitting several types."""
-    return list(WebhookEndpoint.objects.filter(active=True).values_list("id", "events"))
+    return list(WebhookEndpoint.objects.filter(active=True, kind=WebhookKind.WEBHOOK).values_list("id", "events"))
 
 
 def webhook_subscribers(event_type: str, *, endpoints=None) -> list[int]:
@@ -61,12 +66,24 @@ def webhook_events_emit_many(*, event_type: str, items: list[dict], endpoint_ids
         endpoint_ids = webhook_subscribers(event_type)
     if not items or not endpoint_ids:
         return []
+    return _outbox_write(event_type, [(data, endpoint_ids) for data in items])
+
+
+def chat_posts_emit(*, posts: list[tuple[dict, int]]) -> list[WebhookEvent]:
+    """Record a `chat.message` event per `(data, endpoint id)`, delivered to that chat webhook only;
+    the relay turns `data` into the chat's message format. Two INSERTs however many."""
+    if not posts:
+        return []
+    return _outbox_write(CHAT_EVENT, [(data, [endpoint_id]) for data, endpoint_id in posts])
+
+
+def _outbox_write(event_type: str, items: list[tuple[dict, list[int]]]) -> list[WebhookEvent]:
     now = timezone.now()
-    events = [WebhookEvent(id=uuid.uuid4(), type=event_type, data=data, created_at=now) for data in items]
+    events = [WebhookEvent(id=uuid.uuid4(), type=event_type, data=data, created_at=now) for data, _ in items]
     WebhookEvent.objects.bulk_create(events)
     WebhookDelivery.objects.bulk_create(
         WebhookDelivery(endpoint_id=endpoint_id, event_id=event.id, next_attempt_at=now, created_at=now)
-        for event in events
+        for event, (_, endpoint_ids) in zip(events, items, strict=True)
         for endpoint_id in endpoint_ids
     )
     transaction.on_commit(webhook_relay_enqueue)
@@ -84,3 +101,22 @@ def webhook_relay_enqueue() -> bool:
         logger.warning("Could not enqueue the webhook relay: the broker is unavailable.", exc_info=True)
         return False
     return True
+
+
+def webhook_events_prune(*, now=None) -> int:
+    """Delete the events older than ALIGNMENT_WEBHOOK_KEEP_DAYS with nothing left to send, and their
+    deliveries, in batches; returns how many events went.
+
+    Delivered and failed deliveries are kept that long (a failed one can be redelivered by hand
+    until then). A pending one keeps its event however old it is: its endpoint may be switched off,
+    and its undelivered events wait for it.
+    """
+    cutoff = (now or timezone.now()) - timedelta(days=settings.ALIGNMENT_WEBHOOK_KEEP_DAYS)
+    old = WebhookEvent.objects.filter(created_at__lt=cutoff).exclude(deliveries__status=DeliveryStatus.PENDING)
+    pruned = 0
+    while ids := list(old.values_list("id", flat=True)[:PRUNE_BATCH]):
+        with transaction.atomic():
+            WebhookDelivery.objects.filter(event_id__in=ids).delete()
+            WebhookEvent.objects.filter(id__in=ids).delete()
+        pruned += len(ids)
+    return pruned

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alignment.models import DeliveryStatus, NotificationKind, Role, User, WebhookDelivery, WebhookEndpoint
+from alignment.webhooks.chat import chat_body
 from alignment.webhooks.delivery import TIMEOUT_SECONDS, webhook_post
 
 logger = logging.getLogger(__name__)
@@ -46,8 +47,11 @@ def webhook_retry_delay(attempt: int, *, base: float | None = None, rng=random) 
     return timedelta(seconds=base * factor * rng.uniform(1 - JITTER, 1 + JITTER))
 
 
-def webhook_body(event) -> bytes:
-    """The JSON an event is POSTed as; the same bytes on every attempt."""
+def webhook_body(event, *, endpoint=None) -> bytes:
+    """The JSON an event is POSTed as; the same bytes on every attempt. A chat webhook gets the
+    chat's own message instead of the event envelope."""
+    if endpoint is not None and endpoint.is_chat:
+        return chat_body(kind=endpoint.kind, data=event.data)
     created_at = event.created_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
     envelope = {"id": str(event.id), "type": event.type, "created_at": created_at, "data": event.data}
     return json.dumps(envelope, separators=(",", ":"), sort_keys=True, default=str).encode()
@@ -162,7 +166,7 @@ def webhook_relay_batch(*, limit: int = BATCH_SIZE, now=None) -> int:
             secret=delivery.endpoint.secret,
             event_id=str(delivery.event_id),
             event_type=delivery.event.type,
-            body=webhook_body(delivery.event),
+            body=webhook_body(delivery.event, endpoint=delivery.endpoint),
         )
         results.append((delivery, outcome))
     if results:

@@ -10,7 +10,7 @@ from alignment.models import Role, User, WebhookDelivery, WebhookEndpoint
 def webhook_endpoint_list_for_user(*, user: User) -> QuerySet[WebhookEndpoint]:
     if user.role != Role.MANAGER:
         return WebhookEndpoint.objects.none()
-    return WebhookEndpoint.objects.order_by("-id")
+    return WebhookEndpoint.objects.select_related("team", "user").order_by("-id")
 
 
 def webhook_endpoint_get_for_user(*, user: User, pk) -> WebhookEndpoint:

@@ -46,8 +46,9 @@ def test_recent_deliveries_redeliver_and_delete(client, manager, private_webhook
     # 2. the user
     # 3. the endpoints
     # 4. their latest deliveries with their events (one query, a window per endpoint)
-    # 5. the unread notifications in the page header
-    with django_assert_num_queries(5):
+    # 5. the teams, for the chat webhook form
+    # 6. the unread notifications in the page header
+    with django_assert_num_queries(6):
         page = client.get(reverse("webhook-settings"))
     assert page.content.decode().count("Redeliver") == 20
 

@@ -89,7 +89,7 @@ def test_create_shows_the_secret_once(manager, private_webhooks):
 
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"id", "url", "events", "description", "secret", "active", "created_at"}
+    assert set(body) == {"id", "url", "events", "description", "secret", "active", "created_at", "kind", "team", "user"}
     assert len(bytes.fromhex(body["secret"])) >= 32
     assert body["events"] == ["lead.handed_off", "lead.won"] and body["active"] is True
     assert "secret" not in client.get(f"/api/webhooks/{body['id']}/").json()

@@ -6,9 +6,7 @@ test reads what a mail server would have received.
 
 import contextlib
 import email
-import shutil
 import socketserver
-import subprocess
 import threading
 import time
 from datetime import timedelta
@@ -17,13 +15,11 @@ from email.header import decode_header, make_header
 from pathlib import Path
 
 import pytest
-import redis
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from alignment.celery import app as celery_app
 from alignment.models import Notification, NotificationKind
 from alignment.services import notification_create
 from alignment.sla import sla_settings_get
@@ -33,7 +29,6 @@ from leads.models import ImportJob, ImportStatus, Lead, Reminder
 from leads.services import lead_hand_off
 from tests.alignment.factories import ManagerFactory, MarketerFactory, RepFactory
 from tests.leads.factories import CampaignFactory, LeadFactory
-from tests.unavailable import service_unavailable
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -218,54 +213,7 @@ def test_the_same_email_task_delivered_twice_sends_once(celery_services, tmp_pat
     assert len(read_mailbox(mailbox)) == 1
 
 
-# --- a broker that is down ----------------------------------------------------------------------
-
-OWN_REDIS_PORT = 6391
-
-
-def _redis_up(port) -> bool:
-    with contextlib.suppress(Exception):
-        return redis.Redis(port=port, socket_connect_timeout=1).ping()
-    return False
-
-
-@pytest.fixture
-def own_redis():
-    """A Redis of this test's own (the shared one on 6379 stays up), and the test process's Celery
-    app pointed at it. Yields start() and stop()."""
-    if not shutil.which("redis-server"):
-        service_unavailable("redis-server is not installed.")
-    if _redis_up(OWN_REDIS_PORT):
-        service_unavailable(f"Something already listens on port {OWN_REDIS_PORT}.")
-    url = f"redis://127.0.0.1:{OWN_REDIS_PORT}/0"
-
-    def start():
-        subprocess.run(
-            ["redis-server", "--port", str(OWN_REDIS_PORT), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-            + ["--daemonize", "yes"],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        wait_until(lambda: _redis_up(OWN_REDIS_PORT), timeout=10, what="redis-server to start")
-
-    def stop():
-        with contextlib.suppress(Exception):
-            redis.Redis(port=OWN_REDIS_PORT, socket_connect_timeout=1).shutdown(nosave=True)
-        wait_until(lambda: not _redis_up(OWN_REDIS_PORT), timeout=10, what="redis-server to stop")
-
-    def use_broker(broker_url):
-        # kombu keeps its connection and producer pools per broker URL: dropping the app's cached
-        # references makes the next publish use the pools of the new URL.
-        celery_app.conf.broker_write_url = broker_url
-        celery_app._pool = None
-        celery_app.amqp._producer_pool = None
-
-    use_broker(url)
-    try:
-        yield start, stop, url
-    finally:
-        stop()
-        use_broker(None)  # back to the broker_url of the settings
+# --- a broker that is down (a Redis of the test's own: `own_redis` in tests/worker.py) -----------
 
 
 def test_with_the_broker_down_capture_works_and_the_reminder_goes_out_once_it_is_back(
