@@ -142,7 +142,7 @@ def test_verdict_from_the_lead_page(client, marketer, rep):
     assert 'data-testid="verdict-form"' in page
 
     bad = client.post(f"/feedback/leads/{lead.pk}/verdict/", {"verdict": "bad", "reason": ""})
-    assert bad.status_code == 302 and not Verdict.objects.exists()
+    assert bad.status_code == 400 and not Verdict.objects.exists()
     ok = client.post(
         f"/feedback/leads/{lead.pk}/verdict/", {"verdict": "bad", "reason": "no_need", "note": "Has a tool."}
     )
@@ -227,7 +227,7 @@ def test_rep_gives_a_verdict_from_the_inbox_and_returns_to_it(client, marketer, 
 
     response = client.post(f"/feedback/leads/{lead.pk}/verdict/", {"verdict": "good", "next": "/"})
 
-    assert response.status_code == 302 and response.url == "/"
+    assert response.status_code == 302 and response.url == "/#top"
     assert Verdict.objects.get(lead=lead).verdict == "good"
     assert f'action="/feedback/leads/{lead.pk}/verdict/"' not in client.get("/").content.decode()
 
