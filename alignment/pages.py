@@ -9,6 +9,7 @@ ends in a redirect with a message, as a plain post always did (htmx is told to l
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -28,7 +29,12 @@ def redirect_after_post(request, url: str) -> HttpResponse:
     is told to navigate instead. A plain post's redirect names the top of the page: the browser
     would otherwise keep the form's anchor and open the page scrolled away from the message."""
     if is_htmx(request):
-        return HttpResponse(headers={"HX-Redirect": url})
+        response = HttpResponse(headers={"HX-Redirect": url})
+        target, current = urlsplit(url), urlsplit(request.headers.get("HX-Current-URL", ""))
+        if target.fragment and (target.path, target.query) == (current.path, current.query):
+            # Only the anchor differs: the browser would scroll, not load the page again.
+            response["HX-Refresh"] = "true"
+        return response
     return redirect(url if "#" in url else f"{url}#top")
 
 

@@ -441,3 +441,17 @@ def test_a_verdict_from_the_inbox_by_htmx_returns_to_the_inbox(client, marketer,
 
     assert response["HX-Redirect"] == "/"
     assert Verdict.objects.get(lead=lead).verdict == "good"
+
+
+def test_a_reply_by_htmx_reloads_the_item_page_at_the_end_of_the_conversation(client, marketer, rep):
+    item = _bad_item(marketer, rep)
+    client.force_login(marketer)
+    page = f"http://testserver/feedback/{item.pk}/"
+
+    response = client.post(
+        f"/feedback/{item.pk}/reply/", {"body": "Which budget?"}, headers={"HX-Request": "true", "HX-Current-URL": page}
+    )
+
+    # Going to the same page with an anchor would only scroll: the page is loaded again.
+    assert response["HX-Redirect"] == f"/feedback/{item.pk}/#conversation-end"
+    assert response["HX-Refresh"] == "true"
