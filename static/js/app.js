@@ -26,6 +26,14 @@
     });
   }
 
+  // A form htmx sent that was refused or failed (403, 404, 500) is sent again as a plain post, so
+  // the page shows the server's answer as it would have without JavaScript, instead of nothing.
+  // form.submit() fires no submit event, so htmx leaves it alone.
+  document.addEventListener("htmx:responseError", function (event) {
+    var form = event.detail.elt;
+    if (form.tagName === "FORM" && form.hasAttribute("hx-post")) form.submit();
+  });
+
   function init(root) {
     focusFirstError(root);
     wireConfirm(root);

@@ -1,14 +1,18 @@
 """A form with errors in a real browser: a bad verdict without a reason, on a laptop and a phone,
 with htmx and without JavaScript, keeps what was typed, shows the error beside the field and stays
-in view. And the lead list's search field carries its own focus ring.
+in view; a form the server refuses shows the refusal. And the lead list's search field carries its
+own focus ring.
 """
 
 import pytest
 
 from feedback.models import ReasonCode, Verdict
-from tests.alignment.factories import MarketerFactory, RepFactory
+from leads.models import Lead
+from leads.services import lead_hand_off
+from tests.alignment.factories import ManagerFactory, MarketerFactory, RepFactory
 from tests.e2e.conftest import login
 from tests.feedback.factories import accepted_lead
+from tests.leads.factories import LeadFactory
 
 pytestmark = pytest.mark.e2e
 
@@ -83,3 +87,22 @@ def test_the_lead_list_search_field_not_the_filter_row_gets_the_focus_ring(open_
     field = page.get_by_label("Search").evaluate("e => getComputedStyle(e).boxShadow")
     assert row == "none"
     assert field != "none"
+
+
+def test_a_form_the_server_refuses_shows_the_refusal_not_nothing(open_page, live_server):
+    from playwright.sync_api import expect
+
+    marketer, rep = MarketerFactory(), RepFactory(username="sam")
+    lead = LeadFactory(captured_by=marketer, name="Ada Lovelace")
+    lead_hand_off(lead=lead, rep=rep, note="Met at the fair.", by=marketer)
+    page = open_page(width=1280, height=900)
+    login(page, live_server, "sam")
+    page.goto(f"{live_server.url}/leads/{lead.pk}/")
+    # Meanwhile the lead goes to another rep: accepting it is no longer this rep's to do.
+    lead_hand_off(lead=Lead.objects.get(pk=lead.pk), rep=RepFactory(), note="Reassigned.", by=ManagerFactory())
+
+    with page.expect_navigation(wait_until="load"):
+        page.locator(f"#accept-form-{lead.pk}").get_by_role("button", name="Accept").click()
+
+    expect(page.get_by_role("heading", name="Not allowed")).to_be_visible()
+    assert Lead.objects.get(pk=lead.pk).accepted_at is None
