@@ -654,3 +654,19 @@ def test_every_lead_page_form_is_swapped_in_place_by_htmx(client, marketer, rep,
     for name in ("activity", "qualify", "lost", "snooze", "verdict"):
         assert f'id="{name}-form-{lead.pk}"' in page
     assert page.count('hx-target="this" hx-swap="outerHTML"') == page.count('method="post"') - 1  # all but log out
+
+
+def test_a_form_that_comes_back_by_htmx_renders_only_the_form(
+    client, django_assert_num_queries, marketer, rep, campaign
+):
+    lead = handed_off(LeadFactory(campaign=campaign), rep=rep, by=marketer)
+    client.force_login(rep)
+    url = reverse("lead-reject", args=[lead.pk])
+
+    # 1 the session, 2 the user, 3-5 the lead with its timeline and handoffs (the scoped selector),
+    # 6 the reason codes for the form's select, 7 the unread count (the context processor runs on
+    # every render); nothing of the rest of the lead page.
+    with django_assert_num_queries(7):
+        response = client.post(url, {"reason": "", "note": "A student"}, headers={"HX-Request": "true"})
+
+    assert response.status_code == 422
