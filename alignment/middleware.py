@@ -1,9 +1,18 @@
-"""Middleware of the project's own: the headers Django does not set by itself."""
+"""Middleware of the project's own: the headers Django does not set by itself, the session's idle
+timeout, and the product's error pages when DEBUG is on."""
 
+import logging
 import time
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, logout
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+from django.http import Http404
+from django.views import defaults
+
+from alignment import rest
+
+logger = logging.getLogger("django.request")
 
 
 def permissions_policy(get_response):
@@ -46,3 +55,33 @@ def session_seen_at_login(sender, request, user, **kwargs):
     """`user_logged_in` receiver: a new session starts its idle clock."""
     if request is not None and hasattr(request, "session"):
         request.session[SESSION_SEEN_KEY] = int(time.time())
+
+
+class ProductErrorPages:
+    """With DEBUG on, Django answers an unknown URL, a 404 and a crash with its technical pages:
+    settings, code and URL patterns, shown to whoever meets them. The demo runs with DEBUG on (for
+    its static files and plain HTTP), so there these answers are the product's own 404, 400 and
+    500 pages, unless `ALIGNMENT_DEBUG_PAGES` is set for a developer who wants Django's."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def _in_use(self) -> bool:
+        return settings.DEBUG and not settings.ALIGNMENT_DEBUG_PAGES
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        # No URL matched: Django's technical 404 came from resolving the URL, before any view ran.
+        if self._in_use() and response.status_code == 404 and request.resolver_match is None:
+            return rest.not_found(request)
+        return response
+
+    def process_exception(self, request, exception):
+        if not self._in_use() or isinstance(exception, PermissionDenied):  # 403 is always the product's page
+            return None
+        if isinstance(exception, Http404):
+            return rest.not_found(request, exception)
+        if isinstance(exception, (BadRequest, SuspiciousOperation)):
+            return defaults.bad_request(request, exception)
+        logger.error("Internal Server Error: %s", request.path, exc_info=exception)
+        return rest.server_error(request)

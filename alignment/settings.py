@@ -17,6 +17,9 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# Django's technical 404 and 500 pages with DEBUG on; off, the demo shows the product's own pages
+# (alignment.middleware.ProductErrorPages). For developers who want the tracebacks in the browser.
+ALIGNMENT_DEBUG_PAGES = env.bool("ALIGNMENT_DEBUG_PAGES", default=False)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
@@ -59,6 +62,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Inside authentication, so its 404 page knows who is signed in.
+    "alignment.middleware.ProductErrorPages",
     "alignment.middleware.session_idle_timeout",
     # Last, as axes asks: it turns a lockout into its answer (alignment.lockout.lockout_response).
     "axes.middleware.AxesMiddleware",
@@ -251,7 +256,6 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # No deep links: Swagger UI puts each one inside the operation's toggle button, a link nested in
     # a button that keyboards and screen readers cannot reach on its own.
     "SWAGGER_UI_SETTINGS": {"deepLinking": False},

@@ -76,7 +76,7 @@ def _parse_time(text: str) -> time:
 
 def holidays_parse(text: str) -> frozenset:
     """Dates, one a line (YYYY-MM-DD); blank lines and anything after a `#` are ignored."""
-    holidays = set()
+    holidays, wrong = set(), []
     for line in (text or "").splitlines():
         line = line.split("#", 1)[0].strip()
         if not line:
@@ -84,7 +84,11 @@ def holidays_parse(text: str) -> frozenset:
         try:
             holidays.add(date.fromisoformat(line))
         except ValueError:
-            raise ValueError(f"{line!r} is not a date: write holidays as YYYY-MM-DD, one a line.") from None
+            wrong.append(repr(line))
+    # Every wrong line at once, so a long list is not fixed one line per save.
+    if wrong:
+        verb = "is not a date" if len(wrong) == 1 else "are not dates"
+        raise ValueError(f"{', '.join(wrong)} {verb}: write holidays as YYYY-MM-DD, one a line.")
     return frozenset(holidays)
 
 
@@ -100,15 +104,31 @@ def business_hours_parse(text: str, holidays: str = "") -> BusinessHours | None:
         raise ValueError(
             'Write business hours as days, hours and a time zone, e.g. "Mon-Fri 09:00-17:00 Europe/Berlin".'
         )
-    days = _parse_days(match["days"])
-    opens, closes = _parse_time(match["opens"]), _parse_time(match["closes"])
-    if opens >= closes:
-        raise ValueError("Business hours must close after they open, on the same day.")
-    try:
-        tz = ZoneInfo(match["tz"])
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"Unknown time zone {match['tz']!r}: use a name such as Europe/Berlin or UTC.") from None
+    # Every part's problem at once, so the manager fixes them in one go, not one per save.
+    problems = []
+
+    def part(parse, value):
+        try:
+            return parse(value)
+        except ValueError as error:
+            problems.append(str(error))
+            return None
+
+    days = part(_parse_days, match["days"])
+    opens, closes = part(_parse_time, match["opens"]), part(_parse_time, match["closes"])
+    if opens is not None and closes is not None and opens >= closes:
+        problems.append("Business hours must close after they open, on the same day.")
+    tz = part(_time_zone, match["tz"])
+    if problems:
+        raise ValueError(" ".join(problems))
     return BusinessHours(days=days, opens=opens, closes=closes, tz=tz, holidays=holidays_parse(holidays))
+
+
+def _time_zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"Unknown time zone {name!r}: use a name such as Europe/Berlin or UTC.") from None
 
 
 def sla_settings_get() -> SlaSettings:

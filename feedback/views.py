@@ -1,8 +1,9 @@
 """Feedback pages: thin. Parse the form, call one service or selector, render or redirect.
 
 Every item and lead is fetched through a scoped selector, so what the user may not see is a 404; a
-service's NotAllowed is a 403; bad input re-renders with the errors on their fields and changes
-nothing; a move the item's or lead's state does not allow comes back as a message.
+service's NotAllowed is a 403; bad input re-renders the form where it stood (see alignment/pages.py)
+with the errors on their fields and changes nothing; a move the item's or lead's state does not
+allow comes back as a message.
 """
 
 from django.contrib import messages
@@ -17,15 +18,15 @@ from django.views.decorators.http import require_POST
 
 from alignment.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from alignment.models import Role
+from alignment.pages import form_post
 from alignment.pagination import keyset_page
 from alignment.sla import sla_settings_get
 from feedback import forms, scorecard, selectors, services
 from feedback.models import FeedbackKind, FeedbackStatus, Resolution
-from leads import forms as lead_forms
 from leads import selectors as lead_selectors
 from leads import services as lead_services
 from leads.selectors import campaign_list, lead_get_for_user
-from leads.views import lead_action_run
+from leads.views import lead_action_view, lead_page
 
 PAGE_SIZE = 50
 
@@ -127,26 +128,35 @@ def feedback_item(request, pk):
     return render(request, "feedback/feedback_item.html", _item_context(request, item))
 
 
+def _item_form_post(request, item, form, *, save, success, done_url, template, name):
+    """A form on the item page, answered by `form_post`: `name` is its key in the page's context."""
+    return form_post(
+        request,
+        form=form,
+        save=save,
+        success=success,
+        done_url=done_url,
+        render_form=lambda form: render(request, template, {"item": item, name: form}),
+        render_page=lambda form: render(
+            request, "feedback/feedback_item.html", _item_context(request, item, **{name: form})
+        ),
+    )
+
+
 @login_required
 @require_POST
 def feedback_reply(request, pk):
     item = _item_or_404(request.user, pk)
-    form = forms.ReplyForm(request.POST)
-    if form.is_valid():
-        try:
-            services.feedback_reply(item=item, by=request.user, body=form.cleaned_data["body"])
-        except NotAllowed:
-            raise PermissionDenied from None
-        except InvalidInput as error:
-            form.add_service_errors(error)
-        except DomainError as error:
-            messages.error(request, error.message)
-            return redirect("feedback:item", pk=item.pk)
-        else:
-            messages.success(request, "Reply sent.")
-            return redirect(reverse("feedback:item", args=[item.pk]) + "#conversation-end")
-    context = _item_context(request, item, reply_form=form)
-    return render(request, "feedback/feedback_item.html", context, status=400)
+    return _item_form_post(
+        request,
+        item,
+        forms.ReplyForm(request.POST, auto_id=f"id_reply_{item.pk}_%s"),
+        save=lambda data: services.feedback_reply(item=item, by=request.user, body=data["body"]),
+        success="Reply sent.",
+        done_url=reverse("feedback:item", args=[item.pk]) + "#conversation-end",
+        template="feedback/_reply_form.html",
+        name="reply_form",
+    )
 
 
 @login_required
@@ -155,23 +165,19 @@ def feedback_resolve(request, pk):
     _require_role(request.user, Role.MARKETER, Role.MANAGER)
     item = _item_or_404(request.user, pk)
     resolutions = services.RESOLUTIONS_FOR_KIND.get(item.kind, ())
-    form = forms.ResolveForm(request.POST, resolutions=resolutions or Resolution.values, lead=item.lead)
-    if form.is_valid():
-        try:
-            services.feedback_resolve(item=item, by=request.user, **form.service_kwargs())
-        except NotAllowed:
-            raise PermissionDenied from None
-        except InvalidInput as error:
-            form.add_service_errors(error)
-        except DomainError as error:
-            messages.error(request, error.message)
-            return redirect("feedback:item", pk=item.pk)
-        else:
-            messages.success(request, f"Resolved: {Resolution(form.cleaned_data['resolution']).label.lower()}.")
-            return redirect("feedback:item", pk=item.pk)
-    item = _item_or_404(request.user, pk)
-    context = _item_context(request, item, resolve_form=form)
-    return render(request, "feedback/feedback_item.html", context, status=400)
+    form = forms.ResolveForm(
+        request.POST, resolutions=resolutions or Resolution.values, lead=item.lead, auto_id=f"id_resolve_{item.pk}_%s"
+    )
+    return _item_form_post(
+        request,
+        item,
+        form,
+        save=lambda data: services.feedback_resolve(item=item, by=request.user, **form.service_kwargs()),
+        success=lambda _: f"Resolved: {Resolution(form.cleaned_data['resolution']).label.lower()}.",
+        done_url=reverse("feedback:item", args=[item.pk]),
+        template="feedback/_resolve_form.html",
+        name="resolve_form",
+    )
 
 
 # --- verdicts and requests from the lead page and the inbox -----------------------------------
@@ -181,22 +187,24 @@ def feedback_resolve(request, pk):
 @require_POST
 def verdict_give(request, pk):
     lead = _lead_or_404(request.user, pk)
-    form = forms.VerdictForm(request.POST, reasons=lead_selectors.reason_code_list())
-    default = reverse("leads:detail", args=[lead.pk])
-    if form.is_valid():
-        try:
-            services.verdict_give(lead=lead, by=request.user, **form.cleaned_data)
-        except NotAllowed:
-            raise PermissionDenied from None
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
-            label = "good" if form.cleaned_data["verdict"] == "good" else "bad"
-            messages.success(request, f"Marked {lead} as {label}; marketing has been told.")
-    else:
-        errors = "; ".join(f"{name}: {' '.join(errs)}" for name, errs in form.errors.items())
-        messages.error(request, f"The verdict was not saved — {errors}")
-    return redirect(_next_url(request, default))
+    form = forms.VerdictForm(
+        request.POST, reasons=lead_selectors.reason_code_list(), auto_id=f"id_verdict_{lead.pk}_%s"
+    )
+
+    def success(_):
+        label = "good" if form.cleaned_data["verdict"] == "good" else "bad"
+        return f"Marked {lead} as {label}; marketing has been told."
+
+    context = {"lead": lead, "next": request.POST.get("next", "")}
+    return form_post(
+        request,
+        form=form,
+        save=lambda data: services.verdict_give(lead=lead, by=request.user, **data),
+        success=success,
+        done_url=_next_url(request, reverse("leads:detail", args=[lead.pk])),
+        render_form=lambda form: render(request, "feedback/_verdict_form.html", {**context, "form": form}),
+        render_page=lambda form: lead_page(request, lead, bound=("verdict", form)),
+    )
 
 
 @login_required
@@ -222,50 +230,25 @@ def feedback_request(request, pk):
 # --- outcomes on the lead page that tell marketing ---------------------------------------------
 
 
-@login_required
-@require_POST
-def lead_reject(request, pk):
-    form = lead_forms.RejectForm(request.POST, reasons=list(lead_selectors.reason_code_list()), auto_id="id_reject_%s")
-    return lead_action_run(
-        request,
-        pk,
-        "reject",
-        form,
-        lambda lead, data: services.lead_reject_with_feedback(
-            lead=lead, by=request.user, reason=data["reason"], note=data["note"]
-        ),
-        lambda lead: f"Rejected {lead}. Marketing has been told why.",
-    )
-
-
-@login_required
-@require_POST
-def lead_win(request, pk):
-    form = lead_forms.WinForm(request.POST, auto_id="id_won_%s")
-    return lead_action_run(
-        request,
-        pk,
-        "won",
-        form,
-        lambda lead, data: services.lead_win_with_feedback(lead=lead, by=request.user, amount=data["amount"]),
-        "Won! The revenue counts toward the shared goal.",
-    )
-
-
-@login_required
-@require_POST
-def lead_lose(request, pk):
-    form = lead_forms.LoseForm(request.POST, reasons=list(lead_selectors.reason_code_list()), auto_id="id_lost_%s")
-    return lead_action_run(
-        request,
-        pk,
-        "lost",
-        form,
-        lambda lead, data: services.lead_lose_with_feedback(
-            lead=lead, by=request.user, reason=data["reason"], note=data["note"]
-        ),
-        "Marked as lost. Marketing sees the reason.",
-    )
+lead_reject = lead_action_view(
+    "reject",
+    lambda request, lead, data: services.lead_reject_with_feedback(
+        lead=lead, by=request.user, reason=data["reason"], note=data["note"]
+    ),
+    lambda lead: f"Rejected {lead}. Marketing has been told why.",
+)
+lead_win = lead_action_view(
+    "won",
+    lambda request, lead, data: services.lead_win_with_feedback(lead=lead, by=request.user, amount=data["amount"]),
+    "Won! The revenue counts toward the shared goal.",
+)
+lead_lose = lead_action_view(
+    "lost",
+    lambda request, lead, data: services.lead_lose_with_feedback(
+        lead=lead, by=request.user, reason=data["reason"], note=data["note"]
+    ),
+    "Marked as lost. Marketing sees the reason.",
+)
 
 
 # --- scorecard, voice of sales, reason codes --------------------------------------------------

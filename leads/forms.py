@@ -78,6 +78,10 @@ class LeadEditForm(LeadDataForm):
         self.fields["email"].widget.attrs["autofocus"] = True
 
 
+class ButtonForm(_Form):
+    """An action that is one button (accept, qualify): no fields, only what the service says."""
+
+
 class HandOffForm(_Form):
     rep = forms.ChoiceField(required=False, label="Hand off to")
     note = forms.CharField(

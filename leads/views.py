@@ -1,12 +1,16 @@
 """Lead pages: thin. Parse the form, call one service or selector, render or redirect.
 
 Every lead is fetched through the scoped selector, so a lead the user may not see is a 404; a
-service's NotAllowed is a 403; bad input re-renders the page with the errors on their fields and
-changes nothing; a move the lead's state does not allow comes back as a message.
+service's NotAllowed is a 403; bad input re-renders the form where it stood (see alignment/pages.py)
+with the errors on their fields and changes nothing; a move the lead's state does not allow comes
+back as a message.
 """
 
 import csv
 import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,11 +24,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from alignment.errors import DomainError, InvalidInput, NotAllowed, NotFound
+from alignment.errors import InvalidInput, NotAllowed, NotFound
 from alignment.models import Role
+from alignment.pages import form_post
 from alignment.pagination import keyset_page
 from leads import capture, forms, imports, selectors, services
-from leads.models import HandoffOutcome, ImportStatus, LeadStatus
+from leads.models import HandoffOutcome, ImportStatus, Lead, LeadStatus
 
 PAGE_SIZE = 50
 S = LeadStatus
@@ -65,36 +70,77 @@ def lead_actions(lead, user) -> set[str]:
     return services.lead_actions(lead=lead, user=user, open_handoff=open_handoff) - FEEDBACK_PANEL_ACTIONS
 
 
-def _action_forms(lead, user, actions, bound=None):
-    """One unbound form per allowed action; `bound` replaces one with the form that has errors."""
-    needs_reasons = actions & {"reject", "lost"}
-    reasons = active_reasons() if needs_reasons else []
-    reps = list(selectors.rep_list()) if "hand_off" in actions else []
-    builders = {
-        "hand_off": lambda: forms.HandOffForm(reps=reps, auto_id="id_hand_off_%s"),
-        "accept": lambda: None,
-        "reject": lambda: forms.RejectForm(reasons=reasons, auto_id="id_reject_%s"),
-        "activity": lambda: forms.ActivityForm(auto_id="id_activity_%s"),
-        "qualify": lambda: None,
-        "won": lambda: forms.WinForm(auto_id="id_won_%s"),
-        "lost": lambda: forms.LoseForm(reasons=reasons, auto_id="id_lost_%s"),
-        "recycle": lambda: forms.RecycleForm(auto_id="id_recycle_%s"),
-        "snooze": lambda: forms.SnoozeForm(auto_id="id_snooze_%s"),
-    }
-    built = {name: build() for name, build in builders.items() if name in actions}
+class _Choices:
+    """The choice lists the lead page's forms need, each loaded once however many forms use it."""
+
+    @cached_property
+    def reasons(self):
+        return active_reasons()
+
+    @cached_property
+    def reps(self):
+        return list(selectors.rep_list())
+
+
+def _no_context(lead) -> dict:
+    return {}
+
+
+@dataclass(frozen=True)
+class LeadForm:
+    """A form under "What you can do": its partial, its form class and the choice lists it takes."""
+
+    template: str
+    form_class: type
+    choices: tuple[str, ...] = ()
+    context: Callable[[Lead], dict] = _no_context
+
+
+LEAD_FORMS = {
+    "hand_off": LeadForm(
+        "leads/_hand_off_form.html",
+        forms.HandOffForm,
+        ("reps",),
+        lambda lead: {"overlap_warnings": selectors.lead_overlap_warnings(lead=lead)},
+    ),
+    "accept": LeadForm("leads/_accept_form.html", forms.ButtonForm),
+    "reject": LeadForm("leads/_reject_form.html", forms.RejectForm, ("reasons",)),
+    "activity": LeadForm("leads/_activity_form.html", forms.ActivityForm),
+    "qualify": LeadForm("leads/_qualify_form.html", forms.ButtonForm),
+    "won": LeadForm("leads/_won_form.html", forms.WinForm),
+    "lost": LeadForm("leads/_lost_form.html", forms.LoseForm, ("reasons",)),
+    "recycle": LeadForm("leads/_recycle_form.html", forms.RecycleForm),
+    "snooze": LeadForm("leads/_snooze_form.html", forms.SnoozeForm),
+}
+
+
+def lead_form(action, lead, data=None, choices=None):
+    """The form of `action` on `lead`, with ids of its own (the inbox shows one per lead)."""
+    spec = LEAD_FORMS[action]
+    choices = choices or _Choices()
+    kwargs = {name: getattr(choices, name) for name in spec.choices}
+    return spec.form_class(data, auto_id=f"id_{action}_{lead.pk}_%s", **kwargs)
+
+
+def _action_forms(lead, actions, bound=None):
+    """One unbound form per allowed action; `bound` (action, form) replaces one with the form that
+    has errors, and may be one of another app's forms on the page (the verdict)."""
+    choices = _Choices()
+    built = {name: lead_form(name, lead, choices=choices) for name in LEAD_FORMS if name in actions}
     if bound is not None:
         built[bound[0]] = bound[1]
     return built
 
 
-def _render_detail(request, lead, *, bound=None, status=200):
+def lead_page(request, lead, *, bound=None, status=200):
+    """The lead page; `bound` is the (action, form) that came back with errors."""
     actions = lead_actions(lead, request.user)
     context = {
         "lead": lead,
         "actions": actions,
         # The forms under "What you can do": editing contact data is a link elsewhere, not a form.
         "form_actions": actions - {"edit"},
-        "forms": _action_forms(lead, request.user, actions, bound),
+        "forms": _action_forms(lead, actions, bound),
         "timeline": list(lead.events.all()),
         "handoffs": list(lead.handoffs.all()),
         "overlap_warnings": selectors.lead_overlap_warnings(lead=lead) if "hand_off" in actions else [],
@@ -161,7 +207,7 @@ def lead_create(request):
 
 @login_required
 def lead_detail(request, pk):
-    return _render_detail(request, _lead_or_404(request.user, pk))
+    return lead_page(request, _lead_or_404(request.user, pk))
 
 
 @login_required
@@ -187,115 +233,81 @@ def lead_edit(request, pk):
     return render(request, "leads/lead_edit.html", {"lead": lead, "form": form}, status=status)
 
 
-def lead_action_run(request, pk, action, form, call, success):
-    """Validate `form`, call the service, and answer: on success a redirect with a message made
-    from what the service returned; on bad input the page with the errors (400); 403 when not
-    allowed; a message when the lead's state forbids the move."""
+def lead_action_run(request, pk, action, call, success):
+    """Run `action` (a LEAD_FORMS key) posted from a page: `call(lead, data)` is its service call,
+    `success` the message (or makes it from what the service returned). Answered by `form_post`:
+    on bad input the form comes back in place, alone for htmx or within the lead page."""
     lead = _lead_or_404(request.user, pk)
-    detail_url = reverse("leads:detail", args=[lead.pk])
-    if form is None or form.is_valid():
-        try:
-            result = call(lead, form.cleaned_data if form is not None else {})
-        except NotAllowed:
-            raise PermissionDenied from None
-        except InvalidInput as error:
-            if form is None:
-                messages.error(request, error.message)
-                return redirect(_next_url(request, detail_url))
-            form.add_service_errors(error)
-        except DomainError as error:  # the state does not allow it (already done, or moved on)
-            messages.error(request, error.message)
-            return redirect(_next_url(request, detail_url))
-        else:
-            messages.success(request, success(result) if callable(success) else success)
-            return redirect(_next_url(request, detail_url))
-    return _render_detail(request, lead, bound=(action, form), status=400)
+    spec = LEAD_FORMS[action]
+    form = lead_form(action, lead, data=request.POST)
 
+    def render_form(form):
+        context = {"lead": lead, "form": form, "next": request.POST.get("next", ""), **spec.context(lead)}
+        return render(request, spec.template, context)
 
-@login_required
-@require_POST
-def lead_hand_off(request, pk):
-    form = forms.HandOffForm(request.POST, reps=list(selectors.rep_list()), auto_id="id_hand_off_%s")
-
-    def call(lead, data):
-        return services.lead_hand_off(lead=lead, rep=data["rep"], note=data["note"], by=request.user)
-
-    def success(handoff):
-        if handoff.to_rep is None:
-            return "No rep was available: the lead waits in the managers' queue."
-        return f"Handed off to {handoff.to_rep.display_name}. The SLA clock is running."
-
-    return lead_action_run(request, pk, "hand_off", form, call, success)
-
-
-@login_required
-@require_POST
-def lead_accept(request, pk):
-    return lead_action_run(
+    return form_post(
         request,
-        pk,
-        "accept",
-        None,
-        lambda lead, data: services.lead_accept(lead=lead, by=request.user),
-        lambda lead: f"Accepted {lead}. It is in your working list now.",
+        form=form,
+        save=lambda data: call(lead, data),
+        success=success,
+        done_url=_next_url(request, reverse("leads:detail", args=[lead.pk])),
+        render_form=render_form,
+        render_page=lambda form: lead_page(request, lead, bound=(action, form)),
     )
 
 
-@login_required
-@require_POST
-def lead_log_activity(request, pk):
-    form = forms.ActivityForm(request.POST, auto_id="id_activity_%s")
-    return lead_action_run(
-        request,
-        pk,
-        "activity",
-        form,
-        lambda lead, data: services.lead_log_activity(lead=lead, by=request.user, kind=data["kind"], note=data["note"]),
-        "Activity logged.",
-    )
+def lead_action_view(action, call, success):
+    """The page view of one lead action: `call(request, lead, data)` calls its service."""
+
+    @login_required
+    @require_POST
+    def view(request, pk):
+        return lead_action_run(request, pk, action, lambda lead, data: call(request, lead, data), success)
+
+    view.__name__ = view.__qualname__ = f"lead_{action}"
+    return view
 
 
-@login_required
-@require_POST
-def lead_qualify(request, pk):
-    return lead_action_run(
-        request,
-        pk,
-        "qualify",
-        None,
-        lambda lead, data: services.lead_qualify(lead=lead, by=request.user),
-        "Lead qualified.",
-    )
+def _handed_off(handoff):
+    if handoff.to_rep is None:
+        return "No rep was available: the lead waits in the managers' queue."
+    return f"Handed off to {handoff.to_rep.display_name}. The SLA clock is running."
 
 
-@login_required
-@require_POST
-def lead_recycle(request, pk):
-    form = forms.RecycleForm(request.POST, auto_id="id_recycle_%s")
-    return lead_action_run(
-        request,
-        pk,
-        "recycle",
-        form,
-        lambda lead, data: services.lead_recycle(
-            lead=lead, by=request.user, reason=data["reason"], reengage_after=data["reengage_after"]
-        ),
-        "Recycled to nurture.",
-    )
-
-
-@login_required
-@require_POST
-def lead_snooze(request, pk):
-    form = forms.SnoozeForm(request.POST, auto_id="id_snooze_%s")
-    return lead_action_run(
-        request,
-        pk,
-        "snooze",
-        form,
-        lambda lead, data: services.lead_snooze(lead=lead, by=request.user, until=data["until"], reason=data["reason"]),
-        "Snoozed: it will not go cold until then.",
-    )
+lead_hand_off = lead_action_view(
+    "hand_off",
+    lambda request, lead, data: services.lead_hand_off(lead=lead, rep=data["rep"], note=data["note"], by=request.user),
+    _handed_off,
+)
+lead_accept = lead_action_view(
+    "accept",
+    lambda request, lead, data: services.lead_accept(lead=lead, by=request.user),
+    lambda lead: f"Accepted {lead}. It is in your working list now.",
+)
+lead_log_activity = lead_action_view(
+    "activity",
+    lambda request, lead, data: services.lead_log_activity(
+        lead=lead, by=request.user, kind=data["kind"], note=data["note"]
+    ),
+    "Activity logged.",
+)
+lead_qualify = lead_action_view(
+    "qualify", lambda request, lead, data: services.lead_qualify(lead=lead, by=request.user), "Lead qualified."
+)
+lead_recycle = lead_action_view(
+    "recycle",
+    lambda request, lead, data: services.lead_recycle(
+        lead=lead, by=request.user, reason=data["reason"], reengage_after=data["reengage_after"]
+    ),
+    "Recycled to nurture.",
+)
+lead_snooze = lead_action_view(
+    "snooze",
+    lambda request, lead, data: services.lead_snooze(
+        lead=lead, by=request.user, until=data["until"], reason=data["reason"]
+    ),
+    "Snoozed: it will not go cold until then.",
+)
 
 
 # --- CSV import -------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
+from django.utils.html import format_html
 
 register = template.Library()
 
@@ -24,3 +25,14 @@ def money(value):
         return value
     # Half up, as the dashboard's floatformat rounds, so both show the same cents.
     return f"{amount.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,.2f}"
+
+
+@register.simple_tag
+def in_place_form(action, name, pk):
+    """The attributes of a page form that re-renders where it stands when it has errors
+    (alignment/pages.py): htmx swaps the form for the server's answer, and a plain post's answer
+    opens at the form's anchor. `name` and `pk` make its id, unique on a page of several leads."""
+    form_id = f"{name}-form-{pk}"
+    return format_html(
+        'id="{}" action="{}#{}" hx-post="{}" hx-target="this" hx-swap="outerHTML"', form_id, action, form_id, action
+    )

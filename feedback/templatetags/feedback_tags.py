@@ -24,6 +24,11 @@ def feedback_lead_panel(context, lead):
         i.kind == FeedbackKind.REQUEST and i.status == FeedbackStatus.OPEN for i in items
     )
     verdicts = selectors.verdict_history_for_lead(lead=lead)
+    # The lead page passes back a verdict form that came back with errors, to show as it was typed.
+    verdict_form = context.get("forms", {}).get("verdict") or forms.VerdictForm(
+        reasons=reason_code_list() if can_verdict else (),
+        auto_id=f"id_verdict_{lead.pk}_%s",
+    )
     return {
         "lead": lead,
         "user": user,
@@ -32,10 +37,7 @@ def feedback_lead_panel(context, lead):
         "items": items,
         "can_verdict": can_verdict,
         "can_request": can_request,
-        "verdict_form": forms.VerdictForm(
-            reasons=reason_code_list() if can_verdict else (),
-            auto_id=f"id_verdict_{lead.pk}_%s",
-        ),
+        "verdict_form": verdict_form,
         "request_form": forms.FeedbackRequestForm(auto_id=f"id_request_{lead.pk}_%s"),
     }
 

@@ -2,10 +2,15 @@
 (function () {
   "use strict";
 
-  // After a form re-renders with errors, put the cursor on the first field that has one.
+  // After a form re-renders with errors, put the cursor on the first field that has one. A form
+  // htmx swapped in place is brought into view whole (as far as it fits), not just that field.
   function focusFirstError(root) {
-    var field = root.querySelector("[aria-invalid='true']");
-    if (field && typeof field.focus === "function") {
+    var field = root.querySelector(":is(input, select, textarea)[aria-invalid='true']");
+    if (!field) return;
+    if (root.tagName === "FORM") {
+      root.scrollIntoView({ block: "nearest" });
+      field.focus({ preventScroll: true });
+    } else {
       field.focus();
     }
   }
@@ -40,6 +45,13 @@
       }
     });
   }
+  // A form htmx sent that was refused or failed (403, 404, 500) is sent again as a plain post, so
+  // the page shows the server's answer as it would have without JavaScript, instead of nothing.
+  // form.submit() fires no submit event, so htmx leaves it alone.
+  document.addEventListener("htmx:responseError", function (event) {
+    var form = event.detail.elt;
+    if (form.tagName === "FORM" && form.hasAttribute("hx-post")) form.submit();
+  });
 
   function init(root) {
     focusFirstError(root);

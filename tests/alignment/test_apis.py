@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from alignment.celery import app as celery_app
 from leads.models import Lead
+from tests.alignment.factories import ManagerFactory
 
 
 @pytest.fixture(autouse=True)
@@ -340,3 +341,12 @@ def test_idempotency_keys_are_forgotten_after_a_day(marketer):
     # then only the old key is gone
     assert deleted == 1
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
+
+
+def test_the_docs_and_the_admin_show_the_products_favicon(db, client):
+    staff = ManagerFactory(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+
+    for url in ("/api/docs/", "/admin/"):
+        html = client.get(url).content.decode()
+        assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in html, url

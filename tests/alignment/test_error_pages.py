@@ -1,10 +1,13 @@
 import json
 
+import pytest
 from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from alignment.rest import csrf_failure
+from leads.services import lead_hand_off
+from tests.leads.factories import LeadFactory
 
 
 def test_an_invisible_lead_page_is_a_friendly_404_with_the_way_home(client, rep):
@@ -69,3 +72,65 @@ def test_a_browser_form_post_without_csrf_still_gets_the_page(client, marketer):
 
     assert response.status_code == 403
     assert response["Content-Type"].startswith("text/html")
+
+
+# --- with DEBUG on (the demo) --------------------------------------------------------------------
+
+
+@pytest.fixture
+def debug_on(settings):
+    settings.DEBUG = True
+    settings.ALIGNMENT_DEBUG_PAGES = False
+    return settings
+
+
+def test_with_debug_on_another_reps_lead_is_the_product_404_not_djangos(debug_on, marketer, rep, other_rep):
+    lead = LeadFactory()
+    lead_hand_off(lead=lead, rep=other_rep, note="Theirs.", by=marketer)
+    client = Client()
+    client.force_login(rep)
+
+    response = client.get(f"/leads/{lead.pk}/")
+
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Not found" in html and 'href="/"' in html
+    assert "Technical response" not in html and "URLconf" not in html and "settings.py" not in html
+
+
+def test_with_debug_on_an_unknown_url_is_the_product_404(debug_on, rep):
+    client = Client()
+    client.force_login(rep)
+
+    response = client.get("/no-such-page/")
+
+    assert response.status_code == 404
+    assert "Not found" in response.content.decode() and "URLconf" not in response.content.decode()
+    # The URLs still end in a slash for whoever forgets it.
+    assert client.get("/leads").status_code == 301
+
+
+def test_with_debug_on_a_crash_is_the_product_500_and_static_files_are_still_served(debug_on, rep, monkeypatch):
+    def crash(**kwargs):
+        raise RuntimeError("the database caught fire")
+
+    monkeypatch.setattr("leads.selectors.lead_list_for_user", crash)
+    client = Client(raise_request_exception=False)
+    client.force_login(rep)
+
+    response = client.get("/leads/")
+
+    assert response.status_code == 500
+    assert "the database caught fire" not in response.content.decode()
+    assert "Traceback" not in response.content.decode()
+    assert client.get("/static/favicon.svg").status_code == 200
+
+
+def test_a_developer_who_asks_for_djangos_debug_pages_gets_them(debug_on, rep):
+    debug_on.ALIGNMENT_DEBUG_PAGES = True
+    client = Client()
+    client.force_login(rep)
+
+    response = client.get("/no-such-page/")
+
+    assert response.status_code == 404 and "URLconf" in response.content.decode()

@@ -455,3 +455,24 @@ def test_sla_settings_page_shows_a_short_threshold_as_typed(client, manager):
     assert client.post("/settings/sla/", data).status_code == 302
 
     assert 'value="0.004"' in client.get("/settings/sla/").content.decode()
+
+
+def test_sla_settings_page_shows_every_problem_within_a_field_at_once(client, manager):
+    client.force_login(manager)
+    data = {
+        "sla_accept_hours": "8",
+        "cold_after_days": "1",
+        "escalate_after_hours": "4",
+        "feedback_response_days": "2",
+        "business_hours": "Mon-Fry 09:00-17:00 Mars/Olympus",
+        "holidays": "2026-12-25\nChristmas\n2026-13-01",
+    }
+
+    response = client.post("/settings/sla/", data)
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Unknown day" in page and "Unknown time zone" in page
+    assert "&#x27;Christmas&#x27;, &#x27;2026-13-01&#x27; are not dates" in page
+    # What was typed stays in the form, to be corrected rather than typed again.
+    assert "Mon-Fry 09:00-17:00 Mars/Olympus" in page and "2026-12-25\nChristmas\n2026-13-01" in page

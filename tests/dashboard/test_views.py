@@ -159,7 +159,7 @@ def test_manager_home_is_the_queue_and_a_rep_can_be_chosen_there(client, markete
         reverse("leads:hand-off", args=[lead.pk]), {"rep": rep.pk, "note": "Big account", "next": reverse("home")}
     )
 
-    assert response["Location"] == reverse("home")
+    assert response["Location"] == reverse("home") + "#top"
     lead.refresh_from_db()
     assert lead.owner == rep and lead.status == LeadStatus.HANDED_OFF
     assert client.get(reverse("home")).context["queue"] == []

@@ -8,9 +8,11 @@ from feedback.models import FeedbackItem, FeedbackReply, FeedbackStatus, ReasonC
 from feedback.services import feedback_request, verdict_give
 from leads.models import Lead, LeadStatus
 from leads.rollup import lead_days_rebuild
+from leads.services import lead_qualify
 from tests.alignment.factories import MarketerFactory
-from tests.feedback.factories import accepted_lead
+from tests.feedback.factories import accepted_lead, handed_off_lead
 from tests.feedback.test_apis import _bulk_items
+from tests.leads.test_views import assert_form_came_back
 
 
 def _bad_item(marketer, rep, **fields):
@@ -142,7 +144,7 @@ def test_verdict_from_the_lead_page(client, marketer, rep):
     assert 'data-testid="verdict-form"' in page
 
     bad = client.post(f"/feedback/leads/{lead.pk}/verdict/", {"verdict": "bad", "reason": ""})
-    assert bad.status_code == 302 and not Verdict.objects.exists()
+    assert bad.status_code == 400 and not Verdict.objects.exists()
     ok = client.post(
         f"/feedback/leads/{lead.pk}/verdict/", {"verdict": "bad", "reason": "no_need", "note": "Has a tool."}
     )
@@ -227,7 +229,7 @@ def test_rep_gives_a_verdict_from_the_inbox_and_returns_to_it(client, marketer, 
 
     response = client.post(f"/feedback/leads/{lead.pk}/verdict/", {"verdict": "good", "next": "/"})
 
-    assert response.status_code == 302 and response.url == "/"
+    assert response.status_code == 302 and response.url == "/#top"
     assert Verdict.objects.get(lead=lead).verdict == "good"
     assert f'action="/feedback/leads/{lead.pk}/verdict/"' not in client.get("/").content.decode()
 
@@ -396,3 +398,114 @@ def test_queue_filters_through_htmx_answer_the_results_alone(client, marketer, r
     assert f"/feedback/{item.pk}/" in html
     assert "<form" not in html and "<html" not in html
     assert "HX-Request" in response["Vary"]
+
+
+# --- a form with errors comes back where it stood -----------------------------------------------
+
+
+def _form_errors_case(case, marketer, rep):
+    """(who posts, url, data, form id, field id, what they typed, how to tell nothing changed)."""
+    if case in ("reply", "resolve"):
+        item = _bad_item(marketer, rep)
+        if case == "reply":
+            long_reply = "Which budget? " + "x" * 10_000
+            return (
+                marketer,
+                f"/feedback/{item.pk}/reply/",
+                {"body": long_reply},
+                f"reply-form-{item.pk}",
+                (f"id_reply_{item.pk}_body"),
+                long_reply,
+                lambda: not FeedbackReply.objects.exists(),
+            )
+        data = {"resolution": "fixed_data", "email": "not-an-email", "company": "Analytical Engines Ltd"}
+        return (
+            marketer,
+            f"/feedback/{item.pk}/resolve/",
+            data,
+            f"resolve-form-{item.pk}",
+            (f"id_resolve_{item.pk}_email"),
+            "Analytical Engines Ltd",
+            lambda: FeedbackItem.objects.get(pk=item.pk).status == FeedbackStatus.OPEN,
+        )
+    lead = accepted_lead(marketer=marketer, rep=rep)
+    if case == "reject":
+        lead = handed_off_lead(marketer=marketer, rep=rep)
+        data, field, typed = (
+            {"reason": "", "note": "A student writing a thesis"},
+            "reason",
+            "A student writing a thesis",
+        )
+    elif case == "won":
+        lead_qualify(lead=lead, by=rep)
+        lead.refresh_from_db()
+        data, field, typed = {"amount": "-5"}, "amount", 'value="-5"'
+    elif case == "lost":
+        data, field, typed = {"reason": "", "note": "Chose a rival"}, "reason", "Chose a rival"
+    else:
+        data, field, typed = (
+            {"verdict": "bad", "reason": "", "note": "Budget frozen until Q3"},
+            "reason",
+            ("Budget frozen until Q3"),
+        )
+    status = lead.status
+    url = f"/feedback/leads/{lead.pk}/verdict/" if case == "verdict" else f"/leads/{lead.pk}/{case}/"
+    return (
+        rep,
+        url,
+        data,
+        f"{case}-form-{lead.pk}",
+        f"id_{case}_{lead.pk}_{field}",
+        typed,
+        lambda: Lead.objects.get(pk=lead.pk).status == status and not Verdict.objects.filter(lead=lead).exists(),
+    )
+
+
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "plain"])
+@pytest.mark.parametrize("case", ["reject", "won", "lost", "verdict", "reply", "resolve"])
+def test_a_feedback_form_with_errors_comes_back_in_place_with_what_was_typed(client, marketer, rep, case, htmx):
+    who, url, data, form_id, field_id, typed, unchanged = _form_errors_case(case, marketer, rep)
+    client.force_login(who)
+
+    response = client.post(url, data, headers={"HX-Request": "true"} if htmx else {})
+
+    assert_form_came_back(response, form_id=form_id, field_id=field_id, typed=typed, htmx=htmx)
+    assert unchanged()
+
+
+def test_a_bad_verdict_on_the_lead_page_opens_the_verdict_form_even_after_an_earlier_verdict(client, marketer, rep):
+    lead = accepted_lead(marketer=marketer, rep=rep)
+    verdict_give(lead=lead, by=rep, verdict="good", note="Keen.")
+    client.force_login(rep)
+    assert '<details id="verdict">' in client.get(f"/leads/{lead.pk}/").content.decode()
+
+    response = client.post(f"/feedback/leads/{lead.pk}/verdict/", {"verdict": "bad", "note": "Changed my mind"})
+
+    assert response.status_code == 400
+    assert '<details id="verdict" open>' in response.content.decode()
+
+
+def test_a_verdict_from_the_inbox_by_htmx_returns_to_the_inbox(client, marketer, rep):
+    lead = accepted_lead(marketer=marketer, rep=rep)
+    client.force_login(rep)
+
+    response = client.post(
+        f"/feedback/leads/{lead.pk}/verdict/", {"verdict": "good", "next": "/"}, headers={"HX-Request": "true"}
+    )
+
+    assert response["HX-Redirect"] == "/"
+    assert Verdict.objects.get(lead=lead).verdict == "good"
+
+
+def test_a_reply_by_htmx_reloads_the_item_page_at_the_end_of_the_conversation(client, marketer, rep):
+    item = _bad_item(marketer, rep)
+    client.force_login(marketer)
+    page = f"http://testserver/feedback/{item.pk}/"
+
+    response = client.post(
+        f"/feedback/{item.pk}/reply/", {"body": "Which budget?"}, headers={"HX-Request": "true", "HX-Current-URL": page}
+    )
+
+    # Going to the same page with an anchor would only scroll: the page is loaded again.
+    assert response["HX-Redirect"] == f"/feedback/{item.pk}/#conversation-end"
+    assert response["HX-Refresh"] == "true"

@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -309,7 +310,8 @@ def test_accept_from_the_inbox_returns_to_the_inbox(client, marketer, rep, campa
 
     response = client.post(reverse("leads:accept", args=[lead.pk]), {"next": reverse("home")})
 
-    assert response.status_code == 302 and response["Location"] == reverse("home")
+    # The top of the page, not the form's anchor, so the message is in view.
+    assert response.status_code == 302 and response["Location"] == reverse("home") + "#top"
     lead.refresh_from_db()
     assert lead.status == LeadStatus.ACCEPTED
 
@@ -320,7 +322,7 @@ def test_accept_never_redirects_off_site(client, marketer, rep, campaign):
 
     response = client.post(reverse("leads:accept", args=[lead.pk]), {"next": "https://evil.test/"})
 
-    assert response["Location"] == reverse("leads:detail", args=[lead.pk])
+    assert response["Location"] == reverse("leads:detail", args=[lead.pk]) + "#top"
 
 
 def test_accept_twice_says_why_not_and_changes_nothing(client, marketer, rep, campaign):
@@ -534,3 +536,137 @@ def test_lead_create_says_which_fields_are_required(client, marketer, campaign):
 
     assert "Only the campaign and the email are required." in page
     assert "Only the email is required" not in page
+
+
+# --- a form with errors comes back where it stood -----------------------------------------------
+
+
+def _bad_post(client, url, data, *, htmx):
+    return client.post(url, data, headers={"HX-Request": "true"} if htmx else {})
+
+
+def assert_form_came_back(response, *, form_id, field_id, typed, htmx):
+    """What a user sees: the form (alone for htmx, else in its page, opened at its anchor), the
+    typed text still in it, and the error right under the field that has it."""
+    html = response.content.decode()
+    if htmx:
+        assert response.status_code == 422
+        assert html.lstrip().startswith("<form") and "<html" not in html
+    else:
+        assert response.status_code == 400
+        assert "<html" in html
+        assert f'action="{response.request["PATH_INFO"]}#{form_id}"' in html
+    assert f'id="{form_id}"' in html
+    assert typed in html
+    # The field is marked invalid and its errors follow it in its own block (_field.html).
+    field = re.search(rf'<(input|select|textarea)[^>]*id="{field_id}"[^>]*>', html).group(0)
+    assert 'aria-invalid="true"' in field
+    after = html[html.index(field) :]
+    assert re.match(rf'(?s)(.(?!<div class="field))*<ul class="errorlist" id="{field_id}_errors">', after)
+
+
+LEAD_FORM_ERRORS = {
+    # action: (url name, who, lead state, data, field with the error, text the user typed)
+    "hand_off": (
+        "leads:hand-off",
+        "marketer",
+        "new",
+        {"rep": "999999", "note": "Met at the fair"},
+        "rep",
+        "Met at the fair",
+    ),
+    "activity": (
+        "leads:activity",
+        "rep",
+        "accepted",
+        {"kind": "telepathy", "note": "Left a voicemail"},
+        "kind",
+        "Left a voicemail",
+    ),
+    "recycle": (
+        "leads:recycle",
+        "marketer",
+        "handed_off",
+        {"reason": "Budget next year", "reengage_after": "2000-01-01"},
+        "reengage_after",
+        "Budget next year",
+    ),
+    "snooze": (
+        "leads:snooze",
+        "rep",
+        "accepted",
+        {"until": "2000-01-01T10:00", "reason": "On holiday until Monday"},
+        "until",
+        "On holiday until Monday",
+    ),
+}
+
+
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "plain"])
+@pytest.mark.parametrize("action", LEAD_FORM_ERRORS)
+def test_a_lead_form_with_errors_comes_back_in_place_with_what_was_typed(client, marketer, rep, campaign, action, htmx):
+    url_name, who, state, data, field, typed = LEAD_FORM_ERRORS[action]
+    lead = LeadFactory(campaign=campaign)
+    if state == "handed_off":
+        handed_off(lead, rep=rep, by=marketer)
+    elif state == "accepted":
+        accepted(lead, rep=rep, by=marketer)
+    events = lead.events.count()
+    client.force_login(marketer if who == "marketer" else rep)
+
+    response = _bad_post(client, reverse(url_name, args=[lead.pk]), data, htmx=htmx)
+
+    form_id = f"{action.replace('_', '-')}-form-{lead.pk}"
+    assert_form_came_back(response, form_id=form_id, field_id=f"id_{action}_{lead.pk}_{field}", typed=typed, htmx=htmx)
+    lead.refresh_from_db()
+    assert lead.status == state and lead.events.count() == events
+
+
+def test_an_htmx_action_that_succeeds_loads_the_page_it_returns_to(client, marketer, rep, campaign):
+    lead = handed_off(LeadFactory(campaign=campaign), rep=rep, by=marketer)
+    client.force_login(rep)
+
+    response = client.post(
+        reverse("leads:accept", args=[lead.pk]), {"next": reverse("home")}, headers={"HX-Request": "true"}
+    )
+
+    assert response.status_code == 200 and response["HX-Redirect"] == reverse("home")
+    assert "It is in your working list now." in client.get(reverse("home")).content.decode()
+
+
+def test_an_htmx_move_the_state_no_longer_allows_says_why_on_the_lead_page(client, marketer, rep, campaign):
+    lead = accepted(LeadFactory(campaign=campaign), rep=rep, by=marketer)
+    client.force_login(rep)
+
+    response = client.post(reverse("leads:accept", args=[lead.pk]), headers={"HX-Request": "true"})
+
+    assert response["HX-Redirect"] == reverse("leads:detail", args=[lead.pk])
+    page = client.get(response["HX-Redirect"]).content.decode()
+    assert 'class="message message-error"' in page
+
+
+def test_every_lead_page_form_is_swapped_in_place_by_htmx(client, marketer, rep, campaign):
+    lead = accepted(LeadFactory(campaign=campaign), rep=rep, by=marketer)
+    client.force_login(rep)
+
+    page = client.get(reverse("leads:detail", args=[lead.pk])).content.decode()
+
+    for name in ("activity", "qualify", "lost", "snooze", "verdict"):
+        assert f'id="{name}-form-{lead.pk}"' in page
+    assert page.count('hx-target="this" hx-swap="outerHTML"') == page.count('method="post"') - 1  # all but log out
+
+
+def test_a_form_that_comes_back_by_htmx_renders_only_the_form(
+    client, django_assert_num_queries, marketer, rep, campaign
+):
+    lead = handed_off(LeadFactory(campaign=campaign), rep=rep, by=marketer)
+    client.force_login(rep)
+    url = reverse("lead-reject", args=[lead.pk])
+
+    # 1 the session, 2 the user, 3-5 the lead with its timeline and handoffs (the scoped selector),
+    # 6 the reason codes for the form's select, 7 the unread count (the context processor runs on
+    # every render); nothing of the rest of the lead page.
+    with django_assert_num_queries(7):
+        response = client.post(url, {"reason": "", "note": "A student"}, headers={"HX-Request": "true"})
+
+    assert response.status_code == 422
