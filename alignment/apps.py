@@ -7,6 +7,7 @@ class AlignmentConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
+        from alignment import checks  # noqa: F401  (registers the system checks)
         from alignment.middleware import session_seen_at_login
 
         # Auth plumbing, not business logic: every login, however it happens, starts the idle clock.

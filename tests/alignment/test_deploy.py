@@ -22,6 +22,9 @@ OVERRIDDEN = (
 def test_check_deploy_passes_on_an_empty_unmigrated_database(tmp_path):
     # given: production variables and a database file with no tables at all
     database = tmp_path / "empty.sqlite3"
+    # and the static files' manifest that `collectstatic` writes before a deployment serves
+    (tmp_path / "static").mkdir()
+    (tmp_path / "static" / "staticfiles.json").write_text('{"paths": {}, "version": "1.1", "hash": ""}')
     environment = {key: value for key, value in os.environ.items() if key not in OVERRIDDEN}
     environment.update(
         DJANGO_DEBUG="0",
@@ -29,6 +32,7 @@ def test_check_deploy_passes_on_an_empty_unmigrated_database(tmp_path):
         DJANGO_ALLOWED_HOSTS="alignment.example.com",
         DATABASE_URL=f"sqlite:///{database}",
         DJANGO_SETTINGS_MODULE="alignment.settings",
+        DJANGO_STATIC_ROOT=str(tmp_path / "static"),
     )
 
     # when
