@@ -180,7 +180,7 @@ ALIGNMENT_CAPTURE_ALLOWED_ORIGINS = env.list("ALIGNMENT_CAPTURE_ALLOWED_ORIGINS"
 REST_FRAMEWORK = {
     # Token first, so a request with no credentials is answered 401 with `WWW-Authenticate: Token`.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "alignment.caching.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -244,6 +244,9 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Each process's own memory, for a few seconds, of rows every capture reads and that rarely change
+# (campaigns, verticals, webhook endpoints): no round trip at all (alignment/caching.py).
+CACHES["local"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "alignment-local"}
 
 # Celery. The embedded default is a broker on the filesystem: no server to install.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://localhost//")
