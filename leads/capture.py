@@ -21,6 +21,7 @@ from leads.services import lead_action_refuse, lead_event_record
 
 EMAIL_MAX = Lead._meta.get_field("email").max_length
 CONTACT_FIELDS = ("name", "company", "title", "phone", "country", "region", "notes", "pain_points")
+LIMITS = {f.name: f.max_length for f in Lead._meta.fields if f.name in CONTACT_FIELDS}
 
 
 def lead_normalise_email(email) -> str:
@@ -44,7 +45,7 @@ def _clean_capture_data(data) -> dict:
         except ValidationError:
             errors["email"] = ["Enter a valid email address."]
     clean["email"] = email
-    limits = {f.name: f.max_length for f in Lead._meta.fields if f.name in CONTACT_FIELDS}
+    limits = LIMITS
     for name in CONTACT_FIELDS:
         if name == "country":
             continue  # a name or a code, stored as the code: below
@@ -103,8 +104,8 @@ def lead_capture(*, data, campaign: Campaign, by: User | None, channel=CaptureCh
 @transaction.atomic
 def lead_capture_many(*, items, by: User | None, channel=CaptureChannel.FORM) -> list:
     """Capture `(data, campaign)` items in a few statements however many there are: one upsert of
-    the leads, one of the roll-up, one INSERT each for the touches, the timeline events and the
-    webhooks' outbox.
+    the leads, one statement for the roll-up, the touches and the timeline events (three on
+    SQLite), and the webhooks' outbox when an endpoint listens.
 
     Returns, per item, `(lead, created)` or the InvalidInput that says what is wrong with it (a bad
     item never stops the others). A second capture of an email — in the database already, or earlier
@@ -123,28 +124,28 @@ def lead_capture_many(*, items, by: User | None, channel=CaptureChannel.FORM) ->
         except InvalidInput as error:
             results[index] = error
     verticals = _verticals_for_names(clean["industry"] for _, clean, _ in cleaned if isinstance(clean["industry"], str))
-    # Every capture of one email in this batch goes to one row of the upsert (a row may be written
-    # once a statement): the first capture's values, then what later ones add to its blanks.
     for _, clean, _ in cleaned:
         if isinstance(clean["industry"], str):
             clean["industry"] = verticals[clean["industry"].lower()]
+    # Every capture of one email in this batch goes to one row of the upsert (a row may be written
+    # once a statement): the first capture's values, then what later ones add to its blanks.
     people = _captures_by_person(cleaned)
     leads = _leads_upsert(people, by=by, now=now)
 
     touches, events, created_leads = [], [], []
+    by_id = by.pk if by is not None else None
     for email, captures in people.items():
         lead, created = leads[email]
         for position, (index, _, campaign) in enumerate(captures):
             first = created and position == 0
             results[index] = (lead, first)
-            touches.append(Touch(lead=lead, campaign=campaign, channel=channel, by=by, at=now))
+            touches.append((lead.pk, campaign.pk, str(channel), by_id, now))
             if first:
                 note = f"Captured via {channel.label} ({campaign.name})."
-                events.append(_event(lead, EventKind.CAPTURED, by, now, note, to_status=LeadStatus.NEW))
+                events.append((lead.pk, str(EventKind.CAPTURED), "", str(LeadStatus.NEW), by_id, note, now))
             else:
-                events.append(
-                    _event(lead, EventKind.TOUCH, by, now, f"Captured again via {channel.label} ({campaign.name}).")
-                )
+                note = f"Captured again via {channel.label} ({campaign.name})."
+                events.append((lead.pk, str(EventKind.TOUCH), "", "", by_id, note, now))
         if created:
             created_leads.append(lead)
     rows = {}
@@ -178,13 +179,17 @@ def lead_capture_rows(*, items, by: User | None, channel) -> list:
     return results
 
 
+TOUCH_COLUMNS = ("lead_id", "campaign_id", "channel", "by_id", "at")
+EVENT_COLUMNS = ("lead_id", "kind", "from_status", "to_status", "actor_id", "note", "at")
+
+
 def _records_insert(rollup_statements, touches, events) -> None:
-    """The roll-up's upserts, the touches and the timeline events of a batch. On PostgreSQL they go
-    as one statement (data-modifying WITH clauses), one round trip however many; elsewhere one
-    statement each."""
+    """The roll-up's upserts, the touches and the timeline events of a batch (tuples of
+    TOUCH_COLUMNS, EVENT_COLUMNS). On PostgreSQL they go as one statement (data-modifying WITH
+    clauses), one round trip however many; elsewhere one statement each."""
     if not touches:  # nothing was captured
         return
-    statements = [*rollup_statements, _insert_statement(Touch, touches), _insert_statement(LeadEvent, events)]
+    statements = [*rollup_statements, _insert(Touch, TOUCH_COLUMNS, touches), _insert(LeadEvent, EVENT_COLUMNS, events)]
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             for sql, params in statements:
@@ -197,13 +202,23 @@ def _records_insert(rollup_statements, touches, events) -> None:
         cursor.execute(sql, params)
 
 
-def _insert_statement(model, objects) -> tuple[str, list]:
-    """A multi-row INSERT of new model instances, values prepared as the ORM would."""
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+def _insert(model, names, rows) -> tuple[str, list]:
+    """An INSERT of `rows` (tuples of the values of the fields `names`). On PostgreSQL each column
+    is one array parameter (`unnest`), so neither the statement nor its parsing grows with the
+    rows; elsewhere a VALUES list, the values prepared as the ORM would."""
+    fields = [model._meta.get_field(name) for name in names]
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    head = f"INSERT INTO {model._meta.db_table} ({columns}) "
+    if connection.vendor == "postgresql":
+        arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
+        return head + f"SELECT * FROM unnest({arrays})", [list(column) for column in zip(*rows, strict=True)]
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    params = [field.get_db_prep_save(field.pre_save(obj, add=True), connection) for obj in objects for field in fields]
-    return f"INSERT INTO {model._meta.db_table} ({columns}) VALUES {', '.join([row] * len(objects))}", params
+    params = [
+        field.get_db_prep_save(value, connection)
+        for values in rows
+        for field, value in zip(fields, values, strict=True)
+    ]
+    return head + "VALUES " + ", ".join([row] * len(rows)), params
 
 
 def _captures_by_person(cleaned) -> dict[str, list]:
@@ -215,27 +230,26 @@ def _captures_by_person(cleaned) -> dict[str, list]:
     return people
 
 
-def _event(lead, kind, by, at, note, to_status="") -> LeadEvent:
-    return LeadEvent(lead=lead, kind=kind, actor=by, note=note, to_status=to_status, at=at)
-
-
 # What a later capture may fill in on a known lead: a blank contact field, a missing value or industry.
 FILLED_IF_BLANK = CONTACT_FIELDS
 FILLED_IF_NULL = ("estimated_value", "industry_id")
 
 
-# Leads a statement (× 33 parameters): under SQLite's 32,766 and PostgreSQL's 65,535.
+# Leads a statement on SQLite (× 35 parameters, under its 32,766); PostgreSQL takes a column an
+# array parameter, so any number in one.
 UPSERT_BATCH = 500
 
 
 def _leads_upsert(people: dict[str, list], *, by, now) -> dict[str, tuple[Lead, bool]]:
     """Insert the leads of these emails, or count the touches on the ones that exist, in one
-    statement per UPSERT_BATCH leads; returns `{email: (lead as it is now, created)}`. Rows go in
-    email order, so two batches never wait for each other's rows in opposite orders."""
+    statement; returns `{email: (lead as it is now, created)}`. Rows go in email order, so two
+    batches never wait for each other's rows in opposite orders."""
     if not people:
         return {}
     table = Lead._meta.db_table
     fields = [field for field in Lead._meta.concrete_fields if not field.primary_key]
+    names = [field.attname for field in fields]
+    defaults = {field.attname: field.get_default() for field in fields}
     rows, first_captures = [], {}
     for email in sorted(people):
         captures = people[email]
@@ -246,22 +260,24 @@ def _leads_upsert(people: dict[str, list], *, by, now) -> dict[str, tuple[Lead, 
                 # (A lead keeps the source it was first captured from.)
                 if name != "source" and value not in ("", None) and clean.get(name) in ("", None):
                     clean[name] = value
-        # A capture may say where this lead came from; otherwise it came from the campaign's source.
-        source = clean.pop("source") or campaign.source
-        lead = Lead(
+        industry = clean.pop("industry")
+        values = {
+            **defaults,
             **clean,
-            campaign=campaign,
-            source=source,
-            captured_by_id=by.pk if by is not None and by.role == Role.MARKETER else campaign.owner_id,
-            touch_count=len(captures),
-            captured_at=now,
-            last_touch_at=now,
-            last_activity_at=now,
-        )
-        first_captures[email] = lead
-        rows.append([field.get_db_prep_save(field.pre_save(lead, add=True), connection) for field in fields])
+            "industry_id": industry.pk if industry is not None else None,
+            "campaign_id": campaign.pk,
+            # A capture may say where this lead came from; otherwise it came from the campaign's source.
+            "source": clean["source"] or campaign.source,
+            "captured_by_id": by.pk if by is not None and by.role == Role.MARKETER else campaign.owner_id,
+            "touch_count": len(captures),
+            "captured_at": now,
+            "last_touch_at": now,
+            "last_activity_at": now,
+            "updated_at": now,
+        }
+        first_captures[email] = (campaign, industry)
+        rows.append(tuple(values[name] for name in names))
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     updates = [
         f"touch_count = {table}.touch_count + excluded.touch_count",
         "last_touch_at = excluded.last_touch_at",
@@ -274,30 +290,28 @@ def _leads_upsert(people: dict[str, list], *, by, now) -> dict[str, tuple[Lead, 
     ]
     # On PostgreSQL a row this statement inserted has no updater; SQLite writes one transaction at
     # a time, so which emails exist can be read first.
-    created_column = ", (xmax = 0) AS created" if connection.vendor == "postgresql" else ""
+    postgres = connection.vendor == "postgresql"
+    created_column = ", (xmax = 0) AS created" if postgres else ""
+    size = len(rows) if postgres else UPSERT_BATCH
     found = []
-    for start in range(0, len(rows), UPSERT_BATCH):
-        batch = rows[start : start + UPSERT_BATCH]
+    for start in range(0, len(rows), size):
+        batch = rows[start : start + size]
         existing = None
-        if not created_column:
+        if not postgres:
             emails = [values[0] for values in batch]
             existing = set(Lead.objects.filter(email__in=emails).order_by().values_list("email", flat=True))
-        sql = (
-            f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(batch))} "
-            f"ON CONFLICT (email) DO UPDATE SET {', '.join(updates)} "
-            f"RETURNING id, {columns}{created_column}"
-        )
-        params = [value for values in batch for value in values]
+        insert, params = _insert(Lead, names, batch)
+        sql = f"{insert} ON CONFLICT (email) DO UPDATE SET {', '.join(updates)} RETURNING id, {columns}{created_column}"
         found += [(lead, existing) for lead in Lead.objects.raw(sql, params)]
     leads = {}
     for lead, existing in found:
         created = bool(lead.created) if existing is None else lead.email not in existing
-        first = first_captures[lead.email]
+        campaign, industry = first_captures[lead.email]
         # What the capture knows already, so that reading the lead's campaign or industry is no query.
-        if lead.campaign_id == first.campaign_id:
-            lead.campaign = first.campaign
-        if lead.industry_id is not None and lead.industry_id == first.industry_id:
-            lead.industry = first.industry
+        if lead.campaign_id == campaign.pk:
+            lead.campaign = campaign
+        if industry is not None and lead.industry_id == industry.pk:
+            lead.industry = industry
         if created:
             lead.owner = None
         leads[lead.email] = (lead, created)
