@@ -55,7 +55,10 @@ format: install
 	$(VENV)/bin/ruff format .
 
 # The pages and list APIs at 20,000 leads and at BENCH_LEADS, in a throwaway PostgreSQL database
-# beside DATABASE_URL's (bench/pages.py). The default size fits in about 15 minutes on a small machine.
-BENCH_LEADS ?= 300000
+# beside DATABASE_URL's (bench/pages.py); capture beside a bare DRF view, bulk capture and the import
+# beside COPY (bench/capture.py, bench/bulk.py: a few minutes). Together about 15 minutes on a small machine.
+BENCH_LEADS ?= 200000
 bench: install
 	$(PY) bench/pages.py --small 20000 --large $(BENCH_LEADS)
+	$(PY) bench/capture.py --seconds 10 --rounds 1
+	$(PY) bench/bulk.py --requests 10 --rows 20000

@@ -7,7 +7,10 @@ class AlignmentConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
+        from alignment import checks  # noqa: F401  (registers the system checks)
+        from alignment.caching import cache_receivers_connect
         from alignment.middleware import session_seen_at_login
 
         # Auth plumbing, not business logic: every login, however it happens, starts the idle clock.
         user_logged_in.connect(session_seen_at_login, dispatch_uid="alignment-session-seen-at-login")
+        cache_receivers_connect()

@@ -171,7 +171,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-# Where `collectstatic` gathers the static files that whitenoise serves with DEBUG off.
+# Where `collectstatic` puts the files (and their manifest) that a process with DEBUG off serves.
 STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
@@ -216,7 +216,7 @@ ALIGNMENT_CAPTURE_ALLOWED_ORIGINS = env.list("ALIGNMENT_CAPTURE_ALLOWED_ORIGINS"
 REST_FRAMEWORK = {
     # Token first, so a request with no credentials is answered 401 with `WWW-Authenticate: Token`.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "alignment.caching.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -282,6 +282,9 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Each process's own memory, for a few seconds, of rows every capture reads and that rarely change
+# (campaigns, verticals, webhook endpoints): no round trip at all (alignment/caching.py).
+CACHES["local"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "alignment-local"}
 
 # Celery. The embedded default is a broker on the filesystem: no server to install.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://localhost//")

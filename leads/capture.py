@@ -7,20 +7,21 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from alignment.caching import vertical_map, vertical_map_forget
 from alignment.countries import country_code
 from alignment.errors import InvalidInput
 from alignment.models import Role, User, Vertical
-from leads.events import lead_event_emit
-from leads.models import Campaign, CaptureChannel, EventKind, Lead, LeadStatus, Source, Touch
-from leads.rollup import lead_day_rows, lead_days_apply
+from leads.events import lead_events_emit_loaded
+from leads.models import Campaign, CaptureChannel, EventKind, Lead, LeadEvent, LeadStatus, Source, Touch
+from leads.rollup import lead_day_rows, lead_days_apply_statements
 from leads.services import lead_action_refuse, lead_event_record
 
 EMAIL_MAX = Lead._meta.get_field("email").max_length
 CONTACT_FIELDS = ("name", "company", "title", "phone", "country", "region", "notes", "pain_points")
+LIMITS = {f.name: f.max_length for f in Lead._meta.fields if f.name in CONTACT_FIELDS}
 
 
 def lead_normalise_email(email) -> str:
@@ -28,7 +29,8 @@ def lead_normalise_email(email) -> str:
 
 
 def _clean_capture_data(data) -> dict:
-    """Validate and normalise contact fields; raise InvalidInput with every field's problem."""
+    """Validate and normalise contact fields; raise InvalidInput with every field's problem.
+    `industry` comes back as a Vertical, None, or the name of one (found or made in bulk later)."""
     errors = {}
     clean = {}
     email = lead_normalise_email(data.get("email"))
@@ -43,7 +45,7 @@ def _clean_capture_data(data) -> dict:
         except ValidationError:
             errors["email"] = ["Enter a valid email address."]
     clean["email"] = email
-    limits = {f.name: f.max_length for f in Lead._meta.fields if f.name in CONTACT_FIELDS}
+    limits = LIMITS
     for name in CONTACT_FIELDS:
         if name == "country":
             continue  # a name or a code, stored as the code: below
@@ -80,78 +82,240 @@ def _clean_capture_data(data) -> dict:
         if len(name) > 100:
             errors["industry"] = ["At most 100 characters."]
         else:
-            clean["industry"] = Vertical.objects.filter(name__iexact=name).first() or Vertical(name=name)
+            clean["industry"] = name  # the vertical of that name: `_verticals_for_names`
     if errors:
         first = next(iter(errors.items()))
         raise InvalidInput(f"{first[0]}: {first[1][0]}", fields=errors)
     return clean
 
 
-@transaction.atomic
 def lead_capture(*, data, campaign: Campaign, by: User | None, channel=CaptureChannel.FORM):
     """Capture a lead, or record a touch on the lead that already has this email.
 
-    Returns `(lead, created)`. The unique email is the guard against concurrent captures of one
-    person: the loser of the race finds the winner's row and records a touch on it.
+    Returns `(lead, created)`; raises InvalidInput for bad data. One capture is a batch of one
+    (`lead_capture_many`), so a lead typed into the form, imported or sent in bulk means the same.
+    """
+    [result] = lead_capture_many(items=[(data, campaign)], by=by, channel=channel)
+    if isinstance(result, InvalidInput):
+        raise result
+    return result
+
+
+@transaction.atomic
+def lead_capture_many(*, items, by: User | None, channel=CaptureChannel.FORM) -> list:
+    """Capture `(data, campaign)` items in a few statements however many there are: one upsert of
+    the leads, one statement for the roll-up, the touches and the timeline events (three on
+    SQLite), and the webhooks' outbox when an endpoint listens.
+
+    Returns, per item, `(lead, created)` or the InvalidInput that says what is wrong with it (a bad
+    item never stops the others). A second capture of an email — in the database already, or earlier
+    in `items` — counts a touch on that lead and fills in what it did not know, overwriting nothing.
+    The unique email is the guard against concurrent captures: the upsert that loses the race
+    updates the winner's row.
     """
     if by is not None:
         lead_action_refuse(lead=None, user=by, action="capture")
-    clean = _clean_capture_data(data)
-    # A capture may say where this lead came from; otherwise it came from the campaign's source.
-    # A known lead keeps the source it was first captured from.
-    source = clean.pop("source") or campaign.source
-    industry = clean.pop("industry", None)
-    if industry is not None and industry.pk is None:
-        industry, _ = Vertical.objects.get_or_create(name=industry.name)
     now = timezone.now()
+    results: list = [None] * len(items)
+    cleaned = []
+    for index, (data, campaign) in enumerate(items):
+        try:
+            cleaned.append((index, _clean_capture_data(data), campaign))
+        except InvalidInput as error:
+            results[index] = error
+    verticals = _verticals_for_names(clean["industry"] for _, clean, _ in cleaned if isinstance(clean["industry"], str))
+    for _, clean, _ in cleaned:
+        if isinstance(clean["industry"], str):
+            clean["industry"] = verticals[clean["industry"].lower()]
+    # Every capture of one email in this batch goes to one row of the upsert (a row may be written
+    # once a statement): the first capture's values, then what later ones add to its blanks.
+    people = _captures_by_person(cleaned)
+    leads = _leads_upsert(people, by=by, now=now)
+
+    touches, events, created_leads = [], [], []
+    by_id = by.pk if by is not None else None
+    for email, captures in people.items():
+        lead, created = leads[email]
+        for position, (index, _, campaign) in enumerate(captures):
+            first = created and position == 0
+            results[index] = (lead, first)
+            touches.append((lead.pk, campaign.pk, str(channel), by_id, now))
+            if first:
+                note = f"Captured via {channel.label} ({campaign.name})."
+                events.append((lead.pk, str(EventKind.CAPTURED), "", str(LeadStatus.NEW), by_id, note, now))
+            else:
+                note = f"Captured again via {channel.label} ({campaign.name})."
+                events.append((lead.pk, str(EventKind.TOUCH), "", "", by_id, note, now))
+        if created:
+            created_leads.append(lead)
+    rows = {}
+    for lead in created_leads:
+        for key, columns in lead_day_rows(lead).items():
+            for column, amount in columns.items():
+                rows.setdefault(key, {})[column] = rows.get(key, {}).get(column, 0) + amount
+    _records_insert(lead_days_apply_statements(before={}, after=rows), touches, events)
+    lead_events_emit_loaded(event_type="lead.captured", leads=created_leads, by=by, channel=str(channel))
+    return results
+
+
+def lead_capture_rows(*, items, by: User | None, channel) -> list:
+    """`lead_capture_many` for rows from outside (an import, a bulk request), where a row may hold
+    a value the database refuses although it passed validation (a NUL character, say): the batch
+    goes in one savepoint, and if the database refuses it, each row in its own, so only that row
+    fails. A refused row's result is its DatabaseError."""
     try:
         with transaction.atomic():
-            lead = Lead.objects.create(
-                **clean,
-                industry=industry,
-                campaign=campaign,
-                source=source,
-                captured_by=by if by is not None and by.role == Role.MARKETER else campaign.owner,
-                captured_at=now,
-                last_touch_at=now,
-                last_activity_at=now,
-            )
-    except IntegrityError:
-        lead = Lead.objects.select_for_update().filter(email=clean["email"]).first()
-        if lead is None:  # not the email that clashed: let it surface
+            return lead_capture_many(items=items, by=by, channel=channel)
+    except DatabaseError:
+        if len(items) == 1:
             raise
-        return _lead_touch(lead=lead, clean=clean, industry=industry, campaign=campaign, by=by, channel=channel), False
-    lead_days_apply(before={}, after=lead_day_rows(lead))
-    Touch.objects.create(lead=lead, campaign=campaign, channel=channel, by=by, at=now)
-    lead_event_record(
-        lead,
-        EventKind.CAPTURED,
-        by=by,
-        to_status=LeadStatus.NEW,
-        note=f"Captured via {channel.label} ({campaign.name}).",
-    )
-    lead_event_emit(event_type="lead.captured", lead=lead, by=by, channel=str(channel))
-    return lead, True
+    results = []
+    for item in items:
+        try:
+            with transaction.atomic():
+                results += lead_capture_many(items=[item], by=by, channel=channel)
+        except DatabaseError as error:
+            results.append(error)
+    return results
 
 
-def _lead_touch(*, lead, clean, industry, campaign, by, channel) -> Lead:
-    """Another capture of a known person: count it, fill in what we did not know, overwrite nothing."""
-    now = timezone.now()
-    lead.touch_count = F("touch_count") + 1
-    lead.last_touch_at = now
-    changed = ["touch_count", "last_touch_at", "updated_at"]
-    for name, value in clean.items():
-        if name != "email" and value not in ("", None) and getattr(lead, name) in ("", None):
-            setattr(lead, name, value)
-            changed.append(name)
-    if industry is not None and lead.industry_id is None:
-        lead.industry = industry
-        changed.append("industry")
-    lead.save(update_fields=changed)
-    lead.refresh_from_db(fields=["touch_count"])
-    Touch.objects.create(lead=lead, campaign=campaign, channel=channel, by=by, at=now)
-    lead_event_record(lead, EventKind.TOUCH, by=by, note=f"Captured again via {channel.label} ({campaign.name}).")
-    return lead
+TOUCH_COLUMNS = ("lead_id", "campaign_id", "channel", "by_id", "at")
+EVENT_COLUMNS = ("lead_id", "kind", "from_status", "to_status", "actor_id", "note", "at")
+
+
+def _records_insert(rollup_statements, touches, events) -> None:
+    """The roll-up's upserts, the touches and the timeline events of a batch (tuples of
+    TOUCH_COLUMNS, EVENT_COLUMNS). On PostgreSQL they go as one statement (data-modifying WITH
+    clauses), one round trip however many; elsewhere one statement each."""
+    if not touches:  # nothing was captured
+        return
+    statements = [*rollup_statements, _insert(Touch, TOUCH_COLUMNS, touches), _insert(LeadEvent, EVENT_COLUMNS, events)]
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            for sql, params in statements:
+                cursor.execute(sql, params)
+        return
+    *first, (last_sql, last_params) = statements
+    sql = "WITH " + ", ".join(f"step{n} AS ({step})" for n, (step, _) in enumerate(first)) + " " + last_sql
+    params = [param for _, step_params in first for param in step_params] + last_params
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _insert(model, names, rows) -> tuple[str, list]:
+    """An INSERT of `rows` (tuples of the values of the fields `names`). On PostgreSQL each column
+    is one array parameter (`unnest`), so neither the statement nor its parsing grows with the
+    rows; elsewhere a VALUES list, the values prepared as the ORM would."""
+    fields = [model._meta.get_field(name) for name in names]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    head = f"INSERT INTO {model._meta.db_table} ({columns}) "
+    if connection.vendor == "postgresql":
+        arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
+        return head + f"SELECT * FROM unnest({arrays})", [list(column) for column in zip(*rows, strict=True)]
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    params = [
+        field.get_db_prep_save(value, connection)
+        for values in rows
+        for field, value in zip(fields, values, strict=True)
+    ]
+    return head + "VALUES " + ", ".join([row] * len(rows)), params
+
+
+def _captures_by_person(cleaned) -> dict[str, list]:
+    """Dedupe: the captures of one person, keyed by the normalised email that identifies a lead,
+    in the order they came."""
+    people: dict[str, list] = {}
+    for index, clean, campaign in cleaned:
+        people.setdefault(clean["email"], []).append((index, clean, campaign))
+    return people
+
+
+# What a later capture may fill in on a known lead: a blank contact field, a missing value or industry.
+FILLED_IF_BLANK = CONTACT_FIELDS
+FILLED_IF_NULL = ("estimated_value", "industry_id")
+
+
+# Leads a statement on SQLite (× 35 parameters, under its 32,766); PostgreSQL takes a column an
+# array parameter, so any number in one.
+UPSERT_BATCH = 500
+
+
+def _leads_upsert(people: dict[str, list], *, by, now) -> dict[str, tuple[Lead, bool]]:
+    """Insert the leads of these emails, or count the touches on the ones that exist, in one
+    statement; returns `{email: (lead as it is now, created)}`. Rows go in email order, so two
+    batches never wait for each other's rows in opposite orders."""
+    if not people:
+        return {}
+    table = Lead._meta.db_table
+    fields = [field for field in Lead._meta.concrete_fields if not field.primary_key]
+    names = [field.attname for field in fields]
+    defaults = {field.attname: field.get_default() for field in fields}
+    rows, first_captures = [], {}
+    for email in sorted(people):
+        captures = people[email]
+        _, clean, campaign = captures[0]
+        clean = dict(clean)
+        for _, later, _ in captures[1:]:
+            for name, value in later.items():
+                # (A lead keeps the source it was first captured from.)
+                if name != "source" and value not in ("", None) and clean.get(name) in ("", None):
+                    clean[name] = value
+        industry = clean.pop("industry")
+        values = {
+            **defaults,
+            **clean,
+            "industry_id": industry.pk if industry is not None else None,
+            "campaign_id": campaign.pk,
+            # A capture may say where this lead came from; otherwise it came from the campaign's source.
+            "source": clean["source"] or campaign.source,
+            "captured_by_id": by.pk if by is not None and by.role == Role.MARKETER else campaign.owner_id,
+            "touch_count": len(captures),
+            "captured_at": now,
+            "last_touch_at": now,
+            "last_activity_at": now,
+            "updated_at": now,
+        }
+        first_captures[email] = (campaign, industry)
+        rows.append(tuple(values[name] for name in names))
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    updates = [
+        f"touch_count = {table}.touch_count + excluded.touch_count",
+        "last_touch_at = excluded.last_touch_at",
+        "updated_at = excluded.updated_at",
+        *(
+            f"{name} = CASE WHEN {table}.{name} = '' THEN excluded.{name} ELSE {table}.{name} END"
+            for name in FILLED_IF_BLANK
+        ),
+        *(f"{name} = COALESCE({table}.{name}, excluded.{name})" for name in FILLED_IF_NULL),
+    ]
+    # On PostgreSQL a row this statement inserted has no updater; SQLite writes one transaction at
+    # a time, so which emails exist can be read first.
+    postgres = connection.vendor == "postgresql"
+    created_column = ", (xmax = 0) AS created" if postgres else ""
+    size = len(rows) if postgres else UPSERT_BATCH
+    found = []
+    for start in range(0, len(rows), size):
+        batch = rows[start : start + size]
+        existing = None
+        if not postgres:
+            emails = [values[0] for values in batch]
+            existing = set(Lead.objects.filter(email__in=emails).order_by().values_list("email", flat=True))
+        insert, params = _insert(Lead, names, batch)
+        sql = f"{insert} ON CONFLICT (email) DO UPDATE SET {', '.join(updates)} RETURNING id, {columns}{created_column}"
+        found += [(lead, existing) for lead in Lead.objects.raw(sql, params)]
+    leads = {}
+    for lead, existing in found:
+        created = bool(lead.created) if existing is None else lead.email not in existing
+        campaign, industry = first_captures[lead.email]
+        # What the capture knows already, so that reading the lead's campaign or industry is no query.
+        if lead.campaign_id == campaign.pk:
+            lead.campaign = campaign
+        if industry is not None and lead.industry_id == industry.pk:
+            lead.industry = industry
+        if created:
+            lead.owner = None
+        leads[lead.email] = (lead, created)
+    return leads
 
 
 @transaction.atomic
@@ -163,10 +327,8 @@ def lead_update(*, lead: Lead, data: dict, by: User) -> Lead:
     current.update(email=lead.email, estimated_value=lead.estimated_value, industry=lead.industry)
     clean = _clean_capture_data({**current, **data})
     clean.pop("source")  # where a lead came from is not contact data to fix
-    industry = clean.pop("industry", None)
-    if industry is not None and industry.pk is None:
-        industry, _ = Vertical.objects.get_or_create(name=industry.name)
-    clean["industry"] = industry
+    if isinstance(clean["industry"], str):
+        clean["industry"] = _verticals_for_names([clean["industry"]])[clean["industry"].lower()]
     changed = [name for name, value in clean.items() if getattr(lead, name) != value]
     if not changed:
         return lead
@@ -179,3 +341,19 @@ def lead_update(*, lead: Lead, data: dict, by: User) -> Lead:
         lead, EventKind.EDIT, by=by, note="Changed " + ", ".join(n.replace("_", " ") for n in changed) + "."
     )
     return lead
+
+
+def _verticals_for_names(names) -> dict[str, Vertical]:
+    """The vertical each industry name means (case-insensitively), keyed by lower-cased name;
+    names no vertical has yet become new verticals. A cached map of every vertical (they are few)
+    spares the lookup; it is dropped whenever a vertical changes."""
+    wanted = {name.lower(): name for name in reversed(list(names))}  # the first spelling wins
+    if not wanted:
+        return {}
+    known = vertical_map()
+    missing = [name for lower, name in wanted.items() if lower not in known]
+    if missing:
+        Vertical.objects.bulk_create([Vertical(name=name) for name in missing], ignore_conflicts=True)
+        vertical_map_forget()
+        known = vertical_map()
+    return {lower: known[lower] for lower in wanted}

@@ -4,6 +4,7 @@ Each is recorded in the transaction of the change it reports (`alignment.webhook
 webhook subscribes to an event, nothing is serialised or written.
 """
 
+from alignment.caching import webhook_endpoints_active_cached
 from alignment.webhooks.outbox import webhook_events_emit_many, webhook_subscribers
 from leads.models import Lead, LeadStatus
 
@@ -52,3 +53,14 @@ def lead_events_emit_many(*, event_type: str, extras: dict[int, dict], endpoints
     leads = Lead.objects.filter(id__in=list(extras)).select_related("owner", "campaign", "industry").order_by("id")
     items = [{"lead": lead_data(lead), "actor": None, **extras[lead.id]} for lead in leads]
     return len(webhook_events_emit_many(event_type=event_type, items=items, endpoint_ids=endpoint_ids))
+
+
+def lead_events_emit_loaded(*, event_type: str, leads: list[Lead], by=None, **extra) -> None:
+    """Record `event_type` for leads already in memory with their owner, campaign and industry (a
+    batch just captured): no query for the leads, one INSERT each for the events and deliveries."""
+    if not leads:
+        return
+    endpoint_ids = webhook_subscribers(event_type, endpoints=webhook_endpoints_active_cached())
+    if endpoint_ids:
+        items = [{"lead": lead_data(lead), "actor": actor_data(by), **extra} for lead in leads]
+        webhook_events_emit_many(event_type=event_type, items=items, endpoint_ids=endpoint_ids)

@@ -3,8 +3,9 @@
 Why chunks in the database: any worker on any machine can read the file, and neither the web
 process nor the worker ever holds the whole file in memory. The task feeds the chunks through an
 incremental UTF-8 decoder into the csv module one line at a time and captures each row through
-`lead_capture`, so an imported lead is deduplicated, validated and recorded exactly like one typed
-into the form. A bad row is reported with its line number and never stops the good ones.
+`lead_capture_rows` a batch at a time, so an imported lead is deduplicated, validated and recorded
+exactly like one typed into the form, in a few statements a batch. A bad row is reported with its
+line number and never stops the good ones.
 """
 
 import codecs
@@ -21,16 +22,16 @@ from django.http import HttpResponse
 from django.utils import timezone
 
 from alignment.errors import DomainError, InvalidInput, NotAllowed, NotFound
-from alignment.models import Role, User, Vertical
+from alignment.models import Role, User
 from alignment.spreadsheets import csv_safe
-from leads.capture import lead_capture
+from leads.capture import lead_capture_rows
 from leads.models import LEAD_DATA_FIELDS, Campaign, CaptureChannel, ImportChunk, ImportJob, ImportStatus
 
 logger = logging.getLogger(__name__)
 
 CHUNK_BYTES = 1024 * 1024
 # Rows captured per transaction, and how often the job's progress is written.
-BATCH_ROWS = 200
+BATCH_ROWS = 1000
 ERRORS_KEPT = 500
 # A failed row's cells are kept for its report up to this length each (a lead's notes at most).
 FAILED_CELL_CHARS = 10_000
@@ -388,7 +389,6 @@ def _import_rows(job, lines, progress) -> str:
         notes.append("Ignored columns: " + ", ".join(ignored)[:500] + ".")
 
     rows_seen = 0
-    verticals = {}
     last_line = reader.line_num
     batch = []
     while True:
@@ -410,40 +410,33 @@ def _import_rows(job, lines, progress) -> str:
         data = {field: row[position] for position, field in mapping.items() if position < len(row)}
         batch.append((line, data, row))
         if len(batch) >= BATCH_ROWS:
-            rows_seen += _capture_batch(job, batch, progress, verticals, lines.bytes_read)
+            rows_seen += _capture_batch(job, batch, progress, lines.bytes_read)
             batch = []
     if batch:
-        rows_seen += _capture_batch(job, batch, progress, verticals, lines.bytes_read)
+        rows_seen += _capture_batch(job, batch, progress, lines.bytes_read)
     if rows_seen == 0 and not progress.failed:
         notes.insert(0, "The file has a header but no rows.")
     # The counts are on the job; the message says only what they do not.
     return " ".join(notes)
 
 
-def _capture_batch(job, batch, progress, verticals, processed_bytes) -> int:
+def _capture_batch(job, batch, progress, processed_bytes) -> int:
     """Capture a batch of rows in one transaction, with the job's progress up to `processed_bytes`
-    (the end of the batch's last row); each row in its own savepoint, so a bad row is rolled back
-    alone and reported while the others commit. `verticals` caches industries by lower-cased name,
-    saving a lookup per row."""
+    (the end of the batch's last row). A bad row is reported while the others commit."""
     with transaction.atomic():
-        for line, data, row in batch:
-            industry = (data.get("industry") or "").strip()
-            if industry.lower() in verticals:
-                data["industry"] = verticals[industry.lower()]
-            try:
-                _, created = lead_capture(data=data, campaign=job.campaign, by=job.by, channel=CaptureChannel.IMPORT)
-            except DomainError as error:
-                progress.fail(line, error.message, row)
-                continue
-            except DatabaseError as error:
-                logger.warning("Import job %s line %s could not be stored: %s", job.pk, line, error)
+        try:
+            results = lead_capture_rows(
+                items=[(data, job.campaign) for _, data, _ in batch], by=job.by, channel=CaptureChannel.IMPORT
+            )
+        except DomainError as error:  # the importer may no longer capture: every row says so
+            results = [error] * len(batch)
+        for (line, _, row), result in zip(batch, results, strict=True):
+            if isinstance(result, DomainError):
+                progress.fail(line, result.message, row)
+            elif isinstance(result, DatabaseError):
+                logger.warning("Import job %s line %s could not be stored: %s", job.pk, line, result)
                 progress.fail(line, "The row could not be stored (a value is out of range).", row)
-                continue
-            if industry and industry.lower() not in verticals:
-                known = Vertical.objects.filter(name__iexact=industry).first()
-                if known is not None:
-                    verticals[industry.lower()] = known
-            if created:
+            elif result[1]:
                 progress.created += 1
             else:
                 progress.duplicate += 1

@@ -78,7 +78,15 @@ def lead_day_rows(lead: Lead) -> Rows:
 
 
 def lead_days_apply(*, before: Rows, after: Rows) -> None:
-    """Add `after − before` to the roll-up with upserts; nothing when they are equal.
+    """Add `after − before` to the roll-up with upserts; nothing when they are equal."""
+    with connection.cursor() as cursor:
+        for sql, params in lead_days_apply_statements(before=before, after=after):
+            cursor.execute(sql, params)
+
+
+def lead_days_apply_statements(*, before: Rows, after: Rows) -> list[tuple[str, list]]:
+    """The upserts that add `after − before` to the roll-up, as `(sql, params)`, for a caller that
+    sends them with other statements; none when they are equal.
 
     Rows are written in key order, so two transactions never wait for each other's rows in
     opposite orders, and in batches of APPLY_BATCH rows a statement.
@@ -90,7 +98,8 @@ def lead_days_apply(*, before: Rows, after: Rows) -> None:
         if any(change.values()):
             delta[key] = change
     if not delta:
-        return
+        return []
+    statements = []
     table = LeadDay._meta.db_table
     placeholders = "(" + ", ".join(["%s"] * (len(KEY) + len(COLUMNS))) + ")"
     keys = sorted(delta)
@@ -105,8 +114,8 @@ def lead_days_apply(*, before: Rows, after: Rows) -> None:
             f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET "
             + ", ".join(f"{column} = {table}.{column} + excluded.{column}" for column in COLUMNS)
         )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+        statements.append((sql, params))
+    return statements
 
 
 def lead_days_remove(leads) -> None:

@@ -6,6 +6,7 @@ and the API both read through here, so they cannot disagree.
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from alignment.caching import local_cached, local_forget
 from alignment.errors import NotFound
 from alignment.models import Role, User
 from leads.models import (
@@ -194,6 +195,28 @@ def campaign_get(*, pk, active_only: bool = False) -> Campaign:
     if campaign is None:
         raise NotFound("No such campaign.")
     return campaign
+
+
+def _campaign_cache_key(pk) -> str:
+    return f"leads:campaign:{pk}"
+
+
+def campaign_get_for_capture(*, pk) -> Campaign:
+    """One campaign (without its owner joined), or NotFound: what a capture reads on every request,
+    so it comes from this process's memory when it is there (`alignment.caching`);
+    `campaign_cache_forget` drops it on every change."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound("No such campaign.") from None
+    campaign = local_cached(_campaign_cache_key(pk), Campaign.objects.filter(pk=pk).first)
+    if campaign is None:
+        raise NotFound("No such campaign.")
+    return campaign
+
+
+def campaign_cache_forget(sender, instance, **kwargs):
+    local_forget(_campaign_cache_key(instance.pk))
 
 
 def campaigns_by_id(ids) -> dict[int, Campaign]:

@@ -1,5 +1,5 @@
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 
 from tests.alignment.factories import ManagerFactory, MarketerFactory, RepFactory
 from tests.leads.factories import CampaignFactory
@@ -11,6 +11,7 @@ from tests.worker import celery_services, celery_worker, own_redis  # noqa: F401
 def _fresh_throttle_counts():
     """Throttle counts live in the shared cache and every API call is counted: each test starts at zero."""
     cache.clear()
+    caches["local"].clear()  # campaigns, verticals, webhooks remembered by this process
     yield
 
 

@@ -8,6 +8,7 @@ from collections import Counter
 
 from django.core import validators
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DatabaseError
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -27,7 +28,7 @@ from leads.apis.common import (
     lead_detail_data,
     paginated,
 )
-from leads.capture import lead_capture, lead_normalise_email
+from leads.capture import lead_capture, lead_capture_rows, lead_normalise_email
 from leads.models import (
     Campaign,
     CaptureChannel,
@@ -35,7 +36,7 @@ from leads.models import (
     Source,
 )
 from leads.selectors import (
-    campaign_get,
+    campaign_get_for_capture,
     campaign_list,
     campaigns_by_id,
     lead_list_for_user,
@@ -138,7 +139,7 @@ class LeadBulkOutputSerializer(serializers.Serializer):
 
 def _campaign_for_capture(campaign_id) -> Campaign:
     try:
-        return campaign_get(pk=campaign_id)
+        return campaign_get_for_capture(pk=campaign_id)
     except NotFound:
         raise InvalidInput("No such campaign.", fields={"campaign": ["No such campaign."]}) from None
 
@@ -181,7 +182,10 @@ class LeadListApi(APIView):
         fields = dict(data.validated_data)
         campaign = _campaign_for_capture(fields.pop("campaign"))
         lead, created = lead_capture(data=fields, campaign=campaign, by=request.user, channel=CaptureChannel.API)
-        lead = lead_summary_get_for_user(user=request.user, pk=lead.pk)
+        if not created:
+            # A known lead: its owner, its first campaign and its industry, as the list shows them.
+            # (Whoever may capture sees every lead.) A new lead comes back from the capture whole.
+            lead = lead_summary_get_for_user(user=request.user, pk=lead.pk)
         lead.duplicate = not created
         body = LeadCaptureOutputSerializer(lead).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
@@ -207,9 +211,18 @@ class LeadBulkApi(APIView):
         # One query for every campaign the items name, not one per item.
         campaign_ids = {_as_id(item.get("campaign")) for item in items if isinstance(item, dict)} - {None}
         campaigns = campaigns_by_id(campaign_ids)
-        results = []
-        for index, item in enumerate(items):
-            results.append(_bulk_capture_one(index, item, campaigns, request.user))
+        results = [_bulk_item_parse(index, item, campaigns) for index, item in enumerate(items)]
+        valid = [result for result in results if "item" in result]
+        captured = lead_capture_rows(
+            items=[result.pop("item") for result in valid], by=request.user, channel=CaptureChannel.API
+        )
+        for result, outcome in zip(valid, captured, strict=True):
+            if isinstance(outcome, InvalidInput):
+                result.update(status="error", errors=outcome.fields or {"": [outcome.message]})
+            elif isinstance(outcome, DatabaseError):
+                result.update(status="error", errors={"non_field_errors": ["The lead could not be stored."]})
+            else:
+                result.update(status="created" if outcome[1] else "duplicate", id=outcome[0].pk)
         counts = Counter(result["status"] for result in results)
         body = {
             "created": counts["created"],
@@ -229,7 +242,8 @@ def _as_id(value) -> int | None:
         return None
 
 
-def _bulk_capture_one(index, item, campaigns, by) -> dict:
+def _bulk_item_parse(index, item, campaigns) -> dict:
+    """An item's result when it is already an error, or the `(data, campaign)` to capture."""
     if not isinstance(item, dict):
         return {"index": index, "status": "error", "id": None, "errors": {"non_field_errors": ["Send a JSON object."]}}
     item_data = LeadCaptureInputSerializer(data=item)
@@ -239,11 +253,7 @@ def _bulk_capture_one(index, item, campaigns, by) -> dict:
     campaign = campaigns.get(fields.pop("campaign"))
     if campaign is None:
         return {"index": index, "status": "error", "id": None, "errors": {"campaign": ["No such campaign."]}}
-    try:
-        lead, created = lead_capture(data=fields, campaign=campaign, by=by, channel=CaptureChannel.API)
-    except InvalidInput as error:
-        return {"index": index, "status": "error", "id": None, "errors": error.fields or {"": [error.message]}}
-    return {"index": index, "status": "created" if created else "duplicate", "id": lead.pk}
+    return {"index": index, "id": None, "item": (fields, campaign)}
 
 
 class LeadDetailApi(APIView):

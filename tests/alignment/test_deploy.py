@@ -23,6 +23,9 @@ def test_check_deploy_passes_on_an_empty_unmigrated_database(tmp_path):
     # given: production variables and a database file with no tables at all, and single sign-on
     # through a provider that does not answer (the check must not ask it anything)
     database = tmp_path / "empty.sqlite3"
+    # and the static files' manifest that `collectstatic` writes before a deployment serves
+    (tmp_path / "static").mkdir()
+    (tmp_path / "static" / "staticfiles.json").write_text('{"paths": {}, "version": "1.1", "hash": ""}')
     environment = {key: value for key, value in os.environ.items() if key not in OVERRIDDEN}
     environment.update(
         DJANGO_DEBUG="0",
@@ -33,6 +36,7 @@ def test_check_deploy_passes_on_an_empty_unmigrated_database(tmp_path):
         OIDC_ISSUER="http://127.0.0.1:9/o",
         OIDC_CLIENT_ID="alignment",
         OIDC_CLIENT_SECRET="s3cret",
+        DJANGO_STATIC_ROOT=str(tmp_path / "static"),
     )
 
     # when

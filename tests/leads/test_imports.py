@@ -529,17 +529,18 @@ class _WorkerDied(BaseException):
     """Stands for a worker killed mid-import: nothing in the import may catch it."""
 
 
-def _dies_on_call(monkeypatch, number):
+def _dies_in_batch(monkeypatch, number):
+    """The worker dies while capturing its `number`th batch of rows."""
     calls = []
-    real = imports.lead_capture
+    real = imports.lead_capture_rows
 
     def capture(**kwargs):
-        calls.append(kwargs["data"]["email"])
+        calls.append(kwargs["items"])
         if len(calls) == number:
             raise _WorkerDied
         return real(**kwargs)
 
-    monkeypatch.setattr(imports, "lead_capture", capture)
+    monkeypatch.setattr(imports, "lead_capture_rows", capture)
 
 
 @pytest.mark.skipif(
@@ -553,7 +554,7 @@ def test_import_resumes_after_its_worker_died_without_capturing_a_row_twice(
     content = "email,name\n" + "".join(f"p{i}@example.com,P{i}\n" for i in range(1, 8)) + "bad,Bad\n"
     with django_capture_on_commit_callbacks(execute=False):
         job = imports.import_job_create(by=marketer, campaign=campaign, upload=_upload(content))
-    _dies_on_call(monkeypatch, 6)
+    _dies_in_batch(monkeypatch, 3)
     with pytest.raises(_WorkerDied):
         imports.import_job_run(job_id=job.pk)
     job.refresh_from_db()

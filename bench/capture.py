@@ -1,0 +1,112 @@
+"""POST /api/leads/ beside a bare DRF CreateAPIView of one table, through gunicorn, at 16 and 32 clients.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/alignment .venv/bin/python bench/capture.py
+
+Works in a sibling database `<name>_bench_capture` (or BENCH_DATABASE_URL), created, migrated and
+dropped here (unless --keep). gunicorn serves bench.settings (the app's settings, DEBUG off, plus
+the baseline at /bench/bare/, a CreateAPIView of `bench.models.BareLead`: one table, one unique
+index, the same authentication, permission and throttle classes) with 2 sync workers. A load
+generator in another process (bench/loadgen.py) sends each endpoint the same bodies, a new email
+each, from N clients for --seconds; the two endpoints alternate, so both see the same machine.
+
+--profile N captures N leads in this process under cProfile instead and prints where the time goes.
+"""
+
+import argparse
+import functools
+import sys
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from serve import bench_setup, bench_team, drop_database, gunicorn  # noqa: E402
+
+
+def lead_body(campaign_id, tag, client, n) -> dict:
+    return {
+        "email": f"c{client}-{n}-{tag}@bench.example",
+        "name": f"Person {n}",
+        "company": f"Company {n % 500}",
+        "country": "DE",
+        "industry": "Software",
+        "campaign": campaign_id,
+    }
+
+
+def measure(port, token, campaign_id, *, clients, seconds) -> dict:
+    from loadgen import load_in_process
+
+    figures = {}
+    for name, path in (("bare", "/bench/bare/"), ("capture", "/api/leads/")):
+        body = functools.partial(lead_body, campaign_id, uuid.uuid4().hex[:8])
+        figures[name] = load_in_process("127.0.0.1", port, path, token, body, clients=clients, seconds=seconds)
+    return figures
+
+
+def profile(count, campaign_id, marketer):
+    import cProfile
+    import pstats
+
+    from rest_framework.test import APIClient
+
+    client = APIClient(HTTP_HOST="127.0.0.1")
+    client.force_authenticate(marketer)
+    tag = uuid.uuid4().hex[:8]
+    client.post("/api/leads/", lead_body(campaign_id, tag, 0, -1), format="json")  # warm up
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for n in range(count):
+        client.post("/api/leads/", lead_body(campaign_id, tag, 0, n), format="json")
+    profiler.disable()
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, nargs="+", default=[16, 32])
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--rounds", type=int, default=2, help="alternations of the two endpoints per level")
+    parser.add_argument("--profile", type=int, metavar="N")
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+
+    url = bench_setup("_bench_capture")
+    try:
+        token, campaign_id, marketer = bench_team()
+        if args.profile:
+            profile(args.profile, campaign_id, marketer)
+            return
+        rows = []
+        with gunicorn(workers=2) as (port, _):
+            measure(port, token, campaign_id, clients=4, seconds=2)  # warm both workers up
+            for clients in args.clients:
+                rounds = [
+                    measure(port, token, campaign_id, clients=clients, seconds=args.seconds) for _ in range(args.rounds)
+                ]
+                rows.append((clients, rounds))
+        print()
+        print(
+            "POST one lead; gunicorn, 2 sync workers, DEBUG off, PostgreSQL; "
+            "baseline: a bare DRF CreateAPIView of one table"
+        )
+        print(
+            f"{'clients':>7} | {'bare req/s':>10} | {'capture req/s':>13} | {'ratio':>5} | "
+            f"{'bare p50/p99 ms':>15} | {'capture p50/p99 ms':>18} | errors (bare/capture)"
+        )
+        for clients, rounds in rows:
+            for figures in rounds:
+                bare, app = figures["bare"], figures["capture"]
+                print(
+                    f"{clients:>7} | {bare['rps']:>10.0f} | {app['rps']:>13.0f} | {app['rps'] / bare['rps']:>5.2f} | "
+                    f"{bare['p50_ms']:>6.0f} / {bare['p99_ms']:<6.0f} | "
+                    f"{app['p50_ms']:>8.0f} / {app['p99_ms']:<7.0f} | "
+                    f"{bare['errors']} / {app['errors']} {' '.join(bare['error_kinds'] + app['error_kinds'])}"
+                )
+    finally:
+        if not args.keep:
+            drop_database(url)
+
+
+if __name__ == "__main__":
+    main()
