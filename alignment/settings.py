@@ -272,6 +272,7 @@ SPECTACULAR_SETTINGS = {
         "EventKindEnum": "leads.models.EventKind",
         "FeedbackKindEnum": "feedback.models.FeedbackKind",
         "FeedbackStatusEnum": "feedback.models.FeedbackStatus",
+        "WebhookKindEnum": "alignment.models.WebhookKind",
     },
 }
 

@@ -72,7 +72,7 @@ CASES = [
     ("marketer", "/api/feedback/reasons/", _reasons, 1),
     ("marketer", "/api/campaigns/", _campaigns, 1),
     ("manager", "/api/webhooks/", _webhooks, 1),
-    ("manager", "/settings/webhooks/", _webhooks, 5),
+    ("manager", "/settings/webhooks/", _webhooks, 6),
     ("marketer", "/leads/import/", _imports, 6),
     ("manager", "/settings/audit/", _audit, 4),
 ]
