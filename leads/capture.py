@@ -8,16 +8,16 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from alignment.countries import country_code
 from alignment.errors import InvalidInput
 from alignment.models import Role, User, Vertical
 from leads.events import lead_event_emit
-from leads.models import Campaign, CaptureChannel, EventKind, Lead, LeadStatus, Source, Touch
+from leads.models import Campaign, CaptureChannel, EventKind, Lead, LeadAlias, LeadStatus, Source, Touch
 from leads.rollup import lead_day_rows, lead_days_apply
-from leads.services import lead_action_refuse, lead_event_record
+from leads.services import lead_action_refuse, lead_event_record, lead_lock
 
 EMAIL_MAX = Lead._meta.get_field("email").max_length
 CONTACT_FIELDS = ("name", "company", "title", "phone", "country", "region", "notes", "pain_points")
@@ -117,7 +117,10 @@ def lead_capture(*, data, campaign: Campaign, by: User | None, channel=CaptureCh
                 last_activity_at=now,
             )
     except IntegrityError:
-        lead = Lead.objects.select_for_update().filter(email=clean["email"]).first()
+        # The email may be an alias: the lead merged away still holds it, the alias names its survivor.
+        alias = LeadAlias.objects.filter(email=clean["email"]).values_list("lead_id", flat=True).first()
+        found = Q(pk=alias) if alias is not None else Q(email=clean["email"])
+        lead = Lead.objects.select_for_update().filter(found).first()
         if lead is None:  # not the email that clashed: let it surface
             raise
         return _lead_touch(lead=lead, clean=clean, industry=industry, campaign=campaign, by=by, channel=channel), False
@@ -158,7 +161,7 @@ def _lead_touch(*, lead, clean, industry, campaign, by, channel) -> Lead:
 def lead_update(*, lead: Lead, data: dict, by: User) -> Lead:
     """Marketing fixes a lead's contact data; the timeline says what changed."""
     lead_action_refuse(lead=lead, user=by, action="edit")
-    lead = Lead.objects.select_for_update().get(pk=lead.pk)
+    lead = lead_lock(lead)
     current = {name: getattr(lead, name) for name in CONTACT_FIELDS}
     current.update(email=lead.email, estimated_value=lead.estimated_value, industry=lead.industry)
     clean = _clean_capture_data({**current, **data})

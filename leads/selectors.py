@@ -49,12 +49,14 @@ NO_OWNER = "none"
 
 
 def lead_list_for_user(*, user: User, filters: dict | None = None) -> QuerySet[Lead]:
-    """Leads `user` may see, newest first.
+    """Leads `user` may see, newest first (a lead merged into another is no longer one of them).
 
     Filters: status, owner (id, or NO_OWNER), campaign (id), captured_by (id), cold (bool), q.
     """
     filters = filters or {}
-    qs = Lead.objects.filter(lead_visible_q(user)).select_related("owner", "campaign", "industry")
+    qs = Lead.objects.filter(lead_visible_q(user), merged_into__isnull=True).select_related(
+        "owner", "campaign", "industry"
+    )
     if filters.get("status"):
         qs = qs.filter(status=filters["status"])
     if filters.get("owner") == NO_OWNER:
@@ -123,7 +125,7 @@ def inbox_for_rep(*, user: User) -> dict:
         .order_by("sla_due_at", "id")
     )
     working = (
-        Lead.objects.filter(owner=user, status__in=ACCEPTED_OPEN_STATUSES)
+        Lead.objects.filter(owner=user, status__in=ACCEPTED_OPEN_STATUSES, merged_into__isnull=True)
         .select_related("campaign")
         .order_by("last_activity_at", "id")
     )
@@ -149,7 +151,7 @@ def lead_overlaps(*, lead: Lead) -> QuerySet[Lead]:
     if not match:
         return Lead.objects.none()
     return (
-        Lead.objects.filter(match, status__in=OPEN_STATUSES)
+        Lead.objects.filter(match, status__in=OPEN_STATUSES, merged_into__isnull=True)
         .exclude(pk=lead.pk)
         .select_related("owner")
         .order_by("-id")[:5]
