@@ -1,6 +1,6 @@
 from django.urls import path
 
-from feedback import apis, views
+from feedback import apis, lead_apis, views
 
 app_name = "feedback"
 
@@ -25,6 +25,8 @@ lead_urlpatterns = [
 ]
 
 api_urlpatterns = [
+    path("leads/bulk-action/", lead_apis.LeadBulkActionApi.as_view(), name="lead-bulk-action"),
+    path("leads/<int:pk>/merge/", lead_apis.LeadMergeApi.as_view(), name="lead-merge"),
     path("leads/<int:pk>/reject/", apis.LeadRejectApi.as_view(), name="lead-reject"),
     path("leads/<int:pk>/won/", apis.LeadWinApi.as_view(), name="lead-won"),
     path("leads/<int:pk>/lost/", apis.LeadLoseApi.as_view(), name="lead-lost"),
