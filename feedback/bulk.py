@@ -4,9 +4,7 @@
 from alignment.errors import InvalidInput
 from alignment.models import User
 from feedback.services import feedback_request
-from leads.bulk import lead_bulk_apply, lead_bulk_hand_off, lead_bulk_reassign, lead_bulk_recycle
-
-BULK_ACTIONS = ("hand_off", "recycle", "reassign", "request_feedback")
+from leads.bulk import BULK_ACTIONS, lead_bulk_apply, lead_bulk_hand_off, lead_bulk_reassign, lead_bulk_recycle
 
 
 def lead_bulk_request_feedback(*, ids, by: User, note: str) -> list[dict]:

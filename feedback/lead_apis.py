@@ -12,15 +12,15 @@ from alignment.errors import InvalidInput, NotFound
 from alignment.idempotency import IDEMPOTENCY_KEY, idempotent
 from alignment.parsers import JSONParser
 from alignment.rest import InputSerializer, IsMarketerOrManager
-from feedback.bulk import BULK_ACTIONS, lead_bulk_act
+from feedback.bulk import lead_bulk_act
 from feedback.merge import lead_merge_with_feedback
 from leads.apis.common import ERRORS, LeadDetailOutputSerializer, lead_detail_data
-from leads.bulk import BULK_MAX, DONE, REFUSED
+from leads.bulk import BULK_ACTIONS, BULK_MAX, DONE, REFUSED
 from leads.selectors import lead_get_for_user, rep_get
 
 
 class LeadBulkActionInputSerializer(InputSerializer):
-    action = serializers.ChoiceField(choices=BULK_ACTIONS)
+    action = serializers.ChoiceField(choices=list(BULK_ACTIONS))
     ids = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=BULK_MAX)
     note = serializers.CharField(
         max_length=10_000, required=False, allow_blank=True, help_text="The story (hand_off) or the question."

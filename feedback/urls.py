@@ -1,6 +1,6 @@
 from django.urls import path
 
-from feedback import apis, lead_apis, views
+from feedback import apis, lead_apis, lead_views, views
 
 app_name = "feedback"
 
@@ -19,6 +19,8 @@ urlpatterns = [
 
 # The outcomes that tell marketing, on the lead pages' own URLs (mounted under /leads/).
 lead_urlpatterns = [
+    path("bulk/", lead_views.lead_bulk, name="lead-bulk"),
+    path("<int:pk>/merge/", lead_views.lead_merge, name="lead-merge"),
     path("<int:pk>/reject/", views.lead_reject, name="lead-reject"),
     path("<int:pk>/won/", views.lead_win, name="lead-won"),
     path("<int:pk>/lost/", views.lead_lose, name="lead-lost"),

@@ -18,6 +18,19 @@ BULK_MAX = 1000
 DONE, REFUSED = "done", "refused"
 NOT_FOUND = "not found"
 
+# Every bulk action, and who the lead list offers it to (each lead still asks lead_action_refusal).
+BULK_ACTIONS = {
+    "hand_off": ("Hand off", (Role.MARKETER, Role.MANAGER)),
+    "recycle": ("Recycle to nurture", (Role.MARKETER, Role.MANAGER)),
+    "reassign": ("Reassign", (Role.MANAGER,)),
+    "request_feedback": ("Request feedback", (Role.MARKETER,)),
+}
+
+
+def bulk_action_choices(user: User) -> list[tuple[str, str]]:
+    """The bulk actions to offer `user`, as (action, label)."""
+    return [(action, label) for action, (label, roles) in BULK_ACTIONS.items() if user.role in roles]
+
 
 def lead_bulk_apply(*, ids: Iterable[int], by: User, act: Callable[[Lead], object]) -> list[dict]:
     """Run `act(lead)` on each lead of `ids` that `by` may see, in the order given (a repeated id

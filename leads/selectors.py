@@ -75,6 +75,11 @@ def lead_list_for_user(*, user: User, filters: dict | None = None) -> QuerySet[L
     return qs.order_by("-id")
 
 
+def lead_ids_for_user(*, user: User, filters: dict, limit: int) -> list[int]:
+    """The ids of the leads the list shows `user` for `filters`, in its order, at most `limit`."""
+    return list(lead_list_for_user(user=user, filters=filters).values_list("id", flat=True)[:limit])
+
+
 def lead_search_q(term: str) -> Q:
     """A search term matches an email from its start (emails are stored lower-case, so the unique
     email index serves the prefix), or a substring of the name or company (pg_trgm indexes on

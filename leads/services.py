@@ -81,6 +81,7 @@ LEAD_ACTIONS = (
     "recycle",
     "verdict",
     "request_feedback",
+    "merge",
 )
 
 
@@ -98,6 +99,8 @@ def lead_action_refusal(*, lead: Lead | None, user: User, action: str, open_hand
     `open_handoff` is the lead's handoff waiting for an answer, if any (accepting and rejecting need
     it). `lead` is None only for "capture".
     """
+    if lead is not None and lead.merged_into_id is not None:
+        return TransitionNotAllowed(f"This lead was merged into lead {lead.merged_into_id}: work on that one.")
     role = user.role
     is_owner_rep = lead is not None and role == Role.REP and lead.owner_id == user.id
     owner_only = NotAllowed("Only the rep who owns this lead may do this.")

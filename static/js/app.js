@@ -21,9 +21,21 @@
     });
   }
 
+  // The lead list's "select the leads on this page" box ticks or clears every row's box.
+  function wireSelectPage(root) {
+    root.querySelectorAll("[data-select-page]").forEach(function (box) {
+      if (box.dataset.selectWired) return;
+      box.dataset.selectWired = "1";
+      box.addEventListener("change", function () {
+        document.querySelectorAll("[data-row-select]").forEach(function (row) { row.checked = box.checked; });
+      });
+    });
+  }
+
   function init(root) {
     focusFirstError(root);
     wireConfirm(root);
+    wireSelectPage(root);
   }
 
   document.addEventListener("DOMContentLoaded", function () { init(document); });
