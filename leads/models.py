@@ -175,12 +175,12 @@ class Lead(models.Model):
             models.Index(fields=["captured_at"], name="lead_captured_at"),
             models.Index(fields=["status", "last_activity_at"], name="lead_status_activity"),
             models.Index(fields=["company"], name="lead_company"),
-            # The dashboard sums the open pipeline from this index alone.
+            # The dashboard sums the open pipeline from this index alone (a merged lead is no lead).
             models.Index(
                 fields=["status"],
                 include=["estimated_value", "snoozed_until"],
                 name="lead_open_pipeline",
-                condition=Q(status__in=OPEN_STATUSES),
+                condition=Q(status__in=OPEN_STATUSES, merged_into__isnull=True),
             ),
             # The dashboard counts and sums leads by the waterfall dates in a period.
             models.Index(fields=["won_at"], name="lead_won_at", condition=Q(won_at__isnull=False)),
