@@ -7,55 +7,89 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('alignment', '0006_webhooks'),
-        ('leads', '0008_lead_search_indexes'),
+        ("alignment", "0006_webhooks"),
+        ("leads", "0008_lead_search_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='LeadAlias',
+            name="LeadAlias",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(help_text="Normalised, as a lead's email.", max_length=254, unique=True)),
-                ('created_at', models.DateTimeField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("email", models.EmailField(help_text="Normalised, as a lead's email.", max_length=254, unique=True)),
+                ("created_at", models.DateTimeField()),
             ],
             options={
-                'verbose_name_plural': 'lead aliases',
+                "verbose_name_plural": "lead aliases",
             },
         ),
         migrations.RemoveIndex(
-            model_name='lead',
-            name='lead_open_pipeline',
+            model_name="lead",
+            name="lead_open_pipeline",
         ),
         migrations.AddField(
-            model_name='lead',
-            name='merged_at',
+            model_name="lead",
+            name="merged_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='lead',
-            name='merged_into',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='merged_leads', to='leads.lead'),
+            model_name="lead",
+            name="merged_into",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="merged_leads",
+                to="leads.lead",
+            ),
         ),
         migrations.AlterField(
-            model_name='leadevent',
-            name='kind',
-            field=models.CharField(choices=[('captured', 'Captured'), ('touch', 'Touch'), ('transition', 'Status change'), ('handoff', 'Handoff'), ('call', 'Call'), ('email', 'Email'), ('meeting', 'Meeting'), ('note', 'Note'), ('verdict', 'Verdict'), ('feedback', 'Feedback'), ('snooze', 'Snooze'), ('edit', 'Data changed'), ('merge', 'Merged')], max_length=12),
+            model_name="leadevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("captured", "Captured"),
+                    ("touch", "Touch"),
+                    ("transition", "Status change"),
+                    ("handoff", "Handoff"),
+                    ("call", "Call"),
+                    ("email", "Email"),
+                    ("meeting", "Meeting"),
+                    ("note", "Note"),
+                    ("verdict", "Verdict"),
+                    ("feedback", "Feedback"),
+                    ("snooze", "Snooze"),
+                    ("edit", "Data changed"),
+                    ("merge", "Merged"),
+                ],
+                max_length=12,
+            ),
         ),
         migrations.AddIndex(
-            model_name='lead',
-            index=models.Index(condition=models.Q(('merged_into__isnull', True), ('status__in', ('handed_off', 'accepted', 'working', 'qualified'))), fields=['status'], include=('estimated_value', 'snoozed_until'), name='lead_open_pipeline'),
+            model_name="lead",
+            index=models.Index(
+                condition=models.Q(
+                    ("merged_into__isnull", True), ("status__in", ("handed_off", "accepted", "working", "qualified"))
+                ),
+                fields=["status"],
+                include=("estimated_value", "snoozed_until"),
+                name="lead_open_pipeline",
+            ),
         ),
         migrations.AddField(
-            model_name='leadalias',
-            name='lead',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='aliases', to='leads.lead'),
+            model_name="leadalias",
+            name="lead",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="aliases", to="leads.lead"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='leadalias',
-            constraint=models.CheckConstraint(condition=models.Q(('email', django.db.models.functions.text.Lower('email'))), name='lead_alias_email_lowercase'),
+            model_name="leadalias",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("email", django.db.models.functions.text.Lower("email"))),
+                name="lead_alias_email_lowercase",
+            ),
         ),
     ]
