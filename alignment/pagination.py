@@ -6,11 +6,13 @@ costs what the first one does and rows captured meanwhile neither repeat nor go 
 pages with `alignment.rest.CursorPagination`; this is the same idea for pages with plain links.
 """
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
@@ -21,10 +23,10 @@ CURSOR_SEPARATOR = "~"
 class KeysetPage:
     items: list
     is_first_page: bool
-    # The query strings of the next, the previous and the first page, the request's other
-    # parameters kept; the previous page is offered only where the list asked for a `back_param`.
+    # The query strings of the next and the first page, the request's other parameters kept.
     next_query: str | None
     first_query: str
+    # The page before this one, when the list pages backwards too (`previous_param`).
     previous_query: str | None = None
 
     @property
@@ -38,50 +40,63 @@ def keyset_page(
     *,
     ordering: Sequence[str],
     param: str = "after",
-    back_param: str | None = None,
     size: int = 50,
+    previous_param: str | None = None,
 ) -> KeysetPage:
     """One page of `queryset` in `ordering` (field names, "-" for descending; the last must be
-    unique, e.g. the id), starting after the cursor in `request.GET[param]` or, with a
-    `back_param`, ending before the cursor in `request.GET[back_param]` (the page before).
+    unique, e.g. the id), starting after the cursor in `request.GET[param]` — or, with
+    `previous_param`, ending before the cursor in `request.GET[previous_param]` (the Previous link:
+    the rows before it in reverse order, turned round).
 
     A cursor that does not parse is ignored: the reader gets the first page, not an error.
     """
-    cursor = _cursor_parse(queryset, ordering, request.GET.get(param))
-    back = _cursor_parse(queryset, ordering, request.GET.get(back_param)) if back_param and cursor is None else None
-    queryset = queryset.order_by(*ordering)
-    if back is not None:
-        # The rows just before the cursor: walk the order backwards from it, then turn them round.
-        backwards = [key.removeprefix("-") if key.startswith("-") else f"-{key}" for key in ordering]
-        items = list(queryset.filter(_after_q(backwards, back)).order_by(*backwards)[: size + 1])
-        more_before, more_after = len(items) > size, True
-        items = items[:size][::-1]
-    else:
-        if cursor is not None:
-            queryset = queryset.filter(_after_q(ordering, cursor))
-        items = list(queryset[: size + 1])
-        more_before, more_after = cursor is not None, len(items) > size
-        items = items[:size]
+    after = _cursor_parse(queryset, ordering, request.GET.get(param))
+    before = None
+    if previous_param and after is None:
+        before = _cursor_parse(queryset, ordering, request.GET.get(previous_param))
     query = request.GET.copy()
-    query.pop(param, None)
-    if back_param:
-        query.pop(back_param, None)
+    for name in (param, previous_param):
+        query.pop(name, None)
     first_query = query.urlencode()
+    if before is not None:
+        backwards = [_reversed(key) for key in ordering]
+        rows = list(queryset.order_by(*backwards).filter(_after_q(backwards, before))[: size + 1])
+        has_previous, has_next = len(rows) > size, True
+        items = rows[:size][::-1]
+    else:
+        queryset = queryset.order_by(*ordering)
+        if after is not None:
+            queryset = queryset.filter(_after_q(ordering, after))
+        rows = list(queryset[: size + 1])
+        has_previous, has_next = after is not None, len(rows) > size
+        items = rows[:size]
     next_query = previous_query = None
-    if more_after and items:
-        next_query = _query_with(query, param, _cursor_of(items[-1], ordering))
-    if back_param and more_before and items:
-        previous_query = _query_with(query, back_param, _cursor_of(items[0], ordering))
+    if has_next and items:
+        next_query = _with(query, param, _cursor_of(items[-1], ordering))
+    if previous_param and has_previous and items:
+        previous_query = _with(query, previous_param, _cursor_of(items[0], ordering))
     return KeysetPage(
         items=items,
-        is_first_page=not more_before,
+        is_first_page=not has_previous,
         next_query=next_query,
         first_query=first_query,
         previous_query=previous_query,
     )
 
 
-def _query_with(query, name: str, value: str) -> str:
+def keyset_rows_before(queryset: QuerySet, item, *, ordering: Sequence[str]) -> QuerySet:
+    """The rows of `queryset` that come before `item` in `ordering`: counted, they give the
+    position of a page ("51–100 of …") without an offset."""
+    backwards = [_reversed(key) for key in ordering]
+    values = [getattr(item, name) for name in _names(ordering)]
+    return queryset.filter(_after_q(backwards, values))
+
+
+def _reversed(key: str) -> str:
+    return key[1:] if key.startswith("-") else f"-{key}"
+
+
+def _with(query, name: str, value: str) -> str:
     query = query.copy()
     query[name] = value
     return query.urlencode()
@@ -125,3 +140,31 @@ def _cursor_of(item, ordering: Sequence[str]) -> str:
     return CURSOR_SEPARATOR.join(
         value.isoformat() if isinstance(value, datetime | date) else str(value) for value in values
     )
+
+
+# Counting every row of a big list costs a scan of it; past this many an estimate does.
+EXACT_COUNT_UP_TO = 10_000
+
+
+@dataclass(frozen=True)
+class RowCount:
+    value: int
+    estimated: bool
+
+
+def row_count(queryset: QuerySet, *, exact_up_to: int | None = None) -> RowCount:
+    """How many rows `queryset` has: exact up to `exact_up_to` (EXACT_COUNT_UP_TO by default; a
+    COUNT that stops there), past it PostgreSQL's planner estimate (elsewhere, the exact count)."""
+    exact_up_to = EXACT_COUNT_UP_TO if exact_up_to is None else exact_up_to
+    queryset = queryset.order_by()
+    capped = queryset[: exact_up_to + 1].count()
+    if capped <= exact_up_to:
+        return RowCount(capped, estimated=False)
+    if connection.vendor != "postgresql":
+        return RowCount(queryset.count(), estimated=False)
+    sql, params = queryset.values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return RowCount(max(int(plan[0]["Plan"]["Plan Rows"]), exact_up_to + 1), estimated=True)

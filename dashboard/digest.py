@@ -68,7 +68,7 @@ def digest_agenda(*, week: date, now: datetime | None = None) -> dict:
     marketers = set(User.objects.filter(pk__in=ids, role=Role.MARKETER).values_list("pk", flat=True))
     marketing = [row for row in credited if row["user_id"] in marketers]
     marketing_wins = Lead.objects.filter(
-        won_at__gte=start, won_at__lt=end, captured_by__role=Role.MARKETER
+        won_at__gte=start, won_at__lt=end, captured_by__role=Role.MARKETER, merged_into__isnull=True
     ).select_related("campaign", "captured_by", "owner")
 
     # Revenue against the goal: the quarter the week ends in, won up to the week's end, so the digest

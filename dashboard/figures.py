@@ -146,7 +146,9 @@ def _lead_figures_now(filters: DashboardFilters, now: datetime) -> dict:
     """What is true now, whatever the period: the open pipeline, snoozed leads, cold leads. Two queries."""
     # COUNT(*), not COUNT(id): naming only the index's own columns lets PostgreSQL answer
     # from the `lead_open_pipeline` index alone (an index-only scan), without reading the leads.
-    open_leads = Lead.objects.filter(_lead_filter(filters), status__in=OPEN_STATUSES).aggregate(
+    open_leads = Lead.objects.filter(
+        _lead_filter(filters), status__in=OPEN_STATUSES, merged_into__isnull=True
+    ).aggregate(
         pipeline_value=Sum("estimated_value"),
         pipeline_count=Count("*"),
         snoozed=Count("snoozed_until", filter=Q(snoozed_until__gt=now)),

@@ -154,7 +154,7 @@ def feedback_inbox_for_rep(*, user: User, limit: int = 50) -> list[Lead]:
         "marketer__username",
     )
     return list(
-        Lead.objects.filter(owner=user, status__in=VERDICT_STATUSES)
+        Lead.objects.filter(owner=user, status__in=VERDICT_STATUSES, merged_into__isnull=True)
         .annotate(
             judged=Exists(Verdict.objects.filter(lead=OuterRef("pk"))),
             request_id=Subquery(request.values("id")[:1]),

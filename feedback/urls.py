@@ -1,6 +1,6 @@
 from django.urls import path
 
-from feedback import apis, privacy_views, views
+from feedback import apis, lead_apis, lead_views, privacy_views, views
 
 app_name = "feedback"
 
@@ -19,6 +19,8 @@ urlpatterns = [
 
 # The outcomes that tell marketing, on the lead pages' own URLs (mounted under /leads/).
 lead_urlpatterns = [
+    path("bulk/", lead_views.lead_bulk, name="lead-bulk"),
+    path("<int:pk>/merge/", lead_views.lead_merge, name="lead-merge"),
     path("<int:pk>/reject/", views.lead_reject, name="lead-reject"),
     path("<int:pk>/won/", views.lead_win, name="lead-won"),
     path("<int:pk>/lost/", views.lead_lose, name="lead-lost"),
@@ -27,6 +29,8 @@ lead_urlpatterns = [
 ]
 
 api_urlpatterns = [
+    path("leads/bulk-action/", lead_apis.LeadBulkActionApi.as_view(), name="lead-bulk-action"),
+    path("leads/<int:pk>/merge/", lead_apis.LeadMergeApi.as_view(), name="lead-merge"),
     path("leads/<int:pk>/reject/", apis.LeadRejectApi.as_view(), name="lead-reject"),
     path("leads/<int:pk>/won/", apis.LeadWinApi.as_view(), name="lead-won"),
     path("leads/<int:pk>/lost/", apis.LeadLoseApi.as_view(), name="lead-lost"),

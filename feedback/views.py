@@ -70,7 +70,7 @@ def feedback_queue(request):
     filters["status"] = filters["status"] or FeedbackStatus.OPEN
     items = selectors.feedback_queue_for_user(user=user, filters=filters)
     page = keyset_page(
-        items, request, ordering=("created_at", "id"), param="after", back_param="before", size=PAGE_SIZE
+        items, request, ordering=("created_at", "id"), param="after", previous_param="before", size=PAGE_SIZE
     )
     policy = sla_settings_get()
     cutoff = selectors.feedback_overdue_cutoff(policy=policy)

@@ -15,7 +15,7 @@ from alignment.countries import country_code
 from alignment.errors import InvalidInput
 from alignment.models import Role, User, Vertical
 from leads.events import lead_events_emit_loaded
-from leads.models import Campaign, CaptureChannel, EventKind, Lead, LeadEvent, LeadStatus, Source, Touch
+from leads.models import Campaign, CaptureChannel, EventKind, Lead, LeadAlias, LeadEvent, LeadStatus, Source, Touch
 from leads.rollup import lead_day_rows, lead_days_apply_statements
 from leads.services import lead_action_refuse, lead_event_record
 
@@ -131,6 +131,9 @@ def lead_capture_many(*, items, by: User | None, channel=CaptureChannel.FORM) ->
     # once a statement): the first capture's values, then what later ones add to its blanks.
     people = _captures_by_person(cleaned)
     leads = _leads_upsert(people, by=by, now=now)
+    merged_away = [email for email in people if email not in leads]
+    if merged_away:
+        leads.update(_aliases_upsert(people, merged_away, by=by, now=now))
 
     touches, events, created_leads = [], [], []
     by_id = by.pk if by is not None else None
@@ -221,6 +224,17 @@ def _insert(model, names, rows) -> tuple[str, list]:
     return head + "VALUES " + ", ".join([row] * len(rows)), params
 
 
+def _aliases_upsert(people, emails, *, by, now) -> dict[str, tuple[Lead, bool]]:
+    """The captures of emails that belong to a lead merged away (the upsert leaves such a lead
+    alone): they touch the lead it was merged into, which holds the email as an alias."""
+    survivors = dict(LeadAlias.objects.filter(email__in=emails).values_list("email", "lead__email"))
+    again = {}
+    for email in emails:
+        again.setdefault(survivors[email], []).extend(people[email])
+    found = _leads_upsert(again, by=by, now=now)
+    return {email: found[survivors[email]] for email in emails}
+
+
 def _captures_by_person(cleaned) -> dict[str, list]:
     """Dedupe: the captures of one person, keyed by the normalised email that identifies a lead,
     in the order they came."""
@@ -301,7 +315,11 @@ def _leads_upsert(people: dict[str, list], *, by, now) -> dict[str, tuple[Lead, 
             emails = [values[0] for values in batch]
             existing = set(Lead.objects.filter(email__in=emails).order_by().values_list("email", flat=True))
         insert, params = _insert(Lead, names, batch)
-        sql = f"{insert} ON CONFLICT (email) DO UPDATE SET {', '.join(updates)} RETURNING id, {columns}{created_column}"
+        # A lead merged away keeps its email but takes no touches: the capture goes to its survivor.
+        sql = (
+            f"{insert} ON CONFLICT (email) DO UPDATE SET {', '.join(updates)} "
+            f"WHERE {table}.merged_into_id IS NULL RETURNING id, {columns}{created_column}"
+        )
         found += [(lead, existing) for lead in Lead.objects.raw(sql, params)]
     leads = {}
     for lead, existing in found:

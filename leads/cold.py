@@ -130,7 +130,7 @@ def _open_episodes(*, now, activity_cutoff) -> int:
         INSERT INTO {episode} (lead_id, reason, cold_since, opened_at)
         SELECT l.id, %s, l.last_activity_at, %s
         FROM {lead} l
-        WHERE l.status IN (%s, %s) AND l.last_activity_at <= %s
+        WHERE l.status IN (%s, %s) AND l.last_activity_at <= %s AND l.merged_into_id IS NULL
           AND (l.snoozed_until IS NULL OR l.snoozed_until <= %s)
           AND l.id NOT IN (SELECT e.lead_id FROM {episode} e WHERE e.closed_at IS NULL)
         ON CONFLICT DO NOTHING

@@ -25,7 +25,17 @@ from alignment.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from alignment.models import Role, User
 from alignment.spreadsheets import csv_safe
 from leads.capture import lead_capture_rows
-from leads.models import LEAD_DATA_FIELDS, Campaign, CaptureChannel, ImportChunk, ImportJob, ImportStatus
+from leads.models import (
+    LEAD_DATA_FIELDS,
+    Campaign,
+    CaptureChannel,
+    ImportChunk,
+    ImportJob,
+    ImportStatus,
+    Lead,
+    LeadStatus,
+    Touch,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +93,23 @@ def import_job_get_for_user(*, user: User, job_id) -> ImportJob:
         return scope.get(pk=int(job_id))
     except (ImportJob.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such import.") from None
+
+
+def import_new_leads(job: ImportJob):
+    """The leads this import created that are still new, oldest first: captured while it ran, by
+    its importer into its campaign, first touched through it (a lead it only touched again was
+    captured before the import started)."""
+    if job.started_at is None or job.finished_at is None:
+        return Lead.objects.none()
+    window = {"gte": job.started_at, "lte": job.finished_at}
+    touches = Touch.objects.filter(channel=CaptureChannel.IMPORT, campaign=job.campaign, by=job.by)
+    return Lead.objects.filter(
+        status=LeadStatus.NEW,
+        merged_into__isnull=True,
+        captured_at__gte=window["gte"],
+        captured_at__lte=window["lte"],
+        id__in=touches.filter(at__gte=window["gte"], at__lte=window["lte"]).values("lead_id"),
+    ).order_by("id")
 
 
 def import_job_list_for_user(*, user: User, limit: int = 10):

@@ -157,6 +157,13 @@ class Lead(models.Model):
     snoozed_until = models.DateTimeField(null=True, blank=True)
     snooze_reason = models.TextField(blank=True)
 
+    # A lead found to be the same person as another is merged into it: it stays as a record (its
+    # page says so), hidden from lists, inboxes and figures, and no longer changes.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_leads", db_index=False
+    )
+    merged_at = models.DateTimeField(null=True, blank=True)
+
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -168,12 +175,15 @@ class Lead(models.Model):
             models.Index(fields=["captured_at"], name="lead_captured_at"),
             models.Index(fields=["status", "last_activity_at"], name="lead_status_activity"),
             models.Index(fields=["company"], name="lead_company"),
-            # The dashboard sums the open pipeline from this index alone.
+            # The few merged leads only: an index over every lead's null would tempt the planner
+            # to serve `merged_into IS NULL` (every list) from it instead of the filters' indexes.
+            models.Index(fields=["merged_into"], name="lead_merged_into", condition=Q(merged_into__isnull=False)),
+            # The dashboard sums the open pipeline from this index alone (a merged lead is no lead).
             models.Index(
                 fields=["status"],
                 include=["estimated_value", "snoozed_until"],
                 name="lead_open_pipeline",
-                condition=Q(status__in=OPEN_STATUSES),
+                condition=Q(status__in=OPEN_STATUSES, merged_into__isnull=True),
             ),
             # The dashboard counts and sums leads by the waterfall dates in a period.
             models.Index(fields=["won_at"], name="lead_won_at", condition=Q(won_at__isnull=False)),
@@ -192,6 +202,10 @@ class Lead(models.Model):
         return self.name or self.email
 
     @property
+    def is_merged(self):
+        return self.merged_into_id is not None
+
+    @property
     def email_domain(self):
         return self.email.rsplit("@", 1)[-1]
 
@@ -203,6 +217,26 @@ class Lead(models.Model):
     def open_cold_episode(self):
         """The cold episode running now, if any (one query)."""
         return self.cold_episodes.filter(closed_at__isnull=True).first()
+
+
+class LeadAlias(models.Model):
+    """Another email of a lead: the email of a lead merged into it. Capturing that email again
+    records a touch on this lead (`leads.capture`)."""
+
+    email = models.EmailField(max_length=254, unique=True, help_text="Normalised, as a lead's email.")
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="aliases")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "lead aliases"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(email=models.functions.Lower("email")), name="lead_alias_email_lowercase"
+            ),
+        ]
+
+    def __str__(self):
+        return self.email
 
 
 class LeadDay(models.Model):
@@ -355,6 +389,7 @@ class EventKind(models.TextChoices):
     FEEDBACK = "feedback", "Feedback"
     SNOOZE = "snooze", "Snooze"
     EDIT = "edit", "Data changed"
+    MERGE = "merge", "Merged"
 
 
 ACTIVITY_KINDS = (EventKind.CALL, EventKind.EMAIL, EventKind.MEETING, EventKind.NOTE)

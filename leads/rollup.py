@@ -162,7 +162,7 @@ def lead_days_rebuild() -> int:
         if step == "won":
             figures["won_revenue"] = Sum("won_amount")
         add(
-            Lead.objects.filter(**{f"{date_field}__isnull": False})
+            Lead.objects.filter(merged_into__isnull=True, **{f"{date_field}__isnull": False})
             .annotate(day=TruncDate(date_field, tzinfo=tz))
             .values("day", *dims)
             .annotate(**figures)
@@ -171,14 +171,16 @@ def lead_days_rebuild() -> int:
     cohort = {f"cohort_{step}": Count(STEP_DATES[step]) for step in COHORT_STEPS}
     cohort["cohort_won_revenue"] = Sum("won_amount", filter=Q(won_at__isnull=False))
     add(
-        Lead.objects.annotate(day=TruncDate("captured_at", tzinfo=tz))
+        Lead.objects.filter(merged_into__isnull=True)
+        .annotate(day=TruncDate("captured_at", tzinfo=tz))
         .values("day", *dims)
         .annotate(**cohort)
         .order_by()
     )
     verdicts = {value: Count("id", filter=Q(verdict=value)) for value in VerdictValue.values}
     add(
-        Lead.objects.exclude(verdict="")
+        Lead.objects.filter(merged_into__isnull=True)
+        .exclude(verdict="")
         .annotate(day=TruncDate("verdict_at", tzinfo=tz))
         .values("day", *dims)
         .annotate(**verdicts)

@@ -50,12 +50,14 @@ NO_OWNER = "none"
 
 
 def lead_list_for_user(*, user: User, filters: dict | None = None) -> QuerySet[Lead]:
-    """Leads `user` may see, newest first.
+    """Leads `user` may see, newest first (a lead merged into another is no longer one of them).
 
     Filters: status, owner (id, or NO_OWNER), campaign (id), captured_by (id), cold (bool), q.
     """
     filters = filters or {}
-    qs = Lead.objects.filter(lead_visible_q(user)).select_related("owner", "campaign", "industry")
+    qs = Lead.objects.filter(lead_visible_q(user), merged_into__isnull=True).select_related(
+        "owner", "campaign", "industry"
+    )
     if filters.get("status"):
         qs = qs.filter(status=filters["status"])
     if filters.get("owner") == NO_OWNER:
@@ -72,6 +74,11 @@ def lead_list_for_user(*, user: User, filters: dict | None = None) -> QuerySet[L
     if filters.get("q"):
         qs = qs.filter(lead_search_q(filters["q"]))
     return qs.order_by("-id")
+
+
+def lead_ids_for_user(*, user: User, filters: dict, limit: int) -> list[int]:
+    """The ids of the leads the list shows `user` for `filters`, in its order, at most `limit`."""
+    return list(lead_list_for_user(user=user, filters=filters).values_list("id", flat=True)[:limit])
 
 
 def lead_search_q(term: str) -> Q:
@@ -124,7 +131,7 @@ def inbox_for_rep(*, user: User) -> dict:
         .order_by("sla_due_at", "id")
     )
     working = (
-        Lead.objects.filter(owner=user, status__in=ACCEPTED_OPEN_STATUSES)
+        Lead.objects.filter(owner=user, status__in=ACCEPTED_OPEN_STATUSES, merged_into__isnull=True)
         .select_related("campaign")
         .order_by("last_activity_at", "id")
     )
@@ -150,7 +157,7 @@ def lead_overlaps(*, lead: Lead) -> QuerySet[Lead]:
     if not match:
         return Lead.objects.none()
     return (
-        Lead.objects.filter(match, status__in=OPEN_STATUSES)
+        Lead.objects.filter(match, status__in=OPEN_STATUSES, merged_into__isnull=True)
         .exclude(pk=lead.pk)
         .select_related("owner")
         .order_by("-id")[:5]

@@ -84,6 +84,7 @@ LEAD_ACTIONS = (
     "recycle",
     "verdict",
     "request_feedback",
+    "merge",
 )
 
 
@@ -101,6 +102,8 @@ def lead_action_refusal(*, lead: Lead | None, user: User, action: str, open_hand
     `open_handoff` is the lead's handoff waiting for an answer, if any (accepting and rejecting need
     it). `lead` is None only for "capture".
     """
+    if lead is not None and lead.merged_into_id is not None:
+        return TransitionNotAllowed(f"This lead was merged into lead {lead.merged_into_id}: work on that one.")
     role = user.role
     is_owner_rep = lead is not None and role == Role.REP and lead.owner_id == user.id
     owner_only = NotAllowed("Only the rep who owns this lead may do this.")
@@ -116,6 +119,14 @@ def lead_action_refusal(*, lead: Lead | None, user: User, action: str, open_hand
         if lead.status in OPEN_STATUSES and role != Role.MANAGER:
             return NotAllowed("This lead is already with a rep: only a manager can reassign it.")
         return None
+    if action == "reassign":
+        if role != Role.MANAGER:
+            return NotAllowed("Only managers reassign leads.")
+        if lead.status not in OPEN_STATUSES:
+            return TransitionNotAllowed("No rep holds this lead: hand it off instead.")
+        return None
+    if action == "merge":
+        return None if role in MARKETING else NotAllowed("Only marketers and managers merge leads.")
     if action in ("accept", "reject"):
         if open_handoff is None or lead.status != S.HANDED_OFF:
             waiting = "accepted" if action == "accept" else "accepted or rejected"
@@ -188,8 +199,12 @@ def lead_event_record(lead, kind, *, by=None, note="", from_status="", to_status
 
 
 def lead_lock(lead) -> Lead:
-    """The lead's row, locked until the transaction ends, as it is in the database now."""
-    return Lead.objects.select_for_update(of=("self",)).select_related("campaign__owner", "captured_by").get(pk=lead.pk)
+    """The lead's row, locked until the transaction ends, as it is in the database now. A lead
+    merged into another no longer changes: every write on it stops here."""
+    lead = Lead.objects.select_for_update(of=("self",)).select_related("campaign__owner", "captured_by").get(pk=lead.pk)
+    if lead.merged_into_id is not None:
+        raise TransitionNotAllowed(f"This lead was merged into lead {lead.merged_into_id}: work on that one.")
+    return lead
 
 
 def _close_cold_episode(lead, at):
@@ -283,6 +298,15 @@ def lead_hand_off(*, lead: Lead, rep: User | None = None, note: str, by: User) -
         url = reverse("leads:detail", args=[lead.id])
         chat_post_many(rows=[NotificationRow(rep.id, CHAT_HANDOFF, lead.id, message, url)])
     return handoff
+
+
+@transaction.atomic
+def lead_reassign(*, lead: Lead, rep: User, note: str, by: User) -> Handoff:
+    """A manager moves a lead some rep holds to another rep: a new handoff, the old one ends as
+    `reassigned`."""
+    lead = lead_lock(lead)
+    lead_action_refuse(lead=lead, user=by, action="reassign")
+    return lead_hand_off(lead=lead, rep=rep, note=note, by=by)
 
 
 @transaction.atomic

@@ -27,11 +27,14 @@ from django.views.decorators.http import require_POST
 from alignment.errors import InvalidInput, NotAllowed, NotFound
 from alignment.models import Role
 from alignment.pages import form_post
-from alignment.pagination import keyset_page
+from alignment.pagination import keyset_page, keyset_rows_before, row_count
 from leads import capture, forms, imports, selectors, services
+from leads.bulk import BULK_MAX, bulk_action_choices
 from leads.models import HandoffOutcome, ImportStatus, Lead, LeadStatus
 
 PAGE_SIZE = 50
+# Newest first: ids follow capture order.
+LIST_ORDER = ("-id",)
 S = LeadStatus
 
 
@@ -158,15 +161,28 @@ def lead_list(request):
     owners = [user] if is_rep else list(selectors.rep_list())
     filter_form = forms.LeadFilterForm(request.GET, campaigns=campaigns, owners=owners, no_owner=not is_rep)
     leads = selectors.lead_list_for_user(user=user, filters=filter_form.filters())
-    page = keyset_page(leads, request, ordering=("-id",), param="after", size=PAGE_SIZE)
+    page = keyset_page(leads, request, ordering=LIST_ORDER, param="after", previous_param="before", size=PAGE_SIZE)
+    total = row_count(leads)
+    start = 1
+    if page.items and not page.is_first_page:
+        start += row_count(keyset_rows_before(leads, page.items[0], ordering=LIST_ORDER)).value
     context = {
         "leads": page.items,
         "filter_form": filter_form,
         "next_query": page.next_query,
+        "previous_query": page.previous_query,
         "is_first_page": page.is_first_page,
         "first_query": page.first_query,
         "filtered": bool(filter_form.filters()),
+        "total": total,
+        "start": start,
+        "end": start + len(page.items) - 1,
+        "can_bulk": user.role in (Role.MARKETER, Role.MANAGER),
+        "bulk_max": BULK_MAX,
     }
+    if context["can_bulk"]:
+        context["bulk_actions"] = bulk_action_choices(user)
+        context["reps"] = owners
     # htmx swaps just the results; a history restore (Back after the cache expired) needs the page.
     partial = request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request")
     template = "leads/_lead_results.html" if partial else "leads/lead_list.html"
@@ -400,6 +416,9 @@ def _import_progress_context(job):
         "errors": errors,
         "more_errors": max(0, job.rows_failed - len(job.errors or [])),
         "has_failed_rows": any(values.values()),
+        # Offered once it has finished: hand the leads it created, still new, to sales by the rules.
+        "new_leads": imports.import_new_leads(job).count() if job.status == ImportStatus.DONE else 0,
+        "bulk_max": BULK_MAX,
     }
 
 

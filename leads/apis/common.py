@@ -125,6 +125,9 @@ class LeadDetailOutputSerializer(LeadOutputSerializer):
 
     lost_reason = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     captured_by = UserRefSerializer(allow_null=True)
+    merged_into = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="The lead this one was merged into; null for a lead of its own."
+    )
     timeline = TimelineEventOutputSerializer(source="events", many=True)
     latest_handoff = serializers.SerializerMethodField()
     overlap_warnings = serializers.SerializerMethodField()
@@ -134,6 +137,8 @@ class LeadDetailOutputSerializer(LeadOutputSerializer):
             *LeadOutputSerializer.Meta.fields,
             "lost_reason",
             "captured_by",
+            "merged_into",
+            "merged_at",
             "timeline",
             "latest_handoff",
             "overlap_warnings",

@@ -52,11 +52,22 @@
     var form = event.detail.elt;
     if (form.tagName === "FORM" && form.hasAttribute("hx-post")) form.submit();
   });
+  // The lead list's "select the leads on this page" box ticks or clears every row's box.
+  function wireSelectPage(root) {
+    root.querySelectorAll("[data-select-page]").forEach(function (box) {
+      if (box.dataset.selectWired) return;
+      box.dataset.selectWired = "1";
+      box.addEventListener("change", function () {
+        document.querySelectorAll("[data-row-select]").forEach(function (row) { row.checked = box.checked; });
+      });
+    });
+  }
 
   function init(root) {
     focusFirstError(root);
     wireConfirm(root);
     focusableScrollers();
+    wireSelectPage(root);
   }
 
   window.addEventListener("resize", focusableScrollers);

@@ -76,7 +76,7 @@ def test_keyset_page_walks_back_to_the_page_before_and_on_to_the_first():
     LeadFactory.create_batch(3, captured_at=now)
     LeadFactory.create_batch(2, captured_at=now - timedelta(hours=1))
     expected = list(Lead.objects.order_by("captured_at", "id").values_list("id", flat=True))
-    walk = {"ordering": ("captured_at", "id"), "back_param": "before", "size": 2}
+    walk = {"ordering": ("captured_at", "id"), "previous_param": "before", "size": 2}
 
     # given the last page, reached forwards
     first = _page({"q": "x"}, **walk)

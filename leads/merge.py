@@ -1,0 +1,84 @@
+"""Merging two leads that turn out to be one person.
+
+The surviving lead takes over the other's touches, timeline and handoffs; the other stays as a
+record merged into it (hidden from lists, inboxes and figures, every write on it refused), and its
+email becomes an alias of the survivor, so capturing it again touches the survivor. The feedback
+rows (verdicts, feedback items) are feedback's: `feedback.services.lead_merge_with_feedback` moves
+them in the same transaction.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from alignment.errors import TransitionNotAllowed
+from alignment.models import User
+from leads.events import lead_event_emit
+from leads.models import (
+    OPEN_STATUSES,
+    ColdEpisode,
+    EventKind,
+    Handoff,
+    HandoffOutcome,
+    Lead,
+    LeadAlias,
+    LeadEvent,
+    Touch,
+)
+from leads.rollup import lead_day_rows, lead_days_apply
+from leads.services import lead_action_refuse, lead_event_record, lead_lock
+
+
+def _merge_refusal(survivor: Lead, other: Lead) -> TransitionNotAllowed | None:
+    survivor_open, other_open = survivor.status in OPEN_STATUSES, other.status in OPEN_STATUSES
+    if survivor_open and other_open and survivor.owner_id != other.owner_id:
+        return TransitionNotAllowed(
+            "Both leads are in different reps' open work: reassign one of them first, then merge."
+        )
+    if other_open and not survivor_open:
+        # The survivor carries the work on; a rep must not lose a lead they hold to a record.
+        return TransitionNotAllowed(f"{other} is with a rep: merge into that lead instead.")
+    return None
+
+
+@transaction.atomic
+def lead_merge(*, survivor: Lead, other: Lead, by: User) -> Lead:
+    """Merge `other` into `survivor` (marketers and managers). Refused (409) for one lead, for a lead
+    already merged, and when the two are in different reps' open work."""
+    lead_action_refuse(lead=survivor, user=by, action="merge")
+    if survivor.pk == other.pk:
+        raise TransitionNotAllowed("A lead cannot be merged into itself.")
+    # Lock both in id order, so two merges of the same pair cannot deadlock.
+    first, second = sorted((survivor, other), key=lambda lead: lead.pk)
+    locked = {lead.pk: lead for lead in (lead_lock(first), lead_lock(second))}
+    survivor, other = locked[survivor.pk], locked[other.pk]
+    refusal = _merge_refusal(survivor, other)
+    if refusal is not None:
+        raise refusal
+    now = timezone.now()
+
+    # The other's open handoff (to the survivor's own rep) ends; only the survivor's stays open.
+    Handoff.objects.filter(lead=other, outcome=HandoffOutcome.OPEN).update(
+        outcome=HandoffOutcome.REASSIGNED, ended_at=now, outcome_note=f"Merged into lead {survivor.pk}."
+    )
+    ColdEpisode.objects.filter(lead=other, closed_at__isnull=True).update(closed_at=now)
+    for model in (Touch, LeadEvent, Handoff):
+        model.objects.filter(lead=other).update(lead=survivor)
+    LeadAlias.objects.filter(lead=other).update(lead=survivor)
+    LeadAlias.objects.create(email=other.email, lead=survivor, created_at=now)
+
+    # The other leaves the dashboard's figures: it is no longer a lead of its own.
+    lead_days_apply(before=lead_day_rows(other), after={})
+    other.merged_into, other.merged_at = survivor, now
+    other.save(update_fields=["merged_into", "merged_at", "updated_at"])
+    survivor.touch_count += other.touch_count
+    survivor.last_touch_at = max(survivor.last_touch_at, other.last_touch_at)
+    survivor.save(update_fields=["touch_count", "last_touch_at", "updated_at"])
+
+    lead_event_record(
+        survivor, EventKind.MERGE, by=by, note=f"Merged {other.email} (lead {other.pk}) into this lead.", at=now
+    )
+    lead_event_record(other, EventKind.MERGE, by=by, note=f"Merged into {survivor.email} (lead {survivor.pk}).", at=now)
+    lead_event_emit(
+        event_type="lead.merged", lead=survivor, by=by, refresh=True, merged={"id": other.pk, "email": other.email}
+    )
+    return survivor
