@@ -16,21 +16,31 @@ from alignment.errors import NotAllowed, NotFound
 from alignment.models import IdempotencyRecord, Notification, Role, User, WebhookEvent
 from feedback.models import FeedbackItem, FeedbackReply, Verdict
 from leads.capture import CONTACT_FIELDS, lead_normalise_email
-from leads.models import EventKind, Handoff, ImportJob, Lead, LeadEvent
-from leads.services import lead_event_record, lead_lock
+from leads.models import EventKind, Handoff, ImportJob, Lead, LeadAlias, LeadEvent
+from leads.services import lead_event_record
 
 ERASED = "[erased]"
 ERASED_DOMAIN = "erased.invalid"
 
 
 def _leads_of(email) -> list[Lead]:
+    """The person's leads: the one with this email or the alias, and every lead merged with it."""
     email = lead_normalise_email(email)
     if not email:
         raise NotFound("Give the person's email address.")
-    leads = list(Lead.objects.filter(email=email).select_related("campaign", "owner", "captured_by"))
-    if not leads:
+    ids = set(Lead.objects.filter(email=email).values_list("pk", flat=True))
+    ids |= set(LeadAlias.objects.filter(email=email).values_list("lead_id", flat=True))
+    frontier = set(ids)
+    while frontier:
+        merged = Lead.objects.filter(merged_into__in=frontier).values_list("pk", flat=True)
+        survivors = Lead.objects.filter(pk__in=frontier, merged_into__isnull=False).values_list(
+            "merged_into", flat=True
+        )
+        frontier = (set(merged) | set(survivors)) - ids
+        ids |= frontier
+    if not ids:
         raise NotFound(f"No lead has the email {email}.")
-    return leads
+    return list(Lead.objects.filter(pk__in=ids).select_related("campaign", "owner", "captured_by").order_by("pk"))
 
 
 def _name(user):
@@ -63,6 +73,8 @@ def person_export(*, email: str) -> dict:
                     "owner": _name(lead.owner),
                     "captured_by": _name(lead.captured_by),
                     "captured_at": _at(lead.captured_at),
+                    "merged_into": lead.merged_into_id,
+                    "other_emails": list(lead.aliases.values_list("email", flat=True)),
                     "recycle_reason": lead.recycle_reason,
                     "snooze_reason": lead.snooze_reason,
                 },
@@ -136,13 +148,20 @@ def person_forget(*, email: str, by: User | None) -> list[Lead]:
         raise NotAllowed("Only managers erase a person's data.")
     erased = []
     for lead in _leads_of(email):
-        lead = lead_lock(lead)
-        words = [lead.email, lead.name, lead.phone, lead.company]
-        for job in ImportJob.objects.filter(failed_rows__isnull=False).exclude(failed_rows=[]):
-            _import_job_scrub(job, lead.email)
-        IdempotencyRecord.objects.annotate(body=Cast("response_body", TextField())).filter(
-            body__icontains=lead.email
-        ).delete()
+        # Locked as it is (a lead merged away takes no other write, but is erased too).
+        lead = Lead.objects.select_for_update().get(pk=lead.pk)
+        aliases = list(LeadAlias.objects.filter(lead=lead))
+        emails = [lead.email, *(alias.email for alias in aliases)]
+        words = [*emails, lead.name, lead.phone, lead.company]
+        for alias in aliases:
+            alias.email = f"erased-alias-{alias.pk}@{ERASED_DOMAIN}"
+            alias.save(update_fields=["email"])
+        for address in emails:
+            for job in ImportJob.objects.filter(failed_rows__isnull=False).exclude(failed_rows=[]):
+                _import_job_scrub(job, address)
+            IdempotencyRecord.objects.annotate(body=Cast("response_body", TextField())).filter(
+                body__icontains=address
+            ).delete()
         for notification in Notification.objects.filter(lead=lead):
             notification.message = _scrub(notification.message, words)
             notification.save(update_fields=["message"])

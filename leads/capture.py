@@ -17,7 +17,7 @@ from alignment.models import Role, User, Vertical
 from leads.events import lead_events_emit_loaded
 from leads.models import Campaign, CaptureChannel, EventKind, Lead, LeadAlias, LeadEvent, LeadStatus, Source, Touch
 from leads.rollup import lead_day_rows, lead_days_apply_statements
-from leads.services import lead_action_refuse, lead_event_record
+from leads.services import lead_action_refuse, lead_event_record, lead_lock
 
 EMAIL_MAX = Lead._meta.get_field("email").max_length
 CONTACT_FIELDS = ("name", "company", "title", "phone", "country", "region", "notes", "pain_points")
@@ -230,7 +230,8 @@ def _aliases_upsert(people, emails, *, by, now) -> dict[str, tuple[Lead, bool]]:
     survivors = dict(LeadAlias.objects.filter(email__in=emails).values_list("email", "lead__email"))
     again = {}
     for email in emails:
-        again.setdefault(survivors[email], []).extend(people[email])
+        survivor = survivors[email]
+        again.setdefault(survivor, []).extend((i, {**clean, "email": survivor}, c) for i, clean, c in people[email])
     found = _leads_upsert(again, by=by, now=now)
     return {email: found[survivors[email]] for email in emails}
 
@@ -340,7 +341,7 @@ def _leads_upsert(people: dict[str, list], *, by, now) -> dict[str, tuple[Lead, 
 def lead_update(*, lead: Lead, data: dict, by: User) -> Lead:
     """Marketing fixes a lead's contact data; the timeline says what changed."""
     lead_action_refuse(lead=lead, user=by, action="edit")
-    lead = Lead.objects.select_for_update().get(pk=lead.pk)
+    lead = lead_lock(lead)
     current = {name: getattr(lead, name) for name in CONTACT_FIELDS}
     current.update(email=lead.email, estimated_value=lead.estimated_value, industry=lead.industry)
     clean = _clean_capture_data({**current, **data})

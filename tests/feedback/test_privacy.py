@@ -172,3 +172,16 @@ def test_manager_erases_from_the_lead_page_after_typing_the_email(client, person
     assert Lead.objects.get(pk=person.pk).name == ""
     assert _rows_mentioning("Ada Person") == []
     assert client.get(reverse("leads:detail", args=[person.pk])).status_code == 200
+
+
+def test_forget_follows_a_merge_to_every_email_of_the_person(person, marketer, campaign):
+    from feedback.merge import lead_merge_with_feedback
+
+    other, _ = lead_capture(data={"email": "ada@personcorp.test", "name": "Ada P."}, campaign=campaign, by=marketer)
+    lead_merge_with_feedback(survivor=person, other=other, by=marketer)
+
+    # given the merged-away email, forget finds the survivor, the merged record and the alias
+    call_command("forget_person", "ada@personcorp.test")
+
+    for secret in (*SECRETS, "ada@personcorp.test", "Ada P."):
+        assert _rows_mentioning(secret) == [], secret
