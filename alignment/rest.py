@@ -152,6 +152,10 @@ class InputSerializer(serializers.Serializer):
         return value
 
 
+class EmptyInputSerializer(InputSerializer):
+    """The body of an action that takes none: anything sent is named as an unknown field."""
+
+
 class ErrorOutputSerializer(serializers.Serializer):
     """The one error shape every endpoint answers with."""
 
