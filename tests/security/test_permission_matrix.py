@@ -13,97 +13,17 @@ elsewhere, unless the route is on the public allow-list with its own expectation
 """
 
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
 from django.db import transaction
-from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from alignment.models import NotificationKind, WebhookDelivery
-from alignment.services import notification_create
-from alignment.webhooks.services import webhook_endpoint_create, webhook_ping
-from feedback.models import FeedbackItem
-from feedback.services import lead_reject_with_feedback
-from leads.models import ImportJob, ReasonCode
-from leads.services import lead_accept, lead_hand_off, lead_qualify
-from tests.alignment.factories import ManagerFactory, MarketerFactory, RepFactory
-from tests.leads.factories import CampaignFactory, LeadFactory
-
 ACTORS = ("marketer_a", "marketer_b", "rep_a", "rep_b", "manager")
 LOGIN = reverse("login")
-
-
-@dataclass
-class World:
-    """The people and the objects every route is tried on (owned by marketer A and rep A)."""
-
-    users: dict
-    campaign: object
-    new_lead: object  # captured, with nobody yet
-    handed_lead: object  # handed to rep A, waiting for an answer
-    accepted_lead: object  # accepted by rep A
-    qualified_lead: object  # accepted and qualified by rep A
-    item: object  # a feedback item between marketer A and rep A
-    job: object  # marketer A's import
-    notification: object  # rep A's
-    webhook: object
-    delivery: object
-    reason: object
-
-
-def world_build():
-    users = {
-        "marketer_a": MarketerFactory(),
-        "marketer_b": MarketerFactory(),
-        "rep_a": RepFactory(),
-        "rep_b": RepFactory(),
-        "manager": ManagerFactory(),
-    }
-    marketer, rep = users["marketer_a"], users["rep_a"]
-    campaign = CampaignFactory(owner=marketer)
-    new_lead = LeadFactory(campaign=campaign)
-    handed_lead = LeadFactory(campaign=campaign)
-    lead_hand_off(lead=handed_lead, rep=rep, note="Asked for a demo.", by=marketer)
-    accepted_lead = LeadFactory(campaign=campaign)
-    lead_hand_off(lead=accepted_lead, rep=rep, note="Asked for pricing.", by=marketer)
-    lead_accept(lead=accepted_lead, by=rep)
-    qualified_lead = LeadFactory(campaign=campaign)
-    lead_hand_off(lead=qualified_lead, rep=rep, note="Asked for a quote.", by=marketer)
-    lead_accept(lead=qualified_lead, by=rep)
-    lead_qualify(lead=qualified_lead, by=rep)
-    rejected_lead = LeadFactory(campaign=campaign)
-    lead_hand_off(lead=rejected_lead, rep=rep, note="Visited the booth.", by=marketer)
-    lead_reject_with_feedback(lead=rejected_lead, by=rep, reason="not_icp", note="An agency.")
-    job = ImportJob.objects.create(
-        by=marketer,
-        campaign=campaign,
-        filename="fair.csv",
-        status="done",
-        header=["email", "name"],
-        failed_rows=[{"line": 2, "values": ["not-an-email", "X"], "errors": ["email: invalid"]}],
-        rows_failed=1,
-    )
-    notification = notification_create(recipient=rep, kind=NotificationKind.REMINDER, message="Going cold.")
-    webhook = webhook_endpoint_create(url="http://127.0.0.1:9/hook", events=["*"], by=users["manager"])
-    webhook_ping(endpoint=webhook, by=users["manager"])
-    return World(
-        users=users,
-        campaign=campaign,
-        new_lead=new_lead,
-        handed_lead=handed_lead,
-        accepted_lead=accepted_lead,
-        qualified_lead=qualified_lead,
-        item=FeedbackItem.objects.get(lead=rejected_lead),
-        job=job,
-        notification=notification,
-        webhook=webhook,
-        delivery=WebhookDelivery.objects.get(endpoint=webhook),
-        reason=ReasonCode.objects.get(code="no_budget"),
-    )
 
 
 def csv_upload():
@@ -124,7 +44,6 @@ class Rule:
     anonymous: str | None = None  # the outcome for anonymous, on public routes only
     json: bool = True
     fmt: str = "json"
-    extra: dict = field(default_factory=dict)
 
     def expected(self):
         return dict(zip(ACTORS, self.expect.split(), strict=True))
@@ -445,14 +364,6 @@ def test_the_page_and_the_api_agree_on_every_object():
         pages = {actor: RULES[page_name].expected()[actor] == "ok" for actor in ACTORS}
         apis = {actor: RULES[api_name].expected()[actor] == "ok" for actor in ACTORS}
         assert pages == apis, (page_name, api_name)
-
-
-@pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):
-    """Built once for the module (each test's own changes roll back to it), taken away after."""
-    with django_db_blocker.unblock(), override_settings(ALIGNMENT_WEBHOOK_ALLOW_PRIVATE=True), transaction.atomic():
-        yield world_build()
-        transaction.set_rollback(True)
 
 
 def outcome(response) -> str:
