@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 
 from alignment import selectors, services
 from alignment.models import Notification
-from alignment.rest import ErrorOutputSerializer
+from alignment.rest import EmptyInputSerializer, ErrorOutputSerializer
 
 
 class NotificationOutputSerializer(serializers.ModelSerializer):
@@ -45,10 +45,14 @@ class NotificationReadApi(APIView):
     """Mark one of your notifications read; someone else's is not found."""
 
     @extend_schema(
-        request=None,
-        responses={200: NotificationOutputSerializer, 401: ErrorOutputSerializer, 404: ErrorOutputSerializer},
+        request=EmptyInputSerializer,
+        responses={
+            200: NotificationOutputSerializer,
+            **dict.fromkeys((400, 401, 404), ErrorOutputSerializer),
+        },
     )
     def post(self, request, pk):
+        EmptyInputSerializer(data=request.data).is_valid(raise_exception=True)
         notification = selectors.notification_get_for_user(user=request.user, pk=pk)
         notification = services.notification_mark_read(notification=notification, by=request.user)
         return Response(NotificationOutputSerializer(notification).data)

@@ -42,6 +42,15 @@ def _first_message(detail):
     return str(detail)
 
 
+def _flat_messages(detail) -> list[str]:
+    """A field's messages as a flat list: a list's item or a nested object's field says which."""
+    if isinstance(detail, dict):
+        return [f"{key}: {message}" for key, value in detail.items() for message in _flat_messages(value)]
+    if isinstance(detail, list):
+        return [message for item in detail for message in _flat_messages(item)]
+    return [str(detail)]
+
+
 def exception_handler(exc, context):
     """Every error is `{"detail": message, "code": code, "fields"?: {field: [messages]}}`."""
     if isinstance(exc, DomainError):
@@ -62,7 +71,8 @@ def exception_handler(exc, context):
         return None
     if isinstance(exc, exceptions.ValidationError):
         detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
-        return error_response(400, "invalid", _first_message(detail) or "Invalid input.", detail, response.headers)
+        fields = {name: _flat_messages(value) for name, value in detail.items()}
+        return error_response(400, "invalid", _first_message(detail) or "Invalid input.", fields, response.headers)
     code = getattr(exc, "default_code", "error")
     if isinstance(exc.detail, dict | list):
         message = _first_message(exc.detail)
@@ -153,6 +163,10 @@ class InputSerializer(serializers.Serializer):
         if errors:
             raise serializers.ValidationError(errors)
         return value
+
+
+class EmptyInputSerializer(InputSerializer):
+    """The body of an action that takes none: anything sent is named as an unknown field."""
 
 
 class ErrorOutputSerializer(serializers.Serializer):

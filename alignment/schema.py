@@ -6,6 +6,9 @@ Both are wired in settings: `AutoSchema` as DRF's schema class, the hook in SPEC
 import copy
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.plumbing import force_instance
+
+from alignment.rest import InputSerializer
 
 JSON = "application/json"
 
@@ -20,6 +23,14 @@ class AutoSchema(SpectacularAutoSchema):
     def map_parsers(self):
         media_types = super().map_parsers()
         return [JSON] if JSON in media_types else media_types
+
+    def _map_basic_serializer(self, serializer, direction):
+        """An input serializer refuses the fields it does not list (400): the schema says so, and a
+        generated client or a fuzzer does not send them expecting them to be kept."""
+        result = super()._map_basic_serializer(serializer, direction)
+        if isinstance(force_instance(serializer), InputSerializer):
+            result["additionalProperties"] = False
+        return result
 
 
 def nullable_refs_typed(result, generator, request, public):

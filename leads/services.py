@@ -271,6 +271,10 @@ def lead_hand_off(*, lead: Lead, rep: User | None = None, note: str, by: User) -
         raise InvalidInput(f"{rep.username} is not a sales rep.", fields={"rep": ["Choose a sales rep."]})
     now = timezone.now()
     previous = lead_open_handoff(lead)
+    # Reassigning to the rep who holds it would restart their clock for nothing; it is also how the
+    # second of two managers reassigning at once (or a stale page) finds the work already done.
+    if rep is not None and lead.owner_id == rep.id:
+        raise TransitionNotAllowed(f"This lead is already with {rep.display_name}.")
     if previous is not None:
         _end_handoff(previous, HandoffOutcome.REASSIGNED, at=now, note=f"Reassigned by {by.display_name}.")
 

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from alignment.models import DeliveryStatus, Team, User, WebhookDelivery, WebhookEndpoint, WebhookKind
-from alignment.rest import ErrorOutputSerializer, InputSerializer, IsManager
+from alignment.rest import EmptyInputSerializer, ErrorOutputSerializer, InputSerializer, IsManager
 from alignment.webhooks import selectors, services
 from alignment.webhooks.outbox import ALL_EVENTS, CHAT_EVENT, EVENT_TYPES
 
@@ -122,8 +122,9 @@ class WebhookPingApi(APIView):
 
     permission_classes = [IsManager]
 
-    @extend_schema(request=None, responses={202: WebhookDeliveryOutputSerializer, **ERRORS})
+    @extend_schema(request=EmptyInputSerializer, responses={202: WebhookDeliveryOutputSerializer, **ERRORS})
     def post(self, request, pk):
+        EmptyInputSerializer(data=request.data).is_valid(raise_exception=True)
         endpoint = selectors.webhook_endpoint_get_for_user(user=request.user, pk=pk)
         event = services.webhook_ping(endpoint=endpoint, by=request.user)
         delivery = selectors.webhook_delivery_list(endpoint=endpoint).get(event=event)
@@ -146,8 +147,9 @@ class WebhookRedeliverApi(APIView):
 
     permission_classes = [IsManager]
 
-    @extend_schema(request=None, responses={202: WebhookDeliveryOutputSerializer, **ERRORS})
+    @extend_schema(request=EmptyInputSerializer, responses={202: WebhookDeliveryOutputSerializer, **ERRORS})
     def post(self, request, pk, delivery_pk):
+        EmptyInputSerializer(data=request.data).is_valid(raise_exception=True)
         endpoint = selectors.webhook_endpoint_get_for_user(user=request.user, pk=pk)
         delivery = selectors.webhook_delivery_get(endpoint=endpoint, pk=delivery_pk)
         delivery = services.webhook_redeliver(delivery=delivery, by=request.user)

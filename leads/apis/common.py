@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from alignment.idempotency import IDEMPOTENCY_KEY, idempotent
 from alignment.parsers import FormParser, JSONParser
-from alignment.rest import ErrorOutputSerializer, InputSerializer, IsRep
+from alignment.rest import EmptyInputSerializer, ErrorOutputSerializer, IsRep
 from leads.models import Campaign, Handoff, Lead, LeadEvent, LeadStatus
 from leads.selectors import lead_get_for_user, lead_latest_handoff, lead_overlap_warnings, reason_code_active_codes
 
@@ -164,10 +164,6 @@ class CampaignOutputSerializer(serializers.ModelSerializer):
 
     def get_allowed_origins(self, campaign) -> list[str]:
         return [line.strip() for line in campaign.allowed_origins.splitlines() if line.strip()]
-
-
-class EmptyInputSerializer(InputSerializer):
-    pass
 
 
 ERRORS = dict.fromkeys((400, 401, 403, 404, 409, 413, 422, 429), ErrorOutputSerializer)

@@ -128,6 +128,20 @@ def test_request_bodies_are_json_except_the_public_form_and_the_import(schema):
     assert {frozenset(types) for types in media.values()} == {frozenset({"application/json"})}
 
 
+def test_every_request_body_refuses_unknown_fields(schema):
+    components = schema["components"]["schemas"]
+    bodies = {
+        (method, path): content["schema"]
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        for content in operation.get("requestBody", {}).get("content", {}).values()
+    }
+    assert len(bodies) > 20
+    for where, body in bodies.items():
+        body = components[body["$ref"].rpartition("/")[2]] if "$ref" in body else body
+        assert body.get("additionalProperties") is False, where
+
+
 def test_no_schema_marks_a_reference_nullable_without_a_type(schema):
     def walk(node, where):
         if isinstance(node, dict):

@@ -245,3 +245,16 @@ def test_retries_make_at_least_eight_attempts_over_at_least_twelve_hours():
     assert sum(gaps[:7], start=gaps[0] * 0).total_seconds() >= 12 * 3600
     assert gaps == sorted(gaps)
     assert webhook_retry_delay(1, base=60, rng=_Lowest) == 2 * webhook_retry_delay(1, base=30, rng=_Lowest)
+
+
+def test_a_bad_event_in_the_list_is_named_with_its_place_in_the_error_shape(manager, webhook):
+    client = APIClient()
+    client.force_authenticate(manager)
+
+    response = client.patch(f"/api/webhooks/{webhook.pk}/", {"events": ["lead.won", "lead.nope"]}, format="json")
+
+    assert response.status_code == 400
+    # `fields` maps each field to a list of messages, for a list field too (the schema says so).
+    assert response.json()["fields"] == {"events": ['1: "lead.nope" is not a valid choice.']}
+    webhook.refresh_from_db()
+    assert webhook.events == ["*"]

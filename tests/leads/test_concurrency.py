@@ -9,15 +9,17 @@ import os
 import random
 import threading
 from collections import Counter
+from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.db.models import Sum
 from rest_framework.test import APIClient
 
-from leads.models import Handoff, Lead, LeadDay, Touch
+from leads.models import Handoff, Lead, LeadDay, LeadEvent, Touch
 from leads.rollup import lead_days_rebuild
-from tests.alignment.factories import MarketerFactory, RepFactory
+from leads.services import lead_accept, lead_hand_off, lead_qualify
+from tests.alignment.factories import ManagerFactory, MarketerFactory, RepFactory
 from tests.leads.factories import CampaignFactory, LeadFactory, RoutingRuleFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -131,3 +133,71 @@ def test_concurrent_retries_with_one_idempotency_key_write_once():
     lead = Lead.objects.get()
     assert lead.touch_count == 1
     assert Touch.objects.count() == 1
+
+
+def race(lead, attempts):
+    """Fire `attempts` [(user, path, body)] at `lead` together; return the statuses, in order."""
+    results = run_in_threads(
+        len(attempts),
+        lambda i: client_for(attempts[i][0]).post(
+            f"/api/leads/{lead.id}/{attempts[i][1]}", attempts[i][2], format="json"
+        ),
+    )
+    return [response.status_code for response in results]
+
+
+def story(lead):
+    return list(LeadEvent.objects.filter(lead=lead).order_by("id").values_list("from_status", "to_status", "actor_id"))
+
+
+def test_a_rep_accepting_twice_at_once_accepts_once():
+    # given a lead handed to a rep who answers from two devices at once
+    marketer, rep = MarketerFactory(), RepFactory()
+    lead = LeadFactory(campaign=CampaignFactory(owner=marketer))
+    lead_hand_off(lead=lead, rep=rep, note="Asked for a demo.", by=marketer)
+
+    statuses = race(lead, [(rep, "accept/", {}), (rep, "accept/", {})])
+
+    assert sorted(statuses) == [200, 409]
+    lead.refresh_from_db()
+    assert lead.status == "accepted" and lead.owner == rep
+    assert story(lead)[1:] == [("handed_off", "accepted", rep.id)]
+    assert Handoff.objects.get(lead=lead).outcome == "accepted"
+
+
+def test_a_marketer_recycling_while_the_rep_wins_leaves_one_story():
+    marketer, rep = MarketerFactory(), RepFactory()
+    lead = LeadFactory(campaign=CampaignFactory(owner=marketer))
+    lead_hand_off(lead=lead, rep=rep, note="Asked for a quote.", by=marketer)
+    lead_accept(lead=lead, by=rep)
+    lead_qualify(lead=lead, by=rep)
+    before = len(story(lead))
+
+    statuses = race(lead, [(marketer, "recycle/", {"reason": "Next year."}), (rep, "won/", {"amount": "5000.00"})])
+
+    assert sorted(statuses) == [200, 409]
+    lead.refresh_from_db()
+    events = story(lead)[before:]
+    assert len(events) == 1
+    if statuses[1] == 200:  # the rep won
+        assert (lead.status, lead.won_amount, events) == ("won", Decimal("5000.00"), [("qualified", "won", rep.id)])
+    else:
+        assert (lead.status, lead.won_amount, events) == ("nurture", None, [("qualified", "nurture", marketer.id)])
+
+
+def test_two_managers_reassigning_a_lead_to_the_same_rep_at_once_reassign_it_once():
+    marketer, rep, other_rep = MarketerFactory(), RepFactory(), RepFactory()
+    managers = [ManagerFactory(), ManagerFactory()]
+    lead = LeadFactory(campaign=CampaignFactory(owner=marketer))
+    lead_hand_off(lead=lead, rep=rep, note="Asked for a demo.", by=marketer)
+    body = {"rep": other_rep.id, "note": "Covers this territory now."}
+
+    statuses = race(lead, [(manager, "handoff/", body) for manager in managers])
+
+    assert sorted(statuses) == [200, 409]
+    lead.refresh_from_db()
+    assert lead.owner == other_rep
+    handoffs = list(Handoff.objects.filter(lead=lead).order_by("id").values_list("to_rep_id", "outcome"))
+    assert handoffs == [(rep.id, "reassigned"), (other_rep.id, "open")]
+    winner = managers[statuses.index(200)]
+    assert story(lead)[1:] == [("handed_off", "handed_off", winner.id)]
