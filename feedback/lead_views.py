@@ -85,7 +85,10 @@ def lead_bulk(request):
 @login_required
 @require_POST
 def lead_merge(request, pk):
-    """Merge the lead with the email typed on this lead's page into this one."""
+    """Merge the lead with the email typed on this lead's page into this one (marketers and
+    managers: a rep is refused before any lead is looked up, as by the API)."""
+    if request.user.role not in (Role.MARKETER, Role.MANAGER):
+        raise PermissionDenied
     try:
         survivor = lead_selectors.lead_get_for_user(user=request.user, pk=pk)
     except NotFound:

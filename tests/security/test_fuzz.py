@@ -20,6 +20,7 @@ from rest_framework.authtoken.models import Token
 
 from leads.services import lead_accept, lead_hand_off
 from tests.alignment.factories import ManagerFactory, MarketerFactory, RepFactory
+from tests.faults.servers import manage
 from tests.leads.factories import CampaignFactory, LeadFactory
 from tests.unavailable import service_unavailable
 
@@ -38,7 +39,7 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def live_server_url():
+def live_server_url(tmp_path_factory):
     if connection.vendor != "postgresql":
         service_unavailable("The API fuzz runs a live server on PostgreSQL (set DATABASE_URL).")
     port = free_port()
@@ -57,7 +58,10 @@ def live_server_url():
         "ALIGNMENT_IMPORT_RATE": "100000/minute",
         "ALIGNMENT_CAPTURE_RATE": "100000/minute",
         "ALIGNMENT_TOKEN_RATE": "100000/minute",
+        # With DEBUG off nothing serves without the collected static files and their manifest.
+        "DJANGO_STATIC_ROOT": str(tmp_path_factory.mktemp("static")),
     }
+    manage(env, "collectstatic", "--noinput")
     server = subprocess.Popen(
         [BIN / "gunicorn", "alignment.wsgi", "--workers", "1", "--bind", f"127.0.0.1:{port}", "--timeout", "60"],
         cwd=ROOT,

@@ -25,6 +25,9 @@ FORMULAS = ['=HYPERLINK("http://x")', "@SUM(1)", "+1", "-1", "\tpasted"]
 REVIEWED = {
     ("templates/emails/digest.txt", "autoescape off"): "the text/plain body of an email: no HTML to inject into",
     ("templates/emails/notification.txt", "autoescape off"): "the text/plain body of an email: no HTML to inject into",
+    ("alignment/templatetags/alignment_tags.py", "format_html"): (
+        "in_place_form: format_html escapes every value it puts into the form's attributes (a URL and an id)"
+    ),
 }
 UNSAFE = re.compile(r"\|\s*safe\b|\bsafeseq\b|\bmark_safe\b|\bformat_html\b|\bSafeString\b|autoescape off")
 

@@ -297,6 +297,38 @@ RULES = {
         empty,
     ),
     "sla-settings": page("GET", lambda w: "/settings/sla/", "403 403 403 403 ok"),
+    "audit-log": page("GET", lambda w: "/settings/audit/", "403 403 403 403 ok"),
+    "preferences": page("GET", lambda w: "/account/preferences/", "ok ok ok ok ok"),
+    "notification-open": page("GET", lambda w: f"/notifications/{w.notification.pk}/open/", "404 404 ok 404 404"),
+    "lead-personal-data": page("GET", lambda w: f"/leads/{w.accepted_lead.pk}/personal-data/", "403 403 403 403 ok"),
+    "lead-erase": page("GET", lambda w: f"/leads/{w.accepted_lead.pk}/erase/", "403 403 403 403 ok"),
+    "lead-bulk": page(
+        "POST",
+        lambda w: "/leads/bulk/",
+        "ok ok 403 403 ok",
+        lambda w: {"action": "hand_off", "ids": [w.new_lead.pk], "note": "Webinar attendees."},
+    ),
+    "lead-merge": page(
+        "POST",
+        lambda w: f"/leads/{w.accepted_lead.pk}/merge/",
+        "ok ok 403 403 ok",
+        lambda w: {"email": w.new_lead.email},
+    ),
+    "feedback-api:lead-bulk-action": api(
+        "POST",
+        lambda w: "/api/leads/bulk-action/",
+        "ok ok 403 403 ok",
+        lambda w: {"action": "hand_off", "ids": [w.new_lead.pk], "note": "Webinar attendees."},
+    ),
+    "feedback-api:lead-merge": api(
+        "POST",
+        lead_url("accepted_lead", "merge/"),
+        "ok ok 403 403 ok",
+        lambda w: {"other": w.new_lead.pk},
+    ),
+    # Single sign-on is not configured here: both ends answer 404 to everyone.
+    "oidc_authentication_init": page("GET", lambda w: "/oidc/authenticate/", "404 404 404 404 404", anonymous="404"),
+    "oidc_authentication_callback": page("GET", lambda w: "/oidc/callback/", "404 404 404 404 404", anonymous="404"),
     "dashboard": page("GET", lambda w: "/dashboard/", "ok ok ok ok ok"),
     "dashboard-export": page("GET", lambda w: "/dashboard/export/funnel.csv", "ok ok ok ok ok"),
     "dashboard-goal": page(
@@ -375,7 +407,7 @@ def outcome(response) -> str:
 
 def detail(response) -> str:
     if response["Content-Type"].startswith("application/json"):
-        return response.json().get("detail", "") if isinstance(response.json(), empty) else ""
+        return response.json().get("detail", "") if isinstance(response.json(), dict) else ""
     return ""
 
 
