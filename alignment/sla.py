@@ -13,6 +13,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Case, ExpressionWrapper, FloatField, Func, Value, When
+from django.db.models.functions import ExtractHour, ExtractMinute, ExtractSecond, Floor, Greatest, Least, TruncDate
+from django.db.models.lookups import Exact, GreaterThan
 
 from alignment.errors import InvalidInput, NotAllowed
 from alignment.models import THRESHOLD_MAX, THRESHOLD_PLACES, Role, SlaSettings
@@ -284,3 +287,81 @@ def sla_settings_update(*, data: dict, by) -> SlaSettings:
     policy.updated_by = by
     policy.save()
     return policy
+
+
+# --- the same clock, in SQL ------------------------------------------------------------------
+
+
+class LocalEpoch(Func):
+    """Seconds from 1970-01-01 00:00 to a timestamp's wall-clock time in `tz`, as a number: the
+    arithmetic below then reads days and times of day off it. PostgreSQL converts with `AT TIME
+    ZONE`; SQLite with Django's own time-zone-aware date and time extraction."""
+
+    output_field = FloatField()
+
+    def __init__(self, expression, tz: ZoneInfo):
+        self.tz = tz
+        super().__init__(
+            expression,
+            TruncDate(expression, tzinfo=tz),
+            ExtractHour(expression, tzinfo=tz),
+            ExtractMinute(expression, tzinfo=tz),
+            ExtractSecond(expression, tzinfo=tz),
+        )
+
+    def as_postgresql(self, compiler, connection):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"EXTRACT(EPOCH FROM (({sql}) AT TIME ZONE %s))", (*params, self.tz.key)
+
+    def as_sql(self, compiler, connection):
+        (day, day_params), *parts = (compiler.compile(e) for e in self.source_expressions[1:])
+        hour, minute, second = (sql for sql, _ in parts)
+        params = (*day_params, *(p for _, part_params in parts for p in part_params))
+        return (
+            f"((julianday({day}) - 2440587.5) * 86400 + ({hour}) * 3600 + ({minute}) * 60 + ({second}))",
+            params,
+        )
+
+
+def _business_seconds_before(instant, business: BusinessHours):
+    """Working seconds from a fixed origin (Monday 1969-12-29) to `instant`: whole working days
+    before its day, plus the part of its own day's window already past. The difference of two of
+    these is `sla_elapsed` of the two instants."""
+    local = LocalEpoch(instant, business.tz)
+    day = Floor(local / Value(86400.0))  # days since 1970-01-01, a Thursday
+    weeks = Floor((day + Value(3)) / Value(7.0))
+    weekday = day + Value(3) - weeks * Value(7)  # Monday = 0
+    opens = business.opens.hour * 3600 + business.opens.minute * 60
+    closes = 86400 if business.closes == time.max else business.closes.hour * 3600 + business.closes.minute * 60
+    length = closes - opens
+    epoch_day = date(1970, 1, 1)
+    # Only holidays on working weekdays take a day away.
+    holidays = sorted((h - epoch_day).days for h in business.holidays if h.weekday() in business.days)
+
+    def count(lookups):
+        return sum((Case(When(lookup, then=Value(1)), default=Value(0)) for lookup in lookups), Value(0))
+
+    working_days_before = (
+        weeks * Value(len(business.days))
+        + count(GreaterThan(weekday, Value(d)) for d in sorted(business.days))
+        - count(GreaterThan(day, Value(h)) for h in holidays)
+    )
+    works_today = count(Exact(weekday, Value(d)) for d in sorted(business.days)) - count(
+        Exact(day, Value(h)) for h in holidays
+    )
+    into_today = Least(Greatest(local - day * Value(86400) - Value(opens), Value(0.0)), Value(float(length)))
+    return working_days_before * Value(length) + works_today * into_today
+
+
+def sla_elapsed_seconds(*, start, end, policy: SlaSettings):
+    """`sla_elapsed` as a SQL expression (seconds, a number) of two timestamp columns or
+    expressions, so figures over many handoffs are one query on the one clock: every hour when
+    business hours are off, only working hours when they are on. `end` must not be before `start`."""
+    business = sla_business_hours(policy)
+    if business is None:
+        utc = ZoneInfo("UTC")
+        return ExpressionWrapper(LocalEpoch(end, utc) - LocalEpoch(start, utc), output_field=FloatField())
+    return ExpressionWrapper(
+        _business_seconds_before(end, business) - _business_seconds_before(start, business),
+        output_field=FloatField(),
+    )
