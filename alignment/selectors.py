@@ -1,6 +1,7 @@
 """Reads shared by both departments, scoped to the asking user."""
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet, Value
+from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 
 from alignment.errors import NotFound
 from alignment.models import Notification, Team, User
@@ -36,3 +37,10 @@ def notification_get_for_user(*, user: User, pk) -> Notification:
 
 def team_list() -> QuerySet[Team]:
     return Team.objects.order_by("name")
+
+
+def user_display_name_expression(prefix: str = ""):
+    """`User.display_name` in SQL (the full name, or the username when there is none), for
+    figures that name people by the thousand. `prefix` reaches the user from another model."""
+    full_name = Trim(Concat(F(f"{prefix}first_name"), Value(" "), F(f"{prefix}last_name")))
+    return Coalesce(NullIf(full_name, Value("")), F(f"{prefix}username"))

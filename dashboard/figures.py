@@ -15,7 +15,10 @@ Semantics (the waterfall dates on a lead are set once and never rewritten):
   decided in time, the share accepted by their SLA deadline; time to accept: accepted handoffs ending
   in the period, from handoff to acceptance;
 - cold now: leads with an open cold episode that are not snoozed (snoozed ones are counted apart);
-- feedback backlog: open feedback items now, with their median age.
+- feedback backlog: open feedback items now, with their median age;
+- speed to lead: of the handoffs to a rep made in the period, those answered (accepted or rejected),
+  from handoff to answer on the SLA clock (business hours when configured). The rep's first
+  response is that answer: the lifecycle lets a rep log activity only once the lead is accepted.
 """
 
 from datetime import UTC, date, datetime, timedelta
@@ -32,10 +35,19 @@ from django.db.models import (
     Sum,
 )
 from django.db.models.functions import TruncWeek
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
-from alignment.aggregates import Epoch, PercentileCont, percentiles_by_offset, uses_percentile_cont
+from alignment.aggregates import (
+    Epoch,
+    PercentileCont,
+    percentile_by_group,
+    percentiles_by_offset,
+    uses_percentile_cont,
+)
 from alignment.models import User
+from alignment.selectors import user_display_name_expression
+from alignment.sla import sla_elapsed_seconds, sla_settings_get
 from dashboard.models import GoalPeriod, RevenueGoal
 from dashboard.periods import DashboardFilters, company_tz
 from feedback.models import FeedbackItem, FeedbackStatus
@@ -81,6 +93,60 @@ def _money(value) -> Decimal:
 
 
 # --- the figures -------------------------------------------------------------------------------
+
+SPEED_FRACTIONS = {"p50": 0.5, "p90": 0.9}
+FIVE_MINUTES, ONE_HOUR = 5 * 60, 60 * 60
+
+
+def _speed_to_lead(filters: DashboardFilters, on_pg: bool) -> dict:
+    """How fast reps answer the handoffs made in the period, overall and by rep. On PostgreSQL three
+    queries (the SLA settings, the totals, the reps); elsewhere the percentiles take four more."""
+    seconds = sla_elapsed_seconds(start=F("created_at"), end=F("ended_at"), policy=sla_settings_get())
+    answered = Handoff.objects.filter(
+        _lead_filter(filters, "lead__"),
+        _in("created_at", filters),
+        to_rep__isnull=False,
+        outcome__in=[HandoffOutcome.ACCEPTED, HandoffOutcome.REJECTED],
+    )
+    aggregates = {
+        "answered": Count("id"),
+        "within_5_minutes": Count("id", filter=LessThanOrEqual(seconds, FIVE_MINUTES)),
+        "within_1_hour": Count("id", filter=LessThanOrEqual(seconds, ONE_HOUR)),
+    }
+    if on_pg:
+        aggregates.update({name: PercentileCont(seconds, f) for name, f in SPEED_FRACTIONS.items()})
+    overall = answered.aggregate(**aggregates)
+    reps = list(
+        answered.values("to_rep")
+        .annotate(name=user_display_name_expression("to_rep__"), **aggregates)
+        .order_by("name", "to_rep")
+    )
+    if not on_pg:
+        overall.update(
+            zip(
+                SPEED_FRACTIONS,
+                percentiles_by_offset(answered, seconds, SPEED_FRACTIONS.values(), overall["answered"]),
+                strict=True,
+            )
+        )
+        for name, fraction in SPEED_FRACTIONS.items():
+            by_rep = percentile_by_group(answered, seconds, fraction, group="to_rep")
+            for row in reps:
+                row[name] = by_rep.get(row["to_rep"])
+
+    def figures(row):
+        return {
+            "p50_seconds": _round(row["p50"]),
+            "p90_seconds": _round(row["p90"]),
+            "within_5_minutes": _share(row["within_5_minutes"], row["answered"]),
+            "within_1_hour": _share(row["within_1_hour"], row["answered"]),
+            "answered": row["answered"],
+        }
+
+    return {
+        **figures(overall),
+        "by_rep": [{"rep": {"id": row["to_rep"], "name": row["name"]}, **figures(row)} for row in reps],
+    }
 
 
 def revenue_goal_for_period(*, start: date, end: date, kind: str) -> RevenueGoal | None:
@@ -183,7 +249,8 @@ def _lead_figures_of_period(filters: DashboardFilters) -> dict:
     def breakdown(column, people=False):
         rows = days.values(column).annotate(**won).filter(leads_won__gt=0)
         if people:
-            rows = rows.annotate(name=Subquery(User.objects.filter(pk=OuterRef(column)).values("username")))
+            names = User.objects.filter(pk=OuterRef(column)).annotate(name=user_display_name_expression())
+            rows = rows.annotate(name=Subquery(names.values("name")))
         return [
             {"key": r[column] or None, "name": r.get("name"), "revenue": r["revenue"], "won": r["leads_won"]}
             # Nobody (0) last among equals, as the leads' NULL owners used to sort.
@@ -227,10 +294,11 @@ def _lead_figures_of_period(filters: DashboardFilters) -> dict:
 def dashboard_figures(*, filters: DashboardFilters, now: datetime | None = None) -> dict:
     """Every figure of the dashboard for the filters; a fixed number of queries.
 
-    On PostgreSQL, twelve: 1 the goal; 2–7 the period's lead figures from the roll-up (totals and
+    On PostgreSQL, fifteen: 1 the goal; 2–7 the period's lead figures from the roll-up (totals and
     both funnels; revenue and quality by campaign; revenue by source, marketer, rep and week);
     8 the open pipeline and snoozed leads, 9 cold leads, 10 handoffs (SLA, percentiles),
-    11 rejection reasons, 12 the feedback backlog.
+    11 rejection reasons, 12 the feedback backlog, 13–15 speed to lead (the SLA clock, the totals,
+    by rep).
     Elsewhere (SQLite) the percentiles take ordered queries: still a fixed number.
     """
     now = now or timezone.now()
@@ -306,6 +374,9 @@ def dashboard_figures(*, filters: DashboardFilters, now: datetime | None = None)
         (median,) = percentiles_by_offset(items, age, (0.5,), backlog["open"])
         median_age = median.total_seconds() if median is not None else None
 
+    # 13–15: how fast reps answer handoffs.
+    speed_to_lead = _speed_to_lead(filters, on_pg)
+
     quality = [
         {
             "campaign_id": row["campaign_id"],
@@ -333,11 +404,11 @@ def dashboard_figures(*, filters: DashboardFilters, now: datetime | None = None)
         for r in breakdowns["source"]
     ]
     by_marketer = [
-        {"user_id": r["key"], "username": r["name"] or "(nobody)", "revenue": _money(r["revenue"]), "won": r["won"]}
+        {"user_id": r["key"], "name": r["name"] or "(nobody)", "revenue": _money(r["revenue"]), "won": r["won"]}
         for r in breakdowns["marketer"]
     ]
     by_rep = [
-        {"user_id": r["key"], "username": r["name"] or "(nobody)", "revenue": _money(r["revenue"]), "won": r["won"]}
+        {"user_id": r["key"], "name": r["name"] or "(nobody)", "revenue": _money(r["revenue"]), "won": r["won"]}
         for r in breakdowns["rep"]
     ]
     week_rows = lead_figures["weeks"]
@@ -395,6 +466,7 @@ def dashboard_figures(*, filters: DashboardFilters, now: datetime | None = None)
         },
         "cold": {"now": totals["cold"], "snoozed": totals["snoozed"]},
         "feedback_backlog": {"open": backlog["open"], "median_age_seconds": _round(median_age)},
+        "speed_to_lead": speed_to_lead,
         "quality_by_campaign": quality,
         "rejection_reasons": rejection_reasons,
         "revenue_by_campaign": by_campaign,

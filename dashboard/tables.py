@@ -81,11 +81,11 @@ def dashboard_tables(figures: dict) -> dict:
         "revenue_by_marketer": {
             "title": "Contribution per marketer (won revenue from the leads they captured)",
             "headers": ["Marketer", "Leads won", "Won revenue"],
-            "rows": revenue_rows(figures["revenue_by_marketer"], "username"),
+            "rows": revenue_rows(figures["revenue_by_marketer"], "name"),
         },
         "revenue_by_rep": {
             "title": "Contribution per rep (won revenue of the leads they own)",
             "headers": ["Rep", "Leads won", "Won revenue"],
-            "rows": revenue_rows(figures["revenue_by_rep"], "username"),
+            "rows": revenue_rows(figures["revenue_by_rep"], "name"),
         },
     }
