@@ -24,6 +24,7 @@ Semantics (the waterfall dates on a lead are set once and never rewritten):
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import (
     Count,
     DurationField,
@@ -47,7 +48,7 @@ from alignment.aggregates import (
 )
 from alignment.models import User
 from alignment.selectors import user_display_name_expression
-from alignment.sla import sla_elapsed_seconds, sla_settings_get
+from alignment.sla import sla_clock_describe, sla_elapsed_seconds, sla_settings_get
 from dashboard.models import GoalPeriod, RevenueGoal
 from dashboard.periods import DashboardFilters, company_tz
 from feedback.models import FeedbackItem, FeedbackStatus
@@ -101,7 +102,8 @@ FIVE_MINUTES, ONE_HOUR = 5 * 60, 60 * 60
 def _speed_to_lead(filters: DashboardFilters, on_pg: bool) -> dict:
     """How fast reps answer the handoffs made in the period, overall and by rep. On PostgreSQL three
     queries (the SLA settings, the totals, the reps); elsewhere the percentiles take four more."""
-    seconds = sla_elapsed_seconds(start=F("created_at"), end=F("ended_at"), policy=sla_settings_get())
+    policy = sla_settings_get()
+    seconds = sla_elapsed_seconds(start=F("created_at"), end=F("ended_at"), policy=policy)
     answered = Handoff.objects.filter(
         _lead_filter(filters, "lead__"),
         _in("created_at", filters),
@@ -145,6 +147,7 @@ def _speed_to_lead(filters: DashboardFilters, on_pg: bool) -> dict:
 
     return {
         **figures(overall),
+        "clock": sla_clock_describe(policy),
         "by_rep": [{"rep": {"id": row["to_rep"], "name": row["name"]}, **figures(row)} for row in reps],
     }
 
@@ -449,6 +452,7 @@ def dashboard_figures(*, filters: DashboardFilters, now: datetime | None = None)
             "source": filters.source or None,
             "team": filters.team.pk if filters.team else None,
         },
+        "currency": settings.ALIGNMENT_CURRENCY,
         **_goal_figures(goal, won_revenue, filters, now),
         "won_revenue": won_revenue,
         "won_count": activity["won"],

@@ -1,6 +1,10 @@
 """The dashboard's figures as tables: the page's accessible tables and the CSV exports (cells made safe by
 `alignment.spreadsheets.csv_safe`)."""
 
+from datetime import timedelta
+
+from alignment.sla import duration_describe
+
 STEP_LABELS = {
     "captured": "Captured",
     "handed_off": "Handed off",
@@ -12,6 +16,10 @@ STEP_LABELS = {
 
 def _pct(share):
     return "" if share is None else f"{share * 100:.1f}%"
+
+
+def _duration(seconds):
+    return "" if seconds is None else duration_describe(timedelta(seconds=seconds))
 
 
 def dashboard_tables(figures: dict) -> dict:
@@ -66,6 +74,21 @@ def dashboard_tables(figures: dict) -> dict:
             "rows": [
                 [r["label"], r["count"], _pct(r["share"]), _pct(r["cumulative_share"])]
                 for r in figures["rejection_reasons"]
+            ],
+        },
+        "speed_to_lead_by_rep": {
+            "title": "Speed to lead by rep",
+            "headers": ["Rep", "Answered", "Median", "90th percentile", "Within 5 minutes", "Within 1 hour"],
+            "rows": [
+                [
+                    row["rep"]["name"],
+                    row["answered"],
+                    _duration(row["p50_seconds"]),
+                    _duration(row["p90_seconds"]),
+                    _pct(row["within_5_minutes"]),
+                    _pct(row["within_1_hour"]),
+                ]
+                for row in figures["speed_to_lead"]["by_rep"]
             ],
         },
         "revenue_by_campaign": {

@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.models import DurationField, ExpressionWrapper, F
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from alignment.aggregates import Epoch, PercentileCont, percentiles_by_offset
 from alignment.errors import InvalidInput, NotAllowed
@@ -421,6 +422,7 @@ def test_dashboard_of_an_empty_period_is_zeros_and_nulls(world):
         "within_5_minutes": None,
         "within_1_hour": None,
         "answered": 0,
+        "clock": "Every hour counts, around the clock.",
         "by_rep": [],
     }
     assert figures["quality_by_campaign"] == figures["rejection_reasons"] == figures["revenue_by_campaign"] == []
@@ -661,9 +663,66 @@ def test_dashboard_page_shows_the_figures_and_embeds_chart_data(world, client):
     assert response.status_code == 200
     html = response.content.decode()
     assert 'id="dashboard-data"' in html
-    assert "1,500.00" in html  # won revenue
-    assert "7,300.00" in html  # pipeline
+    assert "€1,500" in html  # won revenue
+    assert "€7,300" in html  # pipeline
     assert "<script>" not in html and "onclick" not in html
+
+
+def test_dashboard_api_gives_speed_to_lead_and_the_currency(world, client, settings):
+    settings.ALIGNMENT_CURRENCY = "USD"
+    client.force_login(world["m1"])
+
+    body = client.get(reverse("api-dashboard"), Q4).json()
+
+    assert body["currency"] == "USD"
+    assert body["won_revenue"] == 1500.0  # amounts stay numbers
+    speed = body["speed_to_lead"]
+    assert (speed["answered"], speed["p50_seconds"], speed["within_1_hour"]) == (6, 12600.0, 0.1667)
+    assert [row["rep"] for row in speed["by_rep"]] == [
+        {"id": world["r1"].pk, "name": "Rita Ortega"},
+        {"id": world["r2"].pk, "name": world["r2"].username},
+    ]
+
+
+def test_dashboard_page_shows_speed_to_lead_with_reps_by_name(world, client):
+    client.force_login(world["r2"])
+
+    html = client.get(reverse("dashboard"), Q4).content.decode()
+
+    assert 'data-testid="speed-p50">4 h' in html  # 3.5 h, rounded as the page rounds hours
+    assert 'data-testid="speed-p90">17 h' in html
+    assert 'data-testid="speed-5-minutes">0%<' in html
+    assert 'data-testid="speed-1-hour">17%<' in html
+    assert '<th scope="row">Rita Ortega</th><td>4</td><td>4 hours</td>' in html
+    assert "Every hour counts, around the clock." in html
+    assert "No answered handoffs in this period." not in html
+
+
+def test_dashboard_page_says_when_no_handoff_was_answered(world, client):
+    client.force_login(world["r2"])
+
+    html = client.get(reverse("dashboard"), {"period": "month", "start": "2025-01-01"}).content.decode()
+
+    assert "No answered handoffs in this period." in html
+    assert 'data-testid="speed-p50"' not in html
+
+
+def test_dashboard_page_gives_the_period_switch_the_days_to_reset_to(world, client):
+    client.force_login(world["r1"])
+
+    html = client.get(reverse("dashboard"), Q4).content.decode()
+
+    today = timezone.localdate().isoformat()
+    assert f'data-today="{today}" data-period-start="2026-10-01" data-period-end="2026-12-31"' in html
+
+
+def test_dashboard_period_type_without_dates_is_the_current_period(db):
+    # A month after a quarter, the dates left out: this month, not the quarter's first one.
+    month = dashboard_filters_parse({"period": "month", "start": "", "end": ""}, today=date(2026, 12, 14))
+    quarter = dashboard_filters_parse({"period": "quarter"}, today=date(2026, 12, 14))
+
+    assert (month.start, month.end, month.label) == (date(2026, 12, 1), date(2026, 12, 31), "December 2026")
+    assert (quarter.start, quarter.end) == (date(2026, 10, 1), date(2026, 12, 31))
 
 
 def test_dashboard_page_with_a_bad_filter_says_so(world, client):
@@ -695,8 +754,8 @@ def test_dashboard_tables_group_amounts_like_the_headline_figures(world, client)
 
     html = client.get(reverse("dashboard"), Q4).content.decode()
 
-    assert '<th scope="row">Alpha</th><td>1</td><td>1,000.00</td>' in html
-    assert '<th scope="row">Beta</th><td>1</td><td>500.00</td>' in html
+    assert '<th scope="row">Alpha</th><td>1</td><td>€1,000</td>' in html
+    assert '<th scope="row">Beta</th><td>1</td><td>€500</td>' in html
 
 
 @pytest.mark.parametrize("value", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx"])
