@@ -99,7 +99,7 @@ SPEED_FRACTIONS = {"p50": 0.5, "p90": 0.9}
 FIVE_MINUTES, ONE_HOUR = 5 * 60, 60 * 60
 
 
-def _speed_to_lead(filters: DashboardFilters, on_pg: bool) -> dict:
+def speed_to_lead_figures(filters: DashboardFilters, on_pg: bool) -> dict:
     """How fast reps answer the handoffs made in the period, overall and by rep. On PostgreSQL three
     queries (the SLA settings, the totals, the reps); elsewhere the percentiles take four more."""
     policy = sla_settings_get()
@@ -378,7 +378,7 @@ def dashboard_figures(*, filters: DashboardFilters, now: datetime | None = None)
         median_age = median.total_seconds() if median is not None else None
 
     # 13–15: how fast reps answer handoffs.
-    speed_to_lead = _speed_to_lead(filters, on_pg)
+    speed_to_lead = speed_to_lead_figures(filters, on_pg)
 
     quality = [
         {
