@@ -50,7 +50,7 @@ CREATE TEMP TABLE bench_ids AS SELECT
 
 INSERT INTO leads_lead (email, name, company, title, phone, country, region, estimated_value, source, notes,
     pain_points, status, touch_count, last_touch_at, last_activity_at, captured_at, handed_off_at, accepted_at,
-    qualified_at, won_at, lost_at, won_amount, recycle_count, recycle_reason, snooze_reason, updated_at,
+    qualified_at, won_at, lost_at, won_amount, recycle_count, recycle_reason, snooze_reason, verdict, updated_at,
     campaign_id, captured_by_id, owner_id, snoozed_until)
 SELECT 'lead' || g || '@bench.test', 'Lead ' || g, 'Company ' || (g % 50000), '', '', 'DE', '',
     (500 + (g::bigint * 7919) % 50000)::numeric, s.source, '', '', s.status, 1, s.cap, s.cap, s.cap,
@@ -60,7 +60,7 @@ SELECT 'lead' || g || '@bench.test', 'Lead ' || g, 'Company ' || (g % 50000), ''
     CASE WHEN s.status = 'won' THEN LEAST(s.handed + s.wait + interval '30 days' * s.r2, now()) END,
     CASE WHEN s.status = 'lost' THEN LEAST(s.handed + s.wait + interval '30 days' * s.r2, now()) END,
     CASE WHEN s.status = 'won' THEN (1000 + (g::bigint * 104729) % 90000)::numeric END,
-    0, '', '', now(), s.campaign, s.marketer,
+    0, '', '', '', now(), s.campaign, s.marketer,
     CASE WHEN s.stage >= 1 THEN s.rep END,
     CASE WHEN s.status IN ('accepted', 'working', 'qualified') AND g % 97 = 0 THEN now() + interval '3 days' END
 FROM (
@@ -94,6 +94,9 @@ SELECT CASE WHEN l.status = 'won' OR l.id % 3 = 0 THEN 'good' ELSE 'bad' END, ''
     l.accepted_at + interval '1 day', l.id, l.owner_id, ''
 FROM leads_lead l WHERE l.accepted_at IS NOT NULL AND l.id % 3 <> 1
 ORDER BY l.accepted_at;
+-- Each lead carries its current verdict, as the verdict service leaves it (the roll-up counts it there).
+UPDATE leads_lead l SET verdict = v.verdict, verdict_at = v.created_at
+FROM feedback_verdict v WHERE v.lead_id = l.id AND v.current;
 
 INSERT INTO feedback_feedbackitem (kind, note, status, resolution, resolution_note, resolved_at, created_at,
     assignee_id, lead_id, marketer_id, rep_id)
