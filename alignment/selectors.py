@@ -1,6 +1,7 @@
 """Reads shared by both departments, scoped to the asking user."""
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet, Value
+from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 
 from alignment.errors import NotAllowed, NotFound
 from alignment.models import AuditArea, AuditEntry, Notification, Role, Team, User
@@ -46,3 +47,10 @@ def audit_list(*, user: User, area: str = ""):
     if area in AuditArea.values:
         qs = qs.filter(area=area)
     return qs
+
+
+def user_display_name_expression(prefix: str = ""):
+    """`User.display_name` in SQL (the full name, or the username when there is none), for
+    figures that name people by the thousand. `prefix` reaches the user from another model."""
+    full_name = Trim(Concat(F(f"{prefix}first_name"), Value(" "), F(f"{prefix}last_name")))
+    return Coalesce(NullIf(full_name, Value("")), F(f"{prefix}username"))

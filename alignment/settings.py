@@ -3,6 +3,7 @@
 See `.env.example` for every variable and its default.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -200,6 +201,10 @@ ALIGNMENT_WEBHOOK_RELAY_EVERY_SECONDS = env.float("ALIGNMENT_WEBHOOK_RELAY_EVERY
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Alignment <alignment@localhost>")
 ALIGNMENT_BASE_URL = env("ALIGNMENT_BASE_URL", default="http://127.0.0.1:8000")
+# The currency of every amount (an ISO 4217 code): shown with its symbol, and named in the API.
+ALIGNMENT_CURRENCY = env("ALIGNMENT_CURRENCY", default="EUR").strip().upper()
+if not re.fullmatch(r"[A-Z]{3}", ALIGNMENT_CURRENCY):
+    raise ImproperlyConfigured("ALIGNMENT_CURRENCY must be a three-letter ISO 4217 code such as EUR or USD.")
 
 # The thresholds. They are defaults: managers can change them in the app.
 ALIGNMENT_SLA_ACCEPT_HOURS = env.float("ALIGNMENT_SLA_ACCEPT_HOURS", default=24.0)

@@ -2,6 +2,7 @@
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -9,6 +10,49 @@ from alignment.rest import ErrorOutputSerializer
 from dashboard.figures import dashboard_as_json, dashboard_figures
 from dashboard.periods import PERIOD_KINDS, dashboard_filters_parse
 from leads.models import Source
+
+
+class PeriodOutputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=PERIOD_KINDS)
+    label = serializers.CharField()
+    start = serializers.DateField()
+    end = serializers.DateField(help_text="The period's last day (included).")
+
+
+class SpeedFiguresOutputSerializer(serializers.Serializer):
+    p50_seconds = serializers.FloatField(allow_null=True, help_text="Median time to the first answer.")
+    p90_seconds = serializers.FloatField(allow_null=True)
+    within_5_minutes = serializers.FloatField(allow_null=True, help_text="Share (0–1) of the answered handoffs.")
+    within_1_hour = serializers.FloatField(allow_null=True)
+    answered = serializers.IntegerField(help_text="Handoffs made in the period and answered; the others are left out.")
+
+
+class SpeedRepOutputSerializer(SpeedFiguresOutputSerializer):
+    class RepSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        name = serializers.CharField(help_text="The full name, or the username when there is none.")
+
+    rep = RepSerializer()
+
+
+class SpeedToLeadOutputSerializer(SpeedFiguresOutputSerializer):
+    clock = serializers.CharField(help_text="Which hours count: every hour, or the business hours.")
+    by_rep = SpeedRepOutputSerializer(many=True)
+
+
+class DashboardOutputSerializer(serializers.Serializer):
+    """The contract's figures; the others sit beside them under their own keys."""
+
+    period = PeriodOutputSerializer()
+    currency = serializers.CharField(help_text="The ISO 4217 code of every amount, e.g. EUR.")
+    goal = serializers.FloatField(allow_null=True)
+    won_revenue = serializers.FloatField()
+    pipeline_value = serializers.FloatField()
+    funnel = serializers.DictField(help_text="captured, handed_off, accepted, qualified, won; and the steps.")
+    speed_to_lead = SpeedToLeadOutputSerializer(
+        help_text="From a handoff made in the period to the rep's first answer (accept or reject), on the "
+        "SLA clock: business hours only when they are configured."
+    )
 
 
 class DashboardApi(APIView):
@@ -30,7 +74,7 @@ class DashboardApi(APIView):
                 "team", int, description="A team id: leads owned by one of its members or captured by one."
             ),
         ],
-        responses={200: OpenApiTypes.OBJECT, 400: ErrorOutputSerializer, 401: ErrorOutputSerializer},
+        responses={200: DashboardOutputSerializer, 400: ErrorOutputSerializer, 401: ErrorOutputSerializer},
     )
     def get(self, request):
         filters = dashboard_filters_parse(request.query_params)

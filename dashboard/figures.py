@@ -15,12 +15,17 @@ Semantics (the waterfall dates on a lead are set once and never rewritten):
   decided in time, the share accepted by their SLA deadline; time to accept: accepted handoffs ending
   in the period, from handoff to acceptance;
 - cold now: leads with an open cold episode that are not snoozed (snoozed ones are counted apart);
-- feedback backlog: open feedback items now, with their median age.
+- feedback backlog: open feedback items now, with their median age;
+- speed to lead: of the handoffs to a rep made in the period, those answered (accepted or rejected),
+  from handoff to answer on the SLA clock (business hours when configured). The rep's first
+  response is that answer: the lifecycle lets a rep log activity only once the lead is accepted.
 """
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
+from django.db import connection
 from django.db.models import (
     Count,
     DurationField,
@@ -32,10 +37,19 @@ from django.db.models import (
     Sum,
 )
 from django.db.models.functions import TruncWeek
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
-from alignment.aggregates import Epoch, PercentileCont, percentiles_by_offset, uses_percentile_cont
+from alignment.aggregates import (
+    Epoch,
+    PercentileCont,
+    percentile_by_group,
+    percentiles_by_offset,
+    uses_percentile_cont,
+)
 from alignment.models import User
+from alignment.selectors import user_display_name_expression
+from alignment.sla import sla_clock_describe, sla_elapsed_seconds, sla_settings_get
 from dashboard.models import GoalPeriod, RevenueGoal
 from dashboard.periods import DashboardFilters, company_tz
 from feedback.models import FeedbackItem, FeedbackStatus
@@ -81,6 +95,89 @@ def _money(value) -> Decimal:
 
 
 # --- the figures -------------------------------------------------------------------------------
+
+FIVE_MINUTES, ONE_HOUR = 5 * 60, 60 * 60
+
+
+def _speed_rows_postgresql(answered, seconds) -> tuple[dict, list]:
+    """The totals and each rep's figures in one query, each handoff's seconds computed once: the
+    handoffs with their seconds as a derived table, aggregated by rep and overall (ROLLUP). The ORM
+    would compute the seconds again for every aggregate, and the business-hours clock is arithmetic
+    worth computing once."""
+    inner = answered.annotate(_name=user_display_name_expression("to_rep__"), _seconds=seconds).values(
+        "to_rep", "_name", "_seconds"
+    )
+    sql, params = inner.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT rep, name, count(*), count(*) FILTER (WHERE s <= %s), count(*) FILTER (WHERE s <= %s),"
+            " percentile_cont(0.5) WITHIN GROUP (ORDER BY s), percentile_cont(0.9) WITHIN GROUP (ORDER BY s)"
+            f" FROM ({sql}) AS handoff (rep, name, s) GROUP BY ROLLUP ((rep, name)) ORDER BY name, rep",
+            (FIVE_MINUTES, ONE_HOUR, *params),
+        )
+        rows = [
+            dict(
+                zip(("to_rep", "name", "answered", "within_5_minutes", "within_1_hour", "p50", "p90"), row, strict=True)
+            )
+            for row in cursor.fetchall()
+        ]
+    # Every answered handoff has a rep: the row without one is the total (present even when empty).
+    overall = next(row for row in rows if row["to_rep"] is None)
+    return overall, [row for row in rows if row["to_rep"] is not None]
+
+
+def speed_to_lead_figures(filters: DashboardFilters, on_pg: bool) -> dict:
+    """How fast reps answer the handoffs made in the period, overall and by rep. On PostgreSQL two
+    queries (the SLA settings, the figures); elsewhere six."""
+    policy = sla_settings_get()
+    seconds = sla_elapsed_seconds(start=F("created_at"), end=F("ended_at"), policy=policy)
+    answered = Handoff.objects.filter(
+        _lead_filter(filters, "lead__"),
+        _in("created_at", filters),
+        to_rep__isnull=False,
+        outcome__in=[HandoffOutcome.ACCEPTED, HandoffOutcome.REJECTED],
+    )
+    if on_pg:
+        overall, reps = _speed_rows_postgresql(answered, seconds)
+    else:
+        aggregates = {
+            "answered": Count("id"),
+            "within_5_minutes": Count("id", filter=LessThanOrEqual(seconds, FIVE_MINUTES)),
+            "within_1_hour": Count("id", filter=LessThanOrEqual(seconds, ONE_HOUR)),
+        }
+        overall = answered.aggregate(**aggregates)
+        reps = list(
+            answered.values("to_rep")
+            .annotate(name=user_display_name_expression("to_rep__"), **aggregates)
+            .order_by("name", "to_rep")
+        )
+        fractions = {"p50": 0.5, "p90": 0.9}
+        overall.update(
+            zip(
+                fractions,
+                percentiles_by_offset(answered, seconds, fractions.values(), overall["answered"]),
+                strict=True,
+            )
+        )
+        for name, fraction in fractions.items():
+            by_rep = percentile_by_group(answered, seconds, fraction, group="to_rep")
+            for row in reps:
+                row[name] = by_rep.get(row["to_rep"])
+
+    def figures(row):
+        return {
+            "p50_seconds": _round(row["p50"]),
+            "p90_seconds": _round(row["p90"]),
+            "within_5_minutes": _share(row["within_5_minutes"], row["answered"]),
+            "within_1_hour": _share(row["within_1_hour"], row["answered"]),
+            "answered": row["answered"],
+        }
+
+    return {
+        **figures(overall),
+        "clock": sla_clock_describe(policy),
+        "by_rep": [{"rep": {"id": row["to_rep"], "name": row["name"]}, **figures(row)} for row in reps],
+    }
 
 
 def revenue_goal_for_period(*, start: date, end: date, kind: str) -> RevenueGoal | None:
@@ -185,7 +282,8 @@ def _lead_figures_of_period(filters: DashboardFilters) -> dict:
     def breakdown(column, people=False):
         rows = days.values(column).annotate(**won).filter(leads_won__gt=0)
         if people:
-            rows = rows.annotate(name=Subquery(User.objects.filter(pk=OuterRef(column)).values("username")))
+            names = User.objects.filter(pk=OuterRef(column)).annotate(name=user_display_name_expression())
+            rows = rows.annotate(name=Subquery(names.values("name")))
         return [
             {"key": r[column] or None, "name": r.get("name"), "revenue": r["revenue"], "won": r["leads_won"]}
             # Nobody (0) last among equals, as the leads' NULL owners used to sort.
@@ -229,10 +327,11 @@ def _lead_figures_of_period(filters: DashboardFilters) -> dict:
 def dashboard_figures(*, filters: DashboardFilters, now: datetime | None = None) -> dict:
     """Every figure of the dashboard for the filters; a fixed number of queries.
 
-    On PostgreSQL, twelve: 1 the goal; 2–7 the period's lead figures from the roll-up (totals and
+    On PostgreSQL, fifteen: 1 the goal; 2–7 the period's lead figures from the roll-up (totals and
     both funnels; revenue and quality by campaign; revenue by source, marketer, rep and week);
     8 the open pipeline and snoozed leads, 9 cold leads, 10 handoffs (SLA, percentiles),
-    11 rejection reasons, 12 the feedback backlog.
+    11 rejection reasons, 12 the feedback backlog, 13–14 speed to lead (the SLA clock's settings; the
+    totals and by rep).
     Elsewhere (SQLite) the percentiles take ordered queries: still a fixed number.
     """
     now = now or timezone.now()
@@ -308,6 +407,9 @@ def dashboard_figures(*, filters: DashboardFilters, now: datetime | None = None)
         (median,) = percentiles_by_offset(items, age, (0.5,), backlog["open"])
         median_age = median.total_seconds() if median is not None else None
 
+    # 13, 14: how fast reps answer handoffs.
+    speed_to_lead = speed_to_lead_figures(filters, on_pg)
+
     quality = [
         {
             "campaign_id": row["campaign_id"],
@@ -335,11 +437,11 @@ def dashboard_figures(*, filters: DashboardFilters, now: datetime | None = None)
         for r in breakdowns["source"]
     ]
     by_marketer = [
-        {"user_id": r["key"], "username": r["name"] or "(nobody)", "revenue": _money(r["revenue"]), "won": r["won"]}
+        {"user_id": r["key"], "name": r["name"] or "(nobody)", "revenue": _money(r["revenue"]), "won": r["won"]}
         for r in breakdowns["marketer"]
     ]
     by_rep = [
-        {"user_id": r["key"], "username": r["name"] or "(nobody)", "revenue": _money(r["revenue"]), "won": r["won"]}
+        {"user_id": r["key"], "name": r["name"] or "(nobody)", "revenue": _money(r["revenue"]), "won": r["won"]}
         for r in breakdowns["rep"]
     ]
     week_rows = lead_figures["weeks"]
@@ -380,6 +482,7 @@ def dashboard_figures(*, filters: DashboardFilters, now: datetime | None = None)
             "source": filters.source or None,
             "team": filters.team.pk if filters.team else None,
         },
+        "currency": settings.ALIGNMENT_CURRENCY,
         **_goal_figures(goal, won_revenue, filters, now),
         "won_revenue": won_revenue,
         "won_count": activity["won"],
@@ -397,6 +500,7 @@ def dashboard_figures(*, filters: DashboardFilters, now: datetime | None = None)
         },
         "cold": {"now": totals["cold"], "snoozed": totals["snoozed"]},
         "feedback_backlog": {"open": backlog["open"], "median_age_seconds": _round(median_age)},
+        "speed_to_lead": speed_to_lead,
         "quality_by_campaign": quality,
         "rejection_reasons": rejection_reasons,
         "revenue_by_campaign": by_campaign,

@@ -1,6 +1,10 @@
 """The dashboard's figures as tables: the page's accessible tables and the CSV exports (cells made safe by
 `alignment.spreadsheets.csv_safe`)."""
 
+from datetime import timedelta
+
+from alignment.sla import duration_describe
+
 STEP_LABELS = {
     "captured": "Captured",
     "handed_off": "Handed off",
@@ -12,6 +16,10 @@ STEP_LABELS = {
 
 def _pct(share):
     return "" if share is None else f"{share * 100:.1f}%"
+
+
+def _duration(seconds):
+    return "" if seconds is None else duration_describe(timedelta(seconds=seconds))
 
 
 def dashboard_tables(figures: dict) -> dict:
@@ -68,6 +76,21 @@ def dashboard_tables(figures: dict) -> dict:
                 for r in figures["rejection_reasons"]
             ],
         },
+        "speed_to_lead_by_rep": {
+            "title": "Speed to lead by rep",
+            "headers": ["Rep", "Answered", "Median", "90th percentile", "Within 5 minutes", "Within 1 hour"],
+            "rows": [
+                [
+                    row["rep"]["name"],
+                    row["answered"],
+                    _duration(row["p50_seconds"]),
+                    _duration(row["p90_seconds"]),
+                    _pct(row["within_5_minutes"]),
+                    _pct(row["within_1_hour"]),
+                ]
+                for row in figures["speed_to_lead"]["by_rep"]
+            ],
+        },
         "revenue_by_campaign": {
             "title": "Won revenue by campaign",
             "headers": ["Campaign", "Leads won", "Won revenue"],
@@ -81,11 +104,11 @@ def dashboard_tables(figures: dict) -> dict:
         "revenue_by_marketer": {
             "title": "Contribution per marketer (won revenue from the leads they captured)",
             "headers": ["Marketer", "Leads won", "Won revenue"],
-            "rows": revenue_rows(figures["revenue_by_marketer"], "username"),
+            "rows": revenue_rows(figures["revenue_by_marketer"], "name"),
         },
         "revenue_by_rep": {
             "title": "Contribution per rep (won revenue of the leads they own)",
             "headers": ["Rep", "Leads won", "Won revenue"],
-            "rows": revenue_rows(figures["revenue_by_rep"], "username"),
+            "rows": revenue_rows(figures["revenue_by_rep"], "name"),
         },
     }

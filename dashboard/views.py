@@ -17,11 +17,11 @@ from alignment.errors import DomainError, InvalidInput
 from alignment.models import Role
 from alignment.selectors import team_list
 from alignment.spreadsheets import csv_safe
-from alignment.templatetags.alignment_tags import money
+from alignment.templatetags.alignment_tags import currency
 from dashboard.digest import digest_agenda, digest_week_parse
 from dashboard.figures import dashboard_as_json, dashboard_figures
 from dashboard.forms import RevenueGoalForm
-from dashboard.periods import FIRST_DAY, LAST_DAY, dashboard_filters_parse, dashboard_filters_shift
+from dashboard.periods import FIRST_DAY, LAST_DAY, company_tz, dashboard_filters_parse, dashboard_filters_shift
 from dashboard.services import revenue_goal_history, revenue_goal_set
 from dashboard.tables import dashboard_tables
 from leads import forms as lead_forms
@@ -144,12 +144,12 @@ def _dashboard_filters_or_default(request):
 
 
 def _tables_for_display(tables):
-    """The tables with amounts grouped by thousands (1,004,000.00) as on the rest of the page; the
+    """The tables with amounts in the currency (€1,004,000) as the headline figures show them; the
     CSV export keeps plain numbers."""
     return {
         name: dict(
             table,
-            rows=[[money(cell) if isinstance(cell, Decimal) else cell for cell in row] for row in table["rows"]],
+            rows=[[currency(cell) if isinstance(cell, Decimal) else cell for cell in row] for row in table["rows"]],
         )
         for name, table in tables.items()
     }
@@ -175,6 +175,7 @@ def dashboard(request):
         "query": urlencode(filters.querystring),
         "previous_query": _shifted_query(filters, -1),
         "next_query": _shifted_query(filters, 1),
+        "today": timezone.localdate(timezone=company_tz()),
         "first_day": FIRST_DAY,
         "last_day": LAST_DAY,
         "campaigns": lead_selectors.campaign_list(),
@@ -218,7 +219,9 @@ def revenue_goal(request):
             except DomainError as error:
                 form.add_error(None, error.message)
             else:
-                messages.success(request, f"The {goal.get_period_display().lower()} goal is now {goal.amount:,}.")
+                messages.success(
+                    request, f"The {goal.get_period_display().lower()} goal is now {currency(goal.amount)}."
+                )
                 return redirect("dashboard-goal")
         status = 400
     else:

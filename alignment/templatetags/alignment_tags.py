@@ -3,9 +3,14 @@
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
+from django.conf import settings
+from django.utils.formats import number_format
 from django.utils.html import format_html
 
 register = template.Library()
+
+# The symbols people expect in front of an amount; any other currency is written after it by its code.
+CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "INR": "₹", "CNY": "¥", "KRW": "₩"}
 
 
 @register.filter
@@ -36,3 +41,21 @@ def in_place_form(action, name, pk):
     return format_html(
         'id="{}" action="{}#{}" hx-post="{}" hx-target="this" hx-swap="outerHTML"', form_id, action, form_id, action
     )
+
+
+@register.filter
+def currency(value):
+    """An amount in ALIGNMENT_CURRENCY for the active locale: 12500 -> "€12,500", 12500.5 ->
+    "€12,500.50"; a currency without a symbol here by its code, "12,500 SEK". Cents only when
+    there are any, so headline figures stay short. Empty values render as "" so `|default` works."""
+    if value is None or value == "":
+        return ""
+    try:
+        amount = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    except (InvalidOperation, ValueError, TypeError):
+        return value
+    places = 0 if amount == amount.to_integral_value() else 2
+    number = number_format(amount, decimal_pos=places, force_grouping=True)
+    code = settings.ALIGNMENT_CURRENCY
+    symbol = CURRENCY_SYMBOLS.get(code)
+    return f"{symbol}{number}" if symbol else f"{number}\u00a0{code}"

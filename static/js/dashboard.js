@@ -1,5 +1,29 @@
 // Draws the dashboard's charts from the figures the page embeds in <script id="dashboard-data">.
 // Every chart's numbers are also on the page as a table, so nothing depends on this script.
+
+// Switching the period type starts from the current period: "Month" after a quarter shows this
+// month, not the quarter's first month. A custom range starts as the period on screen.
+(function () {
+  "use strict";
+
+  var form = document.querySelector("form.dashboard-filters");
+  if (!form) {
+    return;
+  }
+  var period = form.elements.period;
+  var start = form.elements.start;
+  var end = form.elements.end;
+  period.addEventListener("change", function () {
+    if (period.value === "custom") {
+      start.value = form.dataset.periodStart;
+      end.value = form.dataset.periodEnd;
+    } else {
+      start.value = form.dataset.today;
+      end.value = "";
+    }
+  });
+})();
+
 (function () {
   "use strict";
 
@@ -16,7 +40,11 @@
     qualified: "Qualified",
     won: "Won",
   };
-  var money = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
+  var money = new Intl.NumberFormat(document.documentElement.lang || undefined, {
+    style: "currency",
+    currency: data.currency,
+    maximumFractionDigits: 0,
+  });
   var percent = function (share) {
     return share === null ? "–" : (share * 100).toFixed(1) + "%";
   };

@@ -3,6 +3,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db.models import DateTimeField, Value
 
 from alignment.errors import InvalidInput, NotAllowed
 from alignment.models import SlaSettings
@@ -12,6 +13,7 @@ from alignment.sla import (
     sla_clock_describe,
     sla_deadline,
     sla_elapsed,
+    sla_elapsed_seconds,
     sla_settings_get,
     sla_settings_update,
     sla_start_before,
@@ -190,3 +192,41 @@ def test_sla_settings_update_refuses_zero_negative_and_unstorable_thresholds(man
 
     assert set(error.value.fields) == {"cold_after_days"}
     assert sla_settings_get().cold_after_days > 0
+
+
+@pytest.mark.parametrize(
+    "clock",
+    [
+        ("", ""),
+        ("Mon-Fri 09:00-17:00 Europe/Berlin", "2026-03-09\n2026-03-14"),
+        ("Sun-Thu 08:30-16:45 Asia/Jerusalem", ""),
+        ("Mon-Sat 00:00-24:00 America/New_York", "2026-11-26"),
+    ],
+)
+def test_elapsed_in_sql_is_the_clock_in_python(db, clock):
+    """The dashboard measures many handoffs in one query: its SQL must count the very seconds
+    `sla_elapsed` counts, over nights, weekends, holidays and a daylight-saving change."""
+    rules = policy(*clock)
+    starts = [
+        datetime(2026, 3, 6, 15, 30, tzinfo=BERLIN),  # Friday afternoon
+        datetime(2026, 3, 8, 23, 0, tzinfo=UTC),  # Sunday night, before a holiday
+        datetime(2026, 3, 27, 16, 0, tzinfo=BERLIN),  # before clocks go forward
+        datetime(2026, 11, 25, 12, 17, 30, tzinfo=UTC),
+    ]
+    # In UTC, as the database hands timestamps back: Python subtracts two times of one zone by the clock on the wall.
+    pairs = [
+        (start.astimezone(UTC), start.astimezone(UTC) + timedelta(minutes=minutes))
+        for start in starts
+        for minutes in (0, 4, 61, 600, 3000, 20000)
+    ]
+    when = lambda moment: Value(moment, output_field=DateTimeField())  # noqa: E731
+    sql = SlaSettings.objects.filter(pk=sla_settings_get().pk).values(
+        **{
+            f"pair{i}": sla_elapsed_seconds(start=when(start), end=when(end), policy=rules)
+            for i, (start, end) in enumerate(pairs)
+        }
+    )[0]
+
+    for i, (start, end) in enumerate(pairs):
+        expected = sla_elapsed(start=start, end=end, policy=rules).total_seconds()
+        assert sql[f"pair{i}"] == pytest.approx(expected, abs=1), (start, end)

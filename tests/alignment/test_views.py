@@ -5,9 +5,10 @@ from urllib.parse import urlparse
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import translation
 
 from alignment.models import Notification, NotificationKind
-from alignment.templatetags.alignment_tags import money
+from alignment.templatetags.alignment_tags import currency, money
 
 pytestmark = pytest.mark.django_db
 
@@ -107,6 +108,28 @@ def test_nav_offers_no_settings_to_a_rep(client, rep):
 )
 def test_money_filter_groups_thousands_with_two_decimals(value, shown):
     assert money(value) == shown
+
+
+@pytest.mark.parametrize(
+    ("code", "value", "shown"),
+    [
+        ("EUR", Decimal("12500"), "€12,500"),
+        ("EUR", Decimal("1004000.5"), "€1,004,000.50"),
+        ("USD", 12, "$12"),
+        ("SEK", Decimal("12500"), "12,500\u00a0SEK"),
+        ("EUR", None, ""),
+        ("EUR", "n/a", "n/a"),
+    ],
+)
+def test_currency_filter_writes_the_amount_in_the_currency(settings, code, value, shown):
+    settings.ALIGNMENT_CURRENCY = code
+    assert currency(value) == shown
+
+
+def test_currency_filter_follows_the_locale(settings):
+    settings.ALIGNMENT_CURRENCY = "EUR"
+    with translation.override("de"):
+        assert currency(Decimal("12500.5")) == "€12.500,50"
 
 
 def test_new_member_set_password_link_opens_the_alignment_page_and_sets_it(client):

@@ -9,7 +9,10 @@ from django.core.management.base import CommandError
 from django.db.models import Count
 from django.utils import timezone
 
-from alignment.models import Notification, Role, User
+from alignment.models import Notification, Role, Team, User
+from dashboard.figures import dashboard_figures
+from dashboard.periods import dashboard_filters_parse
+from dashboard.views import marketer_home_context
 from feedback.models import FeedbackItem, Verdict
 from leads.models import Campaign, Handoff, Lead, LeadEvent, LeadStatus, RoutingRule, Touch
 
@@ -94,3 +97,24 @@ def test_seed_demo_builds_the_demo_through_the_services_and_a_second_run_changes
     assert cold.exists()
     assert Notification.objects.filter(kind="reminder", lead__in=cold).exists()
     assert not Notification.objects.filter(email_sent_at__isnull=True).exists()
+
+    # the goal line and the Team filter show something: a goal for this quarter, two teams of the demo
+    figures = dashboard_figures(filters=dashboard_filters_parse({}))
+    assert figures["goal"] is not None and figures["goal"] > figures["won_revenue"] > 0
+    teams = dict(
+        User.objects.filter(username__in=["rep", "rep2", "marketer", "marketer2"]).values_list("username", "team__name")
+    )
+    assert teams == {"marketer": "North", "rep": "North", "marketer2": "South", "rep2": "South"}
+    north = Team.objects.get(name="North")
+    by_team = dashboard_figures(filters=dashboard_filters_parse({"team": str(north.pk)}))
+    assert 0 < by_team["funnel"]["captured"] < figures["funnel"]["captured"]
+
+    # a first login shows a handful of new notifications, not the whole made-up history
+    marketer = User.objects.get(username="marketer")
+    assert Notification.objects.filter(recipient=marketer).count() > 20
+    assert 0 < Notification.objects.filter(recipient=marketer, read=False).count() <= 5
+
+    # "Your recent leads" on the marketer's home: newest first
+    recent = marketer_home_context(user=marketer, now=timezone.now())["recent"]
+    assert len(recent) == 10
+    assert [lead.captured_at for lead in recent] == sorted((lead.captured_at for lead in recent), reverse=True)

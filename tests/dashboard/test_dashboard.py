@@ -10,9 +10,11 @@ from django.db import connection
 from django.db.models import DurationField, ExpressionWrapper, F
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from alignment.aggregates import Epoch, PercentileCont, percentiles_by_offset
 from alignment.errors import InvalidInput, NotAllowed
+from alignment.sla import sla_settings_get
 from alignment.spreadsheets import csv_safe
 from dashboard.figures import dashboard_figures
 from dashboard.models import RevenueGoal
@@ -50,7 +52,7 @@ def world(db):
     """
     sales, east = TeamFactory(name="Sales"), TeamFactory(name="East")
     m1, m2 = MarketerFactory(team=TeamFactory(name="Marketing")), MarketerFactory()
-    r1, r2 = RepFactory(team=sales), RepFactory(team=east)
+    r1, r2 = RepFactory(team=sales, first_name="Rita", last_name="Ortega"), RepFactory(team=east)
     a = CampaignFactory(name="Alpha", owner=m1, source=Source.WEB)
     b = CampaignFactory(name="Beta", owner=m2, source=Source.EVENT)
     not_icp = ReasonCode.objects.get(code="not_icp")
@@ -229,6 +231,78 @@ def test_dashboard_sla_and_time_to_accept(world):
     assert sla["p95_seconds_to_accept"] == 14400 + 0.9 * (100800 - 14400)
 
 
+def test_speed_to_lead_overall_and_by_rep(world):
+    speed = figures_for(Q4)["speed_to_lead"]
+
+    # Handed off in Q4 and answered: r1 in 1 h (l8), 2 h (l1), 6 h (l4) and 28 h (l3); r2 in 3 h (l9)
+    # and 4 h (l7). l4's second handoff is not answered yet: it is in no percentile.
+    assert speed["answered"] == 6
+    assert speed["p50_seconds"] == 3.5 * 3600  # halfway between 3 h and 4 h
+    assert speed["p90_seconds"] == 17 * 3600  # halfway between 6 h and 28 h
+    assert speed["within_5_minutes"] == 0
+    assert speed["within_1_hour"] == 0.1667  # l8, exactly one hour
+    assert speed["by_rep"] == [
+        {
+            "rep": {"id": world["r1"].pk, "name": "Rita Ortega"},
+            "p50_seconds": 4 * 3600,
+            "p90_seconds": 21.4 * 3600,
+            "within_5_minutes": 0,
+            "within_1_hour": 0.25,
+            "answered": 4,
+        },
+        {
+            "rep": {"id": world["r2"].pk, "name": world["r2"].username},
+            "p50_seconds": 3.5 * 3600,
+            "p90_seconds": 3.9 * 3600,
+            "within_5_minutes": 0,
+            "within_1_hour": 0,
+            "answered": 2,
+        },
+    ]
+
+
+def test_speed_to_lead_follows_the_filters(world):
+    speed = figures_for({**Q4, "campaign": str(world["a"].pk)})["speed_to_lead"]
+
+    # Alpha's leads: l1 (2 h), l3 (28 h) and l4 (6 h), all r1's.
+    assert speed["answered"] == 3
+    assert speed["p50_seconds"] == 6 * 3600
+    assert [row["rep"]["name"] for row in speed["by_rep"]] == ["Rita Ortega"]
+
+
+def test_speed_to_lead_counts_business_hours_when_they_are_configured(db):
+    # given Mon-Fri 09:00-17:00 UTC, and two handoffs: one on Friday at 16:58 accepted on Monday at
+    # 09:02 (4 working minutes), one on Monday at 10:00 rejected at 10:30
+    policy = sla_settings_get()
+    policy.business_hours = "Mon-Fri 09:00-17:00 UTC"
+    policy.save()
+    rep, marketer = RepFactory(), MarketerFactory()
+    campaign = CampaignFactory(owner=marketer)
+    for created, outcome, ended in (
+        (datetime(2026, 10, 2, 16, 58, tzinfo=UTC), HandoffOutcome.ACCEPTED, datetime(2026, 10, 5, 9, 2, tzinfo=UTC)),
+        (datetime(2026, 10, 5, 10, 0, tzinfo=UTC), HandoffOutcome.REJECTED, datetime(2026, 10, 5, 10, 30, tzinfo=UTC)),
+    ):
+        Handoff.objects.create(
+            lead=LeadFactory(campaign=campaign, captured_by=marketer),
+            by=marketer,
+            to_rep=rep,
+            note="story",
+            created_at=created,
+            sla_due_at=created + timedelta(hours=8),
+            outcome=outcome,
+            ended_at=ended,
+        )
+
+    # when
+    speed = figures_for(Q4)["speed_to_lead"]
+
+    # then the weekend does not count against the rep
+    assert speed["answered"] == 2
+    assert speed["p50_seconds"] == 17 * 60  # halfway between 4 and 30 minutes
+    assert speed["within_5_minutes"] == 0.5
+    assert speed["within_1_hour"] == 1
+
+
 def test_dashboard_cold_feedback_quality_and_reasons(world):
     figures = figures_for(Q4)
 
@@ -279,9 +353,9 @@ def test_dashboard_revenue_breakdowns_and_weeks(world):
         ("event", Decimal("500.00")),
     ]
     assert [r["revenue"] for r in figures["revenue_by_marketer"]] == [Decimal("1000.00"), Decimal("500.00")]
-    assert figures["revenue_by_marketer"][0]["username"] == world["m1"].username
-    assert [(r["username"], r["revenue"]) for r in figures["revenue_by_rep"]] == [
-        (world["r1"].username, Decimal("1000.00")),
+    assert figures["revenue_by_marketer"][0]["name"] == world["m1"].username
+    assert [(r["name"], r["revenue"]) for r in figures["revenue_by_rep"]] == [
+        ("Rita Ortega", Decimal("1000.00")),  # by name; without one, by username
         (world["r2"].username, Decimal("500.00")),
     ]
     weeks = figures["revenue_by_week"]
@@ -342,6 +416,15 @@ def test_dashboard_of_an_empty_period_is_zeros_and_nulls(world):
         "median_seconds_to_accept": None,
         "p95_seconds_to_accept": None,
     }
+    assert figures["speed_to_lead"] == {
+        "p50_seconds": None,
+        "p90_seconds": None,
+        "within_5_minutes": None,
+        "within_1_hour": None,
+        "answered": 0,
+        "clock": "Every hour counts, around the clock.",
+        "by_rep": [],
+    }
     assert figures["quality_by_campaign"] == figures["rejection_reasons"] == figures["revenue_by_campaign"] == []
     assert all(w["revenue"] == 0 for w in figures["revenue_by_week"])
 
@@ -397,20 +480,20 @@ def test_dashboard_defaults_to_this_quarter(db):
     assert (filters.kind, filters.start, filters.end) == ("quarter", date(2026, 7, 1), date(2026, 9, 30))
 
 
-def test_dashboard_query_count_does_not_grow_with_leads(db, django_assert_num_queries):
+def test_dashboard_query_count_does_not_grow_with_leads_or_reps(db, django_assert_num_queries):
     marketer, rep = MarketerFactory(), RepFactory()
     campaign = CampaignFactory(owner=marketer)
     if connection.vendor != "postgresql":
         pytest.skip("The pinned count is PostgreSQL's; SQLite computes percentiles with extra queries.")
 
-    def add(n, offset):
+    def add(n, offset, reps):
         day = datetime(2026, 10, 1, tzinfo=UTC)
-        Lead.objects.bulk_create(
+        leads = Lead.objects.bulk_create(
             Lead(
                 email=f"bulk{offset + i}@example.test",
                 campaign=campaign,
                 captured_by=marketer,
-                owner=rep,
+                owner=reps[i % len(reps)],
                 status=LeadStatus.WON if i % 3 == 0 else LeadStatus.WORKING,
                 captured_at=day + timedelta(hours=i % 2000),
                 last_touch_at=day,
@@ -421,22 +504,39 @@ def test_dashboard_query_count_does_not_grow_with_leads(db, django_assert_num_qu
             )
             for i in range(n)
         )
+        Handoff.objects.bulk_create(
+            Handoff(
+                lead=lead,
+                by=marketer,
+                to_rep=lead.owner,
+                note="story",
+                created_at=lead.captured_at,
+                sla_due_at=lead.captured_at + timedelta(hours=24),
+                outcome=HandoffOutcome.ACCEPTED,
+                ended_at=lead.captured_at + timedelta(minutes=i % 90),
+            )
+            for i, lead in enumerate(leads)
+        )
 
     filters = dashboard_filters_parse(Q4)
-    add(10, 0)
+    sla_settings_get()  # the settings row exists, as it does once anyone has read it
+    add(10, 0, [rep])
     leads_carry_their_verdicts()
     lead_days_rebuild()
     # 1 the goal; from the daily roll-up: 2 totals and both funnels, 3 revenue and quality by campaign,
     # 4 by source, 5 by marketer, 6 by rep, 7 by week; live: 8 open pipeline and snoozed, 9 cold,
-    # 10 handoffs (SLA and percentiles), 11 rejection reasons, 12 the feedback backlog
-    with django_assert_num_queries(12):
+    # 10 handoffs (SLA and percentiles), 11 rejection reasons, 12 the feedback backlog;
+    # speed to lead: 13 the SLA clock's settings, 14 the totals and by rep in one ROLLUP
+    with django_assert_num_queries(14):
         small = dashboard_figures(filters=filters, now=NOW)
-    add(10_000, 10)
+    add(10_000, 10, [rep, *RepFactory.create_batch(20)])
     leads_carry_their_verdicts()
     lead_days_rebuild()
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(14):
         big = dashboard_figures(filters=filters, now=NOW)
     assert (small["won_count"], big["won_count"]) == (4, 3338)
+    assert (small["speed_to_lead"]["answered"], big["speed_to_lead"]["answered"]) == (10, 10_010)
+    assert (len(small["speed_to_lead"]["by_rep"]), len(big["speed_to_lead"]["by_rep"])) == (1, 21)
 
 
 def test_percentiles_by_offset_match_percentile_cont(world):
@@ -563,9 +663,66 @@ def test_dashboard_page_shows_the_figures_and_embeds_chart_data(world, client):
     assert response.status_code == 200
     html = response.content.decode()
     assert 'id="dashboard-data"' in html
-    assert "1,500.00" in html  # won revenue
-    assert "7,300.00" in html  # pipeline
+    assert "€1,500" in html  # won revenue
+    assert "€7,300" in html  # pipeline
     assert "<script>" not in html and "onclick" not in html
+
+
+def test_dashboard_api_gives_speed_to_lead_and_the_currency(world, client, settings):
+    settings.ALIGNMENT_CURRENCY = "USD"
+    client.force_login(world["m1"])
+
+    body = client.get(reverse("api-dashboard"), Q4).json()
+
+    assert body["currency"] == "USD"
+    assert body["won_revenue"] == 1500.0  # amounts stay numbers
+    speed = body["speed_to_lead"]
+    assert (speed["answered"], speed["p50_seconds"], speed["within_1_hour"]) == (6, 12600.0, 0.1667)
+    assert [row["rep"] for row in speed["by_rep"]] == [
+        {"id": world["r1"].pk, "name": "Rita Ortega"},
+        {"id": world["r2"].pk, "name": world["r2"].username},
+    ]
+
+
+def test_dashboard_page_shows_speed_to_lead_with_reps_by_name(world, client):
+    client.force_login(world["r2"])
+
+    html = client.get(reverse("dashboard"), Q4).content.decode()
+
+    assert 'data-testid="speed-p50">4 h' in html  # 3.5 h, rounded as the page rounds hours
+    assert 'data-testid="speed-p90">17 h' in html
+    assert 'data-testid="speed-5-minutes">0%<' in html
+    assert 'data-testid="speed-1-hour">17%<' in html
+    assert '<th scope="row">Rita Ortega</th><td>4</td><td>4 hours</td>' in html
+    assert "Every hour counts, around the clock." in html
+    assert "No answered handoffs in this period." not in html
+
+
+def test_dashboard_page_says_when_no_handoff_was_answered(world, client):
+    client.force_login(world["r2"])
+
+    html = client.get(reverse("dashboard"), {"period": "month", "start": "2025-01-01"}).content.decode()
+
+    assert "No answered handoffs in this period." in html
+    assert 'data-testid="speed-p50"' not in html
+
+
+def test_dashboard_page_gives_the_period_switch_the_days_to_reset_to(world, client):
+    client.force_login(world["r1"])
+
+    html = client.get(reverse("dashboard"), Q4).content.decode()
+
+    today = timezone.localdate().isoformat()
+    assert f'data-today="{today}" data-period-start="2026-10-01" data-period-end="2026-12-31"' in html
+
+
+def test_dashboard_period_type_without_dates_is_the_current_period(db):
+    # A month after a quarter, the dates left out: this month, not the quarter's first one.
+    month = dashboard_filters_parse({"period": "month", "start": "", "end": ""}, today=date(2026, 12, 14))
+    quarter = dashboard_filters_parse({"period": "quarter"}, today=date(2026, 12, 14))
+
+    assert (month.start, month.end, month.label) == (date(2026, 12, 1), date(2026, 12, 31), "December 2026")
+    assert (quarter.start, quarter.end) == (date(2026, 10, 1), date(2026, 12, 31))
 
 
 def test_dashboard_page_with_a_bad_filter_says_so(world, client):
@@ -597,8 +754,8 @@ def test_dashboard_tables_group_amounts_like_the_headline_figures(world, client)
 
     html = client.get(reverse("dashboard"), Q4).content.decode()
 
-    assert '<th scope="row">Alpha</th><td>1</td><td>1,000.00</td>' in html
-    assert '<th scope="row">Beta</th><td>1</td><td>500.00</td>' in html
+    assert '<th scope="row">Alpha</th><td>1</td><td>€1,000</td>' in html
+    assert '<th scope="row">Beta</th><td>1</td><td>€500</td>' in html
 
 
 @pytest.mark.parametrize("value", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx"])

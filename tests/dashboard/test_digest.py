@@ -12,7 +12,7 @@ from django.core import mail
 from django.urls import reverse
 
 from alignment.errors import InvalidInput
-from alignment.models import Notification, NotificationKind
+from alignment.models import Notification, NotificationKind, User
 from dashboard import tasks
 from dashboard.digest import digest_agenda, digest_send_weekly, digest_week_parse
 from dashboard.figures import dashboard_figures
@@ -141,6 +141,18 @@ def test_digest_sent_twice_for_the_same_week_emails_each_member_once(week_of_wor
     assert all("Big win" in m.body and "Spam: 1" in m.body for m in mail.outbox)
     assert DigestDelivery.objects.filter(week=WEEK, sent_at__isnull=False).count() == 3
     assert Notification.objects.filter(kind=NotificationKind.DIGEST).count() == 3
+
+
+def test_digest_names_people_and_writes_amounts_in_the_currency(week_of_work):
+    User.objects.filter(pk=week_of_work["marketer"].pk).update(first_name="Mia", last_name="Marketing")
+
+    digest_send_weekly(week=WEEK, now=NOW)
+
+    body = mail.outbox[0].body
+    assert "Big win" in body and ": €9,000, captured by Mia Marketing, won by " in body
+    assert "worth €10,000" in body
+    html = mail.outbox[0].alternatives[0][0]
+    assert "<td>Mia Marketing</td>" in html and "€9,000" in html
 
 
 def test_digest_defaults_to_last_week(week_of_work):

@@ -40,8 +40,8 @@ def test_dashboard_counts_what_the_services_did_without_a_rebuild(marketer, rep,
     assert [step["count"] for step in figures["funnel"]["steps"]] == [1, 1, 1, 1, 1]
     assert figures["won_revenue"] == Decimal("900.00")
     assert figures["cohort_funnel"]["won_revenue"] == Decimal("900.00")
-    assert [(r["username"], r["revenue"]) for r in figures["revenue_by_rep"]] == [(rep.username, Decimal("900.00"))]
-    assert [(r["username"], r["won"]) for r in figures["revenue_by_marketer"]] == [(marketer.username, 1)]
+    assert [(r["name"], r["revenue"]) for r in figures["revenue_by_rep"]] == [(rep.username, Decimal("900.00"))]
+    assert [(r["name"], r["won"]) for r in figures["revenue_by_marketer"]] == [(marketer.username, 1)]
     assert [(q["campaign"], q["good"], q["bad"]) for q in figures["quality_by_campaign"]] == [(campaign.name, 1, 0)]
 
 

@@ -48,7 +48,7 @@ def test_dashboard_as_each_role_and_a_filter_changes_the_figures(page, live_serv
     page.wait_for_url(lambda url: "/dashboard/" in url)
 
     won = page.get_by_test_id("won-revenue")
-    assert won.inner_text() == "2,000.00"
+    assert won.inner_text() == "€2,000"
     # The charts are drawn (Chart.js sized the canvases) and the numbers are in a table too.
     wait_until(page, "document.getElementById('chart-funnel').height > 0")
     assert page.locator("table[data-table='funnel'] tbody tr").count() == 5
@@ -57,9 +57,82 @@ def test_dashboard_as_each_role_and_a_filter_changes_the_figures(page, live_serv
     page.get_by_test_id("apply-filters").click()
     page.wait_for_url(lambda url: f"campaign={people['spring'].pk}" in url)
 
-    assert page.get_by_test_id("won-revenue").inner_text() == "1,200.00"
+    assert page.get_by_test_id("won-revenue").inner_text() == "€1,200"
     assert page.get_by_test_id("filter-campaign").input_value() == str(people["spring"].pk)
     assert errors == []
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_speed_to_lead_card_and_by_rep_table_fit_the_screen(page, live_server, people, width):
+    # given a rep with a name who answered a handoff in three minutes
+    rep = people["rep"]
+    rep.first_name, rep.last_name = "Ravi", "Sales"
+    rep.save(update_fields=["first_name", "last_name"])
+    now = timezone.now()
+    Handoff.objects.create(
+        lead=LeadFactory(campaign=people["spring"], status=LeadStatus.ACCEPTED, owner=rep),
+        by=people["marketer"],
+        to_rep=rep,
+        note="story",
+        created_at=now - timedelta(minutes=10),
+        sla_due_at=now + timedelta(hours=23),
+        outcome=HandoffOutcome.ACCEPTED,
+        ended_at=now - timedelta(minutes=7),
+    )
+    page.set_viewport_size({"width": width, "height": 900})
+    login(page, live_server, people["manager"].username)
+
+    # when
+    page.goto(f"{live_server.url}/dashboard/")
+
+    # then the four figures are shown, and the rep by name
+    card = page.get_by_test_id("speed-to-lead")
+    card.scroll_into_view_if_needed()
+    assert page.get_by_test_id("speed-p50").inner_text() == "3 min"
+    assert page.get_by_test_id("speed-p90").inner_text() == "3 min"
+    assert page.get_by_test_id("speed-5-minutes").inner_text() == "100%"
+    assert page.get_by_test_id("speed-1-hour").inner_text() == "100%"
+    row = page.locator("table[data-table='speed_to_lead_by_rep'] tbody tr")
+    assert row.count() == 1
+    assert row.first.locator("th").inner_text() == "Ravi Sales"
+    assert all(
+        page.get_by_test_id(t).is_visible() for t in ("speed-p50", "speed-p90", "speed-5-minutes", "speed-1-hour")
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    if width < 576:  # two by two on a phone, not four squeezed in a row nor one per line
+        boxes = [page.get_by_test_id(t).bounding_box() for t in ("speed-p50", "speed-p90", "speed-5-minutes")]
+        assert boxes[0]["y"] == boxes[1]["y"] < boxes[2]["y"]
+
+    # and a period with no answered handoff says so
+    page.goto(f"{live_server.url}/dashboard/?period=month&start=2025-01-01")
+    assert page.get_by_test_id("speed-empty").inner_text() == "No answered handoffs in this period."
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_switching_the_period_type_starts_from_the_current_period(page, live_server, people, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    login(page, live_server, people["marketer"].username)
+    today = timezone.localdate()
+
+    # given an old quarter on screen
+    page.goto(f"{live_server.url}/dashboard/?period=quarter&start=2025-10-01")
+    assert page.get_by_test_id("period-label").inner_text() == "Q4 2025"
+
+    # when the type becomes Month, the dates start from today
+    page.get_by_test_id("filter-period").select_option("month")
+    assert page.get_by_test_id("filter-start").input_value() == today.isoformat()
+    assert page.get_by_test_id("filter-end").input_value() == ""
+    page.get_by_test_id("apply-filters").click()
+    page.wait_for_url(lambda url: "period=month" in url)
+
+    # then the current month is shown, not the old quarter's first month
+    assert page.get_by_test_id("period-label").inner_text() == today.strftime("%B %Y")
+
+    # and a custom range starts as the period on screen
+    page.get_by_test_id("filter-period").select_option("custom")
+    month_start = today.replace(day=1)
+    assert page.get_by_test_id("filter-start").input_value() == month_start.isoformat()
+    assert page.get_by_test_id("filter-end").input_value() != ""
 
 
 @pytest.fixture

@@ -20,10 +20,13 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils import timezone
 
-from alignment.models import Notification, Role, Territory, User, Vertical
+from alignment.models import Notification, Role, Team, Territory, User, Vertical
+from dashboard.models import GoalPeriod, RevenueGoal
+from dashboard.periods import company_tz, quarter_bounds
+from dashboard.services import revenue_goal_set
 from feedback import services as feedback_services
 from feedback.models import FeedbackItem, FeedbackKind, FeedbackReply, FeedbackStatus, Verdict
 from leads.cold import cold_leads_sweep
@@ -41,6 +44,11 @@ TEAM = {
     "rep2": (Role.REP, "Rosa", "Sales", ["US", "GB", "DE/Bavaria"], ["Finance", "Retail", "Software"]),
     "manager": (Role.MANAGER, "Martha", "Lead", [], []),
 }
+
+# The two teams and their members: a marketer and a rep each.
+TEAMS = {"North": ["marketer", "rep"], "South": ["marketer2", "rep2"]}
+# How many of each person's newest notifications the demo leaves unread.
+UNREAD_KEPT = 5
 
 # name: (source, cost, owner)
 CAMPAIGNS = {
@@ -149,9 +157,11 @@ class Command(BaseCommand):
         password = os.environ.get("DEMO_PASSWORD") or "demo"
         with transaction.atomic():
             users = self._team(password)
+            self._teams(users)
             campaigns = self._campaigns(users)
             self._rules(users)
             if Lead.objects.filter(campaign__in=campaigns.values()).exists():
+                self._goal(users)
                 self.stdout.write("Demo leads exist already: nothing to add.")
                 return
             count = self._leads(users, campaigns)
@@ -159,6 +169,8 @@ class Command(BaseCommand):
             # would find them; its reminders are part of the demo, not mail to send.
             swept = cold_leads_sweep()
             Notification.objects.filter(id__in=swept.notification_ids).update(email_sent_at=timezone.now())
+            self._notifications_read(users)
+            self._goal(users)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {count} leads. Log in as {', '.join(TEAM)}."))
 
     # --- people, campaigns, rules -------------------------------------------------------------
@@ -190,6 +202,13 @@ class Command(BaseCommand):
             Vertical.objects.get_or_create(name=name)
         return users
 
+    def _teams(self, users):
+        """Two teams, each with a marketer and a rep, so the dashboard's Team filter has something to
+        tell apart. Members someone already put in a team stay there."""
+        for name, members in TEAMS.items():
+            team, _ = Team.objects.get_or_create(name=name)
+            User.objects.filter(username__in=members, team__isnull=True).update(team=team)
+
     def _campaigns(self, users):
         campaigns = {}
         for name, (source, cost, owner) in CAMPAIGNS.items():
@@ -212,6 +231,26 @@ class Command(BaseCommand):
             if created:
                 rule.reps.set([users[r] for r in reps])
 
+    def _notifications_read(self, users):
+        """The made-up history arrives read: a first login shows the few newest of each person's
+        notifications as new, not two hundred."""
+        for user in users.values():
+            mine = Notification.objects.filter(recipient=user, read=False).order_by("-created_at", "-id")
+            newest = list(mine.values_list("id", flat=True)[:UNREAD_KEPT])
+            mine.exclude(id__in=newest).update(read=True)
+
+    def _goal(self, users):
+        """A goal for this quarter, a little above what the demo has won in it, so the goal line has a
+        target the team is chasing."""
+        start, end = quarter_bounds(timezone.localdate(timezone=company_tz()))
+        if RevenueGoal.objects.filter(period=GoalPeriod.QUARTER, starts_on=start, current=True).exists():
+            return
+        won = Lead.objects.filter(won_at__date__gte=start, won_at__date__lte=end).aggregate(total=Sum("won_amount"))
+        amount = max(Decimal("50000"), ((won["total"] or 0) * Decimal("1.6")).quantize(Decimal("1E4")))
+        revenue_goal_set(
+            period=GoalPeriod.QUARTER, starts_on=start, amount=amount, by=users["manager"], note="Demo goal."
+        )
+
     # --- leads --------------------------------------------------------------------------------
 
     def _leads(self, users, campaigns):
@@ -225,7 +264,12 @@ class Command(BaseCommand):
         plan = [status for status, count, _ in PLAN for _ in range(count)]
         starts = {status: span for status, _, span in PLAN}
         rng.shuffle(plan)
-        for i, target in enumerate(plan):
+        # Made oldest first, so ids follow the pretended days: the lists that show the newest lead
+        # first (by id, as their indexes do) show the demo in the order it pretends to have happened.
+        timeline = sorted(
+            (now - timedelta(days=rng.uniform(*starts[target]), hours=rng.uniform(0, 8)), target) for target in plan
+        )
+        for i, (start, target) in enumerate(timeline):
             first, last = rng.choice(FIRST), rng.choice(LAST)
             company = f"{rng.choice(COMPANY_A)} {rng.choice(COMPANY_B)}"
             country = "BR" if target == "queue" else rng.choice(ROUTED_COUNTRIES)
@@ -234,8 +278,6 @@ class Command(BaseCommand):
             industry = "Health" if target == "queue" else rng.choice(VERTICALS)
             campaign = rng.choice(campaign_list)
             marketer = campaign.owner
-            low, high = starts[target]
-            start = now - timedelta(days=rng.uniform(low, high), hours=rng.uniform(0, 8))
             gaps = [
                 rng.uniform(2, 40),  # capture → handoff
                 rng.uniform(1, 30),  # → accept or reject (sometimes past the SLA)
