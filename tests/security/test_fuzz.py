@@ -7,7 +7,6 @@ on SQLite, and fails instead when ALIGNMENT_REQUIRE_SERVICES=1 (CI).
 """
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -20,7 +19,7 @@ from rest_framework.authtoken.models import Token
 
 from leads.services import lead_accept, lead_hand_off
 from tests.alignment.factories import ManagerFactory, MarketerFactory, RepFactory
-from tests.faults.servers import manage
+from tests.faults.servers import free_port, manage
 from tests.leads.factories import CampaignFactory, LeadFactory
 from tests.unavailable import service_unavailable
 
@@ -30,12 +29,6 @@ SEED = 20261201
 MAX_EXAMPLES = 8
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
