@@ -19,6 +19,11 @@ def country_code(value) -> str:
     return code
 
 
+def country_name(code) -> str:
+    """The English name of a stored code ("DE" -> "Germany"); the code itself if it names none."""
+    return countries.name(code) or code if code else ""
+
+
 def country_choices(blank: str = "No country"):
     return [("", blank), *countries]
 

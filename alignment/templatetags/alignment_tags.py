@@ -7,6 +7,8 @@ from django.conf import settings
 from django.utils.formats import number_format
 from django.utils.html import format_html
 
+from alignment.countries import country_name
+
 register = template.Library()
 
 # The symbols people expect in front of an amount; any other currency is written after it by its code.
@@ -59,3 +61,9 @@ def currency(value):
     code = settings.ALIGNMENT_CURRENCY
     symbol = CURRENCY_SYMBOLS.get(code)
     return f"{symbol}{number}" if symbol else f"{number}\u00a0{code}"
+
+
+@register.filter
+def country(code):
+    """A stored ISO code as people read it: "DE" -> "Germany"."""
+    return country_name(code)
