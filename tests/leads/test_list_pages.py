@@ -134,5 +134,7 @@ def test_merge_page_refusals_come_back_as_messages(client, marketer, rep, campai
     assert "No lead has the email" in response.content.decode()
     response = client.post(reverse("lead-merge", args=[survivor.pk]), {"email": survivor.email}, follow=True)
     assert "cannot be merged into itself" in response.content.decode()
+    # a rep may not merge: refused before any lead is looked up, whichever lead it names (as the API)
     client.force_login(rep)
-    assert client.post(reverse("lead-merge", args=[survivor.pk]), {"email": survivor.email}).status_code == 404
+    assert client.post(reverse("lead-merge", args=[survivor.pk]), {"email": survivor.email}).status_code == 403
+    assert client.post(reverse("lead-merge", args=[999_999]), {"email": survivor.email}).status_code == 403
