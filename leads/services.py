@@ -107,6 +107,12 @@ def lead_action_refusal(*, lead: Lead | None, user: User, action: str, open_hand
     role = user.role
     is_owner_rep = lead is not None and role == Role.REP and lead.owner_id == user.id
     owner_only = NotAllowed("Only the rep who owns this lead may do this.")
+    if lead is not None and role == Role.REP and lead.owner_id is None and lead.status != S.HANDED_OFF:
+        # Nobody holds it any more (recycled, say, while the rep was on the page): the lead moved on,
+        # which is a conflict to reload, not a permission the rep lacks.
+        owner_only = TransitionNotAllowed(
+            f"This lead is {lead.get_status_display().lower()} now and no rep holds it: reload it."
+        )
     if action == "capture":
         return None if role in MARKETING else NotAllowed("Only marketers and managers capture leads.")
     if action == "edit":
