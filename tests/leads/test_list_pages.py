@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -49,7 +50,8 @@ def test_lead_list_count_past_the_exact_limit_is_an_estimate(client, marketer, c
     LeadFactory.create_batch(5, campaign=campaign)
     client.force_login(marketer)
     text = client.get(reverse("leads:list")).content.decode()
-    assert "1–5 of about" in text
+    # PostgreSQL's planner gives the estimate; elsewhere the count stays exact.
+    assert ("1–5 of about" if connection.vendor == "postgresql" else "1–5 of 5") in text
 
 
 def test_bulk_page_hands_off_the_ticked_rows_and_shows_each_result(client, marketer, rep, campaign):
