@@ -15,6 +15,7 @@ from feedback.bulk import lead_bulk_act
 from feedback.merge import lead_merge_with_feedback
 from leads import forms as lead_forms
 from leads import selectors as lead_selectors
+from leads import services as lead_services
 from leads.bulk import BULK_MAX, DONE
 from leads.imports import import_job_get_for_user, import_new_leads
 
@@ -87,7 +88,7 @@ def lead_bulk(request):
 def lead_merge(request, pk):
     """Merge the lead with the email typed on this lead's page into this one (marketers and
     managers: a rep is refused before any lead is looked up, as by the API)."""
-    if request.user.role not in (Role.MARKETER, Role.MANAGER):
+    if lead_services.lead_action_refusal(lead=None, user=request.user, action="merge"):
         raise PermissionDenied
     try:
         survivor = lead_selectors.lead_get_for_user(user=request.user, pk=pk)

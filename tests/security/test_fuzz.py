@@ -6,11 +6,8 @@ PostgreSQL only (the server is another process, and shares the database with the
 on SQLite, and fails instead when ALIGNMENT_REQUIRE_SERVICES=1 (CI).
 """
 
-import os
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -19,7 +16,7 @@ from rest_framework.authtoken.models import Token
 
 from leads.services import lead_accept, lead_hand_off
 from tests.alignment.factories import ManagerFactory, MarketerFactory, RepFactory
-from tests.faults.servers import free_port, manage
+from tests.faults.servers import Gunicorn, app_environment
 from tests.leads.factories import CampaignFactory, LeadFactory
 from tests.unavailable import service_unavailable
 
@@ -35,47 +32,21 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def live_server_url(tmp_path_factory):
     if connection.vendor != "postgresql":
         service_unavailable("The API fuzz runs a live server on PostgreSQL (set DATABASE_URL).")
-    port = free_port()
     settings = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}",
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": "fuzz-" + "x" * 50,
-        "DJANGO_SSL_REDIRECT": "0",
-        "DJANGO_SECURE_COOKIES": "0",
-        "DATABASE_CONN_MAX_AGE": "0",
-        # The fuzz is one client sending many requests: throttles would answer most of them.
-        "ALIGNMENT_API_RATE": "100000/minute",
-        "ALIGNMENT_BULK_RATE": "100000/minute",
-        "ALIGNMENT_IMPORT_RATE": "100000/minute",
-        "ALIGNMENT_CAPTURE_RATE": "100000/minute",
-        "ALIGNMENT_TOKEN_RATE": "100000/minute",
-        # With DEBUG off nothing serves without the collected static files and their manifest.
-        "DJANGO_STATIC_ROOT": str(tmp_path_factory.mktemp("static")),
-    }
-    manage(env, "collectstatic", "--noinput")
-    server = subprocess.Popen(
-        [BIN / "gunicorn", "alignment.wsgi", "--workers", "1", "--bind", f"127.0.0.1:{port}", "--timeout", "60"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+    database_url = f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
+    tmp = tmp_path_factory.mktemp("fuzz-server")
+    # The fuzz is one client sending many requests: throttles would answer most of them.
+    env = app_environment(
+        database_url,
+        tmp,
+        DATABASE_CONN_MAX_AGE="0",
+        ALIGNMENT_IMPORT_RATE="100000/minute",
+        ALIGNMENT_CAPTURE_RATE="100000/minute",
+        ALIGNMENT_TOKEN_RATE="100000/minute",
     )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(f"{url}/healthz", timeout=2)
-                break
-            except OSError:
-                if server.poll() is not None:
-                    pytest.fail(f"gunicorn exited: {server.stderr.read().decode()[-2000:]}")
-                time.sleep(0.5)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    server = Gunicorn(env, tmp, workers=1)
+    yield server.url
+    server.stop()
 
 
 def people():
