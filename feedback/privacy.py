@@ -157,7 +157,8 @@ def person_forget(*, email: str, by: User | None) -> list[Lead]:
             alias.email = f"erased-alias-{alias.pk}@{ERASED_DOMAIN}"
             alias.save(update_fields=["email"])
         for address in emails:
-            for job in ImportJob.objects.filter(failed_rows__isnull=False).exclude(failed_rows=[]):
+            as_text = ImportJob.objects.annotate(rows=Cast("failed_rows", TextField()))
+            for job in as_text.filter(rows__icontains=address):
                 _import_job_scrub(job, address)
             IdempotencyRecord.objects.annotate(body=Cast("response_body", TextField())).filter(
                 body__icontains=address
