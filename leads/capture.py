@@ -206,15 +206,33 @@ def _records_insert(rollup_statements, touches, events) -> None:
 
 
 def _insert(model, names, rows) -> tuple[str, list]:
-    """An INSERT of `rows` (tuples of the values of the fields `names`). On PostgreSQL each column
-    is one array parameter (`unnest`), so neither the statement nor its parsing grows with the
-    rows; elsewhere a VALUES list, the values prepared as the ORM would."""
+    """An INSERT of `rows` (tuples of the values of the fields `names`). On PostgreSQL a column
+    whose rows all hold one value is one parameter, and each other column one array parameter in
+    PostgreSQL's own text form (`_array_literal`) read through `unnest`, so neither the statement
+    nor its parsing grows with the rows; elsewhere a VALUES list, the values prepared as the ORM
+    would."""
     fields = [model._meta.get_field(name) for name in names]
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     head = f"INSERT INTO {model._meta.db_table} ({columns}) "
     if connection.vendor == "postgresql":
-        arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
-        return head + f"SELECT * FROM unnest({arrays})", [list(column) for column in zip(*rows, strict=True)]
+        values = list(zip(*rows, strict=True))
+        varying = [n for n, column in enumerate(values) if column.count(column[0]) != len(column)]
+        if not varying and len(rows) > 1:
+            varying = [0]  # the same row more than once: unnest one column to make that many
+        selected, selected_params, arrays, array_params = [], [], [], []
+        for n, (field, column) in enumerate(zip(fields, values, strict=True)):
+            kind = field.db_type(connection)
+            if n in varying:
+                selected.append(f"u{n}")
+                arrays.append(f"%s::{kind}[]")
+                array_params.append(_array_literal(column))
+            else:
+                selected.append(f"%s::{kind}")
+                selected_params.append(column[0])
+        sql = head + "SELECT " + ", ".join(selected)
+        if arrays:
+            sql += f" FROM unnest({', '.join(arrays)}) AS u({', '.join(f'u{n}' for n in varying)})"
+        return sql, selected_params + array_params
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     params = [
         field.get_db_prep_save(value, connection)
@@ -222,6 +240,20 @@ def _insert(model, names, rows) -> tuple[str, list]:
         for field, value in zip(fields, values, strict=True)
     ]
     return head + "VALUES " + ", ".join([row] * len(rows)), params
+
+
+def _array_literal(values) -> str:
+    """`values` as PostgreSQL writes an array (`{"a","b",NULL}`), each element quoted and its
+    backslashes and double quotes escaped, as the column's type reads it from text. Built in one
+    pass: psycopg adapts a list element by element in Python, which cost more than the upsert."""
+    return (
+        "{"
+        + ",".join(
+            "NULL" if value is None else '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+            for value in values
+        )
+        + "}"
+    )
 
 
 def _aliases_upsert(people, emails, *, by, now) -> dict[str, tuple[Lead, bool]]:
