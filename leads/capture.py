@@ -294,37 +294,37 @@ def _leads_upsert(people: dict[str, list], *, by, now) -> dict[str, tuple[Lead, 
     if not people:
         return {}
     table = Lead._meta.db_table
-    fields = [field for field in Lead._meta.concrete_fields if not field.primary_key]
-    names = [field.attname for field in fields]
-    defaults = {field.attname: field.get_default() for field in fields}
+    fields = Lead._meta.concrete_fields
+    names = [field.attname for field in fields if not field.primary_key]
+    position = {name: n for n, name in enumerate(names)}
+    defaults = [field.get_default() for field in fields if not field.primary_key]
+    for name in ("captured_at", "last_touch_at", "last_activity_at", "updated_at"):
+        defaults[position[name]] = now
+    marketer = by.pk if by is not None and by.role == Role.MARKETER else None
     rows, first_captures = [], {}
     for email in sorted(people):
         captures = people[email]
         _, clean, campaign = captures[0]
-        clean = dict(clean)
-        for _, later, _ in captures[1:]:
-            for name, value in later.items():
-                # (A lead keeps the source it was first captured from.)
-                if name != "source" and value not in ("", None) and clean.get(name) in ("", None):
-                    clean[name] = value
-        industry = clean.pop("industry")
-        values = {
-            **defaults,
-            **clean,
-            "industry_id": industry.pk if industry is not None else None,
-            "campaign_id": campaign.pk,
-            # A capture may say where this lead came from; otherwise it came from the campaign's source.
-            "source": clean["source"] or campaign.source,
-            "captured_by_id": by.pk if by is not None and by.role == Role.MARKETER else campaign.owner_id,
-            "touch_count": len(captures),
-            "captured_at": now,
-            "last_touch_at": now,
-            "last_activity_at": now,
-            "updated_at": now,
-        }
+        if len(captures) > 1:
+            clean = dict(clean)
+            for _, later, _ in captures[1:]:
+                for name, value in later.items():
+                    # (A lead keeps the source it was first captured from.)
+                    if name != "source" and value not in ("", None) and clean.get(name) in ("", None):
+                        clean[name] = value
+        row = defaults.copy()
+        for name, value in clean.items():
+            if name != "industry":
+                row[position[name]] = value
+        industry = clean["industry"]
+        row[position["industry_id"]] = industry.pk if industry is not None else None
+        row[position["campaign_id"]] = campaign.pk
+        # A capture may say where this lead came from; otherwise it came from the campaign's source.
+        row[position["source"]] = clean["source"] or campaign.source
+        row[position["captured_by_id"]] = marketer or campaign.owner_id
+        row[position["touch_count"]] = len(captures)
         first_captures[email] = (campaign, industry)
-        rows.append(tuple(values[name] for name in names))
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+        rows.append(row)
     updates = [
         f"touch_count = {table}.touch_count + excluded.touch_count",
         "last_touch_at = excluded.last_touch_at",
@@ -335,12 +335,19 @@ def _leads_upsert(people: dict[str, list], *, by, now) -> dict[str, tuple[Lead, 
         ),
         *(f"{name} = COALESCE({table}.{name}, excluded.{name})" for name in FILLED_IF_NULL),
     ]
+    # The lead as it now is: every column, in the model's order, so that a row becomes a Lead as a
+    # query's would (`from_db`) without a raw query's per-row work.
+    returning = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    compiler = Lead.objects.none().query.get_compiler(connection=connection)
+    # What turns a value read back into the field's (SQLite returns dates and amounts as text).
+    converters = compiler.get_converters([field.get_col(table) for field in fields])
     # On PostgreSQL a row this statement inserted has no updater; SQLite writes one transaction at
     # a time, so which emails exist can be read first.
     postgres = connection.vendor == "postgresql"
     created_column = ", (xmax = 0) AS created" if postgres else ""
     size = len(rows) if postgres else UPSERT_BATCH
-    found = []
+    alias = connection.alias
+    leads = {}
     for start in range(0, len(rows), size):
         batch = rows[start : start + size]
         existing = None
@@ -351,21 +358,28 @@ def _leads_upsert(people: dict[str, list], *, by, now) -> dict[str, tuple[Lead, 
         # A lead merged away keeps its email but takes no touches: the capture goes to its survivor.
         sql = (
             f"{insert} ON CONFLICT (email) DO UPDATE SET {', '.join(updates)} "
-            f"WHERE {table}.merged_into_id IS NULL RETURNING id, {columns}{created_column}"
+            f"WHERE {table}.merged_into_id IS NULL RETURNING {returning}{created_column}"
         )
-        found += [(lead, existing) for lead in Lead.objects.raw(sql, params)]
-    leads = {}
-    for lead, existing in found:
-        created = bool(lead.created) if existing is None else lead.email not in existing
-        campaign, industry = first_captures[lead.email]
-        # What the capture knows already, so that reading the lead's campaign or industry is no query.
-        if lead.campaign_id == campaign.pk:
-            lead.campaign = campaign
-        if industry is not None and lead.industry_id == industry.pk:
-            lead.industry = industry
-        if created:
-            lead.owner = None
-        leads[lead.email] = (lead, created)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            found = cursor.fetchall()
+        if converters:
+            found = compiler.apply_converters(found, converters)
+        for values in found:
+            if postgres:
+                *values, created = values
+            lead = Lead.from_db(alias, None, values)
+            if existing is not None:
+                created = lead.email not in existing
+            campaign, industry = first_captures[lead.email]
+            # What the capture knows already, so that reading the lead's campaign or industry is no query.
+            if lead.campaign_id == campaign.pk:
+                lead.campaign = campaign
+            if industry is not None and lead.industry_id == industry.pk:
+                lead.industry = industry
+            if created:
+                lead.owner = None
+            leads[lead.email] = (lead, bool(created))
     return leads
 
 
