@@ -30,7 +30,7 @@ from leads.apis.common import (
     lead_detail_data,
     paginated,
 )
-from leads.capture import lead_capture, lead_capture_rows, lead_normalise_email
+from leads.capture import lead_capture, lead_capture_rows, lead_country_code, lead_normalise_email
 from leads.models import (
     Campaign,
     CaptureChannel,
@@ -347,7 +347,7 @@ def _plain_email(value: str) -> bool:
 
 def _plain_country(value: str) -> bool:
     try:
-        country_code(value)
+        lead_country_code(value)
     except ValueError:
         return False
     return True
