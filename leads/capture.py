@@ -3,8 +3,10 @@ identified by its normalised email — a second capture of the same person recor
 lead that is already there instead of a second lead. Marketing's data fixes go through here too.
 """
 
+import functools
 from decimal import Decimal, InvalidOperation
 
+import psycopg
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import DatabaseError, connection, transaction
@@ -201,20 +203,27 @@ def _records_insert(rollup_statements, touches, events) -> None:
     *first, (last_sql, last_params) = statements
     sql = "WITH " + ", ".join(f"step{n} AS ({step})" for n, (step, _) in enumerate(first)) + " " + last_sql
     params = [param for _, step_params in first for param in step_params] + last_params
-    with connection.cursor() as cursor:
+    with _prepared_cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def _prepared_cursor():
+    """A cursor (PostgreSQL only) that sends its parameters apart from the statement, so that a
+    statement run again is prepared once per connection (settings: DATABASE_PREPARED_STATEMENTS)
+    and not parsed and planned again: Django's own cursors put the values into the SQL text. It
+    goes through Django's wrappers like any cursor, so its queries are logged and counted."""
+    connection.ensure_connection()
+    raw = psycopg.Cursor(connection.connection)
+    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
 
 
 def _insert(model, names, rows) -> tuple[str, list]:
     """An INSERT of `rows` (tuples of the values of the fields `names`). On PostgreSQL each column
     is one array parameter (`unnest`), so neither the statement nor its parsing grows with the
     rows; elsewhere a VALUES list, the values prepared as the ORM would."""
-    fields = [model._meta.get_field(name) for name in names]
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    head = f"INSERT INTO {model._meta.db_table} ({columns}) "
-    if connection.vendor == "postgresql":
-        arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
-        return head + f"SELECT * FROM unnest({arrays})", [list(column) for column in zip(*rows, strict=True)]
+    fields, head, unnest = _insert_head(model, tuple(names), connection.vendor)
+    if unnest:
+        return head + unnest, [list(column) for column in zip(*rows, strict=True)]
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     params = [
         field.get_db_prep_save(value, connection)
@@ -222,6 +231,19 @@ def _insert(model, names, rows) -> tuple[str, list]:
         for field, value in zip(fields, values, strict=True)
     ]
     return head + "VALUES " + ", ".join([row] * len(rows)), params
+
+
+@functools.cache
+def _insert_head(model, names, vendor) -> tuple[list, str, str]:
+    """`_insert`'s fields, its `INSERT INTO … (…)` and on PostgreSQL its `SELECT * FROM unnest(…)`:
+    the same for every batch, and reading each field's database type is not free."""
+    fields = [model._meta.get_field(name) for name in names]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    head = f"INSERT INTO {model._meta.db_table} ({columns}) "
+    if vendor != "postgresql":
+        return fields, head, ""
+    arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
+    return fields, head, f"SELECT * FROM unnest({arrays})"
 
 
 def _aliases_upsert(people, emails, *, by, now) -> dict[str, tuple[Lead, bool]]:
@@ -321,7 +343,15 @@ def _leads_upsert(people: dict[str, list], *, by, now) -> dict[str, tuple[Lead, 
             f"{insert} ON CONFLICT (email) DO UPDATE SET {', '.join(updates)} "
             f"WHERE {table}.merged_into_id IS NULL RETURNING id, {columns}{created_column}"
         )
-        found += [(lead, existing) for lead in Lead.objects.raw(sql, params)]
+        if postgres:
+            with _prepared_cursor() as cursor:
+                cursor.execute(sql, params)
+                for row in cursor.fetchall():
+                    lead = Lead.from_db(connection.alias, ["id", *names], row[:-1])
+                    lead.created = row[-1]
+                    found.append((lead, None))
+        else:
+            found += [(lead, existing) for lead in Lead.objects.raw(sql, params)]
     leads = {}
     for lead, existing in found:
         created = bool(lead.created) if existing is None else lead.email not in existing
