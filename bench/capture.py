@@ -7,7 +7,8 @@ dropped here (unless --keep). gunicorn serves bench.settings (the app's settings
 the baseline at /bench/bare/, a CreateAPIView of `bench.models.BareLead`: one table, one unique
 index, the same authentication, permission and throttle classes) with 2 sync workers. A load
 generator in another process (bench/loadgen.py) sends each endpoint the same bodies, a new email
-each, from N clients for --seconds; the two endpoints alternate, so both see the same machine.
+each, from N clients for --seconds; the two endpoints alternate, so both see the same machine. Each
+client is a marketer of its own with its own token, as each integration sending leads would be.
 
 --profile N captures N leads in this process under cProfile instead and prints where the time goes.
 """
@@ -34,13 +35,26 @@ def lead_body(campaign_id, tag, client, n) -> dict:
     }
 
 
-def measure(port, token, campaign_id, *, clients, seconds) -> dict:
+def client_tokens(count) -> list[str]:
+    """A marketer with a token for each client (bench-client-1…N)."""
+    from rest_framework.authtoken.models import Token
+
+    from alignment.models import Role, User
+
+    tokens = []
+    for n in range(1, count + 1):
+        user, _ = User.objects.get_or_create(username=f"bench-client-{n}", defaults={"role": Role.MARKETER})
+        tokens.append(Token.objects.get_or_create(user=user)[0].key)
+    return tokens
+
+
+def measure(port, tokens, campaign_id, *, clients, seconds) -> dict:
     from loadgen import load_in_process
 
     figures = {}
     for name, path in (("bare", "/bench/bare/"), ("capture", "/api/leads/")):
         body = functools.partial(lead_body, campaign_id, uuid.uuid4().hex[:8])
-        figures[name] = load_in_process("127.0.0.1", port, path, token, body, clients=clients, seconds=seconds)
+        figures[name] = load_in_process("127.0.0.1", port, path, tokens, body, clients=clients, seconds=seconds)
     return figures
 
 
@@ -75,16 +89,18 @@ def main():
 
     url = bench_setup("_bench_capture")
     try:
-        token, campaign_id, marketer = bench_team()
+        token, campaign_id, _ = bench_team()
         if args.profile:
             profile(args.profile, campaign_id, token, args.sort, "/bench/bare/" if args.bare else "/api/leads/")
             return
         rows = []
+        tokens = client_tokens(max(args.clients))
         with gunicorn(workers=2) as (port, _):
-            measure(port, token, campaign_id, clients=4, seconds=2)  # warm both workers up
+            measure(port, tokens, campaign_id, clients=4, seconds=2)  # warm both workers up
             for clients in args.clients:
                 rounds = [
-                    measure(port, token, campaign_id, clients=clients, seconds=args.seconds) for _ in range(args.rounds)
+                    measure(port, tokens, campaign_id, clients=clients, seconds=args.seconds)
+                    for _ in range(args.rounds)
                 ]
                 rows.append((clients, rounds))
         print()
