@@ -76,6 +76,35 @@ def profile(count, campaign_id, token, sort, path):
     pstats.Stats(profiler).sort_stats(sort).print_stats(60)
 
 
+def _record(clients, rounds) -> None:
+    """For `make bench`'s table: the round with the median ratio at this number of clients."""
+    from summary import record
+
+    figures = sorted(rounds, key=lambda f: f["capture"]["rps"] / f["bare"]["rps"])[len(rounds) // 2]
+    bare, app = figures["bare"], figures["capture"]
+    ratio = app["rps"] / bare["rps"]
+    errors = bare["errors"] + app["errors"]
+    record(
+        f"POST /api/leads/, {clients} clients",
+        app["rps"],
+        bare["rps"],
+        "req/s",
+        "≥ 0.6×, no errors",
+        ratio >= 0.6 and not errors,
+        "bare DRF create",
+    )
+    if clients >= 32:
+        record(
+            f"capture p99 at {clients} clients",
+            app["p99_ms"],
+            bare["p99_ms"],
+            "ms",
+            "< 150 ms",
+            app["p99_ms"] < 150,
+            "bare DRF create",
+        )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, nargs="+", default=[16, 32])
@@ -113,6 +142,7 @@ def main():
             f"{'bare p50/p99 ms':>15} | {'capture p50/p99 ms':>18} | errors (bare/capture)"
         )
         for clients, rounds in rows:
+            _record(clients, rounds)
             for figures in rounds:
                 bare, app = figures["bare"], figures["capture"]
                 print(
