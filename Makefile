@@ -58,7 +58,11 @@ format: install
 # beside DATABASE_URL's (bench/pages.py); capture beside a bare DRF view, bulk capture and the import
 # beside COPY (bench/capture.py, bench/bulk.py: a few minutes). Together about 15 minutes on a small machine.
 BENCH_LEADS ?= 200000
+# Each script prints its own table as it goes; the last one gathers every figure beside its baseline.
+BENCH_SUMMARY := var/bench-summary.jsonl
 bench: install
-	$(PY) bench/pages.py --small 20000 --large $(BENCH_LEADS)
-	$(PY) bench/capture.py --seconds 10 --rounds 1
-	$(PY) bench/bulk.py --requests 10 --rows 20000
+	@mkdir -p var && rm -f $(BENCH_SUMMARY)
+	BENCH_SUMMARY=$(BENCH_SUMMARY) $(PY) bench/pages.py --small 20000 --large $(BENCH_LEADS)
+	BENCH_SUMMARY=$(BENCH_SUMMARY) $(PY) bench/capture.py --seconds 10 --rounds 1
+	BENCH_SUMMARY=$(BENCH_SUMMARY) $(PY) bench/bulk.py --requests 10 --rows 20000
+	@echo; $(PY) bench/summary.py $(BENCH_SUMMARY)

@@ -108,6 +108,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # The capture path's statements (leads/capture.py) are prepared once per connection and then
+    # only executed. Turn this off behind a connection pooler in transaction mode that cannot keep
+    # prepared statements (PgBouncer before 1.21).
+    if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Covering indexes (INCLUDE) are for PostgreSQL; on SQLite the index still serves, without them.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
@@ -285,7 +290,7 @@ SPECTACULAR_SETTINGS = {
 # embedded default runs one web process and keeps them in memory.
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "alignment.redis_cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Each process's own memory, for a few seconds, of rows every capture reads and that rarely change

@@ -7,7 +7,8 @@ dropped here (unless --keep). gunicorn serves bench.settings (the app's settings
 the baseline at /bench/bare/, a CreateAPIView of `bench.models.BareLead`: one table, one unique
 index, the same authentication, permission and throttle classes) with 2 sync workers. A load
 generator in another process (bench/loadgen.py) sends each endpoint the same bodies, a new email
-each, from N clients for --seconds; the two endpoints alternate, so both see the same machine.
+each, from N clients for --seconds; the two endpoints alternate, so both see the same machine. Each
+client is a marketer of its own with its own token, as each integration sending leads would be.
 
 --profile N captures N leads in this process under cProfile instead and prints where the time goes.
 """
@@ -34,32 +35,74 @@ def lead_body(campaign_id, tag, client, n) -> dict:
     }
 
 
-def measure(port, token, campaign_id, *, clients, seconds) -> dict:
+def client_tokens(count) -> list[str]:
+    """A marketer with a token for each client (bench-client-1…N)."""
+    from rest_framework.authtoken.models import Token
+
+    from alignment.models import Role, User
+
+    tokens = []
+    for n in range(1, count + 1):
+        user, _ = User.objects.get_or_create(username=f"bench-client-{n}", defaults={"role": Role.MARKETER})
+        tokens.append(Token.objects.get_or_create(user=user)[0].key)
+    return tokens
+
+
+def measure(port, tokens, campaign_id, *, clients, seconds) -> dict:
     from loadgen import load_in_process
 
     figures = {}
     for name, path in (("bare", "/bench/bare/"), ("capture", "/api/leads/")):
         body = functools.partial(lead_body, campaign_id, uuid.uuid4().hex[:8])
-        figures[name] = load_in_process("127.0.0.1", port, path, token, body, clients=clients, seconds=seconds)
+        figures[name] = load_in_process("127.0.0.1", port, path, tokens, body, clients=clients, seconds=seconds)
     return figures
 
 
-def profile(count, campaign_id, marketer):
+def profile(count, campaign_id, token, sort, path):
     import cProfile
     import pstats
 
     from rest_framework.test import APIClient
 
-    client = APIClient(HTTP_HOST="127.0.0.1")
-    client.force_authenticate(marketer)
+    # Authenticated by the token, as a client is: its cache is part of the cost.
+    client = APIClient(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Token {token}")
     tag = uuid.uuid4().hex[:8]
-    client.post("/api/leads/", lead_body(campaign_id, tag, 0, -1), format="json")  # warm up
+    client.post(path, lead_body(campaign_id, tag, 0, -1), format="json")  # warm up
     profiler = cProfile.Profile()
     profiler.enable()
     for n in range(count):
-        client.post("/api/leads/", lead_body(campaign_id, tag, 0, n), format="json")
+        client.post(path, lead_body(campaign_id, tag, 0, n), format="json")
     profiler.disable()
-    pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+    pstats.Stats(profiler).sort_stats(sort).print_stats(60)
+
+
+def _record(clients, rounds) -> None:
+    """For `make bench`'s table: the round with the median ratio at this number of clients."""
+    from summary import record
+
+    figures = sorted(rounds, key=lambda f: f["capture"]["rps"] / f["bare"]["rps"])[len(rounds) // 2]
+    bare, app = figures["bare"], figures["capture"]
+    ratio = app["rps"] / bare["rps"]
+    errors = bare["errors"] + app["errors"]
+    record(
+        f"POST /api/leads/, {clients} clients",
+        app["rps"],
+        bare["rps"],
+        "req/s",
+        "≥ 0.6×, no errors",
+        ratio >= 0.6 and not errors,
+        "bare DRF create",
+    )
+    if clients >= 32:
+        record(
+            f"capture p99 at {clients} clients",
+            app["p99_ms"],
+            bare["p99_ms"],
+            "ms",
+            "< 150 ms",
+            app["p99_ms"] < 150,
+            "bare DRF create",
+        )
 
 
 def main():
@@ -68,21 +111,25 @@ def main():
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--rounds", type=int, default=2, help="alternations of the two endpoints per level")
     parser.add_argument("--profile", type=int, metavar="N")
+    parser.add_argument("--bare", action="store_true", help="profile the bare view instead")
+    parser.add_argument("--sort", default="cumulative", help="the profile's order: cumulative, tottime, …")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
 
     url = bench_setup("_bench_capture")
     try:
-        token, campaign_id, marketer = bench_team()
+        token, campaign_id, _ = bench_team()
         if args.profile:
-            profile(args.profile, campaign_id, marketer)
+            profile(args.profile, campaign_id, token, args.sort, "/bench/bare/" if args.bare else "/api/leads/")
             return
         rows = []
+        tokens = client_tokens(max(args.clients))
         with gunicorn(workers=2) as (port, _):
-            measure(port, token, campaign_id, clients=4, seconds=2)  # warm both workers up
+            measure(port, tokens, campaign_id, clients=4, seconds=2)  # warm both workers up
             for clients in args.clients:
                 rounds = [
-                    measure(port, token, campaign_id, clients=clients, seconds=args.seconds) for _ in range(args.rounds)
+                    measure(port, tokens, campaign_id, clients=clients, seconds=args.seconds)
+                    for _ in range(args.rounds)
                 ]
                 rows.append((clients, rounds))
         print()
@@ -95,6 +142,7 @@ def main():
             f"{'bare p50/p99 ms':>15} | {'capture p50/p99 ms':>18} | errors (bare/capture)"
         )
         for clients, rounds in rows:
+            _record(clients, rounds)
             for figures in rounds:
                 bare, app = figures["bare"], figures["capture"]
                 print(

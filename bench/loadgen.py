@@ -1,5 +1,8 @@
 """A small HTTP load generator: N concurrent clients POST JSON for a while; req/s, p50, p99, errors.
 
+`tokens` is one API token or a list: client n sends tokens[n % len(tokens)], so each client can be
+its own user, as each integration sending leads is (throttling keeps a history per user).
+
 Each client keeps its connection while the server allows (gunicorn's sync workers close it after
 every response, so clients reconnect then). Runs in its own process (`load_in_process`), so the
 clients' Python never shares a core's time slice with the process that started the server.
@@ -49,15 +52,19 @@ async def _client(host, port, path, token, body_for, number, deadline, latencies
             writer = None
 
 
-def load(host, port, path, token, body_for, *, clients, seconds, warmup=1.0) -> dict:
+def load(host, port, path, tokens, body_for, *, clients, seconds, warmup=1.0) -> dict:
     """Run `clients` clients for `warmup` + `seconds` seconds; figures count only the last `seconds`."""
+
+    tokens = [tokens] if isinstance(tokens, str) else tokens
 
     async def main():
         latencies, errors = [], []
         start = time.perf_counter()
         deadline = start + warmup + seconds
         tasks = [
-            asyncio.create_task(_client(host, port, path, token, body_for, n, deadline, latencies, errors))
+            asyncio.create_task(
+                _client(host, port, path, tokens[n % len(tokens)], body_for, n, deadline, latencies, errors)
+            )
             for n in range(clients)
         ]
         await asyncio.sleep(warmup)

@@ -6,6 +6,7 @@ lead that is already there instead of a second lead. Marketing's data fixes go t
 import functools
 from decimal import Decimal, InvalidOperation
 
+import psycopg
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import DatabaseError, connection, transaction
@@ -213,8 +214,18 @@ def _records_insert(rollup_statements, touches, events) -> None:
     *first, (last_sql, last_params) = statements
     sql = "WITH " + ", ".join(f"step{n} AS ({step})" for n, (step, _) in enumerate(first)) + " " + last_sql
     params = [param for _, step_params in first for param in step_params] + last_params
-    with connection.cursor() as cursor:
+    with _prepared_cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def _prepared_cursor():
+    """A cursor (PostgreSQL only) that sends its parameters apart from the statement, so that a
+    statement run again is prepared once per connection (settings: DATABASE_PREPARED_STATEMENTS)
+    and not parsed and planned again: Django's own cursors put the values into the SQL text. It
+    goes through Django's wrappers like any cursor, so its queries are logged and counted."""
+    connection.ensure_connection()
+    raw = psycopg.Cursor(connection.connection)
+    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
 
 
 def _insert(model, names, rows) -> tuple[str, list]:
@@ -223,17 +234,14 @@ def _insert(model, names, rows) -> tuple[str, list]:
     PostgreSQL's own text form (`_array_literal`) read through `unnest`, so neither the statement
     nor its parsing grows with the rows; elsewhere a VALUES list, the values prepared as the ORM
     would."""
-    fields = [model._meta.get_field(name) for name in names]
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    head = f"INSERT INTO {model._meta.db_table} ({columns}) "
-    if connection.vendor == "postgresql":
+    fields, head, kinds = _insert_head(model, tuple(names), connection.vendor)
+    if kinds:
         values = list(zip(*rows, strict=True))
         varying = [n for n, column in enumerate(values) if column.count(column[0]) != len(column)]
         if not varying and len(rows) > 1:
             varying = [0]  # the same row more than once: unnest one column to make that many
         selected, selected_params, arrays, array_params = [], [], [], []
-        for n, (field, column) in enumerate(zip(fields, values, strict=True)):
-            kind = field.db_type(connection)
+        for n, (kind, column) in enumerate(zip(kinds, values, strict=True)):
             if n in varying:
                 selected.append(f"u{n}")
                 arrays.append(f"%s::{kind}[]")
@@ -266,6 +274,17 @@ def _array_literal(values) -> str:
         )
         + "}"
     )
+
+
+@functools.cache
+def _insert_head(model, names, vendor) -> tuple[list, str, list]:
+    """`_insert`'s fields, its `INSERT INTO … (…)` and on PostgreSQL each column's type: the same
+    for every batch, and reading a field's database type is not free."""
+    fields = [model._meta.get_field(name) for name in names]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    head = f"INSERT INTO {model._meta.db_table} ({columns}) "
+    kinds = [field.db_type(connection) for field in fields] if vendor == "postgresql" else []
+    return fields, head, kinds
 
 
 def _aliases_upsert(people, emails, *, by, now) -> dict[str, tuple[Lead, bool]]:
@@ -379,7 +398,7 @@ def _leads_upsert(people: dict[str, list], *, by, now) -> dict[str, tuple[Lead, 
             f"{insert} ON CONFLICT (email) DO UPDATE SET {', '.join(updates)} "
             f"WHERE {table}.merged_into_id IS NULL RETURNING {returning}"
         )
-        with connection.cursor() as cursor:
+        with _prepared_cursor() if postgres else connection.cursor() as cursor:
             cursor.execute(sql, params)
             found = cursor.fetchall()
         if converters:

@@ -117,14 +117,21 @@ class Lead(models.Model):
         "alignment.Vertical", null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
     )
     estimated_value = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
-    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="leads")
+    # Indexes of their own would only repeat the first column of `lead_campaign` and
+    # `lead_owner_status`, and cost every capture two more index writes.
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="leads", db_index=False)
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.WEB)
     notes = models.TextField(blank=True)
     pain_points = models.TextField(blank=True)
 
     status = models.CharField(max_length=12, choices=LeadStatus.choices, default=LeadStatus.NEW)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_leads"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_leads",
+        db_index=False,
     )
     captured_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="captured_leads"
@@ -142,7 +149,9 @@ class Lead(models.Model):
     won_at = models.DateTimeField(null=True, blank=True)
     lost_at = models.DateTimeField(null=True, blank=True)
     won_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
-    lost_reason = models.ForeignKey(ReasonCode, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    lost_reason = models.ForeignKey(
+        ReasonCode, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     # The rep's current verdict, as a plain value: the dashboard's roll-up counts it under the lead's
     # owner. The verdicts themselves, with their history, are feedback's (`feedback.Verdict`).
     verdict = models.CharField(max_length=4, choices=VerdictValue.choices, blank=True)
@@ -174,7 +183,8 @@ class Lead(models.Model):
             models.Index(fields=["campaign", "-id"], name="lead_campaign"),
             models.Index(fields=["captured_at"], name="lead_captured_at"),
             models.Index(fields=["status", "last_activity_at"], name="lead_status_activity"),
-            models.Index(fields=["company"], name="lead_company"),
+            # Deleting a reason code checks no lost lead names it; a new lead has none.
+            models.Index(fields=["lost_reason"], name="lead_lost_reason", condition=Q(lost_reason__isnull=False)),
             # The few merged leads only: an index over every lead's null would tempt the planner
             # to serve `merged_into IS NULL` (every list) from it instead of the filters' indexes.
             models.Index(fields=["merged_into"], name="lead_merged_into", condition=Q(merged_into__isnull=False)),
@@ -290,7 +300,8 @@ class CaptureChannel(models.TextChoices):
 class Touch(models.Model):
     """One capture of a person: the first creates the lead, every later one is recorded here too."""
 
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="touches")
+    # `touch_lead` serves the lead's own lookups: no second index to write on every capture.
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="touches", db_index=False)
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="touches")
     channel = models.CharField(max_length=10, choices=CaptureChannel.choices)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
@@ -398,7 +409,8 @@ ACTIVITY_KINDS = (EventKind.CALL, EventKind.EMAIL, EventKind.MEETING, EventKind.
 class LeadEvent(models.Model):
     """The lead's timeline: every transition and activity, with who and when."""
 
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
+    # `event_lead_at` serves the lead's own lookups: no second index to write on every event.
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events", db_index=False)
     kind = models.CharField(max_length=12, choices=EventKind.choices)
     from_status = models.CharField(max_length=12, choices=LeadStatus.choices, blank=True)
     to_status = models.CharField(max_length=12, choices=LeadStatus.choices, blank=True)

@@ -20,7 +20,7 @@ from alignment.countries import country_code
 from alignment.errors import InvalidInput, NotFound
 from alignment.idempotency import IDEMPOTENCY_KEY, idempotent
 from alignment.parsers import FormParser, JSONParser
-from alignment.rest import CursorPagination, InputSerializer, IsMarketerOrManager
+from alignment.rest import CursorPagination, InputSerializer, IsMarketerOrManager, represented, validated_data
 from leads.apis.common import (
     BULK_MAX,
     ERRORS,
@@ -179,9 +179,7 @@ class LeadListApi(APIView):
     )
     @idempotent
     def post(self, request):
-        data = LeadCaptureInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
+        fields = dict(validated_data(LeadCaptureInputSerializer, request.data))
         campaign = _campaign_for_capture(fields.pop("campaign"))
         lead, created = lead_capture(data=fields, campaign=campaign, by=request.user, channel=CaptureChannel.API)
         if not created:
@@ -189,7 +187,7 @@ class LeadListApi(APIView):
             # (Whoever may capture sees every lead.) A new lead comes back from the capture whole.
             lead = lead_summary_get_for_user(user=request.user, pk=lead.pk)
         lead.duplicate = not created
-        body = LeadCaptureOutputSerializer(lead).data
+        body = represented(LeadCaptureOutputSerializer, lead)
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
