@@ -190,6 +190,18 @@ class Lead(models.Model):
             models.Index(fields=["handed_off_at"], name="lead_handed_off_at", condition=Q(handed_off_at__isnull=False)),
             models.Index(fields=["accepted_at"], name="lead_accepted_at", condition=Q(accepted_at__isnull=False)),
             models.Index(fields=["qualified_at"], name="lead_qualified_at", condition=Q(qualified_at__isnull=False)),
+            # The rep's home reads the first page of the leads a rep works, in its two orders, from
+            # these: a rep holding tens of thousands of leads still gets a page of 25 or 50 rows read.
+            models.Index(
+                fields=["owner", "last_activity_at", "id"],
+                name="lead_rep_working",
+                condition=Q(status__in=ACCEPTED_OPEN_STATUSES, merged_into__isnull=True),
+            ),
+            models.Index(
+                fields=["owner", "accepted_at", "id"],
+                name="lead_rep_accepted",
+                condition=Q(status__in=ACCEPTED_OPEN_STATUSES, merged_into__isnull=True),
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(email=models.functions.Lower("email")), name="lead_email_lowercase"),
@@ -368,6 +380,10 @@ class Handoff(models.Model):
             models.Index(fields=["ended_at"], name="handoff_ended_at", condition=Q(ended_at__isnull=False)),
             # The cold-lead sweep: open handoffs whose SLA ran out.
             models.Index(fields=["sla_due_at"], name="handoff_open_due", condition=Q(outcome="open")),
+            # The rep's home: the handoffs waiting for one rep, soonest deadline first.
+            models.Index(
+                fields=["to_rep", "sla_due_at", "id"], name="handoff_rep_open_due", condition=Q(outcome="open")
+            ),
             models.Index(fields=["sla_due_at"], name="handoff_sla_due_at"),
         ]
         constraints = [
