@@ -172,7 +172,9 @@ class Lead(models.Model):
             models.Index(fields=["status", "-id"], name="lead_status"),
             models.Index(fields=["owner", "status", "-id"], name="lead_owner_status"),
             models.Index(fields=["campaign", "-id"], name="lead_campaign"),
-            models.Index(fields=["captured_at"], name="lead_captured_at"),
+            # The default order, and the scorecard's cohort of a period (its campaign, handoff and id)
+            # from the index alone.
+            models.Index(fields=["captured_at", "id"], include=["campaign", "handed_off_at"], name="lead_captured_at"),
             models.Index(fields=["status", "last_activity_at"], name="lead_status_activity"),
             models.Index(fields=["company"], name="lead_company"),
             # The few merged leads only: an index over every lead's null would tempt the planner
@@ -256,8 +258,9 @@ class LeadDay(models.Model):
     marketer and rep: the dashboard sums these rows instead of reading every lead.
 
     Activity columns count what happened that day (leads captured, handed off, …, won and their
-    revenue); `cohort_*` columns count how far the leads captured that day have got since; `good`
-    and `bad` count the verdicts given that day that still stand. Every lead counts under its
+    revenue); `cohort_*` columns count how far the leads captured that day have got since (and
+    `cohort_good`/`cohort_bad` what their current verdict is); `good` and `bad` count the verdicts
+    given that day that still stand. Every lead counts under its
     current campaign, source, marketer (`captured_by`) and rep (`owner`); 0 stands for nobody.
     The lead and verdict services keep these rows in step in the same transaction as the change
     (leads/rollup.py); `manage.py rebuild_dashboard` recomputes them from the leads.
@@ -282,6 +285,8 @@ class LeadDay(models.Model):
     cohort_won_revenue = models.DecimalField(max_digits=18, decimal_places=2, default=0)
     good = models.IntegerField(default=0)
     bad = models.IntegerField(default=0)
+    cohort_good = models.IntegerField(default=0)
+    cohort_bad = models.IntegerField(default=0)
 
     class Meta:
         constraints = [
