@@ -28,8 +28,8 @@ from benchdb import bench_django_setup  # noqa: E402
 LOAD_SQL = """
 INSERT INTO alignment_team (name) VALUES ('Bench sales'), ('Bench marketing') ON CONFLICT DO NOTHING;
 INSERT INTO alignment_user (password, is_superuser, username, first_name, last_name, email, is_staff,
-    is_active, date_joined, role, available, team_id)
-SELECT '!', false, role || g, '', '', role || g || '@bench.test', false, true, now(), role, true,
+    is_active, date_joined, role, available, chat_notifications, email_notifications, team_id)
+SELECT '!', false, role || g, '', '', role || g || '@bench.test', false, true, now(), role, true, true, true,
     (SELECT id FROM alignment_team WHERE name = CASE role WHEN 'rep' THEN 'Bench sales' ELSE 'Bench marketing' END)
 FROM generate_series(1, 40) g, unnest(ARRAY['rep', 'marketer']) role
 WHERE role = 'rep' OR g <= 10

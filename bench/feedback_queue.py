@@ -58,6 +58,9 @@ def load(n: int):
                     last_activity_at=at[k],
                     handed_off_at=at[k] - timedelta(days=1),
                     accepted_at=at[k] - timedelta(hours=20),
+                    # the current verdict, as the verdict service leaves it on the lead (the roll-up counts it)
+                    verdict="bad" if i % 3 else "good",
+                    verdict_at=at[k],
                 )
                 for k, i in enumerate(rows)
             ]

@@ -2,16 +2,22 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/alignment .venv/bin/python bench/pages.py
 
-It never touches the database in DATABASE_URL: it works in a sibling database named
-`<name>_bench_pages` (or BENCH_DATABASE_URL), created and migrated here, fills it with
-`manage.py generate_leads` to the small size, measures, tops it up to the large size, measures
-again, and drops the database (unless --keep). Each figure is the median of several requests
-through Django's test client after one warm-up request, logged in as the generated team: the lead
-list, a lead's page, the rep's home, a search by email and by a part of a name, and the list APIs.
-The baseline is `SELECT count(*) FROM leads_lead` in the same run: it says how much slower the
-machine itself got at the larger size.
+It never touches the database in DATABASE_URL: it works in two sibling databases named
+`<name>_bench_pages_small` and `<name>_bench_pages` (or BENCH_DATABASE_URL and that name with
+`_small`), created and migrated here. It fills the small one with `manage.py generate_leads` to the
+small size, copies it (`CREATE DATABASE … TEMPLATE`) into the large one and tops that up to the large
+size, measures both in turn, and drops both databases (unless --keep). With --reuse, a kept database
+that already holds its size is measured as it is: no generating again between two measurements.
 
-Options: --small N (default 20000), --large N (default 1000000), --runs N (default 7), --keep.
+Each figure is the median of several requests through Django's test client after one warm-up
+request, logged in as the generated team: the lead list, a lead's page, the rep's home, a search by
+email and by a part of a name, the list APIs, the dashboard and the campaign scorecard. The
+baselines run in the same run: `SELECT count(*) FROM leads_lead` says how much slower the machine
+itself got at the larger size; one `GROUP BY` over the leads is what the figure pages (the
+dashboard and the scorecard) are compared with at the large size. Last, each page's weight.
+
+Options: --small N (default 20000), --large N (default 1000000), --runs N (default 7), --keep,
+--reuse (keep the databases and measure what they hold when they are big enough).
 """
 
 import argparse
@@ -24,7 +30,7 @@ from urllib.parse import urlparse, urlunparse
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from benchdb import bench_django_setup  # noqa: E402
+from benchdb import bench_django_setup, create_database  # noqa: E402
 
 
 def median_ms(fn, runs):
@@ -37,18 +43,53 @@ def median_ms(fn, runs):
     return statistics.median(times) * 1000
 
 
-def drop_database(url):
+def admin_connection(url):
     import psycopg
 
-    parts = urlparse(url)
-    admin = urlunparse(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{parts.path.lstrip("/")}"')
-    print(f"dropped database {parts.path.lstrip('/')}")
+    return psycopg.connect(urlunparse(urlparse(url)._replace(path="/postgres")), autocommit=True)
 
 
-def measure(runs):
-    """{name: median ms} of every page and API, at the data now in the database."""
+def database_name(url):
+    return urlparse(url).path.lstrip("/")
+
+
+def drop_database(url):
+    with admin_connection(url) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{database_name(url)}"')
+    print(f"dropped database {database_name(url)}")
+
+
+def copy_database(source_url, url):
+    """The large database starts as a copy of the small one: its first leads are the same."""
+    with admin_connection(url) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{database_name(url)}"')
+        conn.execute(f'CREATE DATABASE "{database_name(url)}" TEMPLATE "{database_name(source_url)}"')
+    print(f"copied database {database_name(source_url)} to {database_name(url)}")
+
+
+def use_database(url):
+    """Point Django's connection at `url` (the next query opens it)."""
+    from django.db import connections
+
+    connections.close_all()
+    connections["default"].settings_dict["NAME"] = database_name(url)
+
+
+def lead_count():
+    from leads.models import Lead
+
+    return Lead.objects.count()
+
+
+# The dashboard's own bench (bench/dashboard.py) measures it beside this one GROUP BY over the leads.
+GROUP_BY = "SELECT campaign_id, count(*), sum(won_amount), sum(estimated_value) FROM leads_lead GROUP BY campaign_id"
+# The figure pages, each compared with the GROUP BY as well as with the small size.
+FIGURE_PAGES = ("dashboard /dashboard/", "scorecard /feedback/campaigns/", "scorecard, all time")
+
+
+def measure(runs, weights):
+    """{name: median ms} of every page and API, at the data now in the database; each page's size in
+    bytes goes into `weights`."""
     from django.db import connection
     from django.test import Client
 
@@ -67,13 +108,17 @@ def measure(runs):
         def request():
             response = client.get(path)
             assert response.status_code == 200, (path, response.status_code)
+            weights[path] = len(response.content)
 
         return request
 
-    def baseline():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM leads_lead")
-            cursor.fetchone()
+    def sql(statement):
+        def run():
+            with connection.cursor() as cursor:
+                cursor.execute(statement)
+                cursor.fetchall()
+
+        return run
 
     checks = {
         "lead list /leads/": get(marketer, "/leads/"),
@@ -84,23 +129,28 @@ def measure(runs):
         "GET /api/leads/": get(marketer, "/api/leads/"),
         "GET /api/leads/?q=<name part>": get(marketer, "/api/leads/?q=zimmerm"),
         "GET /api/feedback/": get(marketer, "/api/feedback/"),
-        "baseline: SELECT count(*) FROM leads_lead": baseline,
+        "dashboard /dashboard/": get(marketer, "/dashboard/"),
+        "scorecard /feedback/campaigns/": get(marketer, "/feedback/campaigns/"),
+        "scorecard, all time": get(marketer, "/feedback/campaigns/?period=all"),
+        "baseline: SELECT count(*) FROM leads_lead": sql("SELECT count(*) FROM leads_lead"),
+        "baseline: GROUP BY campaign over leads": sql(GROUP_BY),
     }
     return {name: median_ms(check, runs) for name, check in checks.items()}
 
 
 def grow_to(size):
     from django.core.management import call_command
+    from django.db import connection
 
-    from leads.models import Lead
-
-    have = Lead.objects.count()
+    have = lead_count()
     if have < size:
         print(f"generating {size - have:,} leads (to {size:,}) …", flush=True)
         started = time.perf_counter()
         call_command("generate_leads", count=size - have, force=True, seed=size)
         elapsed = time.perf_counter() - started
         print(f"generated in {elapsed:.1f} s ({(size - have) / elapsed:,.0f} leads/s, roll-up included)", flush=True)
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")  # as autovacuum would, before anyone reads
 
 
 def main():
@@ -108,15 +158,18 @@ def main():
     parser.add_argument("--small", type=int, default=20_000)
     parser.add_argument("--large", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--keep", action="store_true", help="Keep the bench database afterwards.")
+    parser.add_argument("--keep", action="store_true", help="Keep the bench databases afterwards.")
+    parser.add_argument(
+        "--reuse", action="store_true", help="Keep the databases; measure a kept one as it is when big enough."
+    )
     args = parser.parse_args()
 
     url = bench_django_setup("_bench_pages")
+    small_url = urlunparse(urlparse(url)._replace(path=urlparse(url).path + "_small"))
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connections
 
-    call_command("migrate", verbosity=0)
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]  # the test client's host
     # Pages name their static files; nobody ran collectstatic for the manifest of hashed names.
     settings.STORAGES = {
@@ -124,21 +177,55 @@ def main():
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     try:
+        if not args.reuse:  # a fresh start: nothing left from an earlier kept run
+            connections.close_all()
+            drop_database(url)
+            drop_database(small_url)
+        create_database(small_url)
+        use_database(small_url)
+        call_command("migrate", verbosity=0)
         grow_to(args.small)
-        small = measure(args.runs)
+        create_database(url)
+        use_database(url)
+        call_command("migrate", verbosity=0)
+        if lead_count() < args.small:  # a new large database starts as the small one
+            connections.close_all()
+            copy_database(small_url, url)
+            use_database(url)
         grow_to(args.large)
-        large = measure(args.runs)
+        sizes = {}
+        use_database(small_url)
+        sizes["small"] = lead_count()
+        weights = {"small": {}, "large": {}}
+        small = measure(args.runs, weights["small"])
+        use_database(url)
+        sizes["large"] = lead_count()
+        large = measure(args.runs, weights["large"])
     finally:
         connections.close_all()
-        if not args.keep:
+        if not (args.keep or args.reuse):
             drop_database(url)
+            drop_database(small_url)
 
     width = max(len(name) for name in small)
     print()
-    print(f"{'median ms':<{width}}  {args.small:>10,}  {args.large:>10,}  {'ratio':>6}")
+    print(f"{'median ms':<{width}}  {sizes['small']:>10,}  {sizes['large']:>10,}  {'ratio':>6}")
     for name in small:
         ratio = large[name] / small[name] if small[name] else float("nan")
-        print(f"{name:<{width}}  {small[name]:>10.1f}  {large[name]:>10.1f}  {ratio:>6.1f}")
+        print(f"{name:<{width}}  {small[name]:>10.1f}  {large[name]:>10.1f}  {ratio:>6.2f}")
+    group_by = large["baseline: GROUP BY campaign over leads"]
+    print()
+    print(f"at {sizes['large']:,} leads, beside the GROUP BY ({group_by:.1f} ms):")
+    for name in FIGURE_PAGES:
+        print(f"{name:<{width}}  {large[name]:>10.1f} ms  {large[name] / group_by:>6.2f}× the GROUP BY")
+    print()
+    print(
+        "page weight, KB:",
+        ", ".join(
+            f"{path} {weights['small'][path] / 1024:.0f} → {weights['large'][path] / 1024:.0f}"
+            for path in weights["small"]
+        ),
+    )
 
 
 if __name__ == "__main__":

@@ -38,6 +38,10 @@ class FeedbackKind(models.TextChoices):
     REQUEST = "request", "Feedback requested"
 
 
+# The items that carry a reason against the lead: the scorecard's top bad reasons count these.
+BAD_REASON_KINDS = (FeedbackKind.BAD_VERDICT, FeedbackKind.REJECTED, FeedbackKind.LOST)
+
+
 class FeedbackStatus(models.TextChoices):
     OPEN = "open", "Open"
     RESOLVED = "resolved", "Resolved"
@@ -94,6 +98,13 @@ class FeedbackItem(models.Model):
             models.Index(fields=["lead", "created_at"], name="feedback_lead"),
             models.Index(fields=["marketer", "status", "created_at"], name="feedback_marketer_status"),
             models.Index(fields=["rep", "status", "created_at"], name="feedback_rep_status"),
+            # The scorecard counts a period's bad reasons from this index alone.
+            models.Index(
+                fields=["lead"],
+                include=["reason"],
+                name="feedback_bad_reasons",
+                condition=Q(kind__in=BAD_REASON_KINDS, reason__isnull=False),
+            ),
         ]
         constraints = [
             # Asking twice while the first question is unanswered only nags: one open request a lead.

@@ -3,8 +3,10 @@
 The funnel of the leads captured in the period (captured, handed off, accepted, won, won revenue) is
 summed from the dashboard's daily roll-up (`LeadDay`, whose cohort columns count how far the leads
 captured each day have got since), so the scorecard and the dashboard count a campaign's leads the
-same way. The verdicts and bad reasons are read from the verdicts and feedback items themselves; the
-median time to verdict is the base median (`alignment.aggregates`), exact on every database.
+same way; so are the current verdicts (the roll-up counts each cohort by its leads' current verdict).
+The time to the first verdict and the bad reasons are read from the verdicts and feedback items
+themselves; the median time to verdict is the base median (`alignment.aggregates`), exact on every
+database.
 """
 
 from dataclasses import dataclass, field
@@ -15,7 +17,7 @@ from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F,
 from django.utils import timezone
 
 from alignment.aggregates import percentile_by_group
-from feedback.models import FeedbackItem, FeedbackKind, Verdict, VerdictValue
+from feedback.models import BAD_REASON_KINDS, FeedbackItem, Verdict
 from leads.models import Campaign, LeadDay
 
 
@@ -106,6 +108,8 @@ COHORT_FIGURES = {
     "accepted": "cohort_accepted",
     "won": "cohort_won",
     "won_revenue": "cohort_won_revenue",
+    "good_verdicts": "cohort_good",
+    "bad_verdicts": "cohort_bad",
 }
 
 
@@ -116,13 +120,13 @@ def _company_day(at: datetime) -> date:
 
 def campaign_scorecard(*, period: Period, sort: str = "name", campaign: int | None = None) -> list[ScorecardRow]:
     """Lead quality per campaign for the leads captured in `period` (a cohort, so a campaign's
-    figures do not shift as old leads move). Five queries however many leads or campaigns:
+    figures do not shift as old leads move). Four queries however many leads or campaigns:
 
     1. the campaigns with their owners;
-    2. per campaign, from the daily roll-up: leads captured, handed off, accepted, won, and won revenue;
-    3. per campaign and verdict: the current good/bad verdicts;
-    4. per campaign: the median time from handoff to the first verdict;
-    5. per campaign and reason: the bad verdicts, rejections and losses.
+    2. per campaign, from the daily roll-up: leads captured, handed off, accepted, won, won revenue,
+       and their current good/bad verdicts;
+    3. per campaign: the median time from handoff to the first verdict;
+    4. per campaign and reason: the bad verdicts, rejections and losses.
 
     Sorting by `-column` sorts descending; campaigns are few, so rows are sorted here.
     """
@@ -156,12 +160,9 @@ def campaign_scorecard(*, period: Period, sort: str = "name", campaign: int | No
             card.captured, card.handed_off = row["captured"], row["handed_off"]
             card.accepted, card.won = row["accepted"], row["won"]
             card.won_revenue = row["won_revenue"] or Decimal("0")
+            card.good, card.bad = row["good_verdicts"], row["bad_verdicts"]
 
     verdicts = Verdict.objects.filter(cohort("lead__"))
-    for row in verdicts.filter(current=True).values("lead__campaign_id", "verdict").annotate(n=Count("id")):
-        card = rows.get(row["lead__campaign_id"])
-        if card:
-            setattr(card, "good" if row["verdict"] == VerdictValue.GOOD else "bad", row["n"])
 
     earlier = Verdict.objects.filter(lead_id=OuterRef("lead_id"), created_at__lt=OuterRef("created_at"))
     first_verdicts = verdicts.filter(~Exists(earlier), lead__handed_off_at__isnull=False)
@@ -172,11 +173,10 @@ def campaign_scorecard(*, period: Period, sort: str = "name", campaign: int | No
         if card:
             card.median_time_to_verdict = median
 
-    bad_kinds = [FeedbackKind.BAD_VERDICT, FeedbackKind.REJECTED, FeedbackKind.LOST]
     reasons = (
-        FeedbackItem.objects.filter(cohort("lead__"), kind__in=bad_kinds, reason__isnull=False)
+        FeedbackItem.objects.filter(cohort("lead__"), kind__in=BAD_REASON_KINDS, reason__isnull=False)
         .values("lead__campaign_id", "reason__label")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
         .order_by("lead__campaign_id", "-n", "reason__label")
     )
     for row in reasons:

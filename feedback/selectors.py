@@ -145,7 +145,13 @@ def feedback_inbox_for_rep(*, user: User, limit: int = 50) -> list[Lead]:
     """What the rep's inbox shows of the loop, in one query: the rep's leads that marketing asked
     about (annotated with the open request) and the accepted ones still without a verdict, longest
     held first (the inbox nags only about the unjudged leads still being worked). `request_id` is
-    None on a lead nobody asked about."""
+    None on a lead nobody asked about.
+
+    The query reads only what it shows, however many leads the rep holds: the open requests to the
+    rep (few; `feedback_assignee_status`), and the first `limit` unjudged leads in the rep's
+    accepted leads by their acceptance (`lead_rep_accepted`), as a union of ids the leads are
+    looked up by.
+    """
     request = FeedbackItem.objects.filter(
         lead=OuterRef("pk"), kind=FeedbackKind.REQUEST, status=FeedbackStatus.OPEN, assignee=user
     ).order_by("created_at", "id")
@@ -153,16 +159,28 @@ def feedback_inbox_for_rep(*, user: User, limit: int = 50) -> list[Lead]:
         NullIf(Trim(Concat("marketer__first_name", Value(" "), "marketer__last_name")), Value("")),
         "marketer__username",
     )
+    held = Lead.objects.filter(owner=user, merged_into__isnull=True)
+    unjudged = (
+        held.filter(status__in=ACCEPTED_OPEN_STATUSES)
+        .exclude(Exists(Verdict.objects.filter(lead=OuterRef("pk"))))
+        .order_by("accepted_at", "id")
+        .values("id")[:limit]
+    )
+    asked = (
+        FeedbackItem.objects.filter(kind=FeedbackKind.REQUEST, status=FeedbackStatus.OPEN, assignee=user)
+        .order_by()
+        .values("lead_id")
+    )
+    # The slice sits in a subquery of its own: SQLite allows no LIMIT in an arm of a UNION.
+    shown = Lead.objects.filter(pk__in=unjudged).order_by().values("id").union(asked)
     return list(
-        Lead.objects.filter(owner=user, status__in=VERDICT_STATUSES, merged_into__isnull=True)
+        held.filter(pk__in=shown, status__in=VERDICT_STATUSES)
         .annotate(
-            judged=Exists(Verdict.objects.filter(lead=OuterRef("pk"))),
             request_id=Subquery(request.values("id")[:1]),
             request_note=Subquery(request.values("note")[:1]),
             request_at=Subquery(request.values("created_at")[:1]),
             request_by=Subquery(request.annotate(asker=asker).values("asker")[:1]),
         )
-        .filter(Q(request_id__isnull=False) | Q(judged=False, status__in=ACCEPTED_OPEN_STATUSES))
         .select_related("campaign")
         .order_by("accepted_at", "id")[:limit]
     )

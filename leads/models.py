@@ -181,7 +181,9 @@ class Lead(models.Model):
             models.Index(fields=["status", "-id"], name="lead_status"),
             models.Index(fields=["owner", "status", "-id"], name="lead_owner_status"),
             models.Index(fields=["campaign", "-id"], name="lead_campaign"),
-            models.Index(fields=["captured_at"], name="lead_captured_at"),
+            # The default order, and the scorecard's cohort of a period (its campaign, handoff and id)
+            # from the index alone.
+            models.Index(fields=["captured_at", "id"], include=["campaign", "handed_off_at"], name="lead_captured_at"),
             models.Index(fields=["status", "last_activity_at"], name="lead_status_activity"),
             # Deleting a reason code checks no lost lead names it; a new lead has none.
             models.Index(fields=["lost_reason"], name="lead_lost_reason", condition=Q(lost_reason__isnull=False)),
@@ -200,6 +202,18 @@ class Lead(models.Model):
             models.Index(fields=["handed_off_at"], name="lead_handed_off_at", condition=Q(handed_off_at__isnull=False)),
             models.Index(fields=["accepted_at"], name="lead_accepted_at", condition=Q(accepted_at__isnull=False)),
             models.Index(fields=["qualified_at"], name="lead_qualified_at", condition=Q(qualified_at__isnull=False)),
+            # The rep's home reads the first page of the leads a rep works, in its two orders, from
+            # these: a rep holding tens of thousands of leads still gets a page of 25 or 50 rows read.
+            models.Index(
+                fields=["owner", "last_activity_at", "id"],
+                name="lead_rep_working",
+                condition=Q(status__in=ACCEPTED_OPEN_STATUSES, merged_into__isnull=True),
+            ),
+            models.Index(
+                fields=["owner", "accepted_at", "id"],
+                name="lead_rep_accepted",
+                condition=Q(status__in=ACCEPTED_OPEN_STATUSES, merged_into__isnull=True),
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(email=models.functions.Lower("email")), name="lead_email_lowercase"),
@@ -254,8 +268,9 @@ class LeadDay(models.Model):
     marketer and rep: the dashboard sums these rows instead of reading every lead.
 
     Activity columns count what happened that day (leads captured, handed off, …, won and their
-    revenue); `cohort_*` columns count how far the leads captured that day have got since; `good`
-    and `bad` count the verdicts given that day that still stand. Every lead counts under its
+    revenue); `cohort_*` columns count how far the leads captured that day have got since (and
+    `cohort_good`/`cohort_bad` what their current verdict is); `good` and `bad` count the verdicts
+    given that day that still stand. Every lead counts under its
     current campaign, source, marketer (`captured_by`) and rep (`owner`); 0 stands for nobody.
     The lead and verdict services keep these rows in step in the same transaction as the change
     (leads/rollup.py); `manage.py rebuild_dashboard` recomputes them from the leads.
@@ -280,6 +295,8 @@ class LeadDay(models.Model):
     cohort_won_revenue = models.DecimalField(max_digits=18, decimal_places=2, default=0)
     good = models.IntegerField(default=0)
     bad = models.IntegerField(default=0)
+    cohort_good = models.IntegerField(default=0)
+    cohort_bad = models.IntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -375,10 +392,15 @@ class Handoff(models.Model):
         indexes = [
             models.Index(fields=["lead", "-created_at"], name="handoff_lead"),
             models.Index(fields=["to_rep", "outcome", "created_at"], name="handoff_rep_outcome"),
-            models.Index(fields=["created_at"], name="handoff_created_at"),
+            # Speed to lead reads a period's handoffs from this index alone: who answered, how, when.
+            models.Index(fields=["created_at"], include=["to_rep", "outcome", "ended_at"], name="handoff_created_at"),
             models.Index(fields=["ended_at"], name="handoff_ended_at", condition=Q(ended_at__isnull=False)),
             # The cold-lead sweep: open handoffs whose SLA ran out.
             models.Index(fields=["sla_due_at"], name="handoff_open_due", condition=Q(outcome="open")),
+            # The rep's home: the handoffs waiting for one rep, soonest deadline first.
+            models.Index(
+                fields=["to_rep", "sla_due_at", "id"], name="handoff_rep_open_due", condition=Q(outcome="open")
+            ),
             models.Index(fields=["sla_due_at"], name="handoff_sla_due_at"),
         ]
         constraints = [

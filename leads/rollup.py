@@ -34,9 +34,10 @@ COLUMNS = (
     *(f"cohort_{step}" for step in COHORT_STEPS),
     "cohort_won_revenue",
     *VerdictValue.values,
+    *(f"cohort_{value}" for value in VerdictValue.values),
 )
 KEY = ("day", "campaign_id", "source", "marketer", "rep")
-APPLY_BATCH = 500  # rows per statement (× 18 parameters), well under every database's limit
+APPLY_BATCH = 500  # rows per statement (× 20 parameters), well under every database's limit
 
 # {(day, campaign id, source, marketer id, rep id): {column: amount}}
 Rows = dict[tuple, dict[str, int | Decimal]]
@@ -58,7 +59,7 @@ def _add(rows: Rows, key: tuple, column: str, amount) -> None:
 
 def lead_day_rows(lead: Lead) -> Rows:
     """What a lead, as it is in memory, adds to the roll-up; its current verdict adds one good or bad
-    on the day it was given."""
+    on the day it was given, and one to its cohort's."""
     rows: Rows = {}
     for step, date_field in STEP_DATES.items():
         at = getattr(lead, date_field)
@@ -74,6 +75,7 @@ def lead_day_rows(lead: Lead) -> Rows:
         _add(rows, cohort, "cohort_won_revenue", lead.won_amount or 0)
     if lead.verdict:
         _add(rows, _key(lead, lead.verdict_at), lead.verdict, 1)
+        _add(rows, cohort, f"cohort_{lead.verdict}", 1)
     return rows
 
 
@@ -170,6 +172,7 @@ def lead_days_rebuild() -> int:
         )
     cohort = {f"cohort_{step}": Count(STEP_DATES[step]) for step in COHORT_STEPS}
     cohort["cohort_won_revenue"] = Sum("won_amount", filter=Q(won_at__isnull=False))
+    cohort.update({f"cohort_{value}": Count("id", filter=Q(verdict=value)) for value in VerdictValue.values})
     add(
         Lead.objects.filter(merged_into__isnull=True)
         .annotate(day=TruncDate("captured_at", tzinfo=tz))

@@ -4,7 +4,7 @@ from django.db.models import Exists, OuterRef, Subquery
 
 
 def fill_current_verdicts(apps, schema_editor):
-    """Copy each lead's current verdict onto the lead, then roll up the leads already there."""
+    """Copy each lead's current verdict onto the lead (0012 rolls up the leads already there)."""
     Lead = apps.get_model("leads", "Lead")
     Verdict = apps.get_model("feedback", "Verdict")
     if not Lead.objects.exists():
@@ -13,12 +13,6 @@ def fill_current_verdicts(apps, schema_editor):
     Lead.objects.filter(Exists(current)).update(
         verdict=Subquery(current.values("verdict")[:1]), verdict_at=Subquery(current.values("created_at")[:1])
     )
-    # A database that had leads before the roll-up existed gets it here, once the lead carries every
-    # field the roll-up reads. The service is today's code: a later migration that adds a column to
-    # leads must move this call after itself.
-    from leads.rollup import lead_days_rebuild
-
-    lead_days_rebuild()
 
 
 class Migration(migrations.Migration):

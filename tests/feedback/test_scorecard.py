@@ -5,9 +5,11 @@ from decimal import Decimal
 
 import pytest
 
+from feedback.merge import lead_merge_with_feedback
 from feedback.models import Verdict
 from feedback.scorecard import campaign_scorecard, scorecard_period
 from feedback.services import lead_win_with_feedback, verdict_give
+from leads.rollup import lead_days_rebuild
 from leads.services import lead_qualify
 from tests.feedback.factories import accepted_lead
 from tests.leads.factories import CampaignFactory
@@ -43,3 +45,23 @@ def test_scorecard_funnel_follows_the_services_through_the_roll_up(marketer, rep
 
     # then the cohort's steps come from the roll-up the services keep
     assert (row.handed_off, row.accepted, row.won, row.won_revenue) == (2, 2, 1, Decimal("1200"))
+
+
+def test_scorecard_counts_current_verdicts_as_they_change_and_not_a_merged_away_lead(marketer, rep, manager):
+    # given three leads judged through the service: one good, one bad and then revised to good
+    campaign = CampaignFactory(owner=marketer)
+    good, revised, merged = (accepted_lead(marketer=marketer, rep=rep, campaign=campaign) for _ in range(3))
+    lead_days_rebuild()  # the factory stores leads without capturing them: roll them up
+    verdict_give(lead=good, by=rep, verdict="good")
+    verdict_give(lead=revised, by=rep, verdict="bad", reason="no_budget")
+    verdict_give(lead=revised, by=rep, verdict="good")
+    # and a third judged bad, then merged into the first (the same person captured twice)
+    verdict_give(lead=merged, by=rep, verdict="bad", reason="no_budget")
+    lead_merge_with_feedback(survivor=good, other=merged, by=manager)
+
+    # when the scorecard is read
+    (row,) = campaign_scorecard(period=scorecard_period("30d"), campaign=campaign.pk)
+
+    # then it counts each lead's current verdict once, and the merged-away lead as it counts its
+    # capture: not at all
+    assert (row.captured, row.good, row.bad) == (2, 2, 0)

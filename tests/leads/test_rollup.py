@@ -77,14 +77,14 @@ def test_lead_days_follow_every_service_and_match_a_rebuild(marketer, rep, manag
     assert kept == {
         # the won lead counts under the rep who won it, from its first handoff on
         key((10, 1), other): reached_accepted
-        | {"cohort_qualified": 1, "cohort_won": 1, "cohort_won_revenue": Decimal("1234.50")},
+        | {"cohort_qualified": 1, "cohort_won": 1, "cohort_won_revenue": Decimal("1234.50"), "cohort_good": 1},
         key((10, 5), other): {"accepted": 1, "good": 1},  # its revised verdict alone
         key((10, 6), other): {"qualified": 1},
         key((11, 3), other): {"won": 1, "won_revenue": Decimal("1234.50")},
         key((10, 1), rep): reached_accepted,  # the lost lead
         key((10, 2), rep): {"accepted": 1},
         # the recycled lead, with its verdict, belongs to nobody now
-        key((10, 1), None): reached_accepted,
+        key((10, 1), None): reached_accepted | {"cohort_bad": 1},  # its cohort counts its verdict too
         key((10, 2), None): {"accepted": 1, "bad": 1},
     }
 
