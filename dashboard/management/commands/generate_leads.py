@@ -171,6 +171,9 @@ class Command(BaseCommand):
                     self._write_rows(lead_stories(**story, now=end, rng=rng))
                 done += size
                 bar.update(size)
+        if postgresql:
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL max_parallel_workers_per_gather = DEFAULT")
 
     def _reserve(self, table, size) -> int:
         """The first of `size` fresh ids for `table`, taken from its sequence (PostgreSQL) or after
