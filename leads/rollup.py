@@ -144,6 +144,10 @@ def lead_days_rebuild() -> int:
             cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
     LeadDay.objects.all().delete()
     tz = timezone.get_default_timezone()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_REBUILD_SQL, {"tz": str(tz)})
+            return cursor.rowcount
     dims = ("campaign_id", "source", "captured_by_id", "owner_id")
     totals = defaultdict(dict)
 
@@ -189,15 +193,50 @@ def lead_days_rebuild() -> int:
         .annotate(**verdicts)
         .order_by()
     )
-    if connection.vendor == "postgresql":
-        # COPY: a roll-up over years of leads has a hundred thousand rows and more.
-        fields = ", ".join((*KEY, *COLUMNS))
-        with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({fields}) FROM STDIN") as copy:
-            for key, columns in totals.items():
-                copy.write_row((*key, *(columns.get(column, 0) for column in COLUMNS)))
-    else:
-        LeadDay.objects.bulk_create(
-            (LeadDay(**dict(zip(KEY, key, strict=True)), **columns) for key, columns in totals.items()),
-            batch_size=2000,
-        )
+    LeadDay.objects.bulk_create(
+        (LeadDay(**dict(zip(KEY, key, strict=True)), **columns) for key, columns in totals.items()),
+        batch_size=2000,
+    )
     return len(totals)
+
+
+def _rebuild_sql() -> str:
+    """lead_days_rebuild on PostgreSQL, in one statement: each lead (not merged away) gives one row a
+    date it carries — its capture day with its cohort, each later step's day, its verdict's day —
+    and the rows are summed by key. The Python branch above says the same in the ORM."""
+    won = "coalesce(l.won_amount, 0)"
+    cohort = [f"(l.{STEP_DATES[step]} IS NOT NULL)::int" for step in COHORT_STEPS]
+    cohort.append(f"CASE WHEN l.won_at IS NOT NULL THEN {won} ELSE 0 END")
+    verdicts = [f"(l.verdict = '{value}')::int" for value in VerdictValue.values]
+    rows = []
+    for step, date_field in STEP_DATES.items():
+        values = dict.fromkeys(COLUMNS, "0")
+        values[step] = "1"
+        if step == "won":
+            values["won_revenue"] = won
+        if step == "captured":
+            values.update(zip((f"cohort_{s}" for s in COHORT_STEPS), cohort[:-1], strict=True))
+            values["cohort_won_revenue"] = cohort[-1]
+            values.update(zip((f"cohort_{v}" for v in VerdictValue.values), verdicts, strict=True))
+        rows.append((f"l.{date_field}", values))
+    values = dict.fromkeys(COLUMNS, "0")
+    values.update(zip(VerdictValue.values, verdicts, strict=True))
+    rows.append(("CASE WHEN l.verdict <> '' THEN l.verdict_at END", values))
+    types = {column: "numeric" if column in ("won_revenue", "cohort_won_revenue") else "int" for column in COLUMNS}
+    lines = ",\n    ".join(
+        "(" + ", ".join([at, *(f"({values[c]})::{types[c]}" for c in COLUMNS)]) + ")" for at, values in rows
+    )
+    table = LeadDay._meta.db_table
+    return f"""
+INSERT INTO {table} ({", ".join(KEY + COLUMNS)})
+SELECT (e.at AT TIME ZONE %(tz)s)::date, l.campaign_id, l.source, coalesce(l.captured_by_id, 0),
+    coalesce(l.owner_id, 0), {", ".join(f"sum(e.{column})" for column in COLUMNS)}
+FROM {Lead._meta.db_table} l CROSS JOIN LATERAL (VALUES
+    {lines}
+) AS e (at, {", ".join(COLUMNS)})
+WHERE l.merged_into_id IS NULL AND e.at IS NOT NULL
+GROUP BY 1, 2, 3, 4, 5
+"""
+
+
+_REBUILD_SQL = _rebuild_sql()

@@ -129,3 +129,14 @@ def test_running_again_adds_leads_to_the_same_team(debug):
     assert Lead.objects.count() == 50
     assert User.objects.filter(username__startswith="gen-").count() == 26
     assert Lead.objects.values("email").distinct().count() == 50
+
+
+def test_the_same_seed_tells_the_same_stories(debug):
+    def stories():
+        return list(Lead.objects.order_by("-id").values_list("name", "company", "status", "touch_count")[:40])
+
+    _generate(40)
+    first = stories()
+    _generate(40)
+
+    assert stories() == first

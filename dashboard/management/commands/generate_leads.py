@@ -4,10 +4,11 @@ Its own team (`gen-manager`, `gen-marketer-1…5`, `gen-rep-1…20`), a few camp
 every state spread over the last two years, each with its handoff, timeline, touches, verdict and
 feedback items (see `dashboard/generate.py`); then the dashboard's roll-up is rebuilt.
 
-Rows go in by bulk means, in chunks so memory stays flat: COPY on PostgreSQL, `bulk_create` in
-large batches elsewhere. Services are not called: at a million leads they would take hours. Run
-again, it adds N more leads to the same team. Refuses to run with DEBUG off unless `--force`: it
-creates users with a known password.
+Rows go in by bulk means, in chunks so memory stays flat: on PostgreSQL each chunk of stories is
+drawn and written in SQL (`INSERT … SELECT` from `generate_series`, `--seed` through `setseed`),
+elsewhere made in Python and written by `bulk_create` in large batches. Services are not called:
+at a million leads they would take hours. Run again, it adds N more leads to the same team. Refuses
+to run with DEBUG off unless `--force`: it creates users with a known password.
 """
 
 import random
@@ -26,11 +27,12 @@ from tqdm import tqdm
 
 from alignment.models import Role, User, Vertical
 from alignment.models import Team as PeopleTeam
-from dashboard.generate import COLUMNS, Team, lead_stories
+from dashboard.generate import COLUMNS, Team, lead_stories, lead_stories_insert
 from leads.models import Campaign, Lead, ReasonCode, Source
 from leads.rollup import lead_days_rebuild
 
-CHUNK = 20_000
+CHUNK = 20_000  # leads a chunk in Python (not PostgreSQL)
+SQL_CHUNK = 100_000  # leads a chunk in PostgreSQL: its temporary table of stories stays small
 YEARS = 2
 MARKETERS = 5
 REPS = 20
@@ -78,16 +80,15 @@ class Command(BaseCommand):
             )
         if count < 1:
             raise CommandError("--count must be at least 1.")
-        rng = random.Random(seed)
         end = timezone.now()
         start = end - timedelta(days=365 * YEARS)
         with transaction.atomic():
             team = self._team(password)
             if connection.vendor == "postgresql":
                 with _bulk_load(rebuild_indexes=count >= Lead.objects.count(), say=self.stdout.write):
-                    self._load(team=team, count=count, start=start, end=end, rng=rng)
+                    self._load(team=team, count=count, start=start, end=end, seed=seed)
             else:
-                self._load(team=team, count=count, start=start, end=end, rng=rng)
+                self._load(team=team, count=count, start=start, end=end, seed=seed)
             self.stdout.write("Rebuilding the dashboard's roll-up…")
             lead_days_rebuild()
         self.stdout.write(
@@ -144,29 +145,35 @@ class Command(BaseCommand):
 
     # --- the leads ----------------------------------------------------------------------------
 
-    def _load(self, *, team, count, start, end, rng):
+    def _load(self, *, team, count, start, end, seed):
+        postgresql = connection.vendor == "postgresql"
+        rng = random.Random(seed)
+        if postgresql:
+            with connection.cursor() as cursor:
+                # One process draws every random(): a parallel plan would deal them out in any order.
+                cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+                if seed is not None:
+                    cursor.execute("SELECT setseed(%s)", [(seed % 2**31) / 2**31])
         show = sys.stderr.isatty()
         with tqdm(total=count, unit=" leads", unit_scale=True, disable=not show, file=sys.stderr) as bar:
             done = 0
             while done < count:
-                size = min(CHUNK, count - done)
+                size = min(SQL_CHUNK if postgresql else CHUNK, count - done)
                 # Each chunk covers its share of the two years, so ids and capture dates rise together.
                 chunk_start = start + (end - start) * done / count
                 chunk_end = start + (end - start) * (done + size) / count
                 first_id = self._reserve("leads_lead", size)
-                rows = lead_stories(
-                    team=team, first_id=first_id, count=size, start=chunk_start, end=chunk_end, now=end, rng=rng
-                )
-                first_verdict = self._reserve("feedback_verdict", len(rows["feedback_verdict"]))
-                rows["feedback_verdict"] = [(first_verdict + i, *row) for i, row in enumerate(rows["feedback_verdict"])]
-                rows["feedback_feedbackitem"] = [
-                    row if row[6] is None else (*row[:6], first_verdict - row[6] - 1, *row[7:])
-                    for row in rows["feedback_feedbackitem"]
-                ]
-                for table, table_rows in rows.items():
-                    self._write(table, table_rows)
+                story = {"team": team, "first_id": first_id, "count": size, "start": chunk_start, "end": chunk_end}
+                if postgresql:
+                    with connection.cursor() as cursor:
+                        lead_stories_insert(cursor, **story, now=end)
+                else:
+                    self._write_rows(lead_stories(**story, now=end, rng=rng))
                 done += size
                 bar.update(size)
+        if postgresql:
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL max_parallel_workers_per_gather = DEFAULT")
 
     def _reserve(self, table, size) -> int:
         """The first of `size` fresh ids for `table`, taken from its sequence (PostgreSQL) or after
@@ -184,19 +191,20 @@ class Command(BaseCommand):
         last = model.objects.order_by("-id").values_list("id", flat=True).first() or 0
         return last + 1
 
-    def _write(self, table, rows):
-        if not rows:
-            return
-        columns = COLUMNS[table]
-        if connection.vendor == "postgresql":
-            # COPY's text format, built here: several times faster than adapting value by value. The
-            # generated text never holds a tab, a newline or a backslash, so nothing needs escaping.
-            text = "\n".join(["\t".join(["\\N" if value is None else str(value) for value in row]) for row in rows])
-            with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                copy.write(text + "\n")
-            return
-        model = apps.get_model(MODELS[table])
-        model.objects.bulk_create((model(**dict(zip(columns, row, strict=True))) for row in rows), batch_size=5000)
+    def _write_rows(self, rows):
+        """lead_stories' rows, by bulk_create (not PostgreSQL: that writes in SQL)."""
+        first_verdict = self._reserve("feedback_verdict", len(rows["feedback_verdict"]))
+        rows["feedback_verdict"] = [(first_verdict + i, *row) for i, row in enumerate(rows["feedback_verdict"])]
+        rows["feedback_feedbackitem"] = [
+            row if row[6] is None else (*row[:6], first_verdict - row[6] - 1, *row[7:])
+            for row in rows["feedback_feedbackitem"]
+        ]
+        for table, table_rows in rows.items():
+            model = apps.get_model(MODELS[table])
+            columns = COLUMNS[table]
+            model.objects.bulk_create(
+                (model(**dict(zip(columns, row, strict=True))) for row in table_rows), batch_size=5000
+            )
 
 
 @contextmanager

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("alignment", "0008_chat_webhooks_and_preferences"),
-        ("leads", "0009_lead_merge_and_alias"),
+        ("leads", "0013_scorecard_covering_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
