@@ -202,6 +202,11 @@ def main():
                 f"{copy / seconds:>5.3f}"
             )
         print(f"peak RSS: Celery worker {worker_rss:.0f} MB, gunicorn worker {web_rss:.0f} MB")
+        from summary import record
+
+        for name, rows, seconds, copy in results:
+            rate, copy_rate = rows / seconds, rows / copy
+            record(name, rate, copy_rate, "rows/s", "≥ 0.1× COPY", rate >= 0.1 * copy_rate, "COPY, one index")
     finally:
         if worker is not None:
             worker.terminate()

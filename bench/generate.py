@@ -82,6 +82,13 @@ def main():
             f"{size:>9,} | {seconds:>7.1f} | {size / seconds:>7,.0f} | {size / copy:>11,.0f} | "
             f"{copy / seconds:>5.3f} | {rss:>5.0f} MB"
         )
+    from summary import record
+
+    for size, seconds, copy, _ in results:
+        rate = size / seconds
+        record(
+            f"generate_leads --count {size:,}", rate, size / copy, "leads/s", "≥ 50,000 leads/s", rate >= 50_000, "COPY"
+        )
 
 
 if __name__ == "__main__":

@@ -153,6 +153,46 @@ def grow_to(size):
             cursor.execute("VACUUM ANALYZE")  # as autovacuum would, before anyone reads
 
 
+def _record(sizes, small, large, group_by, weights) -> None:
+    """For `make bench`'s table: each page at the large size beside itself at the small one (or,
+    for the figure pages, beside the GROUP BY), and the heaviest page."""
+    from summary import record
+
+    for name in small:
+        if name.startswith("baseline") or name in FIGURE_PAGES:
+            continue
+        ratio = large[name] / small[name]
+        record(
+            f"{name} at {sizes['large']:,} leads",
+            large[name],
+            small[name],
+            "ms",
+            f"≤ 2× at {sizes['small']:,}, < 100 ms",
+            ratio <= 2 and large[name] < 100,
+            f"at {sizes['small']:,}",
+        )
+    for name in FIGURE_PAGES:
+        record(
+            f"{name} at {sizes['large']:,} leads",
+            large[name],
+            group_by,
+            "ms",
+            "≤ 1.5× the GROUP BY",
+            large[name] <= 1.5 * group_by,
+            "one GROUP BY over the leads",
+        )
+    path, heaviest = max(weights["large"].items(), key=lambda item: item[1])
+    record(
+        f"heaviest page ({path}) at {sizes['large']:,} leads",
+        heaviest / 1024,
+        weights["small"][path] / 1024,
+        "KB",
+        "< 200 KB",
+        heaviest < 200 * 1024,
+        f"at {sizes['small']:,}",
+    )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", type=int, default=20_000)
@@ -218,6 +258,7 @@ def main():
     print(f"at {sizes['large']:,} leads, beside the GROUP BY ({group_by:.1f} ms):")
     for name in FIGURE_PAGES:
         print(f"{name:<{width}}  {large[name]:>10.1f} ms  {large[name] / group_by:>6.2f}× the GROUP BY")
+    _record(sizes, small, large, group_by, weights)
     print()
     print(
         "page weight, KB:",
