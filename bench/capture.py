@@ -10,7 +10,13 @@ generator in another process (bench/loadgen.py) sends each endpoint the same bod
 each, from N clients for --seconds; the two endpoints alternate, so both see the same machine. Each
 client is a marketer of its own with its own token, as each integration sending leads would be.
 
---profile N captures N leads in this process under cProfile instead and prints where the time goes.
+--profile N captures N leads in this process under cProfile instead and prints where the time goes
+(--bare: the bare view's; --sort tottime: by time spent in each function itself).
+
+--cpu N posts N leads to each endpoint in this process, three alternating rounds, and prints per
+request the wall time, this process's CPU time and its PostgreSQL backend's CPU time
+(/proc/<pid>/stat): CPU time moves far less with the machine's load than wall time does, so a
+change to either side shows on a busy machine too.
 """
 
 import argparse
@@ -105,6 +111,49 @@ def _record(clients, rounds) -> None:
         )
 
 
+def cpu_per_request(count, campaign_id, token):
+    import os
+    import statistics
+    import time
+
+    from django.db import connection
+    from rest_framework.test import APIClient
+
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def backend_cpu(pid) -> float:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+
+    client = APIClient(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Token {token}")
+    tag = uuid.uuid4().hex[:8]
+
+    def run(path, round_) -> list[float]:
+        prefix = f"{tag}{round_}{path.strip('/').replace('/', '')}"
+        client.post(path, lead_body(campaign_id, prefix, 0, -1), format="json")  # connection, caches
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        backend, wall, own = backend_cpu(pid), time.perf_counter(), time.process_time()
+        for n in range(count):
+            response = client.post(path, lead_body(campaign_id, prefix, 0, n), format="json")
+            assert response.status_code == 201, response.content
+        return [
+            (time.perf_counter() - wall) / count * 1000,
+            (time.process_time() - own) / count * 1000,
+            (backend_cpu(pid) - backend) / count * 1000,
+        ]
+
+    rounds = {"bare": [], "capture": []}
+    for round_ in range(3):
+        rounds["bare"].append(run("/bench/bare/", round_))
+        rounds["capture"].append(run("/api/leads/", round_))
+    print(f"per request, median of 3 rounds of {count} | wall ms | Python CPU ms | PostgreSQL CPU ms")
+    for name, figures in rounds.items():
+        medians = [statistics.median(f[i] for f in figures) for i in range(3)]
+        print(f"{name:<37} | {medians[0]:>7.2f} | {medians[1]:>13.2f} | {medians[2]:>17.2f}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, nargs="+", default=[16, 32])
@@ -112,6 +161,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=2, help="alternations of the two endpoints per level")
     parser.add_argument("--profile", type=int, metavar="N")
     parser.add_argument("--bare", action="store_true", help="profile the bare view instead")
+    parser.add_argument("--cpu", type=int, metavar="N", help="CPU time per request, in this process")
     parser.add_argument("--sort", default="cumulative", help="the profile's order: cumulative, tottime, …")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
@@ -119,6 +169,9 @@ def main():
     url = bench_setup("_bench_capture")
     try:
         token, campaign_id, _ = bench_team()
+        if args.cpu:
+            cpu_per_request(args.cpu, campaign_id, token)
+            return
         if args.profile:
             profile(args.profile, campaign_id, token, args.sort, "/bench/bare/" if args.bare else "/api/leads/")
             return
