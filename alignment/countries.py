@@ -1,6 +1,8 @@
 """Countries, as both departments name them: stored as the ISO 3166 alpha-2 code, typed as a code or
 the English name, picked from a list on the pages. The list and the names are django-countries'."""
 
+import functools
+
 from django import forms
 from django.contrib import admin
 from django_countries import countries
@@ -13,6 +15,13 @@ def country_code(value) -> str:
     text = str(value or "").strip()
     if not text:
         return ""
+    return _code_of_text(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _code_of_text(text: str) -> str:
+    """Remembered: imported rows name the same few countries over and over, and a lookup by name
+    was a third of the time a row's checks took. (A ValueError is not remembered.)"""
     code = countries.alpha2(text) or countries.by_name(text)
     if not code:
         raise ValueError(f"Unknown country “{text[:60]}”: use an ISO code (e.g. DE) or the English name (Germany).")

@@ -30,17 +30,6 @@ def lead_normalise_email(email) -> str:
     return str(email or "").strip().lower()
 
 
-def lead_country_code(value) -> str:
-    """`country_code`, remembering what each text meant: rows name the same few countries over and
-    over, and looking one up was a third of the time a row's checks take."""
-    return _country_code_of_text(value) if type(value) is str else country_code(value)
-
-
-@functools.lru_cache(maxsize=1024)
-def _country_code_of_text(text: str) -> str:
-    return country_code(text)  # (a ValueError is not remembered: an unknown country is looked up again)
-
-
 def _clean_capture_data(data) -> dict:
     """Validate and normalise contact fields; raise InvalidInput with every field's problem.
     `industry` comes back as a Vertical, None, or the name of one (found or made in bulk later)."""
@@ -73,7 +62,7 @@ def _clean_capture_data(data) -> dict:
     # Empty: the campaign's own source.
     clean["source"] = source
     try:
-        clean["country"] = lead_country_code(data.get("country"))
+        clean["country"] = country_code(data.get("country"))
     except ValueError as error:
         errors["country"] = [str(error)]
     value = data.get("estimated_value")

@@ -101,14 +101,13 @@ def import_new_leads(job: ImportJob):
     captured before the import started)."""
     if job.started_at is None or job.finished_at is None:
         return Lead.objects.none()
-    window = {"gte": job.started_at, "lte": job.finished_at}
-    touches = Touch.objects.filter(channel=CaptureChannel.IMPORT, campaign=job.campaign, by=job.by)
+    window = (job.started_at, job.finished_at)
+    touches = Touch.objects.filter(channel=CaptureChannel.IMPORT, campaign=job.campaign, by=job.by, at__range=window)
     return Lead.objects.filter(
         status=LeadStatus.NEW,
         merged_into__isnull=True,
-        captured_at__gte=window["gte"],
-        captured_at__lte=window["lte"],
-        id__in=touches.filter(at__gte=window["gte"], at__lte=window["lte"]).values("lead_id"),
+        captured_at__range=window,
+        id__in=touches.values("lead_id"),
     ).order_by("id")
 
 

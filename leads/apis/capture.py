@@ -30,7 +30,7 @@ from leads.apis.common import (
     lead_detail_data,
     paginated,
 )
-from leads.capture import lead_capture, lead_capture_rows, lead_country_code, lead_normalise_email
+from leads.capture import lead_capture, lead_capture_rows, lead_normalise_email
 from leads.models import (
     Campaign,
     CaptureChannel,
@@ -211,8 +211,7 @@ class LeadBulkApi(APIView):
         # One query for every campaign the items name, not one per item.
         campaign_ids = {_as_id(item.get("campaign")) for item in items if isinstance(item, dict)} - {None}
         campaigns = campaigns_by_id(campaign_ids)
-        item_serializer = LeadCaptureInputSerializer()
-        results = [_bulk_item_parse(index, item, campaigns, item_serializer) for index, item in enumerate(items)]
+        results = [_bulk_item_parse(index, item, campaigns) for index, item in enumerate(items)]
         valid = [result for result in results if "item" in result]
         captured = lead_capture_rows(
             items=[result.pop("item") for result in valid], by=request.user, channel=CaptureChannel.API
@@ -246,19 +245,19 @@ def _as_id(value) -> int | None:
         return None
 
 
-def _bulk_item_parse(index, item, campaigns, serializer) -> dict:
+def _bulk_item_parse(index, item, campaigns) -> dict:
     """An item's result when it is already an error, or the `(data, campaign)` to capture.
 
-    `serializer` is one LeadCaptureInputSerializer for every item (building one per item cost more
-    than the capture). An item whose values are plainly valid (`_plain_item_fields`) is not run
-    through it at all; any other is, and the serializer's own messages are the item's errors."""
+    An item whose values are plainly valid (`_plain_item_fields`) is not run through the input
+    serializer at all; any other is (`validated_data`: one serializer for every item, building one
+    per item cost more than the capture), and the serializer's own messages are the item's errors."""
     result = {"index": index, "status": "", "id": None}
     if not isinstance(item, dict):
         return {**result, "status": "error", "errors": {"non_field_errors": ["Send a JSON object."]}}
     fields = _plain_item_fields(item)
     if fields is None:
         try:
-            fields = dict(serializer.run_validation(item))
+            fields = dict(validated_data(LeadCaptureInputSerializer, item))
         except serializers.ValidationError as error:
             return {**result, "status": "error", "errors": error.detail}
     campaign = campaigns.get(fields.pop("campaign"))
@@ -345,7 +344,7 @@ def _plain_email(value: str) -> bool:
 
 def _plain_country(value: str) -> bool:
     try:
-        lead_country_code(value)
+        country_code(value)
     except ValueError:
         return False
     return True
