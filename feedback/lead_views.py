@@ -49,12 +49,6 @@ def lead_bulk(request):
     if user.role not in (Role.MARKETER, Role.MANAGER):
         raise PermissionDenied
     ids, capped = _bulk_ids(request, user)
-    rep = None
-    if request.POST.get("rep"):
-        try:
-            rep = lead_selectors.rep_get(pk=request.POST["rep"])
-        except NotFound:
-            rep = None
     error = results = None
     try:
         results = lead_bulk_act(
@@ -62,7 +56,7 @@ def lead_bulk(request):
             ids=ids,
             by=user,
             note=request.POST.get("note", ""),
-            rep=rep,
+            rep_id=request.POST.get("rep"),
             reason=request.POST.get("reason", ""),
         )
     except InvalidInput as invalid:

@@ -93,6 +93,18 @@ def test_bulk_page_bad_input_is_a_400_that_changes_nothing(client, marketer, rep
     assert Lead.objects.get(pk=lead.pk).status == LeadStatus.NEW
 
 
+def test_bulk_page_refuses_a_rep_nobody_has_as_the_api_does(client, marketer, campaign):
+    lead = LeadFactory(campaign=campaign)
+    client.force_login(marketer)
+    body = {"action": "hand_off", "ids": [lead.pk], "note": "Webinar", "rep": 987654}
+    response = client.post(reverse("lead-bulk"), body)
+    assert response.status_code == 400
+    assert "No such rep." in response.content.decode()
+    # not handed off by the routing rules instead
+    assert Lead.objects.get(pk=lead.pk).status == LeadStatus.NEW
+    assert not Handoff.objects.filter(lead=lead).exists()
+
+
 def test_import_page_offers_to_hand_off_its_new_leads_by_rules(
     client, marketer, rep, campaign, django_capture_on_commit_callbacks
 ):
