@@ -15,13 +15,12 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Value,
 )
-from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 from django.utils import timezone
 
 from alignment.errors import NotFound
 from alignment.models import Role, User
+from alignment.selectors import user_display_name_expression
 from alignment.sla import sla_settings_get, sla_start_before
 from feedback.models import FeedbackItem, FeedbackKind, FeedbackReply, FeedbackStatus, Verdict
 from leads.models import ACCEPTED_OPEN_STATUSES, VERDICT_STATUSES, Lead
@@ -152,13 +151,8 @@ def feedback_inbox_for_rep(*, user: User, limit: int = 50) -> list[Lead]:
     accepted leads by their acceptance (`lead_rep_accepted`), as a union of ids the leads are
     looked up by.
     """
-    request = FeedbackItem.objects.filter(
-        lead=OuterRef("pk"), kind=FeedbackKind.REQUEST, status=FeedbackStatus.OPEN, assignee=user
-    ).order_by("created_at", "id")
-    asker = Coalesce(
-        NullIf(Trim(Concat("marketer__first_name", Value(" "), "marketer__last_name")), Value("")),
-        "marketer__username",
-    )
+    open_requests = FeedbackItem.objects.filter(kind=FeedbackKind.REQUEST, status=FeedbackStatus.OPEN, assignee=user)
+    request = open_requests.filter(lead=OuterRef("pk")).order_by("created_at", "id")
     held = Lead.objects.filter(owner=user, merged_into__isnull=True)
     unjudged = (
         held.filter(status__in=ACCEPTED_OPEN_STATUSES)
@@ -166,11 +160,7 @@ def feedback_inbox_for_rep(*, user: User, limit: int = 50) -> list[Lead]:
         .order_by("accepted_at", "id")
         .values("id")[:limit]
     )
-    asked = (
-        FeedbackItem.objects.filter(kind=FeedbackKind.REQUEST, status=FeedbackStatus.OPEN, assignee=user)
-        .order_by()
-        .values("lead_id")
-    )
+    asked = open_requests.order_by().values("lead_id")
     # The slice sits in a subquery of its own: SQLite allows no LIMIT in an arm of a UNION.
     shown = Lead.objects.filter(pk__in=unjudged).order_by().values("id").union(asked)
     return list(
@@ -179,7 +169,7 @@ def feedback_inbox_for_rep(*, user: User, limit: int = 50) -> list[Lead]:
             request_id=Subquery(request.values("id")[:1]),
             request_note=Subquery(request.values("note")[:1]),
             request_at=Subquery(request.values("created_at")[:1]),
-            request_by=Subquery(request.annotate(asker=asker).values("asker")[:1]),
+            request_by=Subquery(request.annotate(asker=user_display_name_expression("marketer__")).values("asker")[:1]),
         )
         .select_related("campaign")
         .order_by("accepted_at", "id")[:limit]
