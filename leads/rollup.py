@@ -9,6 +9,7 @@ of or behind the leads.
 change of the company's time zone.
 """
 
+import functools
 from collections import defaultdict
 from decimal import Decimal
 
@@ -146,7 +147,7 @@ def lead_days_rebuild() -> int:
     tz = timezone.get_default_timezone()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(_REBUILD_SQL, {"tz": str(tz)})
+            cursor.execute(_rebuild_sql(), {"tz": str(tz)})
             return cursor.rowcount
     dims = ("campaign_id", "source", "captured_by_id", "owner_id")
     totals = defaultdict(dict)
@@ -200,6 +201,7 @@ def lead_days_rebuild() -> int:
     return len(totals)
 
 
+@functools.cache
 def _rebuild_sql() -> str:
     """lead_days_rebuild on PostgreSQL, in one statement: each lead (not merged away) gives one row a
     date it carries — its capture day with its cohort, each later step's day, its verdict's day —
@@ -237,6 +239,3 @@ FROM {Lead._meta.db_table} l CROSS JOIN LATERAL (VALUES
 WHERE l.merged_into_id IS NULL AND e.at IS NOT NULL
 GROUP BY 1, 2, 3, 4, 5
 """
-
-
-_REBUILD_SQL = _rebuild_sql()
