@@ -152,16 +152,16 @@ class RowCount:
     estimated: bool
 
 
-def row_count(queryset: QuerySet, *, exact_up_to: int | None = None) -> RowCount:
-    """How many rows `queryset` has: exact up to `exact_up_to` (EXACT_COUNT_UP_TO by default; a
-    COUNT that stops there), past it PostgreSQL's planner estimate (elsewhere, the exact count)."""
-    exact_up_to = EXACT_COUNT_UP_TO if exact_up_to is None else exact_up_to
+def row_count(queryset: QuerySet) -> RowCount:
+    """How many rows `queryset` has: on PostgreSQL exact up to EXACT_COUNT_UP_TO (a COUNT that
+    stops there), past it the planner's estimate; elsewhere the exact count."""
+    exact_up_to = EXACT_COUNT_UP_TO
     queryset = queryset.order_by()
+    if connection.vendor != "postgresql":
+        return RowCount(queryset.count(), estimated=False)
     capped = queryset[: exact_up_to + 1].count()
     if capped <= exact_up_to:
         return RowCount(capped, estimated=False)
-    if connection.vendor != "postgresql":
-        return RowCount(queryset.count(), estimated=False)
     sql, params = queryset.values("pk").query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)

@@ -331,7 +331,7 @@ def _lead_figures_of_period(filters: DashboardFilters) -> dict:
 def dashboard_figures(*, filters: DashboardFilters, now: datetime | None = None) -> dict:
     """Every figure of the dashboard for the filters; a fixed number of queries.
 
-    On PostgreSQL, fifteen: 1 the goal; 2–7 the period's lead figures from the roll-up (totals and
+    On PostgreSQL, fourteen: 1 the goal; 2–7 the period's lead figures from the roll-up (totals and
     both funnels; revenue and quality by campaign; revenue by source, marketer, rep and week);
     8 the open pipeline and snoozed leads, 9 cold leads, 10 handoffs (SLA, percentiles),
     11 rejection reasons, 12 the feedback backlog, 13–14 speed to lead (the SLA clock's settings; the

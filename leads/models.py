@@ -226,10 +226,6 @@ class Lead(models.Model):
         return self.name or self.email
 
     @property
-    def is_merged(self):
-        return self.merged_into_id is not None
-
-    @property
     def email_domain(self):
         return self.email.rsplit("@", 1)[-1]
 

@@ -147,7 +147,7 @@ class Command(BaseCommand):
 
     def _load(self, *, team, count, start, end, seed):
         postgresql = connection.vendor == "postgresql"
-        rng = random.Random(seed)
+        rng = None if postgresql else random.Random(seed)  # PostgreSQL draws its own (setseed)
         if postgresql:
             with connection.cursor() as cursor:
                 # One process draws every random(): a parallel plan would deal them out in any order.
