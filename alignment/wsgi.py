@@ -1,3 +1,4 @@
+import gc
 import os
 
 from django.core.wsgi import get_wsgi_application
@@ -6,6 +7,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alignment.settings")
 
 application = get_wsgi_application()
 
-from alignment.checks import static_manifest_require  # noqa: E402  (needs the settings set up)
+from django.urls import get_resolver  # noqa: E402  (needs the settings set up)
+
+from alignment.checks import static_manifest_require  # noqa: E402
 
 static_manifest_require()
+
+# Load every view now (the URLconf imports them), then put what is loaded, which lives as long as
+# the process, out of the garbage collector's sight: a full collection no longer walks Django, DRF
+# and the views, which paused a request for ~90 ms every couple of thousand requests.
+get_resolver().url_patterns
+gc.collect()
+gc.freeze()

@@ -17,6 +17,11 @@ client is a marketer of its own with its own token, as each integration sending 
 request the wall time, this process's CPU time and its PostgreSQL backend's CPU time
 (/proc/<pid>/stat): CPU time moves far less with the machine's load than wall time does, so a
 change to either side shows on a busy machine too.
+
+--pauses N posts N leads in this process twice, first with everything loaded left to the garbage
+collector, then frozen out of its sight as `alignment.wsgi` does in each gunicorn worker, and prints
+each run's slowest request and the collector's pauses by generation: a full collection over the
+loaded app is what a request now and then waited for.
 """
 
 import argparse
@@ -154,6 +159,49 @@ def cpu_per_request(count, campaign_id, token):
         print(f"{name:<37} | {medians[0]:>7.2f} | {medians[1]:>13.2f} | {medians[2]:>17.2f}")
 
 
+def gc_pauses(count, campaign_id, token):
+    import gc
+    import time
+
+    from django.urls import get_resolver
+    from rest_framework.test import APIClient
+
+    client = APIClient(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Token {token}")
+    pauses, started = [], []
+
+    def timed(phase, info):
+        if phase == "start":
+            started.append(time.perf_counter())
+        else:
+            pauses.append((info["generation"], time.perf_counter() - started.pop()))
+
+    get_resolver().url_patterns
+    gc.callbacks.append(timed)
+    for frozen in (False, True):
+        tag = uuid.uuid4().hex[:8]
+        for n in range(50):  # warm: the serializers, the caches, the prepared statements
+            client.post("/api/leads/", lead_body(campaign_id, tag, 0, -n - 1), format="json")
+        if frozen:
+            gc.collect()
+            gc.freeze()
+        pauses.clear()
+        slowest = 0.0
+        for n in range(count):
+            began = time.perf_counter()
+            response = client.post("/api/leads/", lead_body(campaign_id, tag, 0, n), format="json")
+            slowest = max(slowest, time.perf_counter() - began)
+            assert response.status_code == 201, response.content
+        print(f"{'frozen' if frozen else 'not frozen'}: {count} captures, slowest {slowest * 1000:.1f} ms")
+        for generation in (0, 1, 2):
+            times = [seconds for g, seconds in pauses if g == generation]
+            if times:
+                print(
+                    f"  generation {generation}: {len(times)} collections, "
+                    f"longest {max(times) * 1000:.1f} ms, {sum(times) * 1000:.1f} ms in all"
+                )
+    gc.callbacks.remove(timed)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, nargs="+", default=[16, 32])
@@ -162,6 +210,7 @@ def main():
     parser.add_argument("--profile", type=int, metavar="N")
     parser.add_argument("--bare", action="store_true", help="profile the bare view instead")
     parser.add_argument("--cpu", type=int, metavar="N", help="CPU time per request, in this process")
+    parser.add_argument("--pauses", type=int, metavar="N", help="the garbage collector's pauses, in this process")
     parser.add_argument("--sort", default="cumulative", help="the profile's order: cumulative, tottime, …")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
@@ -171,6 +220,9 @@ def main():
         token, campaign_id, _ = bench_team()
         if args.cpu:
             cpu_per_request(args.cpu, campaign_id, token)
+            return
+        if args.pauses:
+            gc_pauses(args.pauses, campaign_id, token)
             return
         if args.profile:
             profile(args.profile, campaign_id, token, args.sort, "/bench/bare/" if args.bare else "/api/leads/")
