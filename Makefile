@@ -56,7 +56,8 @@ format: install
 
 # The pages and list APIs at 20,000 leads and at BENCH_LEADS, in a throwaway PostgreSQL database
 # beside DATABASE_URL's (bench/pages.py); capture beside a bare DRF view, bulk capture and the import
-# beside COPY (bench/capture.py, bench/bulk.py: a few minutes); generate_leads beside COPY
+# beside COPY (bench/capture.py, bench/bulk.py: a few minutes), the same 1,000 rows taken apart step
+# by step (bench/bulk_anatomy.py: what bounds them); generate_leads beside COPY
 # (bench/generate.py). Together about 15 minutes on a small machine.
 BENCH_LEADS ?= 200000
 # Each script prints its own table as it goes; the last one gathers every figure beside its baseline.
@@ -66,5 +67,6 @@ bench: install
 	BENCH_SUMMARY=$(BENCH_SUMMARY) $(PY) bench/pages.py --small 20000 --large $(BENCH_LEADS)
 	BENCH_SUMMARY=$(BENCH_SUMMARY) $(PY) bench/capture.py --seconds 10 --rounds 1
 	BENCH_SUMMARY=$(BENCH_SUMMARY) $(PY) bench/bulk.py --requests 10 --rows 20000
+	BENCH_SUMMARY=$(BENCH_SUMMARY) $(PY) bench/bulk_anatomy.py --leads 100000
 	BENCH_SUMMARY=$(BENCH_SUMMARY) $(PY) bench/generate.py --sizes $(BENCH_LEADS)
 	@echo; $(PY) bench/summary.py $(BENCH_SUMMARY)

@@ -8,7 +8,9 @@ It never touches the database in DATABASE_URL: it works in a sibling database na
 whole command: its team, the stories, the indexes built again, ANALYZE and the roll-up rebuild) and
 then, as the baseline in the same run, COPYs N plain lead rows into a fresh table with one unique
 index (`copy_seconds` of bench/bulk.py). Prints leads/s beside COPY's rows/s and the peak resident
-memory of this process during the command.
+memory of this process during the command, and the rows it wrote per lead (leads, touches, timeline
+events, handoffs, verdicts, feedback items, roll-up rows): COPY's rate divided by them is what
+writing those rows at COPY's own speed, with no index at all, would give.
 
 Options: --sizes 200000,1000000 (default), --seed N (default 1), --keep.
 """
@@ -66,8 +68,11 @@ def main():
             call_command("generate_leads", count=size, force=True, seed=args.seed, stdout=sys.stdout)
             seconds = time.perf_counter() - started
             rss = peak_rss_mb()
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT " + " + ".join(f"(SELECT count(*) FROM {t})" for t in TABLES.split(", ")))
+                rows = cursor.fetchone()[0]
             copy = copy_seconds(lead_rows(size, f"copy-{size}"))
-            results.append((size, seconds, copy, rss))
+            results.append((size, seconds, copy, rss, rows))
             print(f"  {seconds:.1f} s, COPY of {size:,} plain rows {copy:.1f} s", flush=True)
     finally:
         connections.close_all()
@@ -76,15 +81,18 @@ def main():
 
     print()
     print("generate_leads (roll-up included) beside COPY of as many plain lead rows into a table with one unique index")
-    print(f"{'leads':>9} | {'seconds':>7} | {'leads/s':>7} | {'COPY rows/s':>11} | {'ratio':>5} | {'peak RSS':>8}")
-    for size, seconds, copy, rss in results:
+    print(
+        f"{'leads':>9} | {'seconds':>7} | {'leads/s':>7} | {'COPY rows/s':>11} | {'ratio':>5} | {'peak RSS':>8} | "
+        f"{'rows a lead':>11} | leads/s if every row went at COPY's rate"
+    )
+    for size, seconds, copy, rss, rows in results:
         print(
             f"{size:>9,} | {seconds:>7.1f} | {size / seconds:>7,.0f} | {size / copy:>11,.0f} | "
-            f"{copy / seconds:>5.3f} | {rss:>5.0f} MB"
+            f"{copy / seconds:>5.3f} | {rss:>5.0f} MB | {rows / size:>11.1f} | {size / copy / (rows / size):>7,.0f}"
         )
     from summary import record
 
-    for size, seconds, copy, _ in results:
+    for size, seconds, copy, _, _ in results:
         rate = size / seconds
         record(
             f"generate_leads --count {size:,}", rate, size / copy, "leads/s", "≥ 50,000 leads/s", rate >= 50_000, "COPY"
