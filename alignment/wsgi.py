@@ -15,7 +15,7 @@ static_manifest_require()
 
 # Load every view now (the URLconf imports them), then put what is loaded, which lives as long as
 # the process, out of the garbage collector's sight: a full collection no longer walks Django, DRF
-# and the views, which paused a request for ~90 ms every couple of thousand requests.
-get_resolver().url_patterns
+# and the views, which held up a request for over 100 ms now and then (bench/capture.py --pauses).
+url_patterns = get_resolver().url_patterns
 gc.collect()
 gc.freeze()
