@@ -144,6 +144,9 @@ def _cursor_of(item, ordering: Sequence[str]) -> str:
 
 # Counting every row of a big list costs a scan of it; past this many an estimate does.
 EXACT_COUNT_UP_TO = 10_000
+# A search's count reads and rechecks each matching row (a trigram index only narrows them down),
+# where a filter's reads index entries alone: it stops sooner.
+SEARCH_EXACT_COUNT_UP_TO = 500
 
 
 @dataclass(frozen=True)
@@ -152,10 +155,11 @@ class RowCount:
     estimated: bool
 
 
-def row_count(queryset: QuerySet) -> RowCount:
+def row_count(queryset: QuerySet, *, search: bool = False) -> RowCount:
     """How many rows `queryset` has: on PostgreSQL exact up to EXACT_COUNT_UP_TO (a COUNT that
-    stops there), past it the planner's estimate; elsewhere the exact count."""
-    exact_up_to = EXACT_COUNT_UP_TO
+    stops there; SEARCH_EXACT_COUNT_UP_TO for a search), past it the planner's estimate; elsewhere
+    the exact count."""
+    exact_up_to = SEARCH_EXACT_COUNT_UP_TO if search else EXACT_COUNT_UP_TO
     queryset = queryset.order_by()
     if connection.vendor != "postgresql":
         return RowCount(queryset.count(), estimated=False)

@@ -162,10 +162,11 @@ def lead_list(request):
     filter_form = forms.LeadFilterForm(request.GET, campaigns=campaigns, owners=owners, no_owner=not is_rep)
     leads = selectors.lead_list_for_user(user=user, filters=filter_form.filters())
     page = keyset_page(leads, request, ordering=LIST_ORDER, param="after", previous_param="before", size=PAGE_SIZE)
-    total = row_count(leads)
+    search = bool(filter_form.filters().get("q"))
+    total = row_count(leads, search=search)
     start = 1
     if page.items and not page.is_first_page:
-        start += row_count(keyset_rows_before(leads, page.items[0], ordering=LIST_ORDER)).value
+        start += row_count(keyset_rows_before(leads, page.items[0], ordering=LIST_ORDER), search=search).value
     context = {
         "leads": page.items,
         "filter_form": filter_form,

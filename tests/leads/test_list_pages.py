@@ -54,6 +54,18 @@ def test_lead_list_count_past_the_exact_limit_is_an_estimate(client, marketer, c
     assert ("1–5 of about" if connection.vendor == "postgresql" else "1–5 of 5") in text
 
 
+def test_a_search_stops_counting_sooner_than_a_filter(client, marketer, campaign, monkeypatch):
+    """A search's count rechecks every matching row, so it gives way to the estimate sooner; a
+    filter over as many leads still counts them exactly."""
+    monkeypatch.setattr(pagination, "SEARCH_EXACT_COUNT_UP_TO", 3)
+    LeadFactory.create_batch(5, campaign=campaign, company="Zimmermann GmbH")
+    client.force_login(marketer)
+    searched = client.get(reverse("leads:list"), {"q": "zimmerm"}).content.decode()
+    filtered = client.get(reverse("leads:list"), {"campaign": campaign.pk}).content.decode()
+    assert ("1–5 of about" if connection.vendor == "postgresql" else "1–5 of 5") in searched
+    assert "1–5 of 5" in filtered
+
+
 def test_bulk_page_hands_off_the_ticked_rows_and_shows_each_result(client, marketer, rep, campaign):
     mine, held = LeadFactory.create_batch(2, campaign=campaign)
     lead_hand_off(lead=held, rep=rep, note="Earlier.", by=marketer)
