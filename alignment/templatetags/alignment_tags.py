@@ -15,25 +15,6 @@ register = template.Library()
 CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "INR": "₹", "CNY": "¥", "KRW": "₩"}
 
 
-@register.filter
-def money(value):
-    """An amount with thousands separators and two decimals: 1004000 -> "1,004,000.00".
-
-    Every amount on every page goes through this one filter so that a lead page, a list and the
-    dashboard never show the same figure two ways. Empty values render as "" so `|default` works.
-    """
-    if value is None or value == "":
-        return ""
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError, TypeError):
-        return value
-    if not amount.is_finite():
-        return value
-    # Half up, as the dashboard's floatformat rounds, so both show the same cents.
-    return f"{amount.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,.2f}"
-
-
 @register.simple_tag
 def in_place_form(action, name, pk):
     """The attributes of a page form that re-renders where it stands when it has errors
@@ -49,7 +30,10 @@ def in_place_form(action, name, pk):
 def currency(value):
     """An amount in ALIGNMENT_CURRENCY for the active locale: 12500 -> "€12,500", 12500.5 ->
     "€12,500.50"; a currency without a symbol here by its code, "12,500 SEK". Cents only when
-    there are any, so headline figures stay short. Empty values render as "" so `|default` works."""
+    there are any, so headline figures stay short. Empty values render as "" so `|default` works.
+
+    Every amount on every page and email goes through this one filter, so a lead page, a list and
+    the dashboard never show the same figure two ways; it rounds half up, as the figures do."""
     if value is None or value == "":
         return ""
     try:

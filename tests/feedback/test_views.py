@@ -265,9 +265,9 @@ def test_scorecard_page_shows_won_revenue_and_cost_per_won_deal(client, marketer
     html = client.get("/feedback/campaigns/?period=30d").content.decode()
 
     assert "Won revenue" in html and "Cost per won deal" in html
-    assert _cell(_row(html, paid), "won-revenue") == '6,250.50 <small class="muted">(2 won)</small>'
-    assert _cell(_row(html, paid), "cost-per-won") == "1,500.00"
-    assert _cell(_row(html, free), "won-revenue") == "0.00"
+    assert _cell(_row(html, paid), "won-revenue") == '€6,250.50 <small class="muted">(2 won)</small>'
+    assert _cell(_row(html, paid), "cost-per-won") == "€1,500"
+    assert _cell(_row(html, free), "won-revenue") == "€0"
     assert "no cost set" in _cell(_row(html, free), "cost-per-won")
     by_revenue = client.get("/feedback/campaigns/?period=30d&sort=-won_revenue").content.decode()
     assert by_revenue.index("Trade fair") < by_revenue.index("Newsletter")
@@ -316,7 +316,7 @@ def test_scorecard_page_query_count_does_not_grow_with_leads(client, marketer, r
         response = client.get("/feedback/campaigns/?period=all&sort=-won_revenue")
 
     assert response.status_code == 200
-    assert f"{n // 2 * 100:,}.00" in response.content.decode()
+    assert f"€{n // 2 * 100:,}" in response.content.decode()
 
 
 # --- the lead page's verdict panel ----------------------------------------------------------------
