@@ -65,6 +65,8 @@ def lead_merge(*, survivor: Lead, other: Lead, by: User) -> Lead:
         model.objects.filter(lead=other).update(lead=survivor)
     LeadAlias.objects.filter(lead=other).update(lead=survivor)
     LeadAlias.objects.create(email=other.email, lead=survivor, created_at=now)
+    # A lead merged into the other earlier now points at the survivor: no chain to follow.
+    Lead.objects.filter(merged_into=other).update(merged_into=survivor)
 
     # The other leaves the dashboard's figures: it is no longer a lead of its own.
     lead_days_apply(before=lead_day_rows(other), after={})

@@ -87,6 +87,19 @@ def test_capturing_a_merged_email_touches_the_survivor(marketer, campaign):
     assert lead_capture(data={"email": "cy@old-acme.test"}, campaign=campaign, by=marketer)[0] == third
 
 
+def test_a_lead_merged_earlier_points_at_the_last_survivor(client, marketer, campaign):
+    first = capture("di@acme.test", campaign, marketer)
+    second = capture("di@old-acme.test", campaign, marketer)
+    last = capture("di@new-acme.test", campaign, marketer)
+    lead_merge_with_feedback(survivor=second, other=first, by=marketer)
+    lead_merge_with_feedback(survivor=last, other=second, by=marketer)
+    first.refresh_from_db()
+    assert first.merged_into == last
+    client.force_login(marketer)
+    page = client.get(f"/leads/{first.pk}/").content.decode()
+    assert f'merged into <a href="/leads/{last.pk}/">' in page
+
+
 def test_merge_refusals(marketer, rep, other_rep, campaign):
     ann = accepted(capture("dee@acme.test", campaign, marketer), rep=rep, by=marketer)
     dee = accepted(capture("dee@acme-mail.test", campaign, marketer), rep=other_rep, by=marketer)
