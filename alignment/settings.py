@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # its widget templates, for FORM_RENDERER below
     "csp",
     "rest_framework",
     "rest_framework.authtoken",
@@ -94,6 +95,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# Forms render through TEMPLATES, so templates/django/forms/ can stand in for Django's own.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # SQLite by default so a fresh machine needs nothing but Python; DATABASE_URL selects PostgreSQL.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
