@@ -1,6 +1,32 @@
+"""Django admin for verdicts and feedback items, and the lead admin's deletion as feedback sees it:
+deleting leads deletes their feedback items, so their bad reasons leave the scorecard's roll-up."""
+
 from django.contrib import admin
+from django.db import transaction
 
 from feedback.models import FeedbackItem, FeedbackReply, Verdict
+from feedback.rollup import reason_days_remove
+from leads.admin import LeadAdmin
+from leads.models import Lead
+
+
+class LeadWithFeedbackAdmin(LeadAdmin):
+    """The leads floor's admin, whose deletion also takes the leads' items out of the scorecard's
+    roll-up (the leads floor knows nothing of feedback, so the extension lives here)."""
+
+    @transaction.atomic
+    def delete_model(self, request, obj):
+        reason_days_remove(Lead.objects.filter(pk=obj.pk))
+        super().delete_model(request, obj)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        reason_days_remove(queryset)
+        super().delete_queryset(request, queryset)
+
+
+admin.site.unregister(Lead)
+admin.site.register(Lead, LeadWithFeedbackAdmin)
 
 
 @admin.register(Verdict)
