@@ -71,13 +71,13 @@ def reason_days_move(*, source: Lead, target: Lead) -> None:
         reason_days_apply(before=reason_day_rows(source, reason_ids), after=reason_day_rows(target, reason_ids))
 
 
-def reason_days_remove(leads) -> None:
-    """Take the items of leads that are about to be deleted out of the roll-up."""
-    before: ReasonRows = Counter()
+def reason_day_rows_of(leads) -> ReasonRows:
+    """What the items of `leads` (a queryset) add to the roll-up, read from the database."""
+    rows: ReasonRows = Counter()
     items = FeedbackItem.objects.filter(lead__in=leads, kind__in=BAD_REASON_KINDS, reason__isnull=False)
     for captured_at, campaign_id, reason_id in items.values_list("lead__captured_at", "lead__campaign_id", "reason"):
-        before[(_day(captured_at), campaign_id, reason_id)] += 1
-    reason_days_apply(before=before, after=Counter())
+        rows[(_day(captured_at), campaign_id, reason_id)] += 1
+    return rows
 
 
 def reason_day_totals(item_model=FeedbackItem):
