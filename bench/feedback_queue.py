@@ -61,6 +61,7 @@ def load(n: int):
                     # the current verdict, as the verdict service leaves it on the lead (the roll-up counts it)
                     verdict="bad" if i % 3 else "good",
                     verdict_at=at[k],
+                    verdict_wait=timedelta(days=1),  # and its wait for that (first) verdict
                 )
                 for k, i in enumerate(rows)
             ]
@@ -97,9 +98,11 @@ def load(n: int):
             ]
         )
     # Written in bulk, behind the services' back: roll the leads up as `rebuild_dashboard` does.
+    from feedback.rollup import reason_days_rebuild
     from leads.rollup import lead_days_rebuild
 
     lead_days_rebuild()
+    reason_days_rebuild()
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("ANALYZE")

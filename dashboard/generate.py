@@ -2,8 +2,8 @@
 
 Each lead gets one story: captured, then (maybe) handed off, accepted or rejected, worked,
 qualified, won or lost, recycled to nurture; its waterfall dates follow the story in order and never
-pass "now", and its handoff, timeline events, touches, verdict and feedback items tell the same
-story.
+pass "now", and its handoff, timeline events, touches, verdict (with the lead's wait for it) and
+feedback items tell the same story.
 
 On PostgreSQL the stories are written set-based, in SQL (`lead_stories_insert`): a million leads in
 Python would take minutes. Elsewhere (SQLite, the development default and the tests) `lead_stories`
@@ -28,7 +28,7 @@ COLUMNS = {
         "captured_by_id", "touch_count", "last_touch_at", "last_activity_at", "captured_at",
         "handed_off_at", "accepted_at", "qualified_at", "won_at", "lost_at", "won_amount",
         "lost_reason_id", "verdict", "verdict_at", "recycle_count", "recycle_reason", "reengage_after",
-        "snoozed_until", "snooze_reason", "updated_at",
+        "snoozed_until", "snooze_reason", "updated_at", "verdict_wait",
     ),
     "feedback_verdict": (
         "id", "lead_id", "rep_id", "verdict", "reason_id", "note", "pain_points", "current", "created_at",
@@ -322,7 +322,8 @@ def lead_stories(*, team: Team, first_id: int, count: int, start, end, now, rng:
              f"{first} {last}", company, choice(TITLES), "", country, region, choice(team.verticals),
              rng.randrange(1_000, 150_000, 100), campaign_id, source, "", "", status, owner, marketer,
              touch_count, last_touch, last_activity, captured, handed, accepted, qualified, won, lost, won_amount,
-             lost_reason, verdict, verdict_at, recycle_count, recycle_reason, reengage_after, None, "", last_activity)
+             lost_reason, verdict, verdict_at, recycle_count, recycle_reason, reengage_after, None, "", last_activity,
+             verdict_at - handed if verdict else None)
         )  # fmt: skip
     return rows
 
@@ -523,7 +524,8 @@ SELECT t.id, lower(t.first || '.' || t.last || '.' || t.id || '@' || t.company_a
     t.captured, t.handed, t.accepted, t.qualified, t.won, t.lost, t.won_amount, t.lost_reason, t.verdict,
     t.verdict_at, CASE WHEN t.recycled IS NULL THEN 0 ELSE 1 END,
     CASE WHEN t.recycled IS NULL THEN '' ELSE '{RECYCLE_REASON}' END,
-    ((t.recycled + interval '90 days') AT TIME ZONE 'UTC')::date, NULL, '', {_LAST_ACTIVITY}
+    ((t.recycled + interval '90 days') AT TIME ZONE 'UTC')::date, NULL, '', {_LAST_ACTIVITY},
+    CASE WHEN t.verdict <> '' THEN t.verdict_at - t.handed END
 FROM gen_story t"""
     verdicts = """
 SELECT t.verdict_id, t.id, t.rep, t.verdict, t.bad_reason, '', t.pain, true, t.verdict_at

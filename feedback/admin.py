@@ -1,6 +1,38 @@
+"""Django admin for verdicts and feedback items, and the lead admin's deletion as feedback sees it:
+deleting leads deletes their feedback items, so their bad reasons leave the scorecard's roll-up."""
+
+from collections import Counter
+
 from django.contrib import admin
+from django.db import transaction
 
 from feedback.models import FeedbackItem, FeedbackReply, Verdict
+from feedback.rollup import reason_day_rows_of, reason_days_apply
+from leads.admin import LeadAdmin
+from leads.models import Lead
+
+
+class LeadWithFeedbackAdmin(LeadAdmin):
+    """The leads floor's admin, whose deletion also takes the leads' items out of the scorecard's
+    roll-up (the leads floor knows nothing of feedback, so the extension lives here). The items are
+    read before the leads go, and taken out after the dashboard's roll-up, in the order the
+    services write the two, so a deletion and a verdict never wait for each other's rows."""
+
+    @transaction.atomic
+    def delete_model(self, request, obj):
+        items = reason_day_rows_of(Lead.objects.filter(pk=obj.pk))
+        super().delete_model(request, obj)
+        reason_days_apply(before=items, after=Counter())
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        items = reason_day_rows_of(queryset)
+        super().delete_queryset(request, queryset)
+        reason_days_apply(before=items, after=Counter())
+
+
+admin.site.unregister(Lead)
+admin.site.register(Lead, LeadWithFeedbackAdmin)
 
 
 @admin.register(Verdict)

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from alignment.models import User
 from feedback.models import FeedbackItem, FeedbackKind, FeedbackStatus, Resolution, Verdict
+from feedback.rollup import reason_days_move
 from leads.merge import lead_merge
 from leads.models import Lead
 
@@ -16,7 +17,8 @@ def lead_merge_with_feedback(*, survivor: Lead, other: Lead, by: User) -> Lead:
 
     The survivor's verdict stands (it is the one the lead carries and the figures count): the
     other's verdicts join its history as superseded. A question still open on both leads is asked
-    once: the other's is closed as answered there.
+    once: the other's is closed as answered there. The other's bad reasons move to the survivor's
+    cohort in the scorecard's roll-up.
     """
     survivor = lead_merge(survivor=survivor, other=other, by=by)
     now = timezone.now()
@@ -31,5 +33,6 @@ def lead_merge_with_feedback(*, survivor: Lead, other: Lead, by: User) -> Lead:
             resolved_by=by,
             resolved_at=now,
         )
+    reason_days_move(source=other, target=survivor)
     FeedbackItem.objects.filter(lead=other).update(lead=survivor)
     return survivor

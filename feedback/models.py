@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from leads.models import ReasonCode, VerdictValue
+from leads.models import Campaign, ReasonCode, VerdictValue
 
 
 class Verdict(models.Model):
@@ -139,3 +139,24 @@ class FeedbackReply(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         verbose_name_plural = "feedback replies"
+
+
+class ReasonDay(models.Model):
+    """The scorecard's bad reasons of one day's cohort: how many bad verdicts, rejections and losses
+    with this reason the leads of this campaign captured that day (in the company's time zone, as
+    `LeadDay` counts its cohorts) have received. The feedback services keep these rows in step in
+    the same transaction as the items (feedback/rollup.py); `manage.py rebuild_dashboard`
+    recomputes them from the items."""
+
+    day = models.DateField()
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    reason = models.ForeignKey(ReasonCode, on_delete=models.CASCADE, related_name="+")
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "campaign", "reason"], name="reason_day_key"),
+        ]
+
+    def __str__(self):
+        return f"{self.day} campaign {self.campaign_id} reason {self.reason_id}: {self.count}"

@@ -1,24 +1,31 @@
-"""The per-campaign lead-quality scorecard.
+"""The per-campaign lead-quality scorecard, for the leads captured in a period (a cohort). How each
+figure is read, one query each however many leads:
 
-The funnel of the leads captured in the period (captured, handed off, accepted, won, won revenue) is
-summed from the dashboard's daily roll-up (`LeadDay`, whose cohort columns count how far the leads
-captured each day have got since), so the scorecard and the dashboard count a campaign's leads the
-same way; so are the current verdicts (the roll-up counts each cohort by its leads' current verdict).
-The time to the first verdict and the bad reasons are read from the verdicts and feedback items
-themselves; the median time to verdict is the base median (`alignment.aggregates`), exact on every
-database.
+- the funnel (captured, handed off, accepted, won, won revenue) and the current good/bad verdicts
+  are summed from the dashboard's daily roll-up (`LeadDay`, whose cohort columns count how far the
+  leads captured each day have got since, and what their current verdict is), so the scorecard and
+  the dashboard count a campaign's leads the same way;
+- the median time from handoff to the first verdict is read from the leads' own `verdict_wait`
+  (set once, with the first verdict): on PostgreSQL each campaign's one or two middle waits are
+  read in index order (`lead_verdict_wait`, the period filtered inside the index scan), never a
+  sort of every verdict; elsewhere the base median (`alignment.aggregates.percentile_by_group`).
+  Both give PostgreSQL's `percentile_cont(0.5)`, exactly;
+- the top bad reasons (bad verdicts, rejections and losses, by reason) are summed from their daily
+  roll-up (`ReasonDay`, the items counted on their lead's capture day), the first three of each
+  campaign by count, then label.
 """
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
+from django.db import connection
+from django.db.models import F, Sum
 from django.utils import timezone
 
-from alignment.aggregates import percentile_by_group
-from feedback.models import BAD_REASON_KINDS, FeedbackItem, Verdict
-from leads.models import Campaign, LeadDay
+from alignment.aggregates import percentile_by_group, uses_percentile_cont
+from feedback.models import ReasonDay
+from leads.models import Campaign, Lead, LeadDay
 
 
 @dataclass
@@ -118,6 +125,55 @@ def _company_day(at: datetime) -> date:
     return timezone.localdate(at, timezone.get_default_timezone())
 
 
+def _median_waits_sql(where: str) -> str:
+    """Per campaign, the median wait of the leads matching `where` (SQL on the leads, as `l`), in
+    one statement: the waits counted per campaign, then for each campaign its one or two middle
+    waits read in index order (OFFSET (n−1)/2, LIMIT 1 when n is odd, 2 when even) and
+    interpolated as `percentile_cont(0.5)` interpolates them (lo + (hi − lo) · 0.5).
+
+    The conditions repeat the index's own (`lead_verdict_wait`), so both scans read it alone.
+    (`%%` is the modulo once the statement's parameters are bound.)"""
+    table = Lead._meta.db_table
+    return f"""
+WITH counts AS (
+    SELECT l.campaign_id, count(*) AS n FROM {table} l
+    WHERE l.verdict_wait IS NOT NULL AND l.merged_into_id IS NULL{where}
+    GROUP BY l.campaign_id
+)
+SELECT c.campaign_id, (max(m.verdict_wait) - min(m.verdict_wait)) * 0.5::float8 + min(m.verdict_wait)
+FROM counts c CROSS JOIN LATERAL (
+    SELECT l.verdict_wait FROM {table} l
+    WHERE l.campaign_id = c.campaign_id AND l.verdict_wait IS NOT NULL AND l.merged_into_id IS NULL{where}
+    ORDER BY l.verdict_wait
+    OFFSET (c.n - 1) / 2 LIMIT 2 - c.n %% 2
+) m
+GROUP BY c.campaign_id
+"""
+
+
+def _median_waits(*, campaign: int | None, period: Period) -> dict:
+    """`{campaign id: median time from handoff to first verdict}` of the leads captured in `period`."""
+    leads = Lead.objects.filter(verdict_wait__isnull=False, merged_into__isnull=True)
+    conditions, params = [], []
+    if campaign is not None:
+        leads = leads.filter(campaign_id=campaign)
+        conditions.append(" AND l.campaign_id = %s")
+        params.append(campaign)
+    if period.start:
+        leads = leads.filter(captured_at__gte=period.start)
+        conditions.append(" AND l.captured_at >= %s")
+        params.append(period.start)
+    if period.end:
+        leads = leads.filter(captured_at__lt=period.end)
+        conditions.append(" AND l.captured_at < %s")
+        params.append(period.end)
+    if not uses_percentile_cont():
+        return percentile_by_group(leads, F("verdict_wait"), 0.5, group="campaign_id")
+    with connection.cursor() as cursor:
+        cursor.execute(_median_waits_sql("".join(conditions)), params * 2)
+        return dict(cursor.fetchall())
+
+
 def campaign_scorecard(*, period: Period, sort: str = "name", campaign: int | None = None) -> list[ScorecardRow]:
     """Lead quality per campaign for the leads captured in `period` (a cohort, so a campaign's
     figures do not shift as old leads move). Four queries however many leads or campaigns:
@@ -125,8 +181,9 @@ def campaign_scorecard(*, period: Period, sort: str = "name", campaign: int | No
     1. the campaigns with their owners;
     2. per campaign, from the daily roll-up: leads captured, handed off, accepted, won, won revenue,
        and their current good/bad verdicts;
-    3. per campaign: the median time from handoff to the first verdict;
-    4. per campaign and reason: the bad verdicts, rejections and losses.
+    3. per campaign: the median time from handoff to the first verdict, from the leads' waits;
+    4. per campaign and reason, from the bad reasons' daily roll-up: the bad verdicts, rejections
+       and losses.
 
     Sorting by `-column` sorts descending; campaigns are few, so rows are sorted here.
     """
@@ -135,26 +192,18 @@ def campaign_scorecard(*, period: Period, sort: str = "name", campaign: int | No
         campaigns = campaigns.filter(pk=campaign)
     rows = {c.id: ScorecardRow(campaign=c) for c in campaigns}
 
-    def cohort(prefix=""):
-        """The leads in the period (and campaign), as a filter on a table that reaches the lead
-        through `prefix`: a join, never an IN over every lead id."""
-        q = Q()
+    def days(queryset):
+        """The rows of a daily roll-up for the period's capture days (and the campaign)."""
         if campaign is not None:
-            q &= Q(**{f"{prefix}campaign_id": campaign})
+            queryset = queryset.filter(campaign_id=campaign)
         if period.start:
-            q &= Q(**{f"{prefix}captured_at__gte": period.start})
+            queryset = queryset.filter(day__gte=_company_day(period.start))
         if period.end:
-            q &= Q(**{f"{prefix}captured_at__lt": period.end})
-        return q
+            queryset = queryset.filter(day__lt=_company_day(period.end))
+        return queryset
 
-    days = LeadDay.objects.all()
-    if campaign is not None:
-        days = days.filter(campaign_id=campaign)
-    if period.start:
-        days = days.filter(day__gte=_company_day(period.start))
-    if period.end:
-        days = days.filter(day__lt=_company_day(period.end))
-    for row in days.values("campaign_id").annotate(**{name: Sum(column) for name, column in COHORT_FIGURES.items()}):
+    figures = {name: Sum(column) for name, column in COHORT_FIGURES.items()}
+    for row in days(LeadDay.objects.all()).values("campaign_id").annotate(**figures).order_by():
         card = rows.get(row["campaign_id"])
         if card:
             card.captured, card.handed_off = row["captured"], row["handed_off"]
@@ -162,25 +211,20 @@ def campaign_scorecard(*, period: Period, sort: str = "name", campaign: int | No
             card.won_revenue = row["won_revenue"] or Decimal("0")
             card.good, card.bad = row["good_verdicts"], row["bad_verdicts"]
 
-    verdicts = Verdict.objects.filter(cohort("lead__"))
-
-    earlier = Verdict.objects.filter(lead_id=OuterRef("lead_id"), created_at__lt=OuterRef("created_at"))
-    first_verdicts = verdicts.filter(~Exists(earlier), lead__handed_off_at__isnull=False)
-    to_verdict = ExpressionWrapper(F("created_at") - F("lead__handed_off_at"), output_field=DurationField())
-    medians = percentile_by_group(first_verdicts, to_verdict, 0.5, group="lead__campaign_id")
-    for campaign_id, median in medians.items():
+    for campaign_id, median in _median_waits(campaign=campaign, period=period).items():
         card = rows.get(campaign_id)
         if card:
             card.median_time_to_verdict = median
 
     reasons = (
-        FeedbackItem.objects.filter(cohort("lead__"), kind__in=BAD_REASON_KINDS, reason__isnull=False)
-        .values("lead__campaign_id", "reason__label")
-        .annotate(n=Count("*"))
-        .order_by("lead__campaign_id", "-n", "reason__label")
+        days(ReasonDay.objects.all())
+        .values("campaign_id", "reason__label")
+        .annotate(n=Sum("count"))
+        .filter(n__gt=0)
+        .order_by("campaign_id", "-n", "reason__label")
     )
     for row in reasons:
-        card = rows.get(row["lead__campaign_id"])
+        card = rows.get(row["campaign_id"])
         if card and len(card.top_bad_reasons) < 3:
             card.top_bad_reasons.append((row["reason__label"], row["n"]))
 

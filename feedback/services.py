@@ -18,6 +18,7 @@ from alignment.models import NotificationKind, Role, User
 from alignment.services import NotificationRow, notification_create, notification_create_many
 from alignment.sla import duration_describe
 from feedback.models import FeedbackItem, FeedbackKind, FeedbackReply, FeedbackStatus, Resolution, Verdict
+from feedback.rollup import counts_reason, reason_day_rows, reason_days_apply
 from feedback.selectors import feedback_overdue_cutoff
 from leads import capture as lead_capture
 from leads import services as lead_services
@@ -104,6 +105,8 @@ def feedback_item_open(
         status=status,
         created_at=now,
     )
+    if counts_reason(kind, item.reason_id):
+        reason_days_apply(before=reason_day_rows(lead, []), after=reason_day_rows(lead, [item.reason_id]))
     label = FeedbackKind(kind).label.lower()
     message = f"{by.display_name}: {lead} — {label}" + (f" ({reason.label})" if reason else "")
     if status == FeedbackStatus.OPEN:
@@ -229,6 +232,11 @@ def verdict_give(*, lead: Lead, by: User, verdict: str, reason=None, note: str =
         open_bad.last_reply_at = now
         fields = ["last_reply_at"]
         if verdict == VerdictValue.BAD:
+            # The item now stands for the revised reason, and the scorecard counts that one.
+            reason_days_apply(
+                before=reason_day_rows(lead, [open_bad.reason_id] if open_bad.reason_id else []),
+                after=reason_day_rows(lead, [reason.pk]),
+            )
             open_bad.verdict, open_bad.reason, open_bad.note = row, reason, note
             fields += ["verdict", "reason", "note"]
         open_bad.save(update_fields=fields)

@@ -108,6 +108,7 @@ class LeadAdmin(CountrySelectAdmin):
         "lost_reason",
         "verdict",
         "verdict_at",
+        "verdict_wait",
         "recycle_count",
         "recycle_reason",
         "reengage_after",

@@ -70,11 +70,15 @@ def lead_merge(*, survivor: Lead, other: Lead, by: User) -> Lead:
 
     # The other leaves the dashboard's figures: it is no longer a lead of its own.
     lead_days_apply(before=lead_day_rows(other), after={})
-    other.merged_into, other.merged_at = survivor, now
-    other.save(update_fields=["merged_into", "merged_at", "updated_at"])
+    # The survivor's wait for its first verdict stands; one that has none takes the other's (whose
+    # verdicts it now carries), and the other, no longer a lead of its own, keeps none.
+    if survivor.verdict_wait is None:
+        survivor.verdict_wait = other.verdict_wait
+    other.merged_into, other.merged_at, other.verdict_wait = survivor, now, None
+    other.save(update_fields=["merged_into", "merged_at", "verdict_wait", "updated_at"])
     survivor.touch_count += other.touch_count
     survivor.last_touch_at = max(survivor.last_touch_at, other.last_touch_at)
-    survivor.save(update_fields=["touch_count", "last_touch_at", "updated_at"])
+    survivor.save(update_fields=["touch_count", "last_touch_at", "verdict_wait", "updated_at"])
 
     lead_event_record(
         survivor, EventKind.MERGE, by=by, note=f"Merged {other.email} (lead {other.pk}) into this lead.", at=now

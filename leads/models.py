@@ -156,6 +156,9 @@ class Lead(models.Model):
     # owner. The verdicts themselves, with their history, are feedback's (`feedback.Verdict`).
     verdict = models.CharField(max_length=4, choices=VerdictValue.choices, blank=True)
     verdict_at = models.DateTimeField(null=True, blank=True)
+    # The time from the handoff to the first verdict, as it was when that verdict was given: set
+    # once, so the scorecard's median reads it from an index instead of every verdict.
+    verdict_wait = models.DurationField(null=True, blank=True)
 
     # Recycling back to marketing's nurture list.
     recycle_count = models.PositiveIntegerField(default=0)
@@ -196,6 +199,14 @@ class Lead(models.Model):
                 include=["estimated_value", "snoozed_until"],
                 name="lead_open_pipeline",
                 condition=Q(status__in=OPEN_STATUSES, merged_into__isnull=True),
+            ),
+            # The scorecard's median time to verdict: each campaign's waits in order, the period's
+            # capture days filtered in the index. Written only when a first verdict is given.
+            models.Index(
+                fields=["campaign", "verdict_wait"],
+                include=["captured_at"],
+                name="lead_verdict_wait",
+                condition=Q(verdict_wait__isnull=False, merged_into__isnull=True),
             ),
             # The dashboard counts and sums leads by the waterfall dates in a period.
             models.Index(fields=["won_at"], name="lead_won_at", condition=Q(won_at__isnull=False)),

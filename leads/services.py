@@ -467,12 +467,20 @@ def lead_snooze(*, lead: Lead, by: User, until: datetime, reason: str) -> Lead:
 def lead_verdict_set(*, lead: Lead, verdict: str, at: datetime) -> Lead:
     """Record on a locked lead the verdict its rep now gives it (a plain value: the verdicts and
     their history are feedback's), keeping the dashboard's roll-up in step. Called by
-    `feedback.services.verdict_give` inside its transaction."""
+    `feedback.services.verdict_give` inside its transaction.
+
+    The first verdict on a lead handed off also records how long it waited for it since the
+    (first, never rewritten) handoff; it is never recomputed: a revised verdict does not move it,
+    and a merge leaves the survivor its own (`leads.merge`)."""
     if verdict not in VerdictValue.values:
         raise InvalidInput("The verdict is good or bad.", fields={"verdict": ["Choose good or bad."]})
     before = lead_day_rows(lead)
+    fields = ["verdict", "verdict_at", "updated_at"]
+    if lead.verdict_wait is None and lead.verdict_at is None and lead.handed_off_at is not None:
+        lead.verdict_wait = at - lead.handed_off_at
+        fields.append("verdict_wait")
     lead.verdict, lead.verdict_at = verdict, at
-    lead.save(update_fields=["verdict", "verdict_at", "updated_at"])
+    lead.save(update_fields=fields)
     lead_days_apply(before=before, after=lead_day_rows(lead))
     return lead
 

@@ -114,6 +114,7 @@ def test_admin_keeps_the_lead_lifecycle_read_only(client):
     assert 'name="owner"' not in page
     assert 'name="campaign"' not in page
     assert 'name="source"' not in page
+    assert 'name="verdict_wait"' not in page  # set once, by the verdict service
     assert 'name="email"' in page
     assert client.get(reverse("admin:leads_lead_add")).status_code == 403
 

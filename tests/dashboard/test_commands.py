@@ -91,6 +91,16 @@ def test_seed_demo_builds_the_demo_through_the_services_and_a_second_run_changes
         assert lead.captured_at <= lead.handed_off_at <= lead.accepted_at <= lead.qualified_at <= lead.won_at < now
     events = list(won.events.values_list("at", flat=True))
     assert events == sorted(events)
+    # each judged lead waited for its first verdict as long as its moved story says, and carries the
+    # verdict's moved date
+    first_verdicts = {}
+    for lead_id, at in Verdict.objects.order_by("created_at").values_list("lead", "created_at"):
+        first_verdicts.setdefault(lead_id, at)
+    judged = Lead.objects.exclude(verdict="")
+    assert judged.exists()
+    for lead in judged:
+        assert lead.verdict_wait == first_verdicts[lead.pk] - lead.handed_off_at, lead.pk
+        assert lead.verdict_at == lead.verdicts.get(current=True).created_at, lead.pk
     assert abs(events[0] - won.captured_at) < timedelta(seconds=5)
     # leads left untouched in the story are cold already, with their reminders, and no demo mail goes out
     cold = Lead.objects.filter(cold_episodes__closed_at__isnull=True)

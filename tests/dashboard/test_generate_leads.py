@@ -8,7 +8,8 @@ from django.core.management.base import CommandError
 from django.db.models import Count
 
 from alignment.models import Role, User
-from feedback.models import FeedbackItem, FeedbackKind, Verdict
+from feedback.models import BAD_REASON_KINDS, FeedbackItem, FeedbackKind, ReasonDay, Verdict
+from feedback.rollup import reason_days_rebuild
 from leads.models import EventKind, Handoff, HandoffOutcome, Lead, LeadDay, LeadEvent, LeadStatus, Touch
 from leads.rollup import COLUMNS, KEY, lead_day_rows, lead_days_rebuild
 
@@ -101,6 +102,8 @@ def test_every_generated_lead_tells_a_consistent_story(debug):
         assert lead.verdict_at == (verdict.created_at if verdict else None), lead.pk
         if verdict:
             assert accepted and verdict.rep_id == lead.owner_id, lead.pk
+        # the wait for the first (here the only) verdict, as the verdict service records it
+        assert lead.verdict_wait == (verdict.created_at - lead.handed_off_at if verdict else None), lead.pk
     bad = FeedbackItem.objects.filter(kind=FeedbackKind.BAD_VERDICT).select_related("verdict")
     assert all(item.verdict.verdict == "bad" and item.verdict.lead_id == item.lead_id for item in bad)
 
@@ -119,6 +122,12 @@ def test_the_roll_up_equals_a_rebuild_and_the_sum_of_the_leads(debug):
 
     assert generated == _roll_up()
     assert generated == {key: tuple(row[column] for column in COLUMNS) for key, row in summed.items()}
+    # and the bad reasons' roll-up the command built counts every item with a reason against its lead
+    reasons = set(ReasonDay.objects.values_list("day", "campaign", "reason", "count"))
+    reason_days_rebuild()
+    assert set(ReasonDay.objects.values_list("day", "campaign", "reason", "count")) == reasons
+    counted = FeedbackItem.objects.filter(kind__in=BAD_REASON_KINDS, reason__isnull=False).count()
+    assert sum(row[3] for row in reasons) == counted > 0
 
 
 def test_running_again_adds_leads_to_the_same_team(debug):

@@ -1,3 +1,7 @@
+from datetime import timedelta
+
+import time_machine
+
 from leads.services import lead_accept, lead_hand_off
 from tests.leads.factories import LeadFactory
 
@@ -26,3 +30,11 @@ def leads_carry_their_verdicts():
 
     for verdict in Verdict.objects.filter(current=True):
         Lead.objects.filter(pk=verdict.lead_id).update(verdict=verdict.verdict, verdict_at=verdict.created_at)
+
+
+def verdict_after(*, lead, rep, hours, verdict="good", reason=None):
+    """`rep`'s verdict on `lead`, given through the service `hours` after the lead's handoff."""
+    from feedback.services import verdict_give
+
+    with time_machine.travel(lead.handed_off_at + timedelta(hours=hours), tick=False):
+        return verdict_give(lead=lead, by=rep, verdict=verdict, reason=reason)

@@ -6,6 +6,7 @@ from rest_framework.test import APIClient
 
 from alignment.sla import sla_settings_get
 from feedback.models import FeedbackItem, FeedbackKind, FeedbackReply, FeedbackStatus, ReasonCode, Verdict
+from feedback.rollup import reason_days_rebuild
 from feedback.services import feedback_request, verdict_give
 from leads.models import Lead, LeadStatus
 from leads.rollup import lead_days_rebuild
@@ -189,6 +190,7 @@ def _bulk_items(marketer, rep, n):
                 accepted_at=now,
                 verdict="bad",  # the current verdict, as the verdict service leaves it on the lead
                 verdict_at=now,
+                verdict_wait=timedelta(0),
             )
             for i in range(n)
         ]
@@ -396,6 +398,7 @@ def test_scorecard_reports_quality_per_campaign(marketer, rep):
 def test_scorecard_query_count_does_not_grow_with_leads(marketer, rep, django_assert_num_queries, n):
     _bulk_items(marketer, rep, n)
     lead_days_rebuild()  # written in bulk, behind the services' back: rolled up as `rebuild_dashboard` does
+    reason_days_rebuild()
     CampaignFactory.create_batch(3, owner=marketer)
     client = client_for(marketer)
 

@@ -16,7 +16,7 @@ from alignment.models import IdempotencyRecord, Notification, User, WebhookEvent
 from alignment.services import notification_create
 from dashboard.figures import dashboard_figures
 from dashboard.periods import DashboardFilters
-from feedback.models import FeedbackItem
+from feedback.models import FeedbackItem, ReasonDay
 from feedback.scorecard import campaign_scorecard, scorecard_period
 from feedback.services import feedback_reply, verdict_give
 from leads.capture import lead_capture
@@ -91,8 +91,11 @@ def _figures(now):
     filters = DashboardFilters(kind="custom", start=today - timedelta(days=30), end=today + timedelta(days=1))
     figures = dashboard_figures(filters=filters, now=now)
     period = scorecard_period("90d", today=today)
-    cards = [(row.campaign.pk, row.captured, row.good, row.bad) for row in campaign_scorecard(period=period)]
-    days = list(LeadDay.objects.order_by("pk").values())
+    cards = [
+        (row.campaign.pk, row.captured, row.good, row.bad, row.median_time_to_verdict, row.top_bad_reasons)
+        for row in campaign_scorecard(period=period)
+    ]
+    days = list(LeadDay.objects.order_by("pk").values()) + list(ReasonDay.objects.order_by("pk").values())
     return json.dumps(figures, default=str, sort_keys=True), cards, days
 
 

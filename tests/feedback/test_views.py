@@ -5,12 +5,13 @@ from django.utils import timezone
 
 from alignment.sla import sla_settings_get
 from feedback.models import FeedbackItem, FeedbackReply, FeedbackStatus, ReasonCode, Verdict
+from feedback.rollup import reason_days_rebuild
 from feedback.services import feedback_request, verdict_give
 from leads.models import Lead, LeadStatus
 from leads.rollup import lead_days_rebuild
 from leads.services import lead_qualify
 from tests.alignment.factories import MarketerFactory
-from tests.feedback.factories import accepted_lead, handed_off_lead
+from tests.feedback.factories import accepted_lead, handed_off_lead, verdict_after
 from tests.feedback.test_apis import _bulk_items
 from tests.leads.test_views import assert_form_came_back
 
@@ -279,8 +280,7 @@ def test_scorecard_page_shows_time_to_verdict_in_hours_then_days(client, markete
     quick, slow = CampaignFactory(owner=marketer), CampaignFactory(owner=marketer)
     for campaign, hours in ((quick, 5.5), (slow, 183)):
         lead = accepted_lead(marketer=marketer, rep=rep, campaign=campaign)
-        verdict = verdict_give(lead=lead, by=rep, verdict="good")
-        Verdict.objects.filter(pk=verdict.pk).update(created_at=lead.handed_off_at + timedelta(hours=hours))
+        verdict_after(lead=lead, rep=rep, hours=hours)
     client.force_login(marketer)
 
     html = client.get("/feedback/campaigns/?period=30d").content.decode()
@@ -306,6 +306,7 @@ def test_scorecard_page_query_count_does_not_grow_with_leads(client, marketer, r
         status=LeadStatus.WON, won_at=timezone.now(), won_amount=100
     )
     lead_days_rebuild()  # won behind the services' back: rolled up as `rebuild_dashboard` does
+    reason_days_rebuild()
     client.force_login(marketer)
 
     # 1. the session  2. the user  3. the campaigns with their owners

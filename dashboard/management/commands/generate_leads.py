@@ -28,6 +28,7 @@ from tqdm import tqdm
 from alignment.models import Role, User, Vertical
 from alignment.models import Team as PeopleTeam
 from dashboard.generate import COLUMNS, Team, lead_stories, lead_stories_insert
+from feedback.rollup import reason_days_rebuild
 from leads.models import Campaign, Lead, ReasonCode, Source
 from leads.rollup import lead_days_rebuild
 
@@ -91,6 +92,7 @@ class Command(BaseCommand):
                 self._load(team=team, count=count, start=start, end=end, seed=seed)
             self.stdout.write("Rebuilding the dashboard's roll-up…")
             lead_days_rebuild()
+            reason_days_rebuild()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Added {count:,} leads. Log in as gen-manager, gen-marketer-1…{MARKETERS} or gen-rep-1…{REPS}."

@@ -2,12 +2,14 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from feedback.rollup import reason_days_rebuild
 from leads.rollup import lead_days_rebuild
 
 
 class Command(BaseCommand):
     help = (
-        "Recompute the dashboard's daily roll-up from the leads and their verdicts. The services keep it "
+        "Recompute the dashboard's daily roll-up from the leads and their verdicts, and the scorecard's bad "
+        "reasons from the feedback items. The services keep them "
         "in step on their own; run this after changing TIME_ZONE (days are counted in the company's time "
         "zone) or after changing leads by hand in the database. Writes wait while it runs."
     )
@@ -15,4 +17,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         started = time.monotonic()
         rows = lead_days_rebuild()
-        self.stdout.write(f"Dashboard roll-up rebuilt: {rows} rows in {time.monotonic() - started:.1f} s.")
+        reasons = reason_days_rebuild()
+        self.stdout.write(
+            f"Dashboard roll-up rebuilt: {rows} rows, {reasons} bad-reason rows in {time.monotonic() - started:.1f} s."
+        )

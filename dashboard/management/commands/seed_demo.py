@@ -29,6 +29,7 @@ from dashboard.periods import company_tz, quarter_bounds
 from dashboard.services import revenue_goal_set
 from feedback import services as feedback_services
 from feedback.models import FeedbackItem, FeedbackKind, FeedbackReply, FeedbackStatus, Verdict
+from feedback.rollup import reason_days_rebuild
 from leads.cold import cold_leads_sweep
 from leads.models import Campaign, Handoff, Lead, LeadEvent, ReasonCode, RoutingRule, Source, Touch
 from leads.rollup import lead_days_rebuild
@@ -389,8 +390,16 @@ class Command(BaseCommand):
                     setattr(row, name, story.remap(getattr(row, name)))
             model.objects.bulk_update(rows, fields, batch_size=500)
 
+        # A wait for the first verdict spans two moments of the story: it is the span between them
+        # as they are moved, not as they ran.
+        waits = Lead.objects.filter(pk__in=ids, verdict_wait__isnull=False).only("pk", "handed_off_at", "verdict_wait")
+        waits = list(waits)
+        for lead in waits:
+            story = stories[lead.pk]
+            lead.verdict_wait = story.remap(lead.handed_off_at + lead.verdict_wait) - story.remap(lead.handed_off_at)
+        Lead.objects.bulk_update(waits, ["verdict_wait"], batch_size=500)
         lead_fields = ["captured_at", "last_touch_at", "last_activity_at", "handed_off_at", "accepted_at"]
-        lead_fields += ["qualified_at", "won_at", "lost_at"]
+        lead_fields += ["qualified_at", "won_at", "lost_at", "verdict_at"]
         shift(Lead, Lead.objects.filter(pk__in=ids), lead_fields, lead_field="pk")
         shift(Touch, Touch.objects.filter(lead_id__in=ids), ["at"])
         shift(LeadEvent, LeadEvent.objects.filter(lead_id__in=ids), ["at"])
@@ -418,3 +427,4 @@ class Command(BaseCommand):
         # The stories were played through the services today and moved back in time above: roll the
         # dashboard's figures up again on the days the leads now carry.
         lead_days_rebuild()
+        reason_days_rebuild()
