@@ -521,18 +521,23 @@ def test_dashboard_query_count_does_not_grow_with_leads_or_reps(db, django_asser
     filters = dashboard_filters_parse(Q4)
     sla_settings_get()  # the settings row exists, as it does once anyone has read it
     add(10, 0, [rep])
+    # One bad verdict waits for marketing's answer: the backlog's middle item is read.
+    FeedbackItem.objects.create(
+        lead=Lead.objects.first(), kind=FeedbackKind.BAD_VERDICT, assignee=marketer, created_at=NOW
+    )
     leads_carry_their_verdicts()
     lead_days_rebuild()
     # 1 the goal; from the daily roll-up: 2 totals and both funnels, 3 revenue and quality by campaign,
     # 4 by source, 5 by marketer, 6 by rep, 7 by week; live: 8 open pipeline and snoozed, 9 cold,
-    # 10 handoffs (SLA and percentiles), 11 rejection reasons, 12 the feedback backlog;
-    # speed to lead: 13 the SLA clock's settings, 14 the totals and by rep in one ROLLUP
-    with django_assert_num_queries(14):
+    # 10 handoffs (SLA and percentiles), 11 rejection reasons, 12 the feedback backlog's count,
+    # 13 its middle items in index order; speed to lead: 14 the SLA clock's settings, 15 the totals
+    # and by rep in one ROLLUP
+    with django_assert_num_queries(15):
         small = dashboard_figures(filters=filters, now=NOW)
     add(10_000, 10, [rep, *RepFactory.create_batch(20)])
     leads_carry_their_verdicts()
     lead_days_rebuild()
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         big = dashboard_figures(filters=filters, now=NOW)
     assert (small["won_count"], big["won_count"]) == (4, 3338)
     assert (small["speed_to_lead"]["answered"], big["speed_to_lead"]["answered"]) == (10, 10_010)
