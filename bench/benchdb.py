@@ -33,6 +33,12 @@ def bench_django_setup(suffix: str) -> str:
     query log kept by DEBUG), and set it up. Returns the database URL."""
     url = bench_database_url(suffix)
     create_database(url)
+    django_setup(url)
+    return url
+
+
+def django_setup(url: str) -> None:
+    """Django on the database at `url`, DEBUG off, as production runs it."""
     os.environ["DATABASE_URL"] = url
     os.environ["DJANGO_DEBUG"] = "0"
     # The test client speaks plain HTTP: no redirect to HTTPS, no secure-only cookies.
@@ -42,4 +48,15 @@ def bench_django_setup(suffix: str) -> str:
     import django
 
     django.setup()
-    return url
+
+
+def pages_through_the_test_client() -> None:
+    """Let Django's test client ask for pages: its host, and static files named without the
+    manifest nobody ran collectstatic for."""
+    from django.conf import settings
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }

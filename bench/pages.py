@@ -30,7 +30,7 @@ from urllib.parse import urlparse, urlunparse
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from benchdb import bench_django_setup, create_database  # noqa: E402
+from benchdb import bench_django_setup, create_database, pages_through_the_test_client  # noqa: E402
 
 
 def median_ms(fn, runs):
@@ -206,16 +206,10 @@ def main():
 
     url = bench_django_setup("_bench_pages")
     small_url = urlunparse(urlparse(url)._replace(path=urlparse(url).path + "_small"))
-    from django.conf import settings
     from django.core.management import call_command
     from django.db import connections
 
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]  # the test client's host
-    # Pages name their static files; nobody ran collectstatic for the manifest of hashed names.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+    pages_through_the_test_client()
     try:
         if not args.reuse:  # a fresh start: nothing left from an earlier kept run
             connections.close_all()

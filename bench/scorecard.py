@@ -14,26 +14,16 @@ Options: --runs N (default 7).
 
 import argparse
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-GROUP_BY = "SELECT campaign_id, count(*), sum(won_amount), sum(estimated_value) FROM leads_lead GROUP BY campaign_id"
+from benchdb import django_setup, pages_through_the_test_client  # noqa: E402
+from pages import GROUP_BY, median_ms  # noqa: E402
+
 PERIODS = ("30d", "90d", "365d", "all")
-
-
-def median_ms(fn, runs):
-    fn()  # warm the caches and the connection
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000
 
 
 def main():
@@ -43,22 +33,8 @@ def main():
     url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
         sys.exit("Set BENCH_DATABASE_URL (or DATABASE_URL) to a PostgreSQL database holding generated leads.")
-    os.environ["DATABASE_URL"] = url
-    os.environ["DJANGO_DEBUG"] = "0"
-    os.environ.setdefault("DJANGO_SECURE_COOKIES", "0")
-    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alignment.settings")
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]  # the test client's host
-    # Pages name their static files; nobody ran collectstatic for the manifest of hashed names.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+    django_setup(url)
+    pages_through_the_test_client()
     from django.db import connection
     from django.test import Client
     from summary import record
