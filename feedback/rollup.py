@@ -5,7 +5,7 @@ An item counts when it carries a reason against its lead (`BAD_REASON_KINDS` wit
 lead's capture day and campaign: the cohort the scorecard reads, as `LeadDay` counts its cohorts.
 The services that open an item, change its reason or move it to another lead hand the change to
 `reason_days_apply` in the same transaction; `reason_days_rebuild` recomputes everything from the
-items, wherever the dashboard's roll-up is rebuilt.
+items, and `figures_rebuild` both roll-ups, wherever a whole database's figures are recomputed.
 """
 
 from collections import Counter
@@ -17,11 +17,11 @@ from django.utils import timezone
 
 from feedback.models import BAD_REASON_KINDS, FeedbackItem, ReasonDay
 from leads.models import Lead
+from leads.rollup import lead_days_rebuild, rollup_upserts
 
 # {(day, campaign id, reason id): count}
 ReasonRows = Counter
-
-APPLY_BATCH = 500  # rows per statement (× 4 parameters)
+KEY = ("day", "campaign_id", "reason_id")
 
 
 def _day(at):
@@ -32,41 +32,30 @@ def counts_reason(kind: str, reason_id: int | None) -> bool:
     return kind in BAD_REASON_KINDS and reason_id is not None
 
 
+def _counted_items(item_model=FeedbackItem):
+    """The items the roll-up counts: those with a reason against their lead."""
+    return item_model.objects.filter(kind__in=BAD_REASON_KINDS, reason__isnull=False)
+
+
 def reason_day_rows(lead: Lead, reason_ids) -> ReasonRows:
     """What items with these reasons (one id per item) add to the roll-up on `lead`'s cohort."""
     return Counter((_day(lead.captured_at), lead.campaign_id, reason_id) for reason_id in reason_ids)
 
 
 def reason_days_apply(*, before: ReasonRows, after: ReasonRows) -> None:
-    """Add `after − before` to the roll-up with upserts, rows in key order (so two transactions never
-    wait for each other's rows in opposite orders); nothing when they are equal."""
+    """Add `after − before` to the roll-up with upserts (`leads.rollup.rollup_upserts`: rows in key
+    order); nothing when they are equal."""
     delta = {key: after.get(key, 0) - before.get(key, 0) for key in before.keys() | after.keys()}
-    keys = sorted(key for key, change in delta.items() if change)
-    if not keys:
-        return
-    table = ReasonDay._meta.db_table
+    changes = {key: {"count": change} for key, change in delta.items() if change}
     with connection.cursor() as cursor:
-        for start in range(0, len(keys), APPLY_BATCH):
-            batch = keys[start : start + APPLY_BATCH]
-            params = []
-            for key in batch:
-                params += [*key, delta[key]]
-            cursor.execute(
-                f"INSERT INTO {table} (day, campaign_id, reason_id, count) "
-                f"VALUES {', '.join(['(%s, %s, %s, %s)'] * len(batch))} "
-                f"ON CONFLICT (day, campaign_id, reason_id) DO UPDATE SET count = {table}.count + excluded.count",
-                params,
-            )
+        for sql, params in rollup_upserts(ReasonDay._meta.db_table, KEY, ("count",), changes):
+            cursor.execute(sql, params)
 
 
 def reason_days_move(*, source: Lead, target: Lead) -> None:
     """The items of `source` are about to move to `target` (a merge): their reasons leave the
     source's cohort for the target's, which may be another day or campaign."""
-    reason_ids = list(
-        FeedbackItem.objects.filter(lead=source, kind__in=BAD_REASON_KINDS, reason__isnull=False).values_list(
-            "reason_id", flat=True
-        )
-    )
+    reason_ids = list(_counted_items().filter(lead=source).values_list("reason_id", flat=True))
     if reason_ids:
         reason_days_apply(before=reason_day_rows(source, reason_ids), after=reason_day_rows(target, reason_ids))
 
@@ -74,17 +63,17 @@ def reason_days_move(*, source: Lead, target: Lead) -> None:
 def reason_day_rows_of(leads) -> ReasonRows:
     """What the items of `leads` (a queryset) add to the roll-up, read from the database."""
     rows: ReasonRows = Counter()
-    items = FeedbackItem.objects.filter(lead__in=leads, kind__in=BAD_REASON_KINDS, reason__isnull=False)
+    items = _counted_items().filter(lead__in=leads)
     for captured_at, campaign_id, reason_id in items.values_list("lead__captured_at", "lead__campaign_id", "reason"):
         rows[(_day(captured_at), campaign_id, reason_id)] += 1
     return rows
 
 
-def reason_day_totals(item_model=FeedbackItem):
+def _reason_day_totals(item_model):
     """The roll-up's rows as the items give them: `(day, campaign id, reason id, count)`, grouped in
-    the database. `item_model` lets a migration pass its historical model."""
+    the database."""
     return (
-        item_model.objects.filter(kind__in=BAD_REASON_KINDS, reason__isnull=False)
+        _counted_items(item_model)
         .annotate(day=TruncDate("lead__captured_at", tzinfo=timezone.get_default_timezone()))
         .values_list("day", "lead__campaign_id", "reason_id")
         .annotate(n=Count("*"))
@@ -93,19 +82,26 @@ def reason_day_totals(item_model=FeedbackItem):
 
 
 @transaction.atomic
-def reason_days_rebuild() -> int:
-    """Recompute the whole roll-up from the items; returns its row count.
+def reason_days_rebuild(item_model=FeedbackItem, day_model=ReasonDay) -> int:
+    """Recompute the whole roll-up from the items; returns its row count. A migration passes its
+    historical models.
 
     On PostgreSQL the table is locked against the services' writes first, so an item committed
     while this runs is either read here or added after: none is lost or counted twice.
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {ReasonDay._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
-    ReasonDay.objects.all().delete()
+            cursor.execute(f"LOCK TABLE {day_model._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
+    day_model.objects.all().delete()
     rows = [
-        ReasonDay(day=day, campaign_id=campaign_id, reason_id=reason_id, count=n)
-        for day, campaign_id, reason_id, n in reason_day_totals()
+        day_model(day=day, campaign_id=campaign_id, reason_id=reason_id, count=n)
+        for day, campaign_id, reason_id, n in _reason_day_totals(item_model)
     ]
-    ReasonDay.objects.bulk_create(rows, batch_size=2000)
+    day_model.objects.bulk_create(rows, batch_size=2000)
     return len(rows)
+
+
+def figures_rebuild() -> tuple[int, int]:
+    """Both daily roll-ups from scratch, the dashboard's (`LeadDay`) and the scorecard's bad reasons
+    (`ReasonDay`), wherever a whole database's figures are recomputed; their row counts."""
+    return lead_days_rebuild(), reason_days_rebuild()

@@ -38,7 +38,7 @@ COLUMNS = (
     *(f"cohort_{value}" for value in VerdictValue.values),
 )
 KEY = ("day", "campaign_id", "source", "marketer", "rep")
-APPLY_BATCH = 500  # rows per statement (× 20 parameters), well under every database's limit
+APPLY_BATCH = 500  # rows per statement (× at most 20 parameters), well under every database's limit
 
 # {(day, campaign id, source, marketer id, rep id): {column: amount}}
 Rows = dict[tuple, dict[str, int | Decimal]]
@@ -89,33 +89,36 @@ def lead_days_apply(*, before: Rows, after: Rows) -> None:
 
 def lead_days_apply_statements(*, before: Rows, after: Rows) -> list[tuple[str, list]]:
     """The upserts that add `after − before` to the roll-up, as `(sql, params)`, for a caller that
-    sends them with other statements; none when they are equal.
-
-    Rows are written in key order, so two transactions never wait for each other's rows in
-    opposite orders, and in batches of APPLY_BATCH rows a statement.
-    """
+    sends them with other statements; none when they are equal (`rollup_upserts`)."""
     delta = {}
     for key in before.keys() | after.keys():
         old, new = before.get(key, {}), after.get(key, {})
         change = {column: new.get(column, 0) - old.get(column, 0) for column in COLUMNS}
         if any(change.values()):
             delta[key] = change
-    if not delta:
-        return []
+    return rollup_upserts(LeadDay._meta.db_table, KEY, COLUMNS, delta)
+
+
+def rollup_upserts(table: str, key: tuple, columns: tuple, delta: dict) -> list[tuple[str, list]]:
+    """The upserts that add `delta` (`{key values: {column: change}}`) to a roll-up `table` unique
+    on `key`, as `(sql, params)`; none for an empty delta.
+
+    Rows are written in key order, so two transactions never wait for each other's rows in
+    opposite orders, and in batches of APPLY_BATCH rows a statement.
+    """
     statements = []
-    table = LeadDay._meta.db_table
-    placeholders = "(" + ", ".join(["%s"] * (len(KEY) + len(COLUMNS))) + ")"
+    placeholders = "(" + ", ".join(["%s"] * (len(key) + len(columns))) + ")"
     keys = sorted(delta)
     for start in range(0, len(keys), APPLY_BATCH):
         batch = keys[start : start + APPLY_BATCH]
         params = []
-        for key in batch:
-            params += [*key, *(delta[key][column] for column in COLUMNS)]
+        for values in batch:
+            params += [*values, *(delta[values][column] for column in columns)]
         sql = (
-            f"INSERT INTO {table} ({', '.join(KEY + COLUMNS)}) "
+            f"INSERT INTO {table} ({', '.join(key + columns)}) "
             f"VALUES {', '.join([placeholders] * len(batch))} "
-            f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET "
-            + ", ".join(f"{column} = {table}.{column} + excluded.{column}" for column in COLUMNS)
+            f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET "
+            + ", ".join(f"{column} = {table}.{column} + excluded.{column}" for column in columns)
         )
         statements.append((sql, params))
     return statements

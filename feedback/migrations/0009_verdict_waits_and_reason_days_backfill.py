@@ -23,18 +23,9 @@ def verdict_waits_backfill(apps, schema_editor):
 
 
 def reason_days_backfill(apps, schema_editor):
-    from feedback.rollup import reason_day_totals
+    from feedback.rollup import reason_days_rebuild
 
-    FeedbackItem = apps.get_model("feedback", "FeedbackItem")
-    ReasonDay = apps.get_model("feedback", "ReasonDay")
-    ReasonDay.objects.all().delete()
-    ReasonDay.objects.bulk_create(
-        (
-            ReasonDay(day=day, campaign_id=campaign_id, reason_id=reason_id, count=n)
-            for day, campaign_id, reason_id, n in reason_day_totals(FeedbackItem)
-        ),
-        batch_size=2000,
-    )
+    reason_days_rebuild(apps.get_model("feedback", "FeedbackItem"), apps.get_model("feedback", "ReasonDay"))
 
 
 class Migration(migrations.Migration):

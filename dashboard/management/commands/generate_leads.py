@@ -28,9 +28,8 @@ from tqdm import tqdm
 from alignment.models import Role, User, Vertical
 from alignment.models import Team as PeopleTeam
 from dashboard.generate import COLUMNS, Team, lead_stories, lead_stories_insert
-from feedback.rollup import reason_days_rebuild
+from feedback.rollup import figures_rebuild
 from leads.models import Campaign, Lead, ReasonCode, Source
-from leads.rollup import lead_days_rebuild
 
 CHUNK = 20_000  # leads a chunk in Python (not PostgreSQL)
 SQL_CHUNK = 100_000  # leads a chunk in PostgreSQL: its temporary table of stories stays small
@@ -91,8 +90,7 @@ class Command(BaseCommand):
             else:
                 self._load(team=team, count=count, start=start, end=end, seed=seed)
             self.stdout.write("Rebuilding the dashboard's roll-up…")
-            lead_days_rebuild()
-            reason_days_rebuild()
+            figures_rebuild()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Added {count:,} leads. Log in as gen-manager, gen-marketer-1…{MARKETERS} or gen-rep-1…{REPS}."

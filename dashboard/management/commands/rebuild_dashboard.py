@@ -2,8 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from feedback.rollup import reason_days_rebuild
-from leads.rollup import lead_days_rebuild
+from feedback.rollup import figures_rebuild
 
 
 class Command(BaseCommand):
@@ -16,8 +15,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         started = time.monotonic()
-        rows = lead_days_rebuild()
-        reasons = reason_days_rebuild()
+        rows, reasons = figures_rebuild()
         self.stdout.write(
             f"Dashboard roll-up rebuilt: {rows} rows, {reasons} bad-reason rows in {time.monotonic() - started:.1f} s."
         )

@@ -29,10 +29,9 @@ from dashboard.periods import company_tz, quarter_bounds
 from dashboard.services import revenue_goal_set
 from feedback import services as feedback_services
 from feedback.models import FeedbackItem, FeedbackKind, FeedbackReply, FeedbackStatus, Verdict
-from feedback.rollup import reason_days_rebuild
+from feedback.rollup import figures_rebuild
 from leads.cold import cold_leads_sweep
 from leads.models import Campaign, Handoff, Lead, LeadEvent, ReasonCode, RoutingRule, Source, Touch
-from leads.rollup import lead_days_rebuild
 
 SEED = 20240601
 LEAD_COUNT = 320
@@ -392,8 +391,9 @@ class Command(BaseCommand):
 
         # A wait for the first verdict spans two moments of the story: it is the span between them
         # as they are moved, not as they ran.
-        waits = Lead.objects.filter(pk__in=ids, verdict_wait__isnull=False).only("pk", "handed_off_at", "verdict_wait")
-        waits = list(waits)
+        waits = list(
+            Lead.objects.filter(pk__in=ids, verdict_wait__isnull=False).only("pk", "handed_off_at", "verdict_wait")
+        )
         for lead in waits:
             story = stories[lead.pk]
             lead.verdict_wait = story.remap(lead.handed_off_at + lead.verdict_wait) - story.remap(lead.handed_off_at)
@@ -426,5 +426,4 @@ class Command(BaseCommand):
         FeedbackReply.objects.bulk_update(moved, ["created_at"], batch_size=500)
         # The stories were played through the services today and moved back in time above: roll the
         # dashboard's figures up again on the days the leads now carry.
-        lead_days_rebuild()
-        reason_days_rebuild()
+        figures_rebuild()
