@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "leads",
     "feedback",
     "dashboard",
+    "demo",
 ]
 
 MIDDLEWARE = [

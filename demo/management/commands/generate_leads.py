@@ -2,7 +2,7 @@
 
 Its own team (`gen-manager`, `gen-marketer-1…5`, `gen-rep-1…20`), a few campaigns, and N leads in
 every state spread over the last two years, each with its handoff, timeline, touches, verdict and
-feedback items (see `dashboard/generate.py`); then the dashboard's roll-up is rebuilt.
+feedback items (see `demo/generate.py`); then the dashboard's roll-up is rebuilt.
 
 Rows go in by bulk means, in chunks so memory stays flat: on PostgreSQL each chunk of stories is
 drawn and written in SQL (`INSERT … SELECT` from `generate_series`, `--seed` through `setseed`),
@@ -18,7 +18,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.apps import apps
-from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
@@ -27,7 +26,9 @@ from tqdm import tqdm
 
 from alignment.models import Role, User, Vertical
 from alignment.models import Team as PeopleTeam
-from dashboard.generate import COLUMNS, Team, lead_stories, lead_stories_insert
+from demo.generate import COLUMNS, Team, lead_stories
+from demo.generate_sql import lead_stories_insert
+from demo.people import demo_refuse_without_debug, demo_user
 from feedback.rollup import figures_rebuild
 from leads.models import Campaign, Lead, ReasonCode, Source
 
@@ -73,11 +74,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=None, help="Random seed, for a repeatable dataset.")
 
     def handle(self, *args, count, password=None, force=False, seed=None, **options):
-        if not settings.DEBUG and not force:
-            raise CommandError(
-                "DEBUG is off: this looks like production. generate_leads creates users with a known "
-                "password; run it with --force if you really mean it."
-            )
+        demo_refuse_without_debug("generate_leads", force=force)
         if count < 1:
             raise CommandError("--count must be at least 1.")
         end = timezone.now()
@@ -109,17 +106,7 @@ class Command(BaseCommand):
         people += [(f"gen-rep-{n}", Role.REP, "Rep", str(n), sales) for n in range(1, REPS + 1)]
         users = {}
         for username, role, first, last, group in people:
-            user = User.objects.filter(username=username).first()
-            if user is None:
-                user = User(
-                    username=username,
-                    role=role,
-                    first_name=first,
-                    last_name=last,
-                    email=f"{username}@alignment.example",
-                    team=group,
-                    is_staff=role == Role.MANAGER,
-                )
+            user, _ = demo_user(username, role=role, first_name=first, last_name=last, team=group)
             if hashed:
                 # One hash for the whole team: hashing 26 times would take longer than the leads.
                 user.password = hashed

@@ -17,8 +17,7 @@ from bisect import bisect_right
 from datetime import timedelta
 from decimal import Decimal
 
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
@@ -27,6 +26,7 @@ from alignment.models import Notification, Role, Team, Territory, User, Vertical
 from dashboard.models import GoalPeriod, RevenueGoal
 from dashboard.periods import company_tz, quarter_bounds
 from dashboard.services import revenue_goal_set
+from demo.people import demo_refuse_without_debug, demo_user
 from feedback import services as feedback_services
 from feedback.models import FeedbackItem, FeedbackKind, FeedbackReply, FeedbackStatus, Verdict
 from feedback.rollup import figures_rebuild
@@ -149,11 +149,7 @@ class Command(BaseCommand):
         parser.add_argument("--force", action="store_true", help="Run even with DEBUG off.")
 
     def handle(self, *args, force=False, **options):
-        if not settings.DEBUG and not force:
-            raise CommandError(
-                "DEBUG is off: this looks like production. seed_demo creates users with a known password; "
-                "run it with --force if you really mean it."
-            )
+        demo_refuse_without_debug("seed_demo", force=force)
         password = os.environ.get("DEMO_PASSWORD") or "demo"
         with transaction.atomic():
             users = self._team(password)
@@ -178,17 +174,10 @@ class Command(BaseCommand):
     def _team(self, password):
         users = {}
         for username, (role, first, last, territories, verticals) in TEAM.items():
-            user = User.objects.filter(username=username).first()
-            if user is None:
-                user = User(
-                    username=username,
-                    role=role,
-                    first_name=first,
-                    last_name=last,
-                    email=f"{username}@alignment.example",
-                    is_staff=role == Role.MANAGER,
-                    is_superuser=role == Role.MANAGER,
-                )
+            user, created = demo_user(
+                username, role=role, first_name=first, last_name=last, is_superuser=role == Role.MANAGER
+            )
+            if created:
                 user.set_password(password)
                 user.save()
                 for spec in territories:
