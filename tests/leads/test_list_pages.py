@@ -81,7 +81,7 @@ def test_bulk_page_hands_off_the_ticked_rows_and_shows_each_result(client, marke
 
 
 def test_bulk_page_all_matching_resolves_the_filter_and_caps_it(client, marketer, campaign, monkeypatch):
-    monkeypatch.setattr("feedback.lead_views.BULK_MAX", 2)
+    monkeypatch.setattr("feedback.lead_bulk_merge_views.BULK_MAX", 2)
     new = LeadFactory.create_batch(3, campaign=campaign)
     nurture = LeadFactory(campaign=campaign, status=LeadStatus.NURTURE)
     client.force_login(marketer)
