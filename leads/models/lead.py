@@ -1,48 +1,11 @@
-import secrets
+"""The lead: its contact data, lifecycle status and waterfall dates, its other emails (aliases), its
+captures (touches) and its timeline (events)."""
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-
-class Source(models.TextChoices):
-    WEB = "web", "Website"
-    PAID_SEARCH = "paid_search", "Paid search"
-    SOCIAL = "social", "Social"
-    EMAIL = "email", "Email"
-    EVENT = "event", "Event"
-    WEBINAR = "webinar", "Webinar"
-    REFERRAL = "referral", "Referral"
-    PARTNER = "partner", "Partner"
-    OUTBOUND = "outbound", "Outbound"
-    OTHER = "other", "Other"
-
-
-def new_form_key():
-    return secrets.token_urlsafe(16)
-
-
-class Campaign(models.Model):
-    name = models.CharField(max_length=200, unique=True)
-    source = models.CharField(max_length=20, choices=Source.choices, default=Source.WEB)
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="campaigns", help_text="The marketer."
-    )
-    cost = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
-    form_key = models.CharField(max_length=40, unique=True, default=new_form_key, editable=False)
-    allowed_origins = models.TextField(
-        blank=True,
-        help_text="Browser origins allowed to post this campaign's public form, one a line; "
-        "empty means the site-wide setting.",
-    )
-    active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
+from leads.models.reference import Campaign, ReasonCode, Source
 
 
 class LeadStatus(models.TextChoices):
@@ -63,24 +26,6 @@ OPEN_STATUSES = (LeadStatus.HANDED_OFF, LeadStatus.ACCEPTED, LeadStatus.WORKING,
 ACCEPTED_OPEN_STATUSES = (LeadStatus.ACCEPTED, LeadStatus.WORKING, LeadStatus.QUALIFIED)
 # A verdict judges a lead the rep has taken on: from acceptance on, also once won or lost.
 VERDICT_STATUSES = (*ACCEPTED_OPEN_STATUSES, LeadStatus.WON, LeadStatus.LOST)
-
-
-class ReasonCode(models.Model):
-    """Why a lead was rejected, judged bad or lost. Managers add, rename and retire codes; a retired
-    code stays on the records that used it."""
-
-    code = models.SlugField(max_length=50, unique=True)
-    label = models.CharField(max_length=100)
-    active = models.BooleanField(default=True)
-    position = models.PositiveIntegerField(default=100)
-
-    class Meta:
-        ordering = ["position", "label"]
-        # The table predates the model's move from the feedback app; its name stays.
-        db_table = "feedback_reasoncode"
-
-    def __str__(self):
-        return self.label
 
 
 class VerdictValue(models.TextChoices):
@@ -270,50 +215,6 @@ class LeadAlias(models.Model):
         return self.email
 
 
-class LeadDay(models.Model):
-    """The dashboard's figures of one day (in the company's time zone) for one campaign, source,
-    marketer and rep: the dashboard sums these rows instead of reading every lead.
-
-    Activity columns count what happened that day (leads captured, handed off, …, won and their
-    revenue); `cohort_*` columns count how far the leads captured that day have got since (and
-    `cohort_good`/`cohort_bad` what their current verdict is); `good` and `bad` count the verdicts
-    given that day that still stand. Every lead counts under its
-    current campaign, source, marketer (`captured_by`) and rep (`owner`); 0 stands for nobody.
-    The lead and verdict services keep these rows in step in the same transaction as the change
-    (leads/rollup.py); `manage.py rebuild_dashboard` recomputes them from the leads.
-    """
-
-    day = models.DateField()
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
-    source = models.CharField(max_length=20, choices=Source.choices)
-    marketer = models.PositiveIntegerField(help_text="The capturing marketer's id; 0 for nobody.")
-    rep = models.PositiveIntegerField(help_text="The owning rep's id; 0 for nobody.")
-
-    captured = models.IntegerField(default=0)
-    handed_off = models.IntegerField(default=0)
-    accepted = models.IntegerField(default=0)
-    qualified = models.IntegerField(default=0)
-    won = models.IntegerField(default=0)
-    won_revenue = models.DecimalField(max_digits=18, decimal_places=2, default=0)
-    cohort_handed_off = models.IntegerField(default=0)
-    cohort_accepted = models.IntegerField(default=0)
-    cohort_qualified = models.IntegerField(default=0)
-    cohort_won = models.IntegerField(default=0)
-    cohort_won_revenue = models.DecimalField(max_digits=18, decimal_places=2, default=0)
-    good = models.IntegerField(default=0)
-    bad = models.IntegerField(default=0)
-    cohort_good = models.IntegerField(default=0)
-    cohort_bad = models.IntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["day", "campaign", "source", "marketer", "rep"], name="lead_day_key"),
-        ]
-
-    def __str__(self):
-        return f"{self.day} {self.campaign_id}/{self.source}/{self.marketer}/{self.rep}"
-
-
 class CaptureChannel(models.TextChoices):
     FORM = "form", "Browser form"
     IMPORT = "import", "CSV import"
@@ -335,85 +236,6 @@ class Touch(models.Model):
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["lead", "-at"], name="touch_lead")]
         verbose_name_plural = "touches"
-
-
-class RoutingRule(models.Model):
-    """Leads matching the rule go round-robin to its reps who are available and under capacity.
-
-    An empty country or vertical matches anything. Rules are tried by priority (lowest first); the
-    first rule with an eligible rep wins, and when none has one the lead goes to the managers' queue.
-    """
-
-    name = models.CharField(max_length=100, unique=True)
-    priority = models.PositiveIntegerField(default=100)
-    country = models.CharField(max_length=2, blank=True)
-    region = models.CharField(max_length=100, blank=True)
-    vertical = models.ForeignKey("alignment.Vertical", null=True, blank=True, on_delete=models.CASCADE)
-    reps = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="routing_rules")
-    active = models.BooleanField(default=True)
-    # Round-robin state, advanced under a row lock so concurrent handoffs never share a turn.
-    turns = models.PositiveIntegerField(default=0)
-    last_rep = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["priority", "id"]
-
-    def __str__(self):
-        return self.name
-
-
-class HandoffOutcome(models.TextChoices):
-    OPEN = "open", "Waiting for the rep"
-    ACCEPTED = "accepted", "Accepted"
-    REJECTED = "rejected", "Rejected"
-    EXPIRED = "expired", "Expired"
-    REASSIGNED = "reassigned", "Reassigned"
-
-
-class Handoff(models.Model):
-    """Who passed which lead to whom, when, with the story, and how it ended.
-
-    `to_rep` is empty when routing found nobody: the lead waits in the managers' queue.
-    """
-
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="handoffs")
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="handoffs_made")
-    to_rep = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="handoffs_received"
-    )
-    note = models.TextField()
-    created_at = models.DateTimeField()
-    sla_due_at = models.DateTimeField()
-    outcome = models.CharField(max_length=10, choices=HandoffOutcome.choices, default=HandoffOutcome.OPEN)
-    ended_at = models.DateTimeField(null=True, blank=True)
-    reject_reason = models.ForeignKey(ReasonCode, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    outcome_note = models.TextField(blank=True)
-    routing_rule = models.ForeignKey(RoutingRule, null=True, blank=True, on_delete=models.SET_NULL)
-    routing_turn = models.PositiveIntegerField(null=True, blank=True)
-    routing_reason = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [
-            models.Index(fields=["lead", "-created_at"], name="handoff_lead"),
-            models.Index(fields=["to_rep", "outcome", "created_at"], name="handoff_rep_outcome"),
-            # Speed to lead reads a period's handoffs from this index alone: who answered, how, when.
-            models.Index(fields=["created_at"], include=["to_rep", "outcome", "ended_at"], name="handoff_created_at"),
-            models.Index(fields=["ended_at"], name="handoff_ended_at", condition=Q(ended_at__isnull=False)),
-            # The cold-lead sweep: open handoffs whose SLA ran out.
-            models.Index(fields=["sla_due_at"], name="handoff_open_due", condition=Q(outcome="open")),
-            # The rep's home: the handoffs waiting for one rep, soonest deadline first.
-            models.Index(
-                fields=["to_rep", "sla_due_at", "id"], name="handoff_rep_open_due", condition=Q(outcome="open")
-            ),
-            models.Index(fields=["sla_due_at"], name="handoff_sla_due_at"),
-        ]
-        constraints = [
-            models.UniqueConstraint(fields=["lead"], condition=Q(outcome="open"), name="handoff_one_open_per_lead"),
-            models.UniqueConstraint(fields=["routing_rule", "routing_turn"], name="handoff_unique_turn"),
-        ]
 
 
 class EventKind(models.TextChoices):
@@ -452,98 +274,4 @@ class LeadEvent(models.Model):
         indexes = [
             models.Index(fields=["lead", "at"], name="event_lead_at"),
             models.Index(fields=["kind", "at"], name="event_kind_at"),
-        ]
-
-
-class ImportStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
-
-
-class ImportJob(models.Model):
-    """A CSV import. The file is kept in the database in chunks so any worker on any machine can
-    stream it; progress is bytes read of the total."""
-
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="imports")
-    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="imports")
-    filename = models.CharField(max_length=255)
-    status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
-    total_bytes = models.PositiveBigIntegerField(default=0)
-    processed_bytes = models.PositiveBigIntegerField(default=0)
-    rows_created = models.PositiveIntegerField(default=0)
-    rows_duplicate = models.PositiveIntegerField(default=0)
-    rows_failed = models.PositiveIntegerField(default=0)
-    # [{"line": 7, "reason": "email: Enter a valid email address."}, ...], the first few hundred.
-    errors = models.JSONField(default=list, blank=True)
-    # The file's header row, and the raw cells of the rows in `errors`: [{"line": 7, "values": [...]}],
-    # so the bad rows can be shown and downloaded to be fixed and imported again.
-    header = models.JSONField(default=list, blank=True)
-    failed_rows = models.JSONField(default=list, blank=True)
-    message = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-
-    @property
-    def percent(self):
-        if self.status == ImportStatus.DONE:
-            return 100
-        if not self.total_bytes:
-            return 0
-        return min(99, int(self.processed_bytes * 100 / self.total_bytes))
-
-
-class ImportChunk(models.Model):
-    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="chunks")
-    seq = models.PositiveIntegerField()
-    data = models.BinaryField()
-
-    class Meta:
-        ordering = ["job", "seq"]
-        constraints = [models.UniqueConstraint(fields=["job", "seq"], name="import_chunk_unique")]
-
-
-class ColdReason(models.TextChoices):
-    NOT_ACCEPTED = "not_accepted", "Not accepted within the SLA"
-    NO_ACTIVITY = "no_activity", "No activity"
-
-
-class ColdEpisode(models.Model):
-    """A stretch during which a lead is cold; at most one open per lead, closed by any activity."""
-
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="cold_episodes")
-    reason = models.CharField(max_length=14, choices=ColdReason.choices)
-    cold_since = models.DateTimeField()
-    opened_at = models.DateTimeField()
-    closed_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-opened_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["lead"], condition=Q(closed_at__isnull=True), name="cold_episode_one_open_per_lead"
-            ),
-        ]
-        indexes = [
-            models.Index(fields=["opened_at"], name="cold_open", condition=Q(closed_at__isnull=True)),
-        ]
-
-
-class Reminder(models.Model):
-    """Level 1 wakes the rep and the marketer; level 2 escalates to the managers. Exactly once per
-    episode and level: the unique constraint stands behind it, however many sweeps run."""
-
-    episode = models.ForeignKey(ColdEpisode, on_delete=models.CASCADE, related_name="reminders")
-    level = models.PositiveSmallIntegerField()
-    created_at = models.DateTimeField()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["episode", "level"], name="reminder_once_per_level"),
-            models.CheckConstraint(condition=Q(level__in=[1, 2]), name="reminder_level_1_or_2"),
         ]
