@@ -11,13 +11,14 @@ from django.views.decorators.http import require_POST
 
 from alignment.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from alignment.models import Role
-from feedback.bulk import lead_bulk_act
+from feedback.bulk import lead_bulk_action_run
 from feedback.merge import lead_merge_with_feedback
 from leads import forms as lead_forms
 from leads import selectors as lead_selectors
-from leads import services as lead_services
 from leads.bulk import BULK_MAX, DONE
 from leads.imports import import_job_get_for_user, import_new_leads
+from leads.lifecycle import lead_action_refusal
+from leads.views import lead_or_404
 
 
 def _bulk_ids(request, user) -> tuple[list[int], int | None]:
@@ -51,7 +52,7 @@ def lead_bulk(request):
     ids, capped = _bulk_ids(request, user)
     error = results = None
     try:
-        results = lead_bulk_act(
+        results = lead_bulk_action_run(
             action=request.POST.get("action", ""),
             ids=ids,
             by=user,
@@ -82,12 +83,9 @@ def lead_bulk(request):
 def lead_merge(request, pk):
     """Merge the lead with the email typed on this lead's page into this one (marketers and
     managers: a rep is refused before any lead is looked up, as by the API)."""
-    if lead_services.lead_action_refusal(lead=None, user=request.user, action="merge"):
+    if lead_action_refusal(lead=None, user=request.user, action="merge"):
         raise PermissionDenied
-    try:
-        survivor = lead_selectors.lead_get_for_user(user=request.user, pk=pk)
-    except NotFound:
-        raise Http404("No such lead.") from None
+    survivor = lead_or_404(request.user, pk)
     email = request.POST.get("email", "").strip().lower()
     other = lead_selectors.lead_list_for_user(user=request.user).filter(email=email).first()
     if other is None:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from alignment.errors import TransitionNotAllowed
 from alignment.models import User
 from leads.events import lead_event_emit
+from leads.lifecycle import lead_action_require
 from leads.models import (
     OPEN_STATUSES,
     ColdEpisode,
@@ -25,7 +26,7 @@ from leads.models import (
     Touch,
 )
 from leads.rollup import lead_day_rows, lead_days_apply
-from leads.services import lead_action_refuse, lead_event_record, lead_lock
+from leads.services import lead_event_record, lead_lock
 
 
 def _merge_refusal(survivor: Lead, other: Lead) -> TransitionNotAllowed | None:
@@ -44,7 +45,7 @@ def _merge_refusal(survivor: Lead, other: Lead) -> TransitionNotAllowed | None:
 def lead_merge(*, survivor: Lead, other: Lead, by: User) -> Lead:
     """Merge `other` into `survivor` (marketers and managers). Refused (409) for one lead, for a lead
     already merged, and when the two are in different reps' open work."""
-    lead_action_refuse(lead=survivor, user=by, action="merge")
+    lead_action_require(lead=survivor, user=by, action="merge")
     if survivor.pk == other.pk:
         raise TransitionNotAllowed("A lead cannot be merged into itself.")
     # Lock both in id order, so two merges of the same pair cannot deadlock.

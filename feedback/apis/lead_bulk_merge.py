@@ -12,7 +12,7 @@ from alignment.errors import InvalidInput, NotFound
 from alignment.idempotency import IDEMPOTENCY_KEY, idempotent
 from alignment.parsers import JSONParser
 from alignment.rest import InputSerializer, IsMarketerOrManager
-from feedback.bulk import lead_bulk_act
+from feedback.bulk import lead_bulk_action_run
 from feedback.merge import lead_merge_with_feedback
 from leads.apis.common import ERRORS, LeadDetailOutputSerializer, lead_detail_data
 from leads.bulk import BULK_ACTIONS, BULK_MAX, DONE, REFUSED
@@ -63,7 +63,7 @@ class LeadBulkActionApi(APIView):
         data = LeadBulkActionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
-        results = lead_bulk_act(
+        results = lead_bulk_action_run(
             action=fields["action"],
             ids=fields["ids"],
             by=request.user,

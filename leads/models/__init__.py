@@ -13,7 +13,7 @@ verdict, as a plain value.
 """
 
 from leads.models.cold import ColdEpisode, ColdReason, Reminder
-from leads.models.handoff import Handoff, HandoffOutcome, RoutingRule
+from leads.models.handoff import SLA_OVERDUE_SQL, Handoff, HandoffOutcome, RoutingRule, sla_overdue
 from leads.models.import_job import ImportChunk, ImportJob, ImportStatus
 from leads.models.lead import (
     ACCEPTED_OPEN_STATUSES,
@@ -56,9 +56,11 @@ __all__ = [
     "ReasonCode",
     "Reminder",
     "RoutingRule",
+    "SLA_OVERDUE_SQL",
     "Source",
     "Touch",
     "VERDICT_STATUSES",
     "VerdictValue",
     "new_form_key",
+    "sla_overdue",
 ]

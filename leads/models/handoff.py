@@ -43,6 +43,17 @@ class HandoffOutcome(models.TextChoices):
     REASSIGNED = "reassigned", "Reassigned"
 
 
+def sla_overdue(due_at, now) -> bool:
+    """A handoff's SLA is overdue from its deadline on: due at 10:00, it is overdue at 10:00. The one
+    definition, asked by the rep's inbox and the lead page (`Handoff.sla_overdue_at`) and, in SQL,
+    by the going-cold sweep (`SLA_OVERDUE_SQL`)."""
+    return due_at <= now
+
+
+# `sla_overdue` in SQL, on a handoff's deadline column (`column`) and "now" as the parameter.
+SLA_OVERDUE_SQL = "{column} <= %s"
+
+
 class Handoff(models.Model):
     """Who passed which lead to whom, when, with the story, and how it ended.
 
@@ -85,3 +96,7 @@ class Handoff(models.Model):
             models.UniqueConstraint(fields=["lead"], condition=Q(outcome="open"), name="handoff_one_open_per_lead"),
             models.UniqueConstraint(fields=["routing_rule", "routing_turn"], name="handoff_unique_turn"),
         ]
+
+    def sla_overdue_at(self, now) -> bool:
+        """Whether the rep's time to answer this handoff has run out at `now` (`sla_overdue`)."""
+        return sla_overdue(self.sla_due_at, now)

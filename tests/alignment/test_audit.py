@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from alignment.models import AuditEntry, Role
 from alignment.sla import sla_settings_get
 from dashboard.services import revenue_goal_set
-from leads.services import reason_code_create, reason_code_rename, reason_code_set_active
+from leads.reason_codes import reason_code_create, reason_code_rename, reason_code_set_active
 from tests.alignment.factories import ManagerFactory, RepFactory
 from tests.leads.factories import RoutingRuleFactory
 

@@ -9,11 +9,13 @@ from django.core.management.base import CommandError
 from django.db.models import Count
 from django.utils import timezone
 
+from alignment.days import company_today
 from alignment.models import Notification, Role, Team, User
+from dashboard.digest import digest_agenda, digest_week_parse
 from dashboard.figures import dashboard_figures
 from dashboard.periods import dashboard_filters_parse
 from dashboard.views import marketer_home_context
-from feedback.models import FeedbackItem, Verdict
+from feedback.models import FeedbackItem, FeedbackStatus, Verdict
 from leads.models import Campaign, Handoff, Lead, LeadEvent, LeadStatus, RoutingRule, Touch
 
 
@@ -128,3 +130,25 @@ def test_seed_demo_builds_the_demo_through_the_services_and_a_second_run_changes
     recent = marketer_home_context(user=marketer, now=timezone.now())["recent"]
     assert len(recent) == 10
     assert [lead.captured_at for lead in recent] == sorted((lead.captured_at for lead in recent), reverse=True)
+
+
+@pytest.mark.django_db
+def test_the_demo_digest_and_dashboard_count_the_same_backlog_cold_leads_and_pipeline(settings):
+    # given the demo, read at one moment
+    settings.DEBUG = True
+    _run("seed_demo")
+    now = timezone.now()
+    week = digest_week_parse(None, today=company_today(now))
+
+    # when last week's digest and the dashboard of the quarter it ends in are read
+    agenda = digest_agenda(week=week, now=now)
+    quarter = dashboard_figures(
+        filters=dashboard_filters_parse({"period": "quarter", "start": (week + timedelta(days=6)).isoformat()}), now=now
+    )
+
+    # then they show the same open backlog (every open item, however recent), cold leads and pipeline
+    open_items = FeedbackItem.objects.filter(status=FeedbackStatus.OPEN).count()
+    assert agenda["feedback_waiting_count"] == quarter["feedback_backlog"]["open"] == open_items > 0
+    assert agenda["cold_now_count"] == quarter["cold"]["now"] > 0
+    assert agenda["quarter"]["pipeline_value"] == quarter["pipeline_value"]
+    assert agenda["quarter"]["pipeline_count"] == quarter["pipeline_count"]

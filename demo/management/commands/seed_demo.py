@@ -22,9 +22,10 @@ from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
+from alignment.days import company_today
 from alignment.models import Notification, Role, Team, Territory, User, Vertical
 from dashboard.models import GoalPeriod, RevenueGoal
-from dashboard.periods import company_tz, quarter_bounds
+from dashboard.periods import quarter_bounds
 from dashboard.services import revenue_goal_set
 from demo.people import demo_refuse_without_debug, demo_user
 from feedback import services as feedback_services
@@ -231,7 +232,7 @@ class Command(BaseCommand):
     def _goal(self, users):
         """A goal for this quarter, a little above what the demo has won in it, so the goal line has a
         target the team is chasing."""
-        start, end = quarter_bounds(timezone.localdate(timezone=company_tz()))
+        start, end = quarter_bounds(company_today())
         if RevenueGoal.objects.filter(period=GoalPeriod.QUARTER, starts_on=start, current=True).exists():
             return
         won = Lead.objects.filter(won_at__date__gte=start, won_at__date__lte=end).aggregate(total=Sum("won_amount"))
