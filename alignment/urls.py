@@ -1,3 +1,8 @@
+"""The project's URLs: the base floor's own pages and API (sign-in, health, notifications, webhooks,
+the API schema and docs), and every app's URLs mounted where they live: /leads/, /feedback/, the
+top floor's pages at the root, and each app's API under /api/.
+"""
+
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
