@@ -47,6 +47,13 @@ def _item_url(item) -> str:
     return reverse("feedback:item", args=[item.pk])
 
 
+def _feedback_notify(recipient: User, item: FeedbackItem, *, lead: Lead, message: str) -> None:
+    """Tell one side of the conversation about `item`, linking to it."""
+    notification_create(
+        recipient=recipient, kind=NotificationKind.FEEDBACK, message=message, lead=lead, url=_item_url(item)
+    )
+
+
 def _marketer_for(lead) -> User:
     """The marketer who captured the lead; the campaign's owner when nobody in marketing did
     (a public web form, an import by a manager, an account since retired)."""
@@ -113,9 +120,7 @@ def feedback_item_open(
     message = f"{by.display_name}: {lead} — {label}" + (f" ({reason.label})" if reason else "")
     if status == FeedbackStatus.OPEN:
         message += ". Your answer is needed."
-    notification_create(
-        recipient=marketer, kind=NotificationKind.FEEDBACK, message=message, lead=lead, url=_item_url(item)
-    )
+    _feedback_notify(marketer, item, lead=lead, message=message)
     _feedback_event_emit("feedback.created", item, by=by)
     return item
 
@@ -147,13 +152,7 @@ def feedback_request(*, lead: Lead, by: User, note: str) -> FeedbackItem:
     except IntegrityError:
         raise TransitionNotAllowed("Feedback on this lead has already been requested and not yet answered.") from None
     lead_services.lead_event_record(lead, EventKind.FEEDBACK, by=by, note=f"Feedback requested: {note}", at=now)
-    notification_create(
-        recipient=lead.owner,
-        kind=NotificationKind.FEEDBACK,
-        message=f"{by.display_name} asks how {lead} is going: {note}",
-        lead=lead,
-        url=_item_url(item),
-    )
+    _feedback_notify(lead.owner, item, lead=lead, message=f"{by.display_name} asks how {lead} is going: {note}")
     _feedback_event_emit("feedback.created", item, by=by)
     return item
 
@@ -251,12 +250,11 @@ def _verdict_revision_reply(item: FeedbackItem, row: Verdict, *, lead: Lead, by:
         item.verdict, item.reason, item.note = row, row.reason, row.note
         fields += ["verdict", "reason", "note"]
     item.save(update_fields=fields)
-    notification_create(
-        recipient=item.marketer,
-        kind=NotificationKind.FEEDBACK,
-        message=f"{by.display_name} revised the verdict on {lead}: {VerdictValue(row.verdict).label}.",
+    _feedback_notify(
+        item.marketer,
+        item,
         lead=lead,
-        url=_item_url(item),
+        message=f"{by.display_name} revised the verdict on {lead}: {VerdictValue(row.verdict).label}.",
     )
 
 
@@ -312,12 +310,8 @@ def feedback_reply(*, item: FeedbackItem, by: User, body: str) -> FeedbackReply:
     elif side == "rep":
         recipients.discard(item.rep)
     for recipient in sorted(recipients, key=lambda u: u.id):
-        notification_create(
-            recipient=recipient,
-            kind=NotificationKind.FEEDBACK,
-            message=f"{by.display_name} replied on {item.lead}: {body[:200]}",
-            lead=item.lead,
-            url=_item_url(item),
+        _feedback_notify(
+            recipient, item, lead=item.lead, message=f"{by.display_name} replied on {item.lead}: {body[:200]}"
         )
     return reply
 
@@ -430,12 +424,8 @@ def feedback_resolve(
     lead_services.lead_event_record(lead, EventKind.FEEDBACK, by=by, note=text, at=now)
     other = item.rep if by.id != item.rep_id else item.marketer
     if other is not None and other.id != by.id:
-        notification_create(
-            recipient=other,
-            kind=NotificationKind.FEEDBACK,
-            message=f"{by.display_name} resolved the feedback on {lead}: {summary}.",
-            lead=lead,
-            url=_item_url(item),
+        _feedback_notify(
+            other, item, lead=lead, message=f"{by.display_name} resolved the feedback on {lead}: {summary}."
         )
     _feedback_event_emit("feedback.resolved", item, by=by)
     return item

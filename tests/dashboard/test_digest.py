@@ -41,27 +41,20 @@ def team(db):
     return {"marketer": marketer, "rep": rep, "manager": manager, "campaign": campaign}
 
 
-@pytest.fixture
-def week_of_work(team):
-    """In the week of 16 Nov: two marketing leads won, one sales-sourced win, a rejection, a lead gone cold."""
-    marketer, rep, campaign = team["marketer"], team["rep"], team["campaign"]
+def _lead(campaign, **fields):
+    """A lead of `campaign` captured on 2 Nov."""
+    captured = at(2)
+    return LeadFactory(
+        campaign=campaign, captured_at=captured, last_touch_at=captured, last_activity_at=captured, **fields
+    )
 
-    def lead(**fields):
-        captured = at(2)
-        return LeadFactory(
-            campaign=campaign, captured_at=captured, last_touch_at=captured, last_activity_at=captured, **fields
-        )
 
-    lead(name="Big win", status=LeadStatus.WON, owner=rep, won_at=at(17), won_amount=Decimal("9000"))
-    lead(name="Small win", status=LeadStatus.WON, owner=rep, won_at=at(20), won_amount=Decimal("1000"))
-    lead(name="Rep's own", captured_by=rep, status=LeadStatus.WON, owner=rep, won_at=at(18), won_amount=Decimal("5"))
-    lead(name="Monday's win", status=LeadStatus.WON, owner=rep, won_at=at(23, 7), won_amount=Decimal("3000"))
-    lead(name="Last week's win", status=LeadStatus.WON, owner=rep, won_at=at(10), won_amount=Decimal("777"))
-    rejected = lead(name="Rejected one", status=LeadStatus.REJECTED, owner=rep, handed_off_at=at(16))
+def _rejected_on_monday(lead, team):
+    """The rep turned `lead` down on Monday 16 Nov, as spam."""
     Handoff.objects.create(
-        lead=rejected,
-        by=marketer,
-        to_rep=rep,
+        lead=lead,
+        by=team["marketer"],
+        to_rep=team["rep"],
         note="story",
         created_at=at(16),
         sla_due_at=at(17),
@@ -69,6 +62,23 @@ def week_of_work(team):
         ended_at=at(16, 15),
         reject_reason=ReasonCode.objects.get(code="spam"),
     )
+
+
+@pytest.fixture
+def week_of_work(team):
+    """In the week of 16 Nov: two marketing leads won, one sales-sourced win, a rejection, a lead gone cold."""
+    marketer, rep, campaign = team["marketer"], team["rep"], team["campaign"]
+
+    def lead(**fields):
+        return _lead(campaign, **fields)
+
+    lead(name="Big win", status=LeadStatus.WON, owner=rep, won_at=at(17), won_amount=Decimal("9000"))
+    lead(name="Small win", status=LeadStatus.WON, owner=rep, won_at=at(20), won_amount=Decimal("1000"))
+    lead(name="Rep's own", captured_by=rep, status=LeadStatus.WON, owner=rep, won_at=at(18), won_amount=Decimal("5"))
+    lead(name="Monday's win", status=LeadStatus.WON, owner=rep, won_at=at(23, 7), won_amount=Decimal("3000"))
+    lead(name="Last week's win", status=LeadStatus.WON, owner=rep, won_at=at(10), won_amount=Decimal("777"))
+    rejected = lead(name="Rejected one", status=LeadStatus.REJECTED, owner=rep, handed_off_at=at(16))
+    _rejected_on_monday(rejected, team)
     cold = lead(name="Gone cold", status=LeadStatus.WORKING, owner=rep)
     ColdEpisode.objects.create(lead=cold, reason=ColdReason.NO_ACTIVITY, cold_since=at(18), opened_at=at(19))
     FeedbackItem.objects.create(lead=rejected, kind=FeedbackKind.REJECTED, assignee=marketer, created_at=at(16, 16))
@@ -137,27 +147,14 @@ def quarter_to_the_week(team):
     marketer, rep, campaign = team["marketer"], team["rep"], team["campaign"]
 
     def lead(**fields):
-        captured = at(2)
-        return LeadFactory(
-            campaign=campaign, captured_at=captured, last_touch_at=captured, last_activity_at=captured, **fields
-        )
+        return _lead(campaign, **fields)
 
     lead(name="October win", status=LeadStatus.WON, owner=rep, won_at=at(1) - timedelta(days=20), won_amount=700)
     lead(name="Week's win", status=LeadStatus.WON, owner=rep, won_at=at(18), won_amount=Decimal("4000"))
     working = lead(name="Working", status=LeadStatus.WORKING, owner=rep, estimated_value=Decimal("2500"))
     ColdEpisode.objects.create(lead=working, reason=ColdReason.NO_ACTIVITY, cold_since=at(18), opened_at=at(19))
     rejected = lead(name="Rejected", status=LeadStatus.REJECTED, handed_off_at=at(16))
-    Handoff.objects.create(
-        lead=rejected,
-        by=marketer,
-        to_rep=rep,
-        note="story",
-        created_at=at(16),
-        sla_due_at=at(17),
-        outcome=HandoffOutcome.REJECTED,
-        ended_at=at(16, 15),
-        reject_reason=ReasonCode.objects.get(code="spam"),
-    )
+    _rejected_on_monday(rejected, team)
     for opened in (at(3), at(16, 16), at(23, 7)):  # the last one after the week's end
         FeedbackItem.objects.create(lead=rejected, kind=FeedbackKind.REJECTED, assignee=marketer, created_at=opened)
     FeedbackItem.objects.create(
