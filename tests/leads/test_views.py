@@ -3,6 +3,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -237,6 +238,24 @@ def test_lead_detail_shows_timeline_handoff_story_and_routing_reason(client, mar
     assert "Rule “Germany”" in page
     assert "Status change" in page
     assert response.context["timeline"][-1].to_status == LeadStatus.HANDED_OFF
+
+
+def test_lead_detail_and_rep_inbox_call_a_handoff_overdue_from_its_deadline_on(client, marketer, rep, campaign):
+    # given a handoff whose SLA runs out at its deadline
+    lead = handed_off(LeadFactory(campaign=campaign), rep=rep, by=marketer)
+    due = Handoff.objects.get(lead=lead).sla_due_at
+
+    for moment, overdue in ((due - timedelta(seconds=1), False), (due, True)):
+        with time_machine.travel(moment, tick=False):
+            # when the marketer reads the lead and the rep their inbox
+            client.force_login(marketer)
+            page = client.get(reverse("leads:detail", args=[lead.pk])).content.decode()
+            client.force_login(rep)
+            (waiting,) = client.get(reverse("home")).context["awaiting"]
+
+        # then both say the same, the second before it not yet, at the deadline itself overdue
+        assert ("SLA overdue" in page) is overdue, moment
+        assert waiting["overdue"] is overdue, moment
 
 
 def test_lead_detail_offers_only_the_actions_the_viewer_may_use(client, marketer, rep, campaign):
