@@ -31,9 +31,7 @@ from demo.generate import (
 from feedback.models import FeedbackKind, FeedbackStatus, Resolution
 from leads.models import CaptureChannel, EventKind, HandoffOutcome, VerdictValue
 
-# --- PostgreSQL: the same stories, set-based ---------------------------------------------------
-#
-# The stories above, written as SQL over generate_series: one temporary table holds a chunk of
+# The stories of `lead_stories`, written as SQL over generate_series: one temporary table holds a chunk of
 # stories (every random draw taken once per lead), and one INSERT … SELECT a table writes its rows
 # from it. The draws come from PostgreSQL's random(), which `setseed` makes repeatable; the rules
 # are the same as lead_stories' (the tests run both on the same checks).
