@@ -4,8 +4,10 @@ and how a change is applied.
 An item counts when it carries a reason against its lead (`BAD_REASON_KINDS` with a reason), on its
 lead's capture day and campaign: the cohort the scorecard reads, as `LeadDay` counts its cohorts.
 The services that open an item, change its reason or move it to another lead hand the change to
-`reason_days_apply` in the same transaction; `reason_days_rebuild` recomputes everything from the
-items, and `figures_rebuild` both roll-ups, wherever a whole database's figures are recomputed.
+`reason_days_change` (or `reason_days_move`) in the same transaction; a verdict hands everything it
+moves in either roll-up to `verdict_figures_apply`, once. `reason_days_rebuild` recomputes
+everything from the items, and `figures_rebuild` both roll-ups, wherever a whole database's figures
+are recomputed.
 """
 
 from collections import Counter
