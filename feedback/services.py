@@ -22,8 +22,8 @@ from feedback.rollup import counts_reason, reason_day_rows, reason_days_apply
 from feedback.selectors import feedback_overdue_cutoff
 from leads import capture as lead_capture
 from leads import services as lead_services
-from leads.events import lead_event_emit
 from leads.models import LEAD_DATA_FIELDS, EventKind, Lead, LeadStatus, ReasonCode, VerdictValue
+from leads.webhooks import lead_event_emit
 
 S = LeadStatus
 

@@ -19,7 +19,6 @@ from alignment.errors import DomainError, InvalidInput, NotAllowed, TransitionNo
 from alignment.models import AuditArea, Role, User
 from alignment.services import CHAT_HANDOFF, NotificationRow, chat_post_many
 from alignment.sla import sla_deadline, sla_settings_get
-from leads.events import TRANSITION_EVENTS, lead_event_emit
 from leads.models import (
     ACCEPTED_OPEN_STATUSES,
     ACTIVITY_KINDS,
@@ -37,6 +36,7 @@ from leads.models import (
 )
 from leads.rollup import lead_day_rows, lead_days_apply
 from leads.routing import lead_route
+from leads.webhooks import TRANSITION_EVENTS, lead_event_emit
 
 S = LeadStatus
 
