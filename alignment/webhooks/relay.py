@@ -146,7 +146,10 @@ def _tell_managers(endpoints) -> None:
         )
         for manager in managers:
             notification_create(
-                recipient=manager, kind=NotificationKind.WEBHOOK, message=message, url=reverse("webhook-settings")
+                recipient=manager,
+                kind=NotificationKind.WEBHOOK,
+                message=message,
+                url=reverse("alignment:webhook-settings"),
             )
 
 
