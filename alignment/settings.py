@@ -76,7 +76,7 @@ ROOT_URLCONF = "alignment.urls"
 WSGI_APPLICATION = "alignment.wsgi.application"
 AUTH_USER_MODEL = "alignment.User"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "dashboard:home"
 LOGOUT_REDIRECT_URL = "login"
 # A refused CSRF check under /api/ answers JSON like every other API error.
 CSRF_FAILURE_VIEW = "alignment.rest.csrf_failure"

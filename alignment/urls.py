@@ -29,7 +29,7 @@ api_patterns = [
     ),
     path("notifications/", notification_apis.NotificationListApi.as_view(), name="api-notifications"),
     path("notifications/<int:pk>/read/", notification_apis.NotificationReadApi.as_view(), name="api-notification-read"),
-    path("", include(dashboard_urls.api_urlpatterns)),
+    path("", include((dashboard_urls.api_urlpatterns, "dashboard"), namespace="dashboard-api")),
     path("", include((leads_urls.api_urlpatterns, "leads"), namespace="leads-api")),
     path("", include((feedback_urls.api_urlpatterns, "feedback"), namespace="feedback-api")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -38,18 +38,8 @@ api_patterns = [
     re_path(r"^.*$", api_not_found),
 ]
 
-urlpatterns = [
-    path("healthz", views.healthz, name="healthz"),
-    path("admin/login/", views.admin_login),
-    path("admin/", admin.site.urls),
-    path("accounts/login/", views.LoginView.as_view(), name="login"),
-    path("accounts/", include("django.contrib.auth.urls")),
-    path("oidc/authenticate/", oidc.SignOnStartView.as_view(), name="oidc_authentication_init"),
-    path("oidc/callback/", oidc.SignOnCallbackView.as_view(), name="oidc_authentication_callback"),
-    path("api/", include(api_patterns)),
-    path("leads/", include(leads_urls)),
-    path("leads/", include(feedback_urls.lead_urlpatterns)),
-    path("feedback/", include(feedback_urls)),
+# The base's own pages, under the `alignment:` namespace.
+alignment_pages = [
     path("notifications/", notification_views.notification_list, name="notifications"),
     path("notifications/read-all/", notification_views.notification_read_all, name="notifications-read-all"),
     path("notifications/<int:pk>/read/", notification_views.notification_read, name="notification-read"),
@@ -64,7 +54,30 @@ urlpatterns = [
     path("settings/audit/", views.audit_log, name="audit-log"),
     path("settings/sla/", notification_views.sla_settings_edit, name="sla-settings"),
     path("account/preferences/", notification_views.preferences_edit, name="preferences"),
-    # The role homes at "/" and the dashboard's pages, under their own un-namespaced names.
+]
+
+# Feedback's pages under one namespace, `feedback:`: its own under /feedback/, and the lead outcomes
+# that tell marketing on the lead pages' URLs (`feedback:lead-reject` is /leads/<id>/reject/).
+feedback_pages = [
+    path("leads/", include(feedback_urls.lead_urlpatterns)),
+    path("feedback/", include(feedback_urls.urlpatterns)),
+]
+
+# Django's and the libraries' names stay un-namespaced: login, logout, password_*, the OIDC views
+# (mozilla-django-oidc reverses them by these names), admin, schema and docs.
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/login/", views.admin_login),
+    path("admin/", admin.site.urls),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("oidc/authenticate/", oidc.SignOnStartView.as_view(), name="oidc_authentication_init"),
+    path("oidc/callback/", oidc.SignOnCallbackView.as_view(), name="oidc_authentication_callback"),
+    path("api/", include(api_patterns)),
+    path("leads/", include(leads_urls)),
+    path("", include((feedback_pages, "feedback"))),
+    path("", include((alignment_pages, "alignment"))),
+    # The role homes at "/" and the dashboard's pages (`dashboard:home`, `dashboard:dashboard`, …).
     path("", include(dashboard_urls)),
 ]
 

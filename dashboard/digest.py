@@ -151,7 +151,7 @@ def digest_send_weekly(*, week: date | None = None, now: datetime | None = None)
     if not pending:
         return 0
     agenda = digest_agenda(week=week, now=now)
-    url = settings.ALIGNMENT_BASE_URL.rstrip("/") + reverse("dashboard-digest") + f"?week={week.isoformat()}"
+    url = settings.ALIGNMENT_BASE_URL.rstrip("/") + reverse("dashboard:digest") + f"?week={week.isoformat()}"
     subject = f"Alignment digest: the week of {week:%d %B %Y}"
     sent = 0
     for delivery in pending:
@@ -167,11 +167,11 @@ def digest_send_weekly(*, week: date | None = None, now: datetime | None = None)
         try:
             message = EmailMultiAlternatives(
                 subject=subject,
-                body=render_to_string("emails/digest.txt", context),
+                body=render_to_string("dashboard/digest_email.txt", context),
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 to=[member.email],
             )
-            message.attach_alternative(render_to_string("emails/digest.html", context), "text/html")
+            message.attach_alternative(render_to_string("dashboard/digest_email.html", context), "text/html")
             message.send()
         except Exception:
             logger.exception("The weekly digest could not be sent to %s", member.email)
@@ -183,7 +183,7 @@ def digest_send_weekly(*, week: date | None = None, now: datetime | None = None)
             recipient=member,
             kind=NotificationKind.DIGEST,
             message=f"The alignment digest for the week of {week:%d %B} is ready.",
-            url=reverse("dashboard-digest") + f"?week={week.isoformat()}",
+            url=reverse("dashboard:digest") + f"?week={week.isoformat()}",
             email_sent_at=sent_at,
         )
         sent += 1

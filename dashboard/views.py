@@ -89,7 +89,7 @@ def rep_inbox_context(*, user, now) -> dict:
             if status in ACCEPTED_OPEN_STATUSES
         ],
         "now": now,
-        "next": reverse("home"),
+        "next": reverse("dashboard:home"),
     }
 
 
@@ -113,7 +113,7 @@ def managers_queue_context(*, now) -> dict:
         "queue_url": _lead_list_url(status=LeadStatus.HANDED_OFF, owner=lead_selectors.NO_OWNER),
         "reps": reps,
         "now": now,
-        "next": reverse("home"),
+        "next": reverse("dashboard:home"),
     }
 
 
@@ -223,7 +223,7 @@ def revenue_goal(request):
                 messages.success(
                     request, f"The {goal.get_period_display().lower()} goal is now {currency(goal.amount)}."
                 )
-                return redirect("dashboard-goal")
+                return redirect("dashboard:goal")
         status = 400
     else:
         form = RevenueGoalForm(initial={"starts_on": company_today()})

@@ -22,10 +22,10 @@ from feedback.rollup import counts_reason, reason_days_change, verdict_figures_a
 from feedback.selectors import feedback_overdue_cutoff
 from leads import capture as lead_capture
 from leads import services as lead_services
-from leads.events import lead_event_emit
 from leads.lifecycle import lead_action_require, verdict_value_clean
 from leads.models import LEAD_DATA_FIELDS, EventKind, Lead, LeadStatus, ReasonCode, VerdictValue
 from leads.reason_codes import reason_code_active
+from leads.webhooks import lead_event_emit
 
 S = LeadStatus
 

@@ -16,11 +16,11 @@ from alignment.caching import vertical_map, vertical_map_forget
 from alignment.countries import country_code
 from alignment.errors import InvalidInput
 from alignment.models import Role, User, Vertical
-from leads.events import lead_events_emit_loaded
 from leads.lifecycle import lead_action_require
 from leads.models import Campaign, CaptureChannel, EventKind, Lead, LeadAlias, LeadEvent, LeadStatus, Source, Touch
 from leads.rollup import lead_day_rows, lead_days_apply_statements
 from leads.services import lead_event_record, lead_lock
+from leads.webhooks import lead_events_emit_loaded
 
 EMAIL_MAX = Lead._meta.get_field("email").max_length
 CONTACT_FIELDS = ("name", "company", "title", "phone", "country", "region", "notes", "pain_points")

@@ -30,8 +30,8 @@ from alignment.models import Notification, NotificationKind, Role, User
 from alignment.services import NotificationRow, notification_create_many, notification_emails_enqueue
 from alignment.sla import duration_describe, sla_settings_get, sla_start_before
 from alignment.webhooks.outbox import webhook_endpoints_active
-from leads.events import lead_events_emit_many
 from leads.models import SLA_OVERDUE_SQL, ColdEpisode, ColdReason, Handoff, HandoffOutcome, Lead, LeadStatus, Reminder
+from leads.webhooks import lead_events_emit_many
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from alignment.errors import TransitionNotAllowed
 from alignment.models import User
-from leads.events import lead_event_emit
 from leads.lifecycle import lead_action_require
 from leads.models import (
     OPEN_STATUSES,
@@ -27,6 +26,7 @@ from leads.models import (
 )
 from leads.rollup import lead_day_rows, lead_days_apply
 from leads.services import lead_event_record, lead_lock
+from leads.webhooks import lead_event_emit
 
 
 def _merge_refusal(survivor: Lead, other: Lead) -> TransitionNotAllowed | None:

@@ -19,12 +19,12 @@ from alignment.errors import InvalidInput, TransitionNotAllowed
 from alignment.models import Role, User
 from alignment.services import CHAT_HANDOFF, NotificationRow, chat_post_many
 from alignment.sla import sla_deadline, sla_settings_get
-from leads.events import TRANSITION_EVENTS, lead_event_emit
 from leads.lifecycle import TRANSITIONS, S, cannot_become, lead_action_require
 from leads.models import ACTIVITY_KINDS, ColdEpisode, EventKind, Handoff, HandoffOutcome, Lead, LeadEvent
 from leads.reason_codes import reason_code_active
 from leads.rollup import lead_day_rows, lead_days_apply
 from leads.routing import lead_route
+from leads.webhooks import TRANSITION_EVENTS, lead_event_emit
 
 # The waterfall date each status sets, once.
 WATERFALL = {

@@ -31,6 +31,7 @@ from alignment.pagination import keyset_page, keyset_rows_before, row_count
 from leads import capture, forms, imports, lifecycle, selectors, services
 from leads.bulk import BULK_MAX, bulk_action_choices
 from leads.models import HandoffOutcome, ImportStatus, Lead, LeadStatus
+from leads.panels import lead_panels
 
 PAGE_SIZE = 50
 # Newest first: ids follow capture order.
@@ -152,6 +153,8 @@ def lead_page(request, lead, *, bound=None, status=200):
         "overdue_handoffs": {handoff.pk for handoff in handoffs if handoff.sla_overdue_at(now)},
         "overlap_warnings": selectors.lead_overlap_warnings(lead=lead) if "hand_off" in actions else [],
         "now": now,
+        # What the floors above add to the page (feedback's panels), registered in `leads.panels`.
+        "lead_panels": lead_panels(),
     }
     return render(request, "leads/lead_detail.html", context, status=status)
 

@@ -281,7 +281,7 @@ def test_digest_week_parse():
 def test_digest_page_shows_any_week(week_of_work, client):
     client.force_login(week_of_work["rep"])
 
-    response = client.get(reverse("dashboard-digest"), {"week": "2026-11-18"})
+    response = client.get(reverse("dashboard:digest"), {"week": "2026-11-18"})
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -292,7 +292,7 @@ def test_digest_page_shows_any_week(week_of_work, client):
 def test_digest_page_with_a_bad_week_says_so(week_of_work, client):
     client.force_login(week_of_work["marketer"])
 
-    response = client.get(reverse("dashboard-digest"), {"week": "soon"})
+    response = client.get(reverse("dashboard:digest"), {"week": "soon"})
 
     assert response.status_code == 400
     assert "YYYY-MM-DD" in response.content.decode()
@@ -302,7 +302,7 @@ def test_digest_page_with_a_bad_week_says_so(week_of_work, client):
 def test_digest_page_with_a_week_out_of_range_says_so(week_of_work, client, day):
     client.force_login(week_of_work["rep"])
 
-    response = client.get(reverse("dashboard-digest"), {"week": day})
+    response = client.get(reverse("dashboard:digest"), {"week": day})
 
     assert response.status_code == 400
     html = response.content.decode()
@@ -321,7 +321,7 @@ def test_digest_page_with_a_week_out_of_range_says_so(week_of_work, client, day)
 def test_digest_page_at_the_edge_of_the_range_links_only_inside_it(week_of_work, client, day, previous, next_):
     client.force_login(week_of_work["rep"])
 
-    response = client.get(reverse("dashboard-digest"), {"week": day})
+    response = client.get(reverse("dashboard:digest"), {"week": day})
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -330,7 +330,7 @@ def test_digest_page_at_the_edge_of_the_range_links_only_inside_it(week_of_work,
             assert f'data-testid="{testid}"' not in html
         else:
             assert f'href="?week={linked}" data-testid="{testid}"' in html
-            assert client.get(reverse("dashboard-digest"), {"week": linked}).status_code == 200
+            assert client.get(reverse("dashboard:digest"), {"week": linked}).status_code == 200
 
 
 @pytest.mark.worker

@@ -1,4 +1,5 @@
-"""Lead webhooks: the events the lead services emit, with the lead as the lead API shows it.
+"""Lead webhooks: the events the lead services (and feedback's) emit, with the lead as
+`leads.payloads` builds it.
 
 Each is recorded in the transaction of the change it reports (`alignment.webhooks.outbox`); when no
 webhook subscribes to an event, nothing is serialised or written.
@@ -7,6 +8,7 @@ webhook subscribes to an event, nothing is serialised or written.
 from alignment.caching import webhook_endpoints_active_cached
 from alignment.webhooks.outbox import webhook_events_emit_many, webhook_subscribers
 from leads.models import Lead, LeadStatus
+from leads.payloads import lead_payload, user_payload
 
 # The webhook event each lifecycle move emits (moving to "working" is not one).
 TRANSITION_EVENTS = {
@@ -20,17 +22,6 @@ TRANSITION_EVENTS = {
 }
 
 
-def actor_data(user) -> dict | None:
-    return {"id": user.id, "username": user.username} if user is not None else None
-
-
-def lead_data(lead: Lead) -> dict:
-    """The lead as `GET /api/leads/<id>/` shows it, without the timeline."""
-    from leads.apis.common import LeadOutputSerializer
-
-    return dict(LeadOutputSerializer(lead).data)
-
-
 def lead_event_emit(*, event_type: str, lead: Lead, by=None, refresh: bool = False, **extra) -> None:
     """Record `event_type` about `lead` for the webhooks that want it: `{lead, actor, **extra}`.
     `refresh` reads the lead again first, for a caller whose instance a service has since changed."""
@@ -39,7 +30,7 @@ def lead_event_emit(*, event_type: str, lead: Lead, by=None, refresh: bool = Fal
         return
     if refresh:
         lead = Lead.objects.select_related("owner", "campaign", "industry").get(pk=lead.pk)
-    data = {"lead": lead_data(lead), "actor": actor_data(by), **extra}
+    data = {"lead": lead_payload(lead), "actor": user_payload(by), **extra}
     webhook_events_emit_many(event_type=event_type, items=[data], endpoint_ids=endpoint_ids)
 
 
@@ -51,7 +42,7 @@ def lead_events_emit_many(*, event_type: str, extras: dict[int, dict], endpoints
     if not endpoint_ids or not extras:
         return 0
     leads = Lead.objects.filter(id__in=list(extras)).select_related("owner", "campaign", "industry").order_by("id")
-    items = [{"lead": lead_data(lead), "actor": None, **extras[lead.id]} for lead in leads]
+    items = [{"lead": lead_payload(lead), "actor": None, **extras[lead.id]} for lead in leads]
     return len(webhook_events_emit_many(event_type=event_type, items=items, endpoint_ids=endpoint_ids))
 
 
@@ -62,5 +53,5 @@ def lead_events_emit_loaded(*, event_type: str, leads: list[Lead], by=None, **ex
         return
     endpoint_ids = webhook_subscribers(event_type, endpoints=webhook_endpoints_active_cached())
     if endpoint_ids:
-        items = [{"lead": lead_data(lead), "actor": actor_data(by), **extra} for lead in leads]
+        items = [{"lead": lead_payload(lead), "actor": user_payload(by), **extra} for lead in leads]
         webhook_events_emit_many(event_type=event_type, items=items, endpoint_ids=endpoint_ids)

@@ -1,16 +1,23 @@
 """Lead webhook events: each lifecycle move, capture and the cold sweep records its event once, in
-the change's own transaction, with the lead as the lead API shows it."""
+the change's own transaction, with the lead as the webhook payload shows it (the keys pinned here,
+the values formatted as the lead API formats them)."""
 
-from datetime import timedelta
+import json
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
+from django.utils import timezone
 
-from alignment.models import WebhookEvent
+from alignment.models import Vertical, WebhookEvent
+from feedback.services import verdict_give
 from leads.apis.common import LeadOutputSerializer
 from leads.capture import lead_capture
 from leads.cold import cold_leads_sweep
 from leads.models import Lead
+from leads.payloads import lead_payload
 from leads.services import lead_accept, lead_hand_off, lead_lose, lead_qualify, lead_recycle, lead_reject, lead_win
 from tests.leads.factories import LeadFactory
 from tests.leads.test_cold import T0, at, handed_off_lead
@@ -21,8 +28,124 @@ def events(event_type):
 
 
 def the_lead(lead):
-    lead = Lead.objects.select_related("owner", "campaign", "industry").get(pk=lead.pk)
-    return dict(LeadOutputSerializer(lead).data)
+    return lead_payload(Lead.objects.select_related("owner", "campaign", "industry").get(pk=lead.pk))
+
+
+# The webhook's contract: a change here is a change for every receiver, made on purpose.
+LEAD_KEYS = [
+    "id",
+    "email",
+    "name",
+    "company",
+    "title",
+    "phone",
+    "country",
+    "region",
+    "industry",
+    "estimated_value",
+    "source",
+    "notes",
+    "pain_points",
+    "status",
+    "owner",
+    "campaign",
+    "touch_count",
+    "last_touch_at",
+    "last_activity_at",
+    "captured_at",
+    "handed_off_at",
+    "accepted_at",
+    "qualified_at",
+    "won_at",
+    "lost_at",
+    "won_amount",
+    "recycle_count",
+    "recycle_reason",
+    "reengage_after",
+    "snoozed_until",
+    "snooze_reason",
+]
+
+
+def a_lead_with_every_field(marketer, rep):
+    """A won lead with an industry, money, a re-engage date, a snooze and microseconds in its times."""
+    lead = LeadFactory(
+        captured_by=marketer,
+        title="CTO",
+        phone="+49 30 1234567",
+        region="Berlin",
+        industry=Vertical.objects.create(name="Fintech"),
+        estimated_value=Decimal("12500.5"),
+        notes="Met at the fair.",
+        pain_points="Slow onboarding.",
+        captured_at=datetime(2026, 3, 2, 9, 30, 15, 123456, tzinfo=UTC),
+    )
+    lead_hand_off(lead=lead, rep=rep, note="Wants a demo.", by=marketer)
+    lead_accept(lead=lead, by=rep)
+    lead_qualify(lead=lead, by=rep)
+    lead_win(lead=lead, by=rep, amount="1200")
+    Lead.objects.filter(pk=lead.pk).update(
+        reengage_after=date(2026, 9, 1), snoozed_until=timezone.now() + timedelta(days=3), snooze_reason="Holiday."
+    )
+    return Lead.objects.select_related("owner", "campaign", "industry").get(pk=lead.pk)
+
+
+def test_the_lead_payload_has_exactly_the_pinned_keys(marketer, rep):
+    payload = lead_payload(a_lead_with_every_field(marketer, rep))
+
+    assert list(payload) == LEAD_KEYS
+    assert list(payload["owner"]) == ["id", "username"]
+    assert list(payload["campaign"]) == ["id", "name"]
+
+
+def stored(data) -> str:
+    """The JSON the outbox stores and the relay sends."""
+    return json.dumps(data, cls=DjangoJSONEncoder)
+
+
+@pytest.mark.parametrize(
+    "zone, captured_at",
+    [("UTC", "2026-03-02T09:30:15.123456Z"), ("Europe/Berlin", "2026-03-02T10:30:15.123456+01:00")],
+)
+def test_the_lead_payload_formats_each_value_as_the_lead_api_does(marketer, rep, zone, captured_at):
+    # given a lead with every field set, read in the company's time zone
+    lead = a_lead_with_every_field(marketer, rep)
+    with timezone.override(zone):
+        api = json.loads(stored(LeadOutputSerializer(lead).data))
+
+        # when the webhook payload is built
+        payload = lead_payload(lead)
+
+    # then each of its keys shows the value the API shows, byte for byte once stored as JSON
+    assert stored(payload) == stored({key: api[key] for key in LEAD_KEYS})
+    assert payload["estimated_value"] == "12500.50" and payload["won_amount"] == "1200.00"
+    assert payload["industry"] == "Fintech" and payload["reengage_after"] == "2026-09-01"
+    assert payload["captured_at"] == captured_at and payload["status"] == "won"
+
+
+def test_a_lead_without_owner_industry_or_money_has_nulls_like_the_api(marketer):
+    lead = Lead.objects.select_related("owner", "campaign", "industry").get(pk=LeadFactory(captured_by=marketer).pk)
+
+    payload = lead_payload(lead)
+
+    assert payload == {key: LeadOutputSerializer(lead).data[key] for key in LEAD_KEYS}
+    assert payload["owner"] is None and payload["industry"] is None and payload["estimated_value"] is None
+
+
+def test_a_verdict_and_its_feedback_item_carry_the_lead_payload_and_their_own_keys(webhook, marketer, rep):
+    lead = LeadFactory(captured_by=marketer)
+    lead_hand_off(lead=lead, rep=rep, note="Wants a demo.", by=marketer)
+    lead_accept(lead=lead, by=rep)
+
+    verdict_give(lead=lead, by=rep, verdict="bad", reason="no_budget", note="No budget this year.")
+
+    (given,) = events("verdict.given")
+    assert given.data["lead"] == the_lead(lead)
+    # (PostgreSQL's jsonb keeps keys in an order of its own: the sets are the contract.)
+    assert set(given.data) == {"lead", "actor", "verdict"}
+    assert set(given.data["verdict"]) == {"id", "verdict", "reason", "note"}
+    (created,) = events("feedback.created")
+    assert set(created.data["feedback"]) == {"id", "kind", "status", "reason", "note", "resolution", "resolution_note"}
 
 
 def test_capture_records_lead_captured_once_and_not_for_a_duplicate(webhook, marketer, campaign):
