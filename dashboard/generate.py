@@ -11,6 +11,7 @@ makes them as tuples in the column order of `COLUMNS`, for `bulk_create`. Both f
 rules with the same weights; the tests run the same checks on both.
 """
 
+import math
 import random
 from datetime import timedelta
 
@@ -170,6 +171,29 @@ RECYCLE_REASON = "Timing: revisit next quarter."
 ACCEPTED_ON = {S.ACCEPTED, S.WORKING, S.QUALIFIED, S.WON, S.LOST}
 VERDICT_ON = ACCEPTED_ON
 
+# The effects planted in the reps' verdicts, for the lead score to find (a won lead is always judged
+# good): a verdict is good with chance logistic(base + the lead's effects), in log-odds.
+PLANTED_BASE = 0.3
+FREE_MAIL_SHARE = 0.25
+FREE_MAIL_DOMAIN = "gmail.com"
+PLANTED_FREE_MAIL = -1.2  # a free-mail address instead of a company's
+PLANTED_GOOD_CAMPAIGNS = 2  # the team's first two campaigns …
+PLANTED_GOOD_CAMPAIGN = 1.1  # … are much better than the rest
+PLANTED_PAIR = (0, "FR")  # the first vertical in France: reps dislike the pair
+PLANTED_PAIR_EFFECT = -1.4
+# By title, in TITLES' order: C-level highest, then head and director, nothing for managers and
+# leads, below for no title.
+PLANTED_TITLE = (0.4, 0.8, 0.0, 0.0, 0.8, 0.4, -0.6)
+
+
+def planted_log_odds(*, campaign_index, free_mail, vertical_index, country, title_index) -> float:
+    z = PLANTED_BASE + (PLANTED_FREE_MAIL if free_mail else 0.0) + PLANTED_TITLE[title_index]
+    if campaign_index < PLANTED_GOOD_CAMPAIGNS:
+        z += PLANTED_GOOD_CAMPAIGN
+    if (vertical_index, country) == PLANTED_PAIR:
+        z += PLANTED_PAIR_EFFECT
+    return z
+
 
 class Team:
     """Who the generated stories are about: ids only."""
@@ -211,10 +235,13 @@ def lead_stories(*, team: Team, first_id: int, count: int, start, end, now, rng:
         if captured > now:
             captured = now
         status = ends_recent[n] if captured > recent else ends_old[n]
-        campaign_id, source, campaign_name, marketer = choice(team.campaigns)
+        campaign_index = rng.randrange(len(team.campaigns))
+        campaign_id, source, campaign_name, marketer = team.campaigns[campaign_index]
         first, last = choice(FIRST), choice(LAST)
         company = f"{choice(COMPANY_A)} {choice(COMPANY_B)} {choice(COMPANY_C)}".rstrip()
         country, region = choice(PLACES)
+        title_index, vertical_index = rng.randrange(len(TITLES)), rng.randrange(len(team.verticals))
+        free_mail = rand() < FREE_MAIL_SHARE
         channel = choice(CHANNELS)
         by = None if channel == CaptureChannel.WEB_FORM else marketer
         events.append(
@@ -304,7 +331,15 @@ def lead_stories(*, team: Team, first_id: int, count: int, start, end, now, rng:
                  outcome_note, None, None, reason)
             )  # fmt: skip
             if status in VERDICT_ON and rand() < 0.6:
-                verdict = VerdictValue.GOOD if (status == S.WON or rand() < 0.65) else VerdictValue.BAD
+                z = planted_log_odds(
+                    campaign_index=campaign_index,
+                    free_mail=free_mail,
+                    vertical_index=vertical_index,
+                    country=country,
+                    title_index=title_index,
+                )
+                good = status == S.WON or rand() < 1 / (1 + math.exp(-z))
+                verdict = VerdictValue.GOOD if good else VerdictValue.BAD
                 verdict_at = later(accepted, HOUR, 5 * DAY)
                 bad_reason = choice(team.reasons) if verdict == VerdictValue.BAD else None
                 verdicts.append((lead_id, rep, verdict, bad_reason, "", choice(PAINS), True, verdict_at))
@@ -317,9 +352,10 @@ def lead_stories(*, team: Team, first_id: int, count: int, start, end, now, rng:
                     items.append(bad)
                 else:
                     items.append(_item(lead_id, FeedbackKind.GOOD_VERDICT, marketer, rep, ref, None, verdict_at, None))
+        domain = FREE_MAIL_DOMAIN if free_mail else f"{company.split()[0]}-{company.split()[1]}.example"
         leads.append(
-            (lead_id, f"{first}.{last}.{lead_id}@{company.split()[0]}-{company.split()[1]}.example".lower(),
-             f"{first} {last}", company, choice(TITLES), "", country, region, choice(team.verticals),
+            (lead_id, f"{first}.{last}.{lead_id}@{domain}".lower(),
+             f"{first} {last}", company, TITLES[title_index], "", country, region, team.verticals[vertical_index],
              rng.randrange(1_000, 150_000, 100), campaign_id, source, "", "", status, owner, marketer,
              touch_count, last_touch, last_activity, captured, handed, accepted, qualified, won, lost, won_amount,
              lost_reason, verdict, verdict_at, recycle_count, recycle_reason, reengage_after, None, "", last_activity,
@@ -382,8 +418,25 @@ DRAWS = (
     "touch", "touch_at", "handed", "queued", "rep", "story", "accepted", "worked", "activity", "qualified",
     "won", "won_amount", "lost", "lost_reason", "rejected", "reject_reason", "recycled", "verdict", "good",
     "verdict_at", "bad_reason", "pain", "title", "vertical", "value",
-    "resolve_1", "resolve_hours_1", "resolution_1", "resolve_2", "resolve_hours_2", "resolution_2",
+    "resolve_1", "resolve_hours_1", "resolution_1", "resolve_2", "resolve_hours_2", "resolution_2", "mail",
 )  # fmt: skip
+
+
+def _planted_log_odds_sql():
+    """planted_log_odds over the story's draws (the same picks as the columns they choose)."""
+    index = "floor({draw} * {size})::int"
+    campaigns = "cardinality(%(campaign_ids)s::bigint[])"
+    verticals = "cardinality(%(verticals)s::bigint[])"
+    france = [i for i, (country, _) in enumerate(PLACES) if country == PLANTED_PAIR[1]][0]
+    titles = "ARRAY[" + ", ".join(repr(v) for v in PLANTED_TITLE) + "]::float8[]"
+    return (
+        f"({PLANTED_BASE!r} + CASE WHEN d.mail < {FREE_MAIL_SHARE!r} THEN {PLANTED_FREE_MAIL!r} ELSE 0 END"
+        f" + ({titles})[1 + {index.format(draw='d.title', size=len(TITLES))}]"
+        f" + CASE WHEN {index.format(draw='d.campaign', size=campaigns)} < {PLANTED_GOOD_CAMPAIGNS}"
+        f" THEN {PLANTED_GOOD_CAMPAIGN!r} ELSE 0 END"
+        f" + CASE WHEN {index.format(draw='d.vertical', size=verticals)} = {PLANTED_PAIR[0]}"
+        f" AND {index.format(draw='d.place', size=len(PLACES))} = {france} THEN {PLANTED_PAIR_EFFECT!r} ELSE 0 END)"
+    )
 
 
 def _open_or_resolved_sql(n, at):
@@ -408,7 +461,7 @@ SELECT d.id, d.captured, s.status, s.campaign_id, s.source, s.campaign_name, s.m
     rtrim(s.company_a || ' ' || s.company_b || ' ' || {_pick(_literals(COMPANY_C), "d.company_c")}) AS company,
     {_pick(_literals(p[0] for p in PLACES), "d.place")} AS country,
     {_pick(_literals(p[1] for p in PLACES), "d.place")} AS region,
-    {_pick(_literals(TITLES), "d.title")} AS title,
+    {_pick(_literals(TITLES), "d.title")} AS title, d.mail < {FREE_MAIL_SHARE!r} AS free_mail,
     {_pick("%(verticals)s::bigint[]", "d.vertical")} AS vertical,
     1000 + 100 * floor(d.value * 1490) AS estimated_value,
     t.touch_at, t.handed, t.rep, t.rep_name, t.story, t.accepted, t.worked,
@@ -491,7 +544,8 @@ CROSS JOIN LATERAL (
 ) AS t
 CROSS JOIN LATERAL (
     SELECT CASE WHEN s.status NOT IN ({verdict_on}) OR d.verdict >= 0.6 THEN ''
-            WHEN s.status = '{S.WON}' OR d.good < 0.65 THEN '{VerdictValue.GOOD}' ELSE '{VerdictValue.BAD}' END
+            WHEN s.status = '{S.WON}' OR d.good < 1 / (1 + exp(-{_planted_log_odds_sql()}))
+            THEN '{VerdictValue.GOOD}' ELSE '{VerdictValue.BAD}' END
             AS verdict
     OFFSET 0
 ) AS v0
@@ -516,7 +570,8 @@ def _insert_sql():
     won_note = "'Won: ' || to_char(t.won_amount, 'FM999,999,990.00')"
     queue = "the managers'' queue"
     leads = f"""
-SELECT t.id, lower(t.first || '.' || t.last || '.' || t.id || '@' || t.company_a || '-' || t.company_b || '.example'),
+SELECT t.id, lower(t.first || '.' || t.last || '.' || t.id || '@'
+    || CASE WHEN t.free_mail THEN '{FREE_MAIL_DOMAIN}' ELSE t.company_a || '-' || t.company_b || '.example' END),
     t.first || ' ' || t.last, t.company, t.title, '', t.country, t.region, t.vertical, t.estimated_value,
     t.campaign_id, t.source, '', '', t.status,
     CASE WHEN t.status IN ('{S.REJECTED}', '{S.NURTURE}') THEN NULL ELSE t.rep END, t.marketer,

@@ -119,9 +119,10 @@ def feature_expressions(vendor: str) -> dict[str, str]:
     seniority = " ".join(f"WHEN {_words_any('l.title', words)} THEN {_literal(rank)}" for rank, _, words in SENIORITY)
     bands = " ".join(f"WHEN l.estimated_value < {limit} THEN {_literal(band)}" for band, limit, _ in VALUE_BANDS)
     free = ", ".join(_literal(d) for d in sorted(FREE_MAIL_DOMAINS))
+    # One aggregate per lead: the bucket comes out of the subquery, so the count runs once.
     touches = (
-        f"(SELECT COUNT(*) FROM {TOUCH} t WHERE t.lead_id = l.id"
-        " AND (l.handed_off_at IS NULL OR t.at <= l.handed_off_at))"
+        f"(SELECT CASE WHEN COUNT(*) <= 1 THEN '1' WHEN COUNT(*) = 2 THEN '2' ELSE '3+' END FROM {TOUCH} t"
+        " WHERE t.lead_id = l.id AND (l.handed_off_at IS NULL OR t.at <= l.handed_off_at))"
     )
     return {
         "campaign": "CAST(l.campaign_id AS TEXT)",
@@ -137,7 +138,7 @@ def feature_expressions(vendor: str) -> dict[str, str]:
         "phone": "CASE WHEN l.phone <> '' THEN 'yes' ELSE 'no' END",
         "company": "CASE WHEN l.company <> '' THEN 'yes' ELSE 'no' END",
         "value_band": f"CASE WHEN l.estimated_value IS NULL THEN '' {bands} ELSE '100k_plus' END",
-        "touches": f"CASE WHEN {touches} <= 1 THEN '1' WHEN {touches} = 2 THEN '2' ELSE '3+' END",
+        "touches": touches,
         "team": "COALESCE(CAST(cu.team_id AS TEXT), '')",
     }
 
@@ -146,9 +147,12 @@ def features_select(vendor: str, where: str) -> str:
     """`SELECT l.id, <each feature> FROM leads …  WHERE <where>`: the columns in FEATURE_NAMES' order."""
     expressions = feature_expressions(vendor)
     columns = ",\n    ".join(f"{expressions[name]} AS f_{name}" for name in FEATURE_NAMES)
+    # OFFSET 0 keeps the query planners (PostgreSQL's and SQLite's) from folding this subquery into
+    # the joins around it, which would evaluate each expression once per join condition it feeds.
+    fence = "OFFSET 0" if vendor == "postgresql" else "LIMIT -1 OFFSET 0"
     return (
         f"SELECT l.id AS lead_id,\n    {columns}\n"
-        f"FROM {LEAD} l LEFT JOIN {USER} cu ON cu.id = l.captured_by_id\nWHERE {where}"
+        f"FROM {LEAD} l LEFT JOIN {USER} cu ON cu.id = l.captured_by_id\nWHERE {where}\n{fence}"
     )
 
 

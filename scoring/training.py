@@ -145,13 +145,13 @@ def fit(data: Verdicts, *, seed: int = 0) -> Fitted:
         others = np.nonzero(folds != k)[0]
         mine = folds == k
         oof[mine] = _woe_matrix(codes, good, base_rate, others)[mine]
-    regression = LogisticRegression(C=1.0, max_iter=1000).fit(oof, good)
+    regression = LogisticRegression(C=1.0, solver="newton-cholesky", max_iter=100).fit(oof, good)
     held_out = np.zeros(len(good))
     for k in range(FOLDS):
         mine = folds == k
-        fold_model = LogisticRegression(C=1.0, max_iter=1000).fit(oof[~mine], good[~mine])
+        fold_model = LogisticRegression(C=1.0, solver="newton-cholesky", max_iter=100).fit(oof[~mine], good[~mine])
         held_out[mine] = fold_model.decision_function(oof[mine])
-    platt = LogisticRegression(C=1e6, max_iter=1000).fit(held_out.reshape(-1, 1), good)
+    platt = LogisticRegression(C=1e6, solver="newton-cholesky", max_iter=100).fit(held_out.reshape(-1, 1), good)
     return Fitted(
         base_rate,
         False,
