@@ -46,14 +46,15 @@ def verdicts_load(*, until: datetime | None = None):
 
     where = "l.merged_into_id IS NULL AND l.handed_off_at IS NOT NULL"
     params: list = []
-    first = (
-        f"SELECT v.lead_id, v.verdict, v.created_at FROM {VERDICT} v WHERE NOT EXISTS ("
-        f"SELECT 1 FROM {VERDICT} e WHERE e.lead_id = v.lead_id"
-        " AND (e.created_at < v.created_at OR (e.created_at = v.created_at AND e.id < v.id)))"
+    # Each lead's first verdict: one pass over the verdicts, numbered per lead in the order given.
+    given = (
+        "SELECT lead_id, verdict, created_at, ROW_NUMBER() OVER (PARTITION BY lead_id ORDER BY created_at, id) AS n"
+        f" FROM {VERDICT}"
     )
     if until is not None:
-        first += " AND v.created_at <= %s"
+        given += " WHERE created_at <= %s"
         params.append(until)
+    first = f"SELECT v.lead_id, v.verdict, v.created_at FROM ({given}) v WHERE v.n = 1"
     sql = (
         f"SELECT f.*, fv.verdict, fv.created_at FROM ({first}) fv "
         f"JOIN ({features_select(connection.vendor, where)}) f ON f.lead_id = fv.lead_id "
