@@ -54,6 +54,8 @@ def main():
     print(f"{leads:,} leads")
 
     # --- training ---
+    import scoring.training  # noqa: F401  (numpy and scikit-learn load once per worker, not per training)
+
     started = time.perf_counter()
     data = verdicts_load()
     load_s = time.perf_counter() - started

@@ -35,7 +35,7 @@ class ModelRefOutputSerializer(serializers.Serializer):
 
 class LeadScoreOutputSerializer(serializers.Serializer):
     score = serializers.FloatField(allow_null=True, help_text="0–1: the chance a rep judges the lead good.")
-    band = serializers.ChoiceField(choices=["high", "medium", "low"], allow_null=True)
+    band = serializers.CharField(allow_null=True, help_text="high (≥ 0.65), medium (≥ 0.4) or low; null with no score.")
     early = serializers.BooleanField(help_text="Learned from too few verdicts to be tested yet.")
     cohort = CohortOutputSerializer(allow_null=True)
     factors = FactorOutputSerializer(many=True)

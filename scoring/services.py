@@ -44,7 +44,7 @@ def verdicts_load(*, until: datetime | None = None):
 
     from scoring.training import Verdicts
 
-    where = "l.merged_into_id IS NULL AND l.handed_off_at IS NOT NULL"
+    where = f"l.merged_into_id IS NULL AND l.handed_off_at IS NOT NULL AND l.id IN (SELECT lead_id FROM {VERDICT})"
     params: list = []
     # Each lead's first verdict: one pass over the verdicts, numbered per lead in the order given.
     given = (
@@ -63,7 +63,9 @@ def verdicts_load(*, until: datetime | None = None):
     vocab: list[dict[str, int]] = [{} for _ in FEATURE_NAMES]
     ids, codes, good, at = [], [], [], []
     width = len(FEATURE_NAMES)
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL jit = off")  # compiling this query would take longer than running it
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(FETCH):
             block = np.empty((len(rows), width), dtype=np.int32)
