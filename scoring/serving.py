@@ -53,23 +53,26 @@ def _score_sql(z: str) -> str:
     return f"1.0 / (1.0 + EXP(-(CASE WHEN {z} > {CLAMP} THEN {CLAMP} WHEN {z} < -{CLAMP} THEN -{CLAMP} ELSE {z} END)))"
 
 
-def scores_select(where: str) -> str:
-    """`SELECT lead_id, score` of the leads matching `where` (over `l`) under the model `%s`."""
+def scores_select(where: str, *, active: bool = False) -> str:
+    """`SELECT lead_id, score` of the leads matching `where` (over `l`) under the model `%s`, or
+    with `active` under whichever model serves when the statement runs."""
+    model = "m.active" if active else "m.id = %s"
     inner = (
         f"SELECT f.lead_id, {_logit_sql()} AS z\n"
         f"FROM ({features_select(connection.vendor, where)}) f\n"
-        f"CROSS JOIN {MODEL} m\n{_weight_joins()}\nWHERE m.id = %s"
+        f"CROSS JOIN {MODEL} m\n{_weight_joins()}\nWHERE {model}"
     )
     return f"SELECT s.lead_id, {_score_sql('s.z')} AS score FROM ({inner}) s"
 
 
-def _update(where: str, params: list, model_id: int) -> int:
+def _update(where: str, params: list, model_id: int | None) -> int:
+    """Rescore the leads matching `where` under `model_id` (None: the serving model)."""
     sql = (
-        f"UPDATE {LEAD} SET score = n.score FROM ({scores_select(where)}) n "
+        f"UPDATE {LEAD} SET score = n.score FROM ({scores_select(where, active=model_id is None)}) n "
         f"WHERE {LEAD}.id = n.lead_id AND ({LEAD}.score IS NULL OR {LEAD}.score <> n.score)"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, model_id])
+        cursor.execute(sql, [*params] if model_id is None else [*params, model_id])
         return cursor.rowcount
 
 
@@ -77,11 +80,12 @@ def leads_rescore(*, lead_ids: list[int]) -> None:
     """Rescore these leads once the change that touched them commits (see the module docstring)."""
 
     def run():
-        model_id = active_model_id()
-        if model_id is None or not lead_ids:
+        # The remembered id only says whether any model serves; the statement reads which one does
+        # now, so a process that has not yet heard of a promotion still scores with the new model.
+        if active_model_id() is None or not lead_ids:
             return
         placeholders = ", ".join(["%s"] * len(lead_ids))
-        _update(f"l.id IN ({placeholders}) AND l.merged_into_id IS NULL", list(lead_ids), model_id)
+        _update(f"l.id IN ({placeholders}) AND l.merged_into_id IS NULL", list(lead_ids), None)
 
     transaction.on_commit(run)
 

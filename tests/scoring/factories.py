@@ -43,7 +43,6 @@ def judged_leads(*, count, campaigns, rep, marketer, seed=1, start=None, unjudge
         domain = "gmail.com" if free else f"firm{n % 40}.example"
         leads.append(
             Lead(
-                id=first + n,
                 email=f"p{first + n}@{domain}",
                 name=f"Person {n}",
                 company="" if rng.random() < 0.1 else f"Firm {n % 40}",
@@ -67,7 +66,7 @@ def judged_leads(*, count, campaigns, rep, marketer, seed=1, start=None, unjudge
         )
         chance = planted_good_chance(good_campaign=campaign == campaigns[0], free_mail=free, title=title)
         plans.append((rng.random() < chance, handed + timedelta(days=1)))
-    Lead.objects.bulk_create(leads)
+    leads = Lead.objects.bulk_create(leads)  # the ids come back (RETURNING), the sequence moves on
     Touch.objects.bulk_create(
         Touch(lead=lead, campaign=lead.campaign, channel=CaptureChannel.FORM, by=marketer, at=lead.captured_at)
         for lead in leads
