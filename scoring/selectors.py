@@ -46,7 +46,7 @@ def lead_for_score(*, user: User, pk) -> Lead:
 def _cohort_text(part: dict) -> str:
     phrase = FEATURES_BY_NAME[part["feature"]].phrase.format(value=part["label"])
     leads = "lead" if part["judged"] == 1 else "leads"
-    return f"Of {part['judged']} {leads} {phrase}, {part['good']} were judged good."
+    return f"Of {part['judged']:,} {leads} {phrase}, {part['good']:,} were judged good."
 
 
 def cold_start_message(verdicts: int = 0) -> str:
@@ -67,7 +67,7 @@ def lead_score_explain(*, lead: Lead) -> dict:
         message = "This lead was merged into another: it is scored there."
         return {"score": None, "band": None, "early": model.early, "cohort": None, "factors": [],
                 "model": _model_ref(model), "message": message}  # fmt: skip
-    parts = serving.lead_score_parts(lead_id=lead.pk, model_id=model.pk)
+    parts = serving.lead_score_parts(lead_id=lead.pk, bias=model.bias, model_id=model.pk)
     known = [p for p in parts["features"] if p["judged"]]
     # The cohort that drives the score most, among those with enough verdicts to say so.
     candidates = [p for p in known if p["judged"] >= COHORT_MIN] or known

@@ -10,6 +10,8 @@ runs after the change commits, one UPDATE for the batch, and costs no query whil
 (the active model's id is remembered per process for a few seconds, `alignment.caching`).
 """
 
+import math
+
 from django.db import connection, transaction
 
 from alignment.caching import local_cached, local_forget
@@ -116,26 +118,38 @@ def leads_rescore_all(*, model_id: int | None) -> int:
     return changed
 
 
-def lead_score_parts(*, lead_id: int, model_id: int) -> dict | None:
-    """One lead's value, weight row and effect per feature, and its score, in one query."""
-    columns = ", ".join(
-        f"f.f_{name}, w{i}.label, w{i}.judged, w{i}.good, w{i}.effect" for i, name in enumerate(FEATURE_NAMES)
+def lead_score_parts(*, lead_id: int, bias: float, model_id: int) -> dict | None:
+    """One lead's value, weight row and effect per feature, and its score, in one query.
+
+    The lead's values become one row per feature joined once to the weights (thirteen joins would
+    cost more to plan than to run); the score is then summed in the serving statement's order."""
+    values = " UNION ALL ".join(
+        f"SELECT '{name}' AS feature, {i} AS position, f_{name} AS value FROM f" for i, name in enumerate(FEATURE_NAMES)
     )
-    z = _logit_sql()
     sql = (
-        f"SELECT {columns}, {_score_sql(f'({z})')}\n"
-        f"FROM ({features_select(connection.vendor, 'l.id = %s')}) f\n"
-        f"CROSS JOIN {MODEL} m\n{_weight_joins()}\nWHERE m.id = %s"
+        f"WITH f AS ({features_select(connection.vendor, 'l.id = %s')}), v AS ({values})\n"
+        f"SELECT v.feature, v.value, w.label, w.judged, w.good, w.effect FROM v\n"
+        f"LEFT JOIN {WEIGHT} w ON w.model_id = %s AND w.feature = v.feature AND w.value = v.value\n"
+        "ORDER BY v.position"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [lead_id, model_id])
-        row = cursor.fetchone()
-    if row is None:
+        rows = cursor.fetchall()
+    if not rows:
         return None
-    parts = []
-    for i, name in enumerate(FEATURE_NAMES):
-        value, label, judged, good, effect = row[i * 5 : i * 5 + 5]
-        parts.append(
-            {"feature": name, "value": value, "label": label, "judged": judged, "good": good, "effect": effect}
-        )
-    return {"features": parts, "score": float(row[-1])}
+    parts = [
+        {
+            "feature": feature,
+            "value": value,
+            "label": label,
+            "judged": judged or 0,
+            "good": good or 0,
+            "effect": effect or 0.0,
+        }
+        for feature, value, label, judged, good, effect in rows
+    ]
+    z = bias
+    for part in parts:
+        z += part["effect"]
+    z = max(-CLAMP, min(CLAMP, z))
+    return {"features": parts, "score": 1.0 / (1.0 + math.exp(-z))}

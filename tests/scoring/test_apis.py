@@ -50,7 +50,9 @@ def test_a_lead_score_explains_itself_with_counts_that_equal_a_direct_count(judg
     verdicts = Verdict.objects.filter(lead_id__in=ids, created_at__lte=model.data_until)
     assert cohort["judged"] == verdicts.count()
     assert cohort["good"] == verdicts.filter(verdict="good").count()
-    assert f"Of {cohort['judged']} leads" in cohort["text"] and f"{cohort['good']} were judged good" in cohort["text"]
+    assert (
+        f"Of {cohort['judged']:,} leads" in cohort["text"] and f"{cohort['good']:,} were judged good" in cohort["text"]
+    )
     # factors: up first, then down, each with an effect of the right sign
     effects = [f["effect"] for f in body["factors"]]
     ups = [e for e in effects if e > 0]
