@@ -282,6 +282,7 @@ class AuditArea(models.TextChoices):
     GOAL = "goal", "Revenue goals"
     WEBHOOK = "webhook", "Webhooks"
     REASON_CODE = "reason_code", "Reason codes"
+    SCORING = "scoring", "Lead score model"
 
 
 class AuditEntry(models.Model):

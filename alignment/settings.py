@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "alignment",
     "leads",
     "feedback",
+    "scoring",
     "dashboard",
     "demo",
 ]
@@ -368,6 +369,11 @@ CELERY_BEAT_SCHEDULE = {
     "prune-idempotency-records": {
         "task": "alignment.tasks.idempotency_records_prune",
         "schedule": crontab(minute=30, hour=3),
+    },
+    # The lead score learns last night's verdicts; a challenger serves only if it is not worse.
+    "train-scores": {
+        "task": "scoring.tasks.scoring_train",
+        "schedule": crontab(minute=15, hour=2),
     },
 }
 # The weekly alignment digest, in ALIGNMENT_TIME_ZONE: a crontab "minute hour day-of-week",

@@ -14,6 +14,7 @@ from alignment.webhooks import views as webhook_views
 from dashboard import urls as dashboard_urls
 from feedback import urls as feedback_urls
 from leads import urls as leads_urls
+from scoring import urls as scoring_urls
 
 api_patterns = [
     path("auth/token/", apis.TokenObtainApi.as_view(), name="token"),
@@ -32,6 +33,7 @@ api_patterns = [
     path("", include((dashboard_urls.api_urlpatterns, "dashboard"), namespace="dashboard-api")),
     path("", include((leads_urls.api_urlpatterns, "leads"), namespace="leads-api")),
     path("", include((feedback_urls.api_urlpatterns, "feedback"), namespace="feedback-api")),
+    path("", include((scoring_urls.api_urlpatterns, "scoring"), namespace="scoring-api")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     # Last: any other /api/ URL answers the JSON 404, even with DEBUG on.
@@ -76,6 +78,7 @@ urlpatterns = [
     path("api/", include(api_patterns)),
     path("leads/", include(leads_urls)),
     path("", include((feedback_pages, "feedback"))),
+    path("scoring/", include(scoring_urls)),
     path("", include((alignment_pages, "alignment"))),
     # The role homes at "/" and the dashboard's pages (`dashboard:home`, `dashboard:dashboard`, …).
     path("", include(dashboard_urls)),

@@ -11,6 +11,7 @@ tests) `lead_stories` makes them as tuples in the column order of `COLUMNS`, for
 Both follow the same rules with the same weights; the tests run the same checks on both.
 """
 
+import math
 import random
 from datetime import timedelta
 
@@ -170,6 +171,29 @@ RECYCLE_REASON = "Timing: revisit next quarter."
 ACCEPTED_ON = {S.ACCEPTED, S.WORKING, S.QUALIFIED, S.WON, S.LOST}
 VERDICT_ON = ACCEPTED_ON
 
+# The effects planted in the reps' verdicts, for the lead score to find (a won lead is always judged
+# good): a verdict is good with chance logistic(base + the lead's effects), in log-odds.
+PLANTED_BASE = 0.3
+FREE_MAIL_SHARE = 0.25
+FREE_MAIL_DOMAIN = "gmail.com"
+PLANTED_FREE_MAIL = -1.2  # a free-mail address instead of a company's
+PLANTED_GOOD_CAMPAIGNS = 2  # the team's first two campaigns …
+PLANTED_GOOD_CAMPAIGN = 1.1  # … are much better than the rest
+PLANTED_PAIR = (0, "FR")  # the first vertical in France: reps dislike the pair
+PLANTED_PAIR_EFFECT = -1.4
+# By title, in TITLES' order: C-level highest, then head and director, nothing for managers and
+# leads, below for no title.
+PLANTED_TITLE = (0.4, 0.8, 0.0, 0.0, 0.8, 0.4, -0.6)
+
+
+def planted_log_odds(*, campaign_index, free_mail, vertical_index, country, title_index) -> float:
+    z = PLANTED_BASE + (PLANTED_FREE_MAIL if free_mail else 0.0) + PLANTED_TITLE[title_index]
+    if campaign_index < PLANTED_GOOD_CAMPAIGNS:
+        z += PLANTED_GOOD_CAMPAIGN
+    if (vertical_index, country) == PLANTED_PAIR:
+        z += PLANTED_PAIR_EFFECT
+    return z
+
 
 class Team:
     """Who the generated stories are about: ids only."""
@@ -211,10 +235,13 @@ def lead_stories(*, team: Team, first_id: int, count: int, start, end, now, rng:
         if captured > now:
             captured = now
         status = ends_recent[n] if captured > recent else ends_old[n]
-        campaign_id, source, campaign_name, marketer = choice(team.campaigns)
+        campaign_index = rng.randrange(len(team.campaigns))
+        campaign_id, source, campaign_name, marketer = team.campaigns[campaign_index]
         first, last = choice(FIRST), choice(LAST)
         company = f"{choice(COMPANY_A)} {choice(COMPANY_B)} {choice(COMPANY_C)}".rstrip()
         country, region = choice(PLACES)
+        title_index, vertical_index = rng.randrange(len(TITLES)), rng.randrange(len(team.verticals))
+        free_mail = rand() < FREE_MAIL_SHARE
         channel = choice(CHANNELS)
         by = None if channel == CaptureChannel.WEB_FORM else marketer
         events.append(
@@ -304,7 +331,15 @@ def lead_stories(*, team: Team, first_id: int, count: int, start, end, now, rng:
                  outcome_note, None, None, reason)
             )  # fmt: skip
             if status in VERDICT_ON and rand() < 0.6:
-                verdict = VerdictValue.GOOD if (status == S.WON or rand() < 0.65) else VerdictValue.BAD
+                z = planted_log_odds(
+                    campaign_index=campaign_index,
+                    free_mail=free_mail,
+                    vertical_index=vertical_index,
+                    country=country,
+                    title_index=title_index,
+                )
+                good = status == S.WON or rand() < 1 / (1 + math.exp(-z))
+                verdict = VerdictValue.GOOD if good else VerdictValue.BAD
                 verdict_at = later(accepted, HOUR, 5 * DAY)
                 bad_reason = choice(team.reasons) if verdict == VerdictValue.BAD else None
                 verdicts.append((lead_id, rep, verdict, bad_reason, "", choice(PAINS), True, verdict_at))
@@ -317,9 +352,10 @@ def lead_stories(*, team: Team, first_id: int, count: int, start, end, now, rng:
                     items.append(bad)
                 else:
                     items.append(_item(lead_id, FeedbackKind.GOOD_VERDICT, marketer, rep, ref, None, verdict_at, None))
+        domain = FREE_MAIL_DOMAIN if free_mail else f"{company.split()[0]}-{company.split()[1]}.example"
         leads.append(
-            (lead_id, f"{first}.{last}.{lead_id}@{company.split()[0]}-{company.split()[1]}.example".lower(),
-             f"{first} {last}", company, choice(TITLES), "", country, region, choice(team.verticals),
+            (lead_id, f"{first}.{last}.{lead_id}@{domain}".lower(),
+             f"{first} {last}", company, TITLES[title_index], "", country, region, team.verticals[vertical_index],
              rng.randrange(1_000, 150_000, 100), campaign_id, source, "", "", status, owner, marketer,
              touch_count, last_touch, last_activity, captured, handed, accepted, qualified, won, lost, won_amount,
              lost_reason, verdict, verdict_at, recycle_count, recycle_reason, reengage_after, None, "", last_activity,

@@ -13,11 +13,20 @@ from demo.generate import (
     DAY,
     ENDS,
     FIRST,
+    FREE_MAIL_DOMAIN,
+    FREE_MAIL_SHARE,
     HOUR,
     LAST,
     OLD_WEIGHTS,
     PAINS,
     PLACES,
+    PLANTED_BASE,
+    PLANTED_FREE_MAIL,
+    PLANTED_GOOD_CAMPAIGN,
+    PLANTED_GOOD_CAMPAIGNS,
+    PLANTED_PAIR,
+    PLANTED_PAIR_EFFECT,
+    PLANTED_TITLE,
     RECENT_DAYS,
     RECENT_WEIGHTS,
     RECYCLE_REASON,
@@ -65,8 +74,25 @@ DRAWS = (
     "touch", "touch_at", "handed", "queued", "rep", "story", "accepted", "worked", "activity", "qualified",
     "won", "won_amount", "lost", "lost_reason", "rejected", "reject_reason", "recycled", "verdict", "good",
     "verdict_at", "bad_reason", "pain", "title", "vertical", "value",
-    "resolve_1", "resolve_hours_1", "resolution_1", "resolve_2", "resolve_hours_2", "resolution_2",
+    "resolve_1", "resolve_hours_1", "resolution_1", "resolve_2", "resolve_hours_2", "resolution_2", "mail",
 )  # fmt: skip
+
+
+def _planted_log_odds_sql():
+    """planted_log_odds over the story's draws (the same picks as the columns they choose)."""
+    index = "floor({draw} * {size})::int"
+    campaigns = "cardinality(%(campaign_ids)s::bigint[])"
+    verticals = "cardinality(%(verticals)s::bigint[])"
+    france = [i for i, (country, _) in enumerate(PLACES) if country == PLANTED_PAIR[1]][0]
+    titles = "ARRAY[" + ", ".join(repr(v) for v in PLANTED_TITLE) + "]::float8[]"
+    return (
+        f"({PLANTED_BASE!r} + CASE WHEN d.mail < {FREE_MAIL_SHARE!r} THEN {PLANTED_FREE_MAIL!r} ELSE 0 END"
+        f" + ({titles})[1 + {index.format(draw='d.title', size=len(TITLES))}]"
+        f" + CASE WHEN {index.format(draw='d.campaign', size=campaigns)} < {PLANTED_GOOD_CAMPAIGNS}"
+        f" THEN {PLANTED_GOOD_CAMPAIGN!r} ELSE 0 END"
+        f" + CASE WHEN {index.format(draw='d.vertical', size=verticals)} = {PLANTED_PAIR[0]}"
+        f" AND {index.format(draw='d.place', size=len(PLACES))} = {france} THEN {PLANTED_PAIR_EFFECT!r} ELSE 0 END)"
+    )
 
 
 def _open_or_resolved_sql(n, at):
@@ -91,7 +117,7 @@ SELECT d.id, d.captured, s.status, s.campaign_id, s.source, s.campaign_name, s.m
     rtrim(s.company_a || ' ' || s.company_b || ' ' || {_pick(_literals(COMPANY_C), "d.company_c")}) AS company,
     {_pick(_literals(p[0] for p in PLACES), "d.place")} AS country,
     {_pick(_literals(p[1] for p in PLACES), "d.place")} AS region,
-    {_pick(_literals(TITLES), "d.title")} AS title,
+    {_pick(_literals(TITLES), "d.title")} AS title, d.mail < {FREE_MAIL_SHARE!r} AS free_mail,
     {_pick("%(verticals)s::bigint[]", "d.vertical")} AS vertical,
     1000 + 100 * floor(d.value * 1490) AS estimated_value,
     t.touch_at, t.handed, t.rep, t.rep_name, t.story, t.accepted, t.worked,
@@ -174,7 +200,8 @@ CROSS JOIN LATERAL (
 ) AS t
 CROSS JOIN LATERAL (
     SELECT CASE WHEN s.status NOT IN ({verdict_on}) OR d.verdict >= 0.6 THEN ''
-            WHEN s.status = '{S.WON}' OR d.good < 0.65 THEN '{VerdictValue.GOOD}' ELSE '{VerdictValue.BAD}' END
+            WHEN s.status = '{S.WON}' OR d.good < 1 / (1 + exp(-{_planted_log_odds_sql()}))
+            THEN '{VerdictValue.GOOD}' ELSE '{VerdictValue.BAD}' END
             AS verdict
     OFFSET 0
 ) AS v0
@@ -199,7 +226,8 @@ def _insert_sql():
     won_note = "'Won: ' || to_char(t.won_amount, 'FM999,999,990.00')"
     queue = "the managers'' queue"
     leads = f"""
-SELECT t.id, lower(t.first || '.' || t.last || '.' || t.id || '@' || t.company_a || '-' || t.company_b || '.example'),
+SELECT t.id, lower(t.first || '.' || t.last || '.' || t.id || '@'
+    || CASE WHEN t.free_mail THEN '{FREE_MAIL_DOMAIN}' ELSE t.company_a || '-' || t.company_b || '.example' END),
     t.first || ' ' || t.last, t.company, t.title, '', t.country, t.region, t.vertical, t.estimated_value,
     t.campaign_id, t.source, '', '', t.status,
     CASE WHEN t.status IN ('{S.REJECTED}', '{S.NURTURE}') THEN NULL ELSE t.rep END, t.marketer,

@@ -19,6 +19,7 @@ from alignment.models import Role, User, Vertical
 from leads.lifecycle import lead_action_require
 from leads.models import Campaign, CaptureChannel, EventKind, Lead, LeadAlias, LeadEvent, LeadStatus, Source, Touch
 from leads.rollup import lead_day_rows, lead_days_apply_statements
+from leads.scores import leads_scores_refresh
 from leads.services import lead_event_record, lead_lock
 from leads.webhooks import lead_events_emit_loaded
 
@@ -161,6 +162,7 @@ def lead_capture_many(*, items, by: User | None, channel=CaptureChannel.FORM) ->
                 rows.setdefault(key, {})[column] = rows.get(key, {}).get(column, 0) + amount
     _records_insert(lead_days_apply_statements(before={}, after=rows), touches, events)
     lead_events_emit_loaded(event_type="lead.captured", leads=created_leads, by=by, channel=str(channel))
+    leads_scores_refresh(lead_ids=(lead.pk for lead, _ in leads.values()))
     return results
 
 
@@ -435,6 +437,7 @@ def lead_update(*, lead: Lead, data: dict, by: User) -> Lead:
     for name in changed:
         setattr(lead, name, clean[name])
     lead.save(update_fields=[*changed, "updated_at"])
+    leads_scores_refresh(lead_ids=[lead.pk])
     lead_event_record(
         lead, EventKind.EDIT, by=by, note="Changed " + ", ".join(n.replace("_", " ") for n in changed) + "."
     )

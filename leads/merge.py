@@ -25,6 +25,7 @@ from leads.models import (
     Touch,
 )
 from leads.rollup import lead_day_rows, lead_days_apply
+from leads.scores import leads_scores_refresh
 from leads.services import lead_event_record, lead_lock
 from leads.webhooks import lead_event_emit
 
@@ -80,6 +81,7 @@ def lead_merge(*, survivor: Lead, other: Lead, by: User) -> Lead:
     survivor.touch_count += other.touch_count
     survivor.last_touch_at = max(survivor.last_touch_at, other.last_touch_at)
     survivor.save(update_fields=["touch_count", "last_touch_at", "verdict_wait", "updated_at"])
+    leads_scores_refresh(lead_ids=[survivor.pk])
 
     lead_event_record(
         survivor, EventKind.MERGE, by=by, note=f"Merged {other.email} (lead {other.pk}) into this lead.", at=now

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 
-# Where on the lead page a panel goes: after the contact and waterfall facts, or at the very end.
-SLOTS = ("after_facts", "end")
+# Where on the lead page a panel goes: a summary right after the contact and waterfall facts (the
+# score), the panels after them (verdicts and the conversation), or at the very end.
+SLOTS = ("summary", "after_facts", "end")
 
 
 @dataclass(frozen=True)

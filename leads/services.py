@@ -24,6 +24,7 @@ from leads.models import ACTIVITY_KINDS, ColdEpisode, EventKind, Handoff, Handof
 from leads.reason_codes import reason_code_active
 from leads.rollup import lead_day_rows, lead_days_apply
 from leads.routing import lead_route
+from leads.scores import leads_scores_refresh
 from leads.webhooks import TRANSITION_EVENTS, lead_event_emit
 
 # The waterfall date each status sets, once.
@@ -155,6 +156,7 @@ def lead_hand_off(*, lead: Lead, rep: User | None = None, note: str, by: User) -
     )
     to_whom = rep.display_name if rep else "the managers' queue"
     _transition(lead, S.HANDED_OFF, by=by, note=f"Handed off to {to_whom}: {note}", at=now, changes={"owner": rep})
+    leads_scores_refresh(lead_ids=[lead.pk])  # its touches now count up to this, the first, handoff
     if rep is not None:
         message = f"{by.display_name} handed you {lead}: {note}"
         url = reverse("leads:detail", args=[lead.id])

@@ -61,6 +61,7 @@ class LeadOutputSerializer(serializers.ModelSerializer):
             "reengage_after",
             "snoozed_until",
             "snooze_reason",
+            "score",
         ]
         read_only_fields = fields
 

@@ -121,6 +121,10 @@ class Lead(models.Model):
     )
     merged_at = models.DateTimeField(null=True, blank=True)
 
+    # The chance a rep judges this lead good, from the scoring floor's active model (null while none
+    # serves); written only by its set-based rescore (leads/scores.py says when).
+    score = models.FloatField(null=True, blank=True)
+
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -169,6 +173,13 @@ class Lead(models.Model):
                 fields=["owner", "accepted_at", "id"],
                 name="lead_rep_accepted",
                 condition=Q(status__in=ACCEPTED_OPEN_STATUSES, merged_into__isnull=True),
+            ),
+            # `?ordering=-score`: the best first, leads without a score last (-1), from the index's order.
+            models.Index(
+                models.functions.Coalesce("score", models.Value(-1.0)).desc(),
+                models.F("id").desc(),
+                name="lead_score",
+                condition=Q(merged_into__isnull=True),
             ),
         ]
         constraints = [
