@@ -86,8 +86,10 @@ def _clean_capture_data(data) -> dict:
         else:
             clean["industry"] = name  # the vertical of that name: `_verticals_for_names`
     if errors:
-        first = next(iter(errors.items()))
-        raise InvalidInput(f"{first[0]}: {first[1][0]}", fields=errors)
+        # Every problem of the row in the message, not only the first: an import's error report and
+        # its failed-rows file show this message, and a row is fixed once, not once per problem.
+        message = "; ".join(f"{name}: {text}" for name, texts in errors.items() for text in texts)
+        raise InvalidInput(message, fields=errors)
     return clean
 
 
