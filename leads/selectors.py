@@ -4,7 +4,9 @@ Marketers and managers see every lead; a rep sees the leads handed to them, now 
 and the API both read through here, so they cannot disagree.
 """
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from alignment.caching import local_cached, local_forget
 from alignment.errors import NotFound
@@ -90,6 +92,29 @@ def lead_search_q(term: str) -> Q:
     if not term:
         return Q()
     return Q(email__startswith=term.lower()) | Q(name__icontains=term) | Q(company__icontains=term)
+
+
+POSSIBLE_DUPLICATES = 3
+
+
+def lead_possible_duplicates(*, lead: Lead, user: User) -> list[Lead]:
+    """Other leads `user` may see with the same name and company as `lead` but another email: maybe
+    the same person captured twice, worth a look (a merge), never a reason to refuse the capture.
+    On PostgreSQL a trigram match of both (pg_trgm's `%`, served by the search's GIN indexes on
+    UPPER(name) and UPPER(company)), so "Jon Smith" at "ACME GmbH" finds "John Smith" at "Acme
+    GmbH"; elsewhere both equal, in any case. The newest few, without a lead merged away."""
+    name, company = lead.name.strip(), lead.company.strip()
+    if not name or not company:
+        return []
+    leads = Lead.objects.filter(lead_visible_q(user), merged_into__isnull=True).exclude(pk=lead.pk)
+    if connection.vendor == "postgresql":
+        table = Lead._meta.db_table
+        for column, value in (("name", name), ("company", company)):
+            match = RawSQL(f'UPPER("{table}"."{column}") %% UPPER(%s)', (value,), output_field=BooleanField())
+            leads = leads.filter(match)
+    else:
+        leads = leads.filter(name__iexact=name, company__iexact=company)
+    return list(leads.only("id", "email", "name", "company").order_by("-captured_at", "-id")[:POSSIBLE_DUPLICATES])
 
 
 def lead_get_for_user(*, user: User, pk) -> Lead:

@@ -135,6 +135,10 @@ def _action_forms(lead, actions, bound=None):
     return built
 
 
+# The query string of the lead page that answers a capture from the page.
+CHECK_DUPLICATES = "possible-duplicates"
+
+
 def lead_page(request, lead, *, bound=None, status=200):
     """The lead page; `bound` is the (action, form) that came back with errors."""
     actions = lead_actions(lead, request.user)
@@ -147,6 +151,12 @@ def lead_page(request, lead, *, bound=None, status=200):
         "timeline": list(lead.events.all()),
         "handoffs": list(lead.handoffs.all()),
         "overlap_warnings": selectors.lead_overlap_warnings(lead=lead) if "hand_off" in actions else [],
+        # Right after a capture from the page: other leads that may be this person (one query then).
+        "possible_duplicates": (
+            selectors.lead_possible_duplicates(lead=lead, user=request.user)
+            if CHECK_DUPLICATES in request.GET and "merge" in actions
+            else []
+        ),
         "now": timezone.now(),
     }
     return render(request, "leads/lead_detail.html", context, status=status)
@@ -211,6 +221,8 @@ def lead_create(request):
             else:
                 if created:
                     messages.success(request, f"Lead {lead} captured. Hand it off when it is ready for sales.")
+                    # The lead page then looks for leads with its name and company (see lead_page).
+                    return redirect(reverse("leads:detail", args=[lead.pk]) + "?" + CHECK_DUPLICATES)
                 else:
                     messages.info(
                         request,

@@ -42,17 +42,28 @@ from leads.selectors import (
     campaign_list,
     campaigns_by_id,
     lead_list_for_user,
+    lead_possible_duplicates,
     lead_summary_get_for_user,
 )
 
 
+class PossibleDuplicateSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.CharField()
+    name = serializers.CharField()
+    company = serializers.CharField()
+
+
 class LeadCaptureOutputSerializer(LeadOutputSerializer):
-    """A captured lead; `duplicate` is true when the email was already known (a touch was recorded)."""
+    """A captured lead; `duplicate` is true when the email was already known (a touch was recorded).
+    `possible_duplicates`: for a new lead, other leads with the same name and company (and another
+    email), which may be the same person, to merge; the capture is not refused for them."""
 
     duplicate = serializers.BooleanField()
+    possible_duplicates = PossibleDuplicateSerializer(many=True)
 
     class Meta(LeadOutputSerializer.Meta):
-        fields = [*LeadOutputSerializer.Meta.fields, "duplicate"]
+        fields = [*LeadOutputSerializer.Meta.fields, "duplicate", "possible_duplicates"]
         read_only_fields = fields
 
 
@@ -187,6 +198,7 @@ class LeadListApi(APIView):
             # (Whoever may capture sees every lead.) A new lead comes back from the capture whole.
             lead = lead_summary_get_for_user(user=request.user, pk=lead.pk)
         lead.duplicate = not created
+        lead.possible_duplicates = lead_possible_duplicates(lead=lead, user=request.user) if created else []
         body = represented(LeadCaptureOutputSerializer, lead)
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
