@@ -95,23 +95,31 @@ def lead_search_q(term: str) -> Q:
 
 
 POSSIBLE_DUPLICATES = 3
+NAME_SIMILARITY = 0.3
 
 
 def lead_possible_duplicates(*, lead: Lead, user: User) -> list[Lead]:
     """Other leads `user` may see with the same name and company as `lead` but another email: maybe
     the same person captured twice, worth a look (a merge), never a reason to refuse the capture.
-    On PostgreSQL a trigram match of both (pg_trgm's `%`, served by the search's GIN indexes on
-    UPPER(name) and UPPER(company)), so "Jon Smith" at "ACME GmbH" finds "John Smith" at "Acme
-    GmbH"; elsewhere both equal, in any case. The newest few, without a lead merged away."""
+
+    On PostgreSQL the company is the same in any case (read through the btree index on
+    UPPER(company), migration leads 0016) and the name a trigram match, pg_trgm's similarity at
+    least NAME_SIMILARITY (the threshold of its `%`): "Jon Smith" at "ACME GmbH" finds "John Smith"
+    at "Acme GmbH". Elsewhere both are equal in any case. The newest few, without a lead merged
+    away. A capture asks this, so it reads only the company's leads."""
     name, company = lead.name.strip(), lead.company.strip()
     if not name or not company:
         return []
     leads = Lead.objects.filter(lead_visible_q(user), merged_into__isnull=True).exclude(pk=lead.pk)
     if connection.vendor == "postgresql":
         table = Lead._meta.db_table
-        for column, value in (("name", name), ("company", company)):
-            match = RawSQL(f'UPPER("{table}"."{column}") %% UPPER(%s)', (value,), output_field=BooleanField())
-            leads = leads.filter(match)
+        same_company = RawSQL(f'UPPER("{table}"."company"::text) = UPPER(%s)', (company,), output_field=BooleanField())
+        similar_name = RawSQL(
+            f'similarity(UPPER("{table}"."name"), UPPER(%s)) >= %s',
+            (name, NAME_SIMILARITY),
+            output_field=BooleanField(),
+        )
+        leads = leads.filter(same_company).filter(similar_name)
     else:
         leads = leads.filter(name__iexact=name, company__iexact=company)
     return list(leads.only("id", "email", "name", "company").order_by("-captured_at", "-id")[:POSSIBLE_DUPLICATES])

@@ -105,6 +105,17 @@ def test_a_merged_lead_is_no_possible_duplicate(marketer, campaign):
 def test_on_postgresql_a_near_spelling_is_a_possible_duplicate(marketer, campaign):
     existing = LeadFactory(campaign=campaign, name="John Smith", company="Acme GmbH")
     LeadFactory(campaign=campaign, name="Mary Jones", company="Acme GmbH")
-    new = LeadFactory(campaign=campaign, name="Jon Smith", company="ACME GmbH.")
+    LeadFactory(campaign=campaign, name="John Smith", company="Acme Inc")
+    new = LeadFactory(campaign=campaign, name="Jon Smith", company="ACME GMBH")
 
     assert [lead.pk for lead in lead_possible_duplicates(lead=new, user=marketer)] == [existing.pk]
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="the LIKE of the trigram index is PostgreSQL's")
+def test_on_postgresql_a_company_with_like_wildcards_matches_only_itself(marketer, campaign):
+    LeadFactory(campaign=campaign, name="Ann Lee", company="100% Design")
+    LeadFactory(campaign=campaign, name="Ann Lee", company="100X Design")
+    new = LeadFactory(campaign=campaign, name="Ann Lee", company="100_ Design")
+    same = LeadFactory(campaign=campaign, name="Ann Lee", company="100_ design")
+
+    assert [lead.pk for lead in lead_possible_duplicates(lead=new, user=marketer)] == [same.pk]
