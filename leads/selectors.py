@@ -5,8 +5,7 @@ and the API both read through here, so they cannot disagree.
 """
 
 from django.db import connection
-from django.db.models import BooleanField, Prefetch, Q, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import Prefetch, Q, QuerySet
 
 from alignment.caching import local_cached, local_forget
 from alignment.errors import NotFound
@@ -98,31 +97,33 @@ POSSIBLE_DUPLICATES = 3
 NAME_SIMILARITY = 0.3
 
 
-def lead_possible_duplicates(*, lead: Lead, user: User) -> list[Lead]:
-    """Other leads `user` may see with the same name and company as `lead` but another email: maybe
-    the same person captured twice, worth a look (a merge), never a reason to refuse the capture.
+def lead_possible_duplicates(*, lead: Lead, user: User) -> list[dict]:
+    """Other leads with the same name and company as `lead` but another email, as `{id, email,
+    name, company}`: maybe the same person captured twice, worth a look (a merge), never a reason
+    to refuse the capture. Only for those who capture and merge (marketers and managers, who see
+    every lead); anyone else gets none.
 
     On PostgreSQL the company is the same in any case (read through the btree index on
     UPPER(company), migration leads 0016) and the name a trigram match, pg_trgm's similarity at
     least NAME_SIMILARITY (the threshold of its `%`): "Jon Smith" at "ACME GmbH" finds "John Smith"
     at "Acme GmbH". Elsewhere both are equal in any case. The newest few, without a lead merged
-    away. A capture asks this, so it reads only the company's leads."""
+    away. A capture asks this, so it is one plain statement that reads only the company's leads."""
     name, company = lead.name.strip(), lead.company.strip()
-    if not name or not company:
+    if not name or not company or user.role not in (Role.MARKETER, Role.MANAGER):
         return []
-    leads = Lead.objects.filter(lead_visible_q(user), merged_into__isnull=True).exclude(pk=lead.pk)
+    table = Lead._meta.db_table
     if connection.vendor == "postgresql":
-        table = Lead._meta.db_table
-        same_company = RawSQL(f'UPPER("{table}"."company"::text) = UPPER(%s)', (company,), output_field=BooleanField())
-        similar_name = RawSQL(
-            f'similarity(UPPER("{table}"."name"), UPPER(%s)) >= %s',
-            (name, NAME_SIMILARITY),
-            output_field=BooleanField(),
-        )
-        leads = leads.filter(same_company).filter(similar_name)
+        same_name, params = "similarity(UPPER(name), UPPER(%s)) >= %s", [name, NAME_SIMILARITY]
     else:
-        leads = leads.filter(name__iexact=name, company__iexact=company)
-    return list(leads.only("id", "email", "name", "company").order_by("-captured_at", "-id")[:POSSIBLE_DUPLICATES])
+        same_name, params = "UPPER(name) = UPPER(%s)", [name]
+    sql = (
+        f"SELECT id, email, name, company FROM {table} "
+        f"WHERE UPPER(company) = UPPER(%s) AND {same_name} AND merged_into_id IS NULL AND id <> %s "
+        f"ORDER BY captured_at DESC, id DESC LIMIT {POSSIBLE_DUPLICATES}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [company, *params, lead.pk])
+        return [dict(zip(("id", "email", "name", "company"), row, strict=True)) for row in cursor.fetchall()]
 
 
 def lead_get_for_user(*, user: User, pk) -> Lead:

@@ -97,8 +97,8 @@ def test_a_merged_lead_is_no_possible_duplicate(marketer, campaign):
 
     found = lead_possible_duplicates(lead=new, user=marketer)
 
-    assert [lead.pk for lead in found] == [survivor.pk]
-    assert merged.pk not in [lead.pk for lead in found]
+    assert [lead["id"] for lead in found] == [survivor.pk]
+    assert merged.pk not in [lead["id"] for lead in found]
 
 
 @pytest.mark.skipif(not ON_POSTGRESQL, reason="the trigram match is PostgreSQL's (pg_trgm); elsewhere equality")
@@ -108,7 +108,7 @@ def test_on_postgresql_a_near_spelling_is_a_possible_duplicate(marketer, campaig
     LeadFactory(campaign=campaign, name="John Smith", company="Acme Inc")
     new = LeadFactory(campaign=campaign, name="Jon Smith", company="ACME GMBH")
 
-    assert [lead.pk for lead in lead_possible_duplicates(lead=new, user=marketer)] == [existing.pk]
+    assert [lead["id"] for lead in lead_possible_duplicates(lead=new, user=marketer)] == [existing.pk]
 
 
 @pytest.mark.skipif(not ON_POSTGRESQL, reason="the LIKE of the trigram index is PostgreSQL's")
@@ -118,4 +118,11 @@ def test_on_postgresql_a_company_with_like_wildcards_matches_only_itself(markete
     new = LeadFactory(campaign=campaign, name="Ann Lee", company="100_ Design")
     same = LeadFactory(campaign=campaign, name="Ann Lee", company="100_ design")
 
-    assert [lead.pk for lead in lead_possible_duplicates(lead=new, user=marketer)] == [same.pk]
+    assert [lead["id"] for lead in lead_possible_duplicates(lead=new, user=marketer)] == [same.pk]
+
+
+def test_a_rep_gets_no_possible_duplicates(rep, campaign):
+    LeadFactory(campaign=campaign, name="Ida Rhodes", company="NBS")
+    new = LeadFactory(campaign=campaign, name="Ida Rhodes", company="NBS")
+
+    assert lead_possible_duplicates(lead=new, user=rep) == []
