@@ -42,7 +42,6 @@ from leads.selectors import (
     campaign_list,
     campaigns_by_id,
     lead_list_for_user,
-    lead_possible_duplicates,
     lead_summary_get_for_user,
 )
 
@@ -192,13 +191,16 @@ class LeadListApi(APIView):
     def post(self, request):
         fields = dict(validated_data(LeadCaptureInputSerializer, request.data))
         campaign = _campaign_for_capture(fields.pop("campaign"))
-        lead, created = lead_capture(data=fields, campaign=campaign, by=request.user, channel=CaptureChannel.API)
+        lead, created = lead_capture(
+            data=fields, campaign=campaign, by=request.user, channel=CaptureChannel.API, find_duplicates=True
+        )
         if not created:
             # A known lead: its owner, its first campaign and its industry, as the list shows them.
             # (Whoever may capture sees every lead.) A new lead comes back from the capture whole.
             lead = lead_summary_get_for_user(user=request.user, pk=lead.pk)
         lead.duplicate = not created
-        lead.possible_duplicates = lead_possible_duplicates(lead=lead, user=request.user) if created else []
+        if not created:
+            lead.possible_duplicates = []
         body = represented(LeadCaptureOutputSerializer, lead)
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
