@@ -1,4 +1,8 @@
-"""Login lockout (django-axes): repeated failed logins lock the account and the client address.
+"""Login lockout (django-axes): repeated failed logins lock that account; only a far higher count
+from one client address, across any usernames (password spraying), locks the address.
+
+One person's typos must not lock out the colleagues behind the same office address, so the address
+has its own, much higher limit (`ALIGNMENT_LOGIN_ADDRESS_FAILURE_LIMIT`).
 
 The browser login, the admin login and the token endpoint all authenticate through Django's
 `authenticate(request=...)`, so axes counts every failure the same way. Managers lift a lockout in
@@ -8,8 +12,10 @@ the admin (Access attempts: delete the row).
 import logging
 
 from axes.backends import AxesStandaloneBackend
+from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username, get_cool_off
 from django.conf import settings
+from django.db.models import Sum
 from django.http import JsonResponse
 from django.shortcuts import render
 
@@ -27,6 +33,46 @@ class LockoutBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, username, password, **kwargs)
+
+
+ACCOUNT = "account"
+ADDRESS = "address"
+
+
+def _failures(attempts) -> int:
+    return attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
+
+
+class LockoutHandler(AxesDatabaseHandler):
+    """`AXES_HANDLER`: the account locks at `AXES_FAILURE_LIMIT` failures, the address (all its
+    usernames together) only at `ALIGNMENT_LOGIN_ADDRESS_FAILURE_LIMIT`.
+
+    Axes compares one number with one limit; the failures it is given are the account's, or the
+    limit itself once the address has reached its own. What is locked is noted on the request
+    (`alignment_locked`), for the message to say it truly.
+    """
+
+    def get_failures(self, request, credentials=None) -> int:
+        # AXES_LOCKOUT_PARAMETERS is ["username", "ip_address"]: the account's attempts, then the address's.
+        by_account, by_address = self.get_user_attempts(request, credentials)
+        account = _failures(by_account) if get_client_username(request, credentials) else 0
+        limit = settings.AXES_FAILURE_LIMIT
+        if account >= limit:
+            request.alignment_locked = ACCOUNT
+            return account
+        if _failures(by_address) >= settings.ALIGNMENT_LOGIN_ADDRESS_FAILURE_LIMIT:
+            request.alignment_locked = ADDRESS
+            return limit
+        return account
+
+    def reset_user_attempts(self, request, credentials=None) -> int:
+        """A success clears that account's failures only: a colleague logging in from the same
+        address must not lift someone's lockout, nor a sprayer's own login wipe the address's count."""
+        username = get_client_username(request, credentials)
+        if not username:
+            return 0
+        count, _ = self.filter_user_attempts(request, credentials)[0].delete()
+        return count
 
 
 def client_address(request):
@@ -54,12 +100,17 @@ def lockout_response(request, original_response=None, credentials=None):
         request.path,
     )
     cool_off = get_cool_off(request)
+    minutes = max(1, round(cool_off.total_seconds() / 60)) if cool_off else None
+    locked = getattr(request, "alignment_locked", ACCOUNT)
     if request.path.startswith("/api/"):
+        what = "this account is" if locked == ACCOUNT else "logins from this address are"
+        when = f"for {minutes} minute{'s' if minutes != 1 else ''}" if minutes else "for now"
         response = JsonResponse(
             {
-                "detail": "Too many failed logins: this account is locked for now. "
+                "detail": f"Too many failed logins: {what} locked {when}. "
                 "Try again later, or ask a manager to lift the lockout.",
                 "code": "locked_out",
+                "locked": locked,
             },
             status=429,
         )
@@ -67,7 +118,7 @@ def lockout_response(request, original_response=None, credentials=None):
         response = render(
             request,
             "registration/locked_out.html",
-            {"minutes": max(1, round(cool_off.total_seconds() / 60)) if cool_off else None},
+            {"minutes": minutes, "locked": locked},
             status=429,
         )
     if cool_off:

@@ -1,5 +1,5 @@
 """Middleware of the project's own: the headers Django does not set by itself, the session's idle
-timeout, and the product's error pages when DEBUG is on."""
+timeout, the product's 405 page, and the product's error pages when DEBUG is on."""
 
 import logging
 import time
@@ -7,7 +7,8 @@ import time
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, logout
 from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import render
 from django.views import defaults
 
 from alignment import rest
@@ -71,6 +72,13 @@ class ProductErrorPages:
 
     def __call__(self, request):
         response = self.get_response(request)
+        # `require_POST` and its kin answer a bare 405 with an empty body: a person who follows a link
+        # to a form's action (or reloads it) gets the product's page instead, with its Allow header.
+        # The API's own 405 is DRF's JSON and not an HttpResponseNotAllowed.
+        if isinstance(response, HttpResponseNotAllowed) and not response.content:
+            page = render(request, "405.html", {"allowed": response["Allow"]}, status=405)
+            page["Allow"] = response["Allow"]
+            return page
         # No URL matched: Django's technical 404 came from resolving the URL, before any view ran.
         if self._in_use() and response.status_code == 404 and request.resolver_match is None:
             return rest.not_found(request)

@@ -162,10 +162,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Login lockout (django-axes, alignment/lockout.py): this many failures lock the account, and
-# separately the client address, for the cool-off; the browser login, the admin and the token
-# endpoint count alike. A success clears the account's failures.
+# Login lockout (django-axes, alignment/lockout.py): this many failures lock the account for the
+# cool-off; the client address, across all its usernames, only at the far higher address limit (a
+# password spray), so colleagues behind one office address are not locked out by one person's
+# typos. The browser login, the admin and the token endpoint count alike. A success clears the
+# account's failures.
 AXES_FAILURE_LIMIT = env.int("ALIGNMENT_LOGIN_FAILURE_LIMIT", default=10)
+ALIGNMENT_LOGIN_ADDRESS_FAILURE_LIMIT = env.int("ALIGNMENT_LOGIN_ADDRESS_FAILURE_LIMIT", default=100)
+AXES_HANDLER = "alignment.lockout.LockoutHandler"
 AXES_COOLOFF_TIME = timedelta(minutes=env.float("ALIGNMENT_LOGIN_COOLOFF_MINUTES", default=30))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True

@@ -48,6 +48,12 @@ alignment_pages = [
     path("notifications/<int:pk>/open/", notification_views.notification_open, name="notification-open"),
     path("settings/webhooks/", webhook_views.webhook_settings, name="webhook-settings"),
     path("settings/webhooks/<int:pk>/delete/", webhook_views.webhook_delete, name="webhook-delete"),
+    path("settings/webhooks/<int:pk>/ping/", webhook_views.webhook_ping, name="webhook-ping"),
+    path(
+        "settings/webhooks/<int:pk>/deliveries/<int:delivery_pk>/",
+        webhook_views.webhook_ping_status,
+        name="webhook-ping-status",
+    ),
     path(
         "settings/webhooks/<int:pk>/deliveries/<int:delivery_pk>/redeliver/",
         webhook_views.webhook_redeliver,

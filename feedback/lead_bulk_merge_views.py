@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from alignment.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from alignment.models import Role
 from feedback.bulk import lead_bulk_action_run
-from feedback.merge import lead_merge_with_feedback
+from feedback.merge import lead_merge_preview_with_feedback, lead_merge_with_feedback
 from leads import forms as lead_forms
 from leads import selectors as lead_selectors
 from leads.bulk import BULK_MAX, DONE
@@ -79,24 +79,34 @@ def lead_bulk(request):
 
 
 @login_required
-@require_POST
 def lead_merge(request, pk):
-    """Merge the lead with the email typed on this lead's page into this one (marketers and
-    managers: a rep is refused before any lead is looked up, as by the API)."""
+    """Merge another lead into this one (marketers and managers: a rep is refused before any lead
+    is looked up, as by the API). A GET (or a post without `other`) with the other lead's email
+    shows what the merge would do and asks to confirm; the confirmation posts that lead's id, so
+    what merges is what was shown."""
     if lead_action_refusal(lead=None, user=request.user, action="merge"):
         raise PermissionDenied
     survivor = lead_or_404(request.user, pk)
-    email = request.POST.get("email", "").strip().lower()
-    other = lead_selectors.lead_list_for_user(user=request.user).filter(email=email).first()
+    visible = lead_selectors.lead_list_for_user(user=request.user)
+    if request.method == "POST" and request.POST.get("other", "").isdigit():
+        other = visible.filter(pk=int(request.POST["other"])).first()
+        if other is None:
+            raise Http404("No such lead.")
+        try:
+            lead_merge_with_feedback(survivor=survivor, other=other, by=request.user)
+        except NotAllowed:
+            raise PermissionDenied from None
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"{other.email} merged into this lead.")
+        return redirect("leads:detail", pk=survivor.pk)
+    data = request.POST if request.method == "POST" else request.GET
+    email = data.get("email", "").strip().lower()
+    other = visible.filter(email=email).first() if email else None
     if other is None:
         messages.error(request, f"No lead has the email {email!r}." if email else "Enter the other lead's email.")
         return redirect("leads:detail", pk=survivor.pk)
-    try:
-        lead_merge_with_feedback(survivor=survivor, other=other, by=request.user)
-    except NotAllowed:
-        raise PermissionDenied from None
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"{other.email} merged into this lead.")
-    return redirect("leads:detail", pk=survivor.pk)
+    preview = lead_merge_preview_with_feedback(survivor=survivor, other=other)
+    context = {"lead": survivor, "other": other, "preview": preview}
+    return render(request, "feedback/lead_merge_preview.html", context, status=409 if preview["refusal"] else 200)

@@ -7,7 +7,7 @@ from django.utils import timezone
 from alignment.models import User
 from feedback.models import FeedbackItem, FeedbackKind, FeedbackStatus, Resolution, Verdict
 from feedback.rollup import reason_days_move
-from leads.merge import lead_merge
+from leads.merge import lead_merge, lead_merge_preview
 from leads.models import Lead
 
 
@@ -36,3 +36,11 @@ def lead_merge_with_feedback(*, survivor: Lead, other: Lead, by: User) -> Lead:
     reason_days_move(source=other, target=survivor)
     FeedbackItem.objects.filter(lead=other).update(lead=survivor)
     return survivor
+
+
+def lead_merge_preview_with_feedback(*, survivor: Lead, other: Lead) -> dict:
+    """`lead_merge_preview`, with the verdicts and feedback items that would move too."""
+    preview = lead_merge_preview(survivor=survivor, other=other)
+    preview["moves"]["verdicts"] = Verdict.objects.filter(lead=other).count()
+    preview["moves"]["feedback_items"] = FeedbackItem.objects.filter(lead=other).count()
+    return preview

@@ -20,6 +20,7 @@ from leads.lifecycle import lead_action_require
 from leads.models import Campaign, CaptureChannel, EventKind, Lead, LeadAlias, LeadEvent, LeadStatus, Source, Touch
 from leads.rollup import lead_day_rows, lead_days_apply_statements
 from leads.scores import leads_scores_refresh
+from leads.selectors import lead_possible_duplicates_statement, possible_duplicates_from_rows
 from leads.services import lead_event_record, lead_lock
 from leads.webhooks import lead_events_emit_loaded
 
@@ -88,25 +89,32 @@ def _clean_capture_data(data) -> dict:
         else:
             clean["industry"] = name  # the vertical of that name: `_verticals_for_names`
     if errors:
-        first = next(iter(errors.items()))
-        raise InvalidInput(f"{first[0]}: {first[1][0]}", fields=errors)
+        # Every problem of the row in the message, not only the first: an import's error report and
+        # its failed-rows file show this message, and a row is fixed once, not once per problem.
+        message = "; ".join(f"{name}: {text}" for name, texts in errors.items() for text in texts)
+        raise InvalidInput(message, fields=errors)
     return clean
 
 
-def lead_capture(*, data, campaign: Campaign, by: User | None, channel=CaptureChannel.FORM):
+def lead_capture(
+    *, data, campaign: Campaign, by: User | None, channel=CaptureChannel.FORM, find_duplicates: bool = False
+):
     """Capture a lead, or record a touch on the lead that already has this email.
 
     Returns `(lead, created)`; raises InvalidInput for bad data. One capture is a batch of one
     (`lead_capture_many`), so a lead typed into the form, imported or sent in bulk means the same.
+    With `find_duplicates`, a new lead comes back with `possible_duplicates`: other leads with its
+    name and company (`leads.selectors.lead_possible_duplicates`), read in the capture's own
+    statement; nothing is refused for them.
     """
-    [result] = lead_capture_many(items=[(data, campaign)], by=by, channel=channel)
+    [result] = lead_capture_many(items=[(data, campaign)], by=by, channel=channel, find_duplicates=find_duplicates)
     if isinstance(result, InvalidInput):
         raise result
     return result
 
 
 @transaction.atomic
-def lead_capture_many(*, items, by: User | None, channel=CaptureChannel.FORM) -> list:
+def lead_capture_many(*, items, by: User | None, channel=CaptureChannel.FORM, find_duplicates: bool = False) -> list:
     """Capture `(data, campaign)` items in a few statements however many there are: one upsert of
     the leads, one statement for the roll-up, the touches and the timeline events (three on
     SQLite), and the webhooks' outbox when an endpoint listens.
@@ -160,7 +168,14 @@ def lead_capture_many(*, items, by: User | None, channel=CaptureChannel.FORM) ->
         for key, columns in lead_day_rows(lead).items():
             for column, amount in columns.items():
                 rows.setdefault(key, {})[column] = rows.get(key, {}).get(column, 0) + amount
-    _records_insert(lead_days_apply_statements(before={}, after=rows), touches, events)
+    duplicates = None
+    if find_duplicates and len(created_leads) == 1:
+        new = created_leads[0]
+        duplicates = lead_possible_duplicates_statement(name=new.name, company=new.company, email=new.email, user=by)
+    found = _records_insert(lead_days_apply_statements(before={}, after=rows), touches, events, tail=duplicates)
+    if find_duplicates:
+        for lead in created_leads:
+            lead.possible_duplicates = possible_duplicates_from_rows(found or [])
     lead_events_emit_loaded(event_type="lead.captured", leads=created_leads, by=by, channel=str(channel))
     leads_scores_refresh(lead_ids=(lead.pk for lead, _ in leads.values()))
     return results
@@ -191,23 +206,27 @@ TOUCH_COLUMNS = ("lead_id", "campaign_id", "channel", "by_id", "at")
 EVENT_COLUMNS = ("lead_id", "kind", "from_status", "to_status", "actor_id", "note", "at")
 
 
-def _records_insert(rollup_statements, touches, events) -> None:
+def _records_insert(rollup_statements, touches, events, *, tail=None) -> list | None:
     """The roll-up's upserts, the touches and the timeline events of a batch (tuples of
     TOUCH_COLUMNS, EVENT_COLUMNS). On PostgreSQL they go as one statement (data-modifying WITH
-    clauses), one round trip however many; elsewhere one statement each."""
+    clauses), one round trip however many; elsewhere one statement each. `tail`, a `(sql, params)`
+    SELECT, ends that statement (it sees the leads upserted before it) and its rows are returned."""
     if not touches:  # nothing was captured
-        return
+        return None
     statements = [*rollup_statements, _insert(Touch, TOUCH_COLUMNS, touches), _insert(LeadEvent, EVENT_COLUMNS, events)]
+    if tail is not None:
+        statements.append(tail)
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             for sql, params in statements:
                 cursor.execute(sql, params)
-        return
+            return cursor.fetchall() if tail is not None else None
     *first, (last_sql, last_params) = statements
     sql = "WITH " + ", ".join(f"step{n} AS ({step})" for n, (step, _) in enumerate(first)) + " " + last_sql
     params = [param for _, step_params in first for param in step_params] + last_params
     with _prepared_cursor() as cursor:
         cursor.execute(sql, params)
+        return cursor.fetchall() if tail is not None else None
 
 
 def _prepared_cursor():

@@ -65,6 +65,8 @@ ALIASES = {
     "value": "estimated_value",
     "pain_point": "pain_points",
 }
+# The last column of the failed-rows file: what was wrong with each row.
+ERRORS_COLUMN = "Import errors"
 
 
 class ImportTooLarge(DomainError):
@@ -124,10 +126,15 @@ def import_failed_rows_csv(job: ImportJob) -> str:
     a spreadsheet would run as a formula are neutralised, as in every export."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([csv_safe(cell) for cell in job.header or []])
+    header = job.header or []
+    writer.writerow([csv_safe(cell) for cell in [*header, ERRORS_COLUMN]])
+    reasons = {error["line"]: error["reason"] for error in job.errors or []}
     for row in job.failed_rows or []:
         if row["values"]:
-            writer.writerow([csv_safe(cell) for cell in row["values"]])
+            # The row's cells under the file's header, then every problem of the row in a last
+            # column, which an import of the fixed file passes over without naming it.
+            values = row["values"] + [""] * (len(header) - len(row["values"]))
+            writer.writerow([csv_safe(cell) for cell in [*values, reasons.get(row["line"], "")]])
     return out.getvalue()
 
 
@@ -274,7 +281,7 @@ def _header_map(header):
         key = ALIASES.get(key, key)
         if key in COLUMNS and key not in mapping.values():
             mapping[position] = key
-        elif raw.strip():
+        elif raw.strip() and raw.strip() != ERRORS_COLUMN:
             ignored.append(raw.strip())
     return mapping, ignored
 

@@ -1,6 +1,7 @@
 """Merging two leads that turn out to be one person.
 
-The surviving lead takes over the other's touches, timeline and handoffs; the other stays as a
+The surviving lead takes over the other's touches, timeline and handoffs, and fills each of its
+empty contact fields from the other (a phone only the duplicate knew is not lost); the other stays as a
 record merged into it (hidden from lists, inboxes and figures, every write on it refused), and its
 email becomes an alias of the survivor, so capturing it again touches the survivor. The feedback
 rows (verdicts, feedback items) are feedback's: `feedback.services.lead_merge_with_feedback` moves
@@ -28,6 +29,80 @@ from leads.rollup import lead_day_rows, lead_days_apply
 from leads.scores import leads_scores_refresh
 from leads.services import lead_event_record, lead_lock
 from leads.webhooks import lead_event_emit
+
+# The fields a survivor fills from the other lead when it has none of its own, in the page's order.
+FILL_FIELDS = (
+    ("name", "Name"),
+    ("company", "Company"),
+    ("title", "Title"),
+    ("phone", "Phone"),
+    ("country", "Country"),
+    ("region", "Region"),
+    ("industry", "Industry"),
+    ("estimated_value", "Estimated value"),
+    ("notes", "Notes"),
+    ("pain_points", "Pain points"),
+)
+
+
+def _blank(value) -> bool:
+    return value is None or value == ""
+
+
+def _attribute(name: str) -> str:
+    return "industry_id" if name == "industry" else name
+
+
+def _fills(survivor: Lead, other: Lead) -> dict[str, object]:
+    """The survivor's empty fields the other lead has a value for: attribute → that value."""
+    fills = {}
+    for name, _ in FILL_FIELDS:
+        attribute = _attribute(name)
+        if _blank(getattr(survivor, attribute)) and not _blank(getattr(other, attribute)):
+            fills[attribute] = getattr(other, attribute)
+    return fills
+
+
+def lead_merge_preview(*, survivor: Lead, other: Lead) -> dict:
+    """What merging `other` into `survivor` would do, for the page that asks to confirm it: each
+    field's value on both and the one the survivor keeps, how many rows move, and the refusal the
+    merge would meet (None when it may go ahead). Reads only; one count query per kind of row."""
+    fills = _fills(survivor, other)
+    fields = []
+    for name, label in FILL_FIELDS:
+        mine, theirs = getattr(survivor, name), getattr(other, name)
+        filled = _attribute(name) in fills
+        fields.append(
+            {
+                "name": name,
+                "label": label,
+                "survivor": mine,
+                "other": theirs,
+                "kept": theirs if filled else mine,
+                "filled": filled,
+                "differs": not _blank(mine) and not _blank(theirs) and mine != theirs,
+            }
+        )
+    refusal = None
+    if survivor.merged_into_id:
+        refusal = f"This lead was merged into lead {survivor.merged_into_id}: work on that one."
+    elif survivor.pk == other.pk:
+        refusal = "A lead cannot be merged into itself."
+    elif other.merged_into_id:
+        refusal = f"{other} was merged already."
+    else:
+        found = _merge_refusal(survivor, other)
+        refusal = found.message if found else None
+    return {
+        "fields": fields,
+        "filled": [row["label"] for row in fields if row["filled"]],
+        "moves": {
+            "touches": Touch.objects.filter(lead=other).count(),
+            "events": LeadEvent.objects.filter(lead=other).count(),
+            "handoffs": Handoff.objects.filter(lead=other).count(),
+        },
+        "refusal": refusal,
+    }
 
 
 def _merge_refusal(survivor: Lead, other: Lead) -> TransitionNotAllowed | None:
@@ -57,6 +132,7 @@ def lead_merge(*, survivor: Lead, other: Lead, by: User) -> Lead:
     if refusal is not None:
         raise refusal
     now = timezone.now()
+    fills = _fills(survivor, other)
 
     # The other's open handoff (to the survivor's own rep) ends; only the survivor's stays open.
     Handoff.objects.filter(lead=other, outcome=HandoffOutcome.OPEN).update(
@@ -80,12 +156,18 @@ def lead_merge(*, survivor: Lead, other: Lead, by: User) -> Lead:
     other.save(update_fields=["merged_into", "merged_at", "verdict_wait", "updated_at"])
     survivor.touch_count += other.touch_count
     survivor.last_touch_at = max(survivor.last_touch_at, other.last_touch_at)
-    survivor.save(update_fields=["touch_count", "last_touch_at", "verdict_wait", "updated_at"])
+    for attribute, value in fills.items():
+        setattr(survivor, attribute, value)
+    survivor.save(update_fields=["touch_count", "last_touch_at", "verdict_wait", "updated_at", *fills])
+    if "industry_id" in fills:
+        survivor.industry = other.industry
+    # (The roll-up counts a lead by its campaign, source and people, none of which is filled here.)
+    filled = ", ".join(label.lower() for name, label in FILL_FIELDS if _attribute(name) in fills)
+    note = f"Merged {other.email} (lead {other.pk}) into this lead."
+    if filled:
+        note += f" Filled from it: {filled}."
     leads_scores_refresh(lead_ids=[survivor.pk])
-
-    lead_event_record(
-        survivor, EventKind.MERGE, by=by, note=f"Merged {other.email} (lead {other.pk}) into this lead.", at=now
-    )
+    lead_event_record(survivor, EventKind.MERGE, by=by, note=note, at=now)
     lead_event_record(other, EventKind.MERGE, by=by, note=f"Merged into {survivor.email} (lead {survivor.pk}).", at=now)
     lead_event_emit(
         event_type="lead.merged", lead=survivor, by=by, refresh=True, merged={"id": other.pk, "email": other.email}

@@ -4,6 +4,7 @@ Marketers and managers see every lead; a rep sees the leads handed to them, now 
 and the API both read through here, so they cannot disagree.
 """
 
+from django.db import connection
 from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -101,6 +102,54 @@ def lead_search_q(term: str) -> Q:
     if not term:
         return Q()
     return Q(email__startswith=term.lower()) | Q(name__icontains=term) | Q(company__icontains=term)
+
+
+POSSIBLE_DUPLICATES = 3
+NAME_SIMILARITY = 0.3
+
+
+POSSIBLE_DUPLICATE_COLUMNS = ("id", "email", "name", "company")
+
+
+def lead_possible_duplicates_statement(*, name: str, company: str, email: str, user: User | None):
+    """The `(sql, params)` of `lead_possible_duplicates` for a lead with these values, or None when
+    there is nothing to look for: a capture runs it inside its own statement (leads.capture), so
+    the hint costs it no round trip.
+
+    On PostgreSQL the company is the same in any case (read through the btree index on
+    UPPER(company), migration leads 0016) and the name a trigram match, pg_trgm's similarity at
+    least NAME_SIMILARITY (the threshold of its `%`): "Jon Smith" at "ACME GmbH" finds "John Smith"
+    at "Acme GmbH". Elsewhere both are equal in any case. The newest few, without a lead merged
+    away. Only for those who capture and merge (marketers and managers, who see every lead)."""
+    name, company = (name or "").strip(), (company or "").strip()
+    if not name or not company or user is None or user.role not in (Role.MARKETER, Role.MANAGER):
+        return None
+    if connection.vendor == "postgresql":
+        same_name, params = "similarity(UPPER(name), UPPER(%s)) >= %s", [name, NAME_SIMILARITY]
+    else:
+        same_name, params = "UPPER(name) = UPPER(%s)", [name]
+    sql = (
+        f"SELECT {', '.join(POSSIBLE_DUPLICATE_COLUMNS)} FROM {Lead._meta.db_table} "
+        f"WHERE UPPER(company) = UPPER(%s) AND {same_name} AND merged_into_id IS NULL AND email <> %s "
+        f"ORDER BY captured_at DESC, id DESC LIMIT {POSSIBLE_DUPLICATES}"
+    )
+    return sql, [company, *params, email]
+
+
+def possible_duplicates_from_rows(rows) -> list[dict]:
+    return [dict(zip(POSSIBLE_DUPLICATE_COLUMNS, row, strict=True)) for row in rows]
+
+
+def lead_possible_duplicates(*, lead: Lead, user: User) -> list[dict]:
+    """Other leads with the same name and company as `lead` but another email, as `{id, email,
+    name, company}`: maybe the same person captured twice, worth a look (a merge), never a reason
+    to refuse the capture (see `lead_possible_duplicates_statement` for the match)."""
+    statement = lead_possible_duplicates_statement(name=lead.name, company=lead.company, email=lead.email, user=user)
+    if statement is None:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(*statement)
+        return possible_duplicates_from_rows(cursor.fetchall())
 
 
 def lead_get_for_user(*, user: User, pk) -> Lead:

@@ -137,6 +137,10 @@ def _action_forms(lead, actions, bound=None):
     return built
 
 
+# The query string of the lead page that answers a capture from the page.
+CHECK_DUPLICATES = "possible-duplicates"
+
+
 def lead_page(request, lead, *, bound=None, status=200):
     """The lead page; `bound` is the (action, form) that came back with errors."""
     actions = lead_actions(lead, request.user)
@@ -152,6 +156,12 @@ def lead_page(request, lead, *, bound=None, status=200):
         "handoffs": handoffs,
         "overdue_handoffs": {handoff.pk for handoff in handoffs if handoff.sla_overdue_at(now)},
         "overlap_warnings": selectors.lead_overlap_warnings(lead=lead) if "hand_off" in actions else [],
+        # Right after a capture from the page: other leads that may be this person (one query then).
+        "possible_duplicates": (
+            selectors.lead_possible_duplicates(lead=lead, user=request.user)
+            if CHECK_DUPLICATES in request.GET and "merge" in actions
+            else []
+        ),
         "now": now,
         # What the floors above add to the page (feedback's panels), registered in `leads.panels`.
         "lead_panels": lead_panels(),
@@ -218,6 +228,8 @@ def lead_create(request):
             else:
                 if created:
                     messages.success(request, f"Lead {lead} captured. Hand it off when it is ready for sales.")
+                    # The lead page then looks for leads with its name and company (see lead_page).
+                    return redirect(reverse("leads:detail", args=[lead.pk]) + "?" + CHECK_DUPLICATES)
                 else:
                     messages.info(
                         request,

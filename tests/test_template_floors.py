@@ -1,5 +1,5 @@
 """Templates keep to their floor: a template under templates/<app>/ names only URLs and templates of
-its own floor and the floors below (base ← leads ← feedback ← dashboard), as the code's imports do.
+its own floor and the floors below (base ← leads ← feedback ← scoring ← dashboard), as the code's imports do.
 An upper floor supplies its pieces to a lower floor's page through a registry (`leads.panels`) or
 renders the page itself. The project's own templates at the root (base.html, the error pages) are
 the wiring, like alignment/urls.py, and may name any floor."""
@@ -22,7 +22,8 @@ FOLDER_FLOORS = {
     "drf_spectacular": 0,
     "leads": 1,
     "feedback": 2,
-    "dashboard": 3,
+    "scoring": 3,
+    "dashboard": 4,
 }
 NAMESPACE_FLOORS = {
     "admin": 0,
@@ -31,8 +32,10 @@ NAMESPACE_FLOORS = {
     "leads-api": 1,
     "feedback": 2,
     "feedback-api": 2,
-    "dashboard": 3,
-    "dashboard-api": 3,
+    "scoring": 3,
+    "scoring-api": 3,
+    "dashboard": 4,
+    "dashboard-api": 4,
 }
 # The names Django and the libraries reverse without a namespace: the base floor's.
 UNNAMESPACED = re.compile(r"^(login|logout|password_[a-z_]+|oidc_[a-z_]+|schema|docs|healthz|token|api-[a-z-]+)$")

@@ -56,10 +56,15 @@ def webhook_url_resolve(url: str) -> tuple[str, str, int, str]:
     try:
         infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
-        raise UnsafeUrl(f"The host {parts.hostname} does not resolve.") from None
+        raise UnsafeUrl(
+            f"The host {parts.hostname} was not found: no address answers to that name. Check the URL for a typo."
+        ) from None
     addresses = [info[4][0] for info in infos]
     if not settings.ALIGNMENT_WEBHOOK_ALLOW_PRIVATE and any(_address_refused(a) for a in addresses):
-        raise UnsafeUrl(f"The host {parts.hostname} is on a private, loopback or link-local network.")
+        raise UnsafeUrl(
+            f"The host {parts.hostname} is on a private, loopback or link-local network, which webhooks do not "
+            "call. To try webhooks on your own machine, start Alignment with ALIGNMENT_WEBHOOK_ALLOW_PRIVATE=1."
+        )
     return parts.scheme, parts.hostname, port, addresses[0]
 
 

@@ -8,7 +8,7 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from alignment.enqueue import task_send
@@ -84,13 +84,42 @@ def _outbox_write(event_type: str, items: list[tuple[dict, list[int]]]) -> list[
     now = timezone.now()
     events = [WebhookEvent(id=uuid.uuid4(), type=event_type, data=data, created_at=now) for data, _ in items]
     WebhookEvent.objects.bulk_create(events)
-    WebhookDelivery.objects.bulk_create(
-        WebhookDelivery(endpoint_id=endpoint_id, event_id=event.id, next_attempt_at=now, created_at=now)
-        for event, (_, endpoint_ids) in zip(events, items, strict=True)
-        for endpoint_id in endpoint_ids
+    _deliveries_insert(
+        [
+            (endpoint_id, event.id)
+            for event, (_, endpoint_ids) in zip(events, items, strict=True)
+            for endpoint_id in endpoint_ids
+        ],
+        now=now,
     )
     transaction.on_commit(webhook_relay_enqueue)
     return events
+
+
+def _deliveries_insert(pairs: list[tuple[int, uuid.UUID]], *, now) -> None:
+    """A pending delivery per `(endpoint id, event id)`, for the endpoints that still exist: one
+    `INSERT … SELECT` joined to the endpoints, so a list of endpoints read a moment before an
+    endpoint was deleted (another process's memory, say) writes nothing for it instead of breaking
+    the capture on the foreign key. On PostgreSQL the endpoint rows are held `FOR KEY SHARE` until
+    the commit: a deletion under way waits for this transaction and then takes these deliveries
+    with it, or this statement waits for the deletion and finds the endpoint gone."""
+    if not pairs:
+        return
+    event_field = WebhookDelivery._meta.get_field("event").target_field
+    delivery, endpoint = WebhookDelivery._meta.db_table, WebhookEndpoint._meta.db_table
+    values = ", ".join(["(%s, %s)"] * len(pairs))
+    lock = " FOR KEY SHARE OF e" if connection.vendor == "postgresql" else ""
+    sql = (
+        f"INSERT INTO {delivery} (endpoint_id, event_id, status, attempts, error, next_attempt_at, created_at) "
+        f"SELECT e.id, v.column2, %s, 0, '', %s, %s FROM (VALUES {values}) AS v "
+        f"JOIN {endpoint} e ON e.id = v.column1{lock}"
+    )
+    at = connection.ops.adapt_datetimefield_value(now)
+    params = [DeliveryStatus.PENDING.value, at, at]
+    for endpoint_id, event_id in pairs:
+        params += [endpoint_id, event_field.get_db_prep_value(event_id, connection)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def webhook_relay_enqueue() -> bool:

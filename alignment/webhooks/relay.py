@@ -48,6 +48,14 @@ def webhook_retry_delay(attempt: int, *, base: float | None = None, rng=random) 
     return timedelta(seconds=base * factor * rng.uniform(1 - JITTER, 1 + JITTER))
 
 
+def webhook_retry_span_hours(*, base: float | None = None) -> int:
+    """How long the retries of one delivery last without jitter, first attempt to last, in whole
+    hours: what the settings page and the README say (about 35 at the default base)."""
+    base = settings.ALIGNMENT_WEBHOOK_RETRY_BASE_SECONDS if base is None else base
+    seconds = sum(base * min(GROWTH ** (attempt - 1), MAX_DELAY_FACTOR) for attempt in range(1, MAX_ATTEMPTS))
+    return round(seconds / 3600)
+
+
 def webhook_body(event, *, endpoint=None) -> bytes:
     """The JSON an event is POSTed as; the same bytes on every attempt. A chat webhook gets the
     chat's own message instead of the event envelope."""

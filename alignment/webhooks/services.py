@@ -147,6 +147,9 @@ def webhook_endpoint_update(*, endpoint: WebhookEndpoint, data: dict, by: User) 
 @transaction.atomic
 def webhook_endpoint_delete(*, endpoint: WebhookEndpoint, by: User) -> None:
     _require_manager(by)
+    # Wait for the captures writing deliveries to it (they hold its row FOR KEY SHARE, see
+    # outbox._deliveries_insert), so the deletion takes their deliveries too; later ones find it gone.
+    list(WebhookEndpoint.objects.select_for_update().filter(pk=endpoint.pk).values_list("pk"))
     audit_record(actor=by, area=AuditArea.WEBHOOK, action="deleted", target=endpoint)
     endpoint.delete()
 

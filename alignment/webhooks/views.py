@@ -11,8 +11,10 @@ from django.views.decorators.http import require_POST
 
 from alignment.errors import DomainError, NotFound
 from alignment.models import Role, Team, User, WebhookKind
+from alignment.pages import is_htmx
 from alignment.webhooks import selectors, services
 from alignment.webhooks.outbox import ALL_EVENTS, EVENT_TYPES
+from alignment.webhooks.relay import MAX_ATTEMPTS, webhook_retry_span_hours
 
 RECENT_DELIVERIES = 10
 
@@ -81,7 +83,13 @@ def webhook_settings(request):
     endpoints = list(selectors.webhook_endpoint_list_for_user(user=request.user)[:50])
     recent = selectors.webhook_recent_deliveries(endpoint_ids=[e.id for e in endpoints], per_endpoint=RECENT_DELIVERIES)
     rows = [(endpoint, recent[endpoint.id]) for endpoint in endpoints]
-    context = {**forms_, "rows": rows, "created": created}
+    context = {
+        **forms_,
+        "rows": rows,
+        "created": created,
+        "max_attempts": MAX_ATTEMPTS,
+        "retry_hours": webhook_retry_span_hours(),
+    }
     return render(request, "alignment/webhook_settings.html", context, status=status)
 
 
@@ -120,3 +128,36 @@ def webhook_redeliver(request, pk, delivery_pk):
     services.webhook_redeliver(delivery=delivery, by=request.user)
     messages.success(request, f"Event {delivery.event_id} will be sent again.")
     return redirect("alignment:webhook-settings")
+
+
+@login_required
+@require_POST
+def webhook_ping(request, pk):
+    """ "Send test": a `ping` to this endpoint. With htmx the answer is the ping's delivery in place,
+    which follows itself until the receiver answered; without, back to the page with a message."""
+    _require_manager(request)
+    endpoint = _endpoint(request, pk)
+    try:
+        event = services.webhook_ping(endpoint=endpoint, by=request.user)
+    except DomainError as error:
+        if is_htmx(request):
+            return render(request, "alignment/_webhook_ping.html", {"endpoint": endpoint, "problem": error.message})
+        messages.error(request, error.message)
+        return redirect("alignment:webhook-settings")
+    delivery = selectors.webhook_delivery_list(endpoint=endpoint).get(event=event)
+    if is_htmx(request):
+        return render(request, "alignment/_webhook_ping.html", {"endpoint": endpoint, "delivery": delivery})
+    messages.success(request, f"A test was sent to {endpoint.url}: its delivery is under Recent deliveries.")
+    return redirect("alignment:webhook-settings")
+
+
+@login_required
+def webhook_ping_status(request, pk, delivery_pk):
+    """The test's delivery as it is now (the partial asks again while it is pending)."""
+    _require_manager(request)
+    endpoint = _endpoint(request, pk)
+    try:
+        delivery = selectors.webhook_delivery_get(endpoint=endpoint, pk=delivery_pk)
+    except NotFound:
+        raise Http404("No such delivery.") from None
+    return render(request, "alignment/_webhook_ping.html", {"endpoint": endpoint, "delivery": delivery})

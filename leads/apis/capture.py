@@ -54,13 +54,23 @@ from leads.selectors import (
 )
 
 
+class PossibleDuplicateSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.CharField()
+    name = serializers.CharField()
+    company = serializers.CharField()
+
+
 class LeadCaptureOutputSerializer(LeadOutputSerializer):
-    """A captured lead; `duplicate` is true when the email was already known (a touch was recorded)."""
+    """A captured lead; `duplicate` is true when the email was already known (a touch was recorded).
+    `possible_duplicates`: for a new lead, other leads with the same name and company (and another
+    email), which may be the same person, to merge; the capture is not refused for them."""
 
     duplicate = serializers.BooleanField()
+    possible_duplicates = PossibleDuplicateSerializer(many=True)
 
     class Meta(LeadOutputSerializer.Meta):
-        fields = [*LeadOutputSerializer.Meta.fields, "duplicate"]
+        fields = [*LeadOutputSerializer.Meta.fields, "duplicate", "possible_duplicates"]
         read_only_fields = fields
 
 
@@ -207,12 +217,16 @@ class LeadListApi(APIView):
     def post(self, request):
         fields = dict(validated_data(LeadCaptureInputSerializer, request.data))
         campaign = _campaign_for_capture(fields.pop("campaign"))
-        lead, created = lead_capture(data=fields, campaign=campaign, by=request.user, channel=CaptureChannel.API)
+        lead, created = lead_capture(
+            data=fields, campaign=campaign, by=request.user, channel=CaptureChannel.API, find_duplicates=True
+        )
         if not created:
             # A known lead: its owner, its first campaign and its industry, as the list shows them.
             # (Whoever may capture sees every lead.) A new lead comes back from the capture whole.
             lead = lead_summary_get_for_user(user=request.user, pk=lead.pk)
         lead.duplicate = not created
+        if not created:
+            lead.possible_duplicates = []
         body = represented(LeadCaptureOutputSerializer, lead)
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 

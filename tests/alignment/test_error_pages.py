@@ -134,3 +134,33 @@ def test_a_developer_who_asks_for_djangos_debug_pages_gets_them(debug_on, rep):
     response = client.get("/no-such-page/")
 
     assert response.status_code == 404 and "URLconf" in response.content.decode()
+
+
+# --- a visit to a form's action -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_get_of_a_post_only_page_is_the_products_405_page(settings, client, rep, debug):
+    settings.DEBUG = debug
+    lead = LeadFactory()
+    client.force_login(rep)
+
+    response = client.get(f"/leads/{lead.pk}/accept/")
+
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    assert response["Content-Type"].startswith("text/html")
+    page = response.content.decode()
+    assert "Not available this way" in page and "Nothing was changed" in page
+    assert 'href="/"' in page
+
+
+def test_the_apis_405_stays_json(marketer):
+    token = Token.objects.create(user=marketer)
+    client = APIClient(HTTP_AUTHORIZATION=f"Token {token.key}")
+
+    response = client.delete("/api/leads/")
+
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["detail"]

@@ -21,11 +21,13 @@ from alignment.models import User
 from tests.alignment.factories import ManagerFactory, MarketerFactory
 
 LIMIT = 3
+ADDRESS_LIMIT = 12
 
 
 @pytest.fixture(autouse=True)
 def _small_limit(settings):
     settings.AXES_FAILURE_LIMIT = LIMIT
+    settings.ALIGNMENT_LOGIN_ADDRESS_FAILURE_LIMIT = ADDRESS_LIMIT
     settings.AXES_COOLOFF_TIME = timedelta(minutes=30)
 
 
@@ -80,15 +82,68 @@ def test_fewer_failures_than_the_limit_still_let_the_right_password_in(client, r
     assert not AccessAttempt.objects.filter(username=rep.username).exists()
 
 
-def test_failures_on_many_accounts_lock_the_address(client, rep, marketer):
-    for n in range(LIMIT):
-        _browser_login(client, f"guess{n}", "wrong", address="10.9.9.9")
+def test_one_accounts_failures_lock_that_account_only_not_the_office(db, rep, marketer):
+    # given: the rep mistypes the limit's worth, from the office's one address
+    manager = ManagerFactory()
+    for _ in range(LIMIT):
+        _browser_login(Client(), rep.username, "wrong", address="10.0.0.1")
 
+    # when: the colleagues log in from the same address, and the rep with the right password
+    colleagues = [_browser_login(Client(), user.username, "pw", address="10.0.0.1") for user in (manager, marketer)]
+    locked = _browser_login(Client(), rep.username, "pw", address="10.0.0.1")
+
+    # then: only the rep's account is locked, and the page says so, with the cool-off
+    assert [response.status_code for response in colleagues] == [302, 302]
+    assert locked.status_code == 429
+    text = " ".join(locked.content.decode().split())
+    assert "This account is locked for 30 minutes" in text
+    assert "address" not in text.split("Other accounts")[0]
+    # a colleague's success did not lift the rep's lockout
+    assert AccessAttempt.objects.filter(username=rep.username).exists()
+
+
+def test_the_account_lockout_follows_the_account_to_another_address(client, rep):
+    for _ in range(LIMIT):
+        _browser_login(Client(), rep.username, "wrong", address="10.0.0.1")
+
+    assert _browser_login(client, rep.username, "pw", address="10.7.7.7").status_code == 429
+
+
+def test_a_password_sprayer_is_stopped_at_the_address_limit(db, marketer):
+    # given: wrong passwords across many usernames from one address, each below the account limit
+    for n in range(ADDRESS_LIMIT - 1):
+        assert _browser_login(Client(), f"guess{n}", "wrong", address="10.9.9.9").status_code == 200
+
+    # when: the spray reaches the address limit
+    stopped = _browser_login(Client(), "guess-last", "wrong", address="10.9.9.9")
     from_there = _browser_login(Client(), marketer.username, "pw", address="10.9.9.9")
     from_elsewhere = _browser_login(Client(), marketer.username, "pw", address="10.1.1.1")
 
-    assert from_there.status_code == 429
+    # then: the address is locked, the message says it is the address, and other addresses go on
+    assert stopped.status_code == 429 and from_there.status_code == 429
+    text = " ".join(from_there.content.decode().split())
+    assert "Logins from this address are locked for 30 minutes" in text
     assert from_elsewhere.status_code == 302
+
+
+def test_a_sprayers_own_good_login_does_not_clear_the_address_count(db, marketer):
+    for n in range(ADDRESS_LIMIT - 1):
+        _browser_login(Client(), f"guess{n}", "wrong", address="10.9.9.9")
+    assert _browser_login(Client(), marketer.username, "pw", address="10.9.9.9").status_code == 302
+
+    assert _browser_login(Client(), "guess-again", "wrong", address="10.9.9.9").status_code == 429
+
+
+def test_a_sprayer_at_the_token_endpoint_is_stopped_and_told_it_is_the_address(db, marketer):
+    for n in range(ADDRESS_LIMIT):
+        _token(f"guess{n}", "wrong", address="10.9.9.8")
+
+    response = _token(marketer.username, "pw", address="10.9.9.8")
+
+    assert response.status_code == 429
+    assert response.json()["locked"] == "address"
+    assert "this address" in response.json()["detail"] and "30 minutes" in response.json()["detail"]
+    assert _token(marketer.username, "pw", address="10.9.9.7").status_code == 200
 
 
 # --- the admin and the token endpoint ---------------------------------------------------------
@@ -114,8 +169,10 @@ def test_the_token_endpoint_locks_with_a_json_429_in_the_error_shape(marketer):
 
     assert response.status_code == 429
     assert response["Content-Type"] == "application/json"
-    assert response.json()["code"] == "locked_out" and response.json()["detail"]
-    assert set(response.json()) == {"detail", "code"}
+    assert response.json()["code"] == "locked_out"
+    assert "this account is locked for 30 minutes" in response.json()["detail"]
+    assert response.json()["locked"] == "account"
+    assert set(response.json()) == {"detail", "code", "locked"}
     assert int(response["Retry-After"]) == 30 * 60
 
 
@@ -124,6 +181,15 @@ def test_failures_at_the_token_endpoint_lock_the_browser_login_of_that_account(c
         _token(marketer.username, "wrong")
 
     assert _browser_login(client, marketer.username, "pw", address="10.0.0.6").status_code == 429
+
+
+def test_one_accounts_token_failures_leave_a_colleagues_token_from_the_same_address(db, marketer):
+    manager = ManagerFactory()
+    for _ in range(LIMIT):
+        _token(marketer.username, "wrong", address="10.0.0.8")
+
+    assert _token(manager.username, "pw", address="10.0.0.8").status_code == 200
+    assert _token(marketer.username, "pw", address="10.0.0.8").status_code == 429
 
 
 def test_a_token_still_comes_for_the_right_password(marketer):

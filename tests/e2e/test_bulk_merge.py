@@ -67,7 +67,7 @@ def test_merge_two_leads_from_the_lead_page(browser, transactional_db, live_serv
     marketer = MarketerFactory(username="marketer")
     campaign = CampaignFactory(name="Spring Webinar", owner=marketer)
     survivor = LeadFactory(campaign=campaign, name="Ada Lovelace", email="ada@engines.test")
-    other = LeadFactory(campaign=campaign, name="A. Lovelace", email="ada.l@engines.test")
+    other = LeadFactory(campaign=campaign, name="A. Lovelace", email="ada.l@engines.test", phone="+44 20 7946 0018")
     context, page = _page_at(browser, width)
     try:
         login(page, live_server, "marketer")
@@ -75,7 +75,16 @@ def test_merge_two_leads_from_the_lead_page(browser, transactional_db, live_serv
         page.get_by_test_id("merge-email").fill("ADA.L@engines.test")
         assert _fits(page)
         page.get_by_test_id("merge-submit").click()
+        # the preview: both side by side, the phone the survivor takes, and nothing merged yet
+        compare = page.get_by_test_id("merge-compare")
+        expect(compare).to_contain_text("A. Lovelace")
+        expect(compare.locator("tr[data-field='phone']")).to_contain_text("+44 20 7946 0018 (from the other lead)")
+        expect(page.get_by_test_id("merge-moves")).to_contain_text("0 handoffs")
+        assert _fits(page)
+        assert Lead.objects.get(pk=other.pk).merged_into_id is None
+        page.get_by_test_id("merge-confirm").click()
         expect(page.get_by_role("status").first).to_contain_text("ada.l@engines.test merged into this lead")
+        assert Lead.objects.get(pk=survivor.pk).phone == "+44 20 7946 0018"
         expect(page.locator("ol.timeline")).to_contain_text("Merged ada.l@engines.test")
         page.goto(f"{live_server.url}/leads/{other.pk}/")
         expect(page.get_by_test_id("merged-into")).to_contain_text("Ada Lovelace")

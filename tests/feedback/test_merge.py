@@ -150,3 +150,86 @@ def test_merge_emits_lead_merged_in_its_transaction(marketer, campaign, webhook,
     assert event.data["lead"]["id"] == survivor.pk
     assert event.data["merged"] == {"id": other.pk, "email": "gus@acme-mail.test"}
     assert event.data["actor"]["id"] == marketer.pk
+
+
+# --- filling the survivor's gaps, and the preview ---------------------------------------------
+
+
+def test_merge_fills_the_survivors_empty_fields_from_the_other_and_keeps_its_own(marketer, campaign):
+    # given: the survivor knows no phone and no title; the duplicate does, and has another name
+    survivor, _ = lead_capture(
+        data={"email": "hal@acme.test", "name": "Hal Smith", "company": "Acme"}, campaign=campaign, by=marketer
+    )
+    other, _ = lead_capture(
+        data={"email": "hal.s@acme.test", "name": "H. Smith", "phone": "+49 30 1234", "title": "CTO"},
+        campaign=campaign,
+        by=marketer,
+    )
+
+    lead_merge_with_feedback(survivor=survivor, other=other, by=marketer)
+
+    survivor.refresh_from_db()
+    assert (survivor.phone, survivor.title) == ("+49 30 1234", "CTO")
+    assert (survivor.name, survivor.company) == ("Hal Smith", "Acme")  # its own values stay
+    note = survivor.events.get(kind=EventKind.MERGE).note
+    assert "Filled from it: title, phone." in note
+
+
+def test_the_api_merge_fills_the_phone_too(marketer, campaign):
+    from rest_framework.test import APIClient
+
+    survivor = capture("ida@acme.test", campaign, marketer)
+    other, _ = lead_capture(data={"email": "ida.b@acme.test", "phone": "555-0100"}, campaign=campaign, by=marketer)
+    api = APIClient()
+    api.force_authenticate(marketer)
+
+    response = api.post(f"/api/leads/{survivor.pk}/merge/", {"other": other.pk}, format="json")
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["phone"] == "555-0100"
+
+
+def test_the_merge_page_shows_both_leads_what_is_kept_and_what_moves_before_anything_changes(
+    client, marketer, rep, campaign, django_assert_num_queries
+):
+    # given: a duplicate with a phone, a handoff, a rejection (a feedback item) and two touches
+    survivor, _ = lead_capture(data={"email": "jo@acme.test", "name": "Jo Park"}, campaign=campaign, by=marketer)
+    other, _ = lead_capture(
+        data={"email": "jo.park@acme.test", "name": "Joanne Park", "phone": "+1 555 0199"},
+        campaign=campaign,
+        by=marketer,
+    )
+    lead_capture(data={"email": "jo.park@acme.test"}, campaign=campaign, by=marketer)
+    lead_hand_off(lead=other, rep=rep, note="Asked twice.", by=marketer)
+    lead_reject_with_feedback(lead=other, by=rep, reason="duplicate", note="Same person.")
+    client.force_login(marketer)
+
+    # 1. the session  2. the user  3. this lead, with its timeline and handoffs (4, 5)
+    # 6. the other lead by email  7-9. its touches, timeline entries, handoffs counted
+    # 10-11. its verdicts and feedback items counted  12. the unread notifications in the header
+    with django_assert_num_queries(12):
+        response = client.get(f"/leads/{survivor.pk}/merge/", {"email": "jo.park@acme.test"})
+
+    page = " ".join(response.content.decode().split())
+    assert response.status_code == 200
+    # side by side: the survivor keeps its name, takes the other's phone
+    assert "Jo Park" in page and "Joanne Park" in page
+    assert 'data-field="name"' in page and "(this lead keeps its own)" in page
+    assert 'data-field="phone" data-filled="true"' in page
+    assert '+1 555 0199 <small class="muted">(from the other lead)' in page
+    assert "Empty fields of this lead filled from the other: Phone." in page
+    # what moves
+    for moved in ("2 touches", "handoff", "1 feedback item", "0 verdicts"):
+        assert moved in page
+    assert f'<input type="hidden" name="other" value="{other.pk}">' in page
+    # nothing has changed yet
+    other.refresh_from_db()
+    assert other.merged_into is None
+    survivor.refresh_from_db()
+    assert survivor.phone == ""
+
+    # when: confirmed
+    client.post(f"/leads/{survivor.pk}/merge/", {"other": other.pk})
+
+    survivor.refresh_from_db()
+    assert survivor.phone == "+1 555 0199" and survivor.name == "Jo Park"

@@ -43,10 +43,10 @@ def test_the_failed_rows_download_is_a_csv_to_fix_and_import_again_with_formulas
 
     rows = _rows(imports.import_failed_rows_csv(job))
 
-    assert rows[0] == ["Email", "Name", "Notes"]
-    assert rows[1] == ["not-an-email", '\'=HYPERLINK("http://x")', "call back"]
+    assert rows[0] == ["Email", "Name", "Notes", "Import errors"]
+    assert rows[1] == ["not-an-email", '\'=HYPERLINK("http://x")', "call back", "email: Enter a valid email address."]
     assert rows[2][0] == "a" * 250 + "@example.com"
-    assert rows[3] == ["'-1@", "'@admin", "'\tTabbed"]
+    assert rows[3] == ["'-1@", "'@admin", "'\tTabbed", "email: Enter a valid email address."]
     assert len(rows) == 4
 
 
@@ -98,3 +98,38 @@ def test_the_failed_rows_are_only_for_those_who_may_see_the_import(client, rep, 
     assert client.get(reverse("leads:import-failed-rows", args=[job.pk])).status_code == 404
     assert api.get(f"/api/leads/import/{job.pk}/failed-rows/").status_code == 404
     assert ImportJob.objects.filter(pk=job.pk).exists()
+
+
+def test_every_problem_of_a_row_is_reported_on_the_page_the_api_and_the_download(
+    client,
+    marketer,
+    run_import,  # noqa: F811
+):
+    # given: a row with a bad country and a bad value
+    job = run_import("email,country,estimated_value\nok@example.com,DE,\nbad@example.com,Atlantis,lots\n")
+    client.force_login(marketer)
+    api = APIClient()
+    api.force_authenticate(marketer)
+
+    # when
+    page = " ".join(client.get(reverse("leads:import-detail", args=[job.pk])).content.decode().split())
+    report = api.get(f"/api/leads/import/{job.pk}/").json()
+    rows = _rows(api.get(f"/api/leads/import/{job.pk}/failed-rows/").content.decode())
+
+    # then: both problems, in each
+    country = "country: Unknown country “Atlantis”: use an ISO code (e.g. DE) or the English name (Germany)."
+    value = "estimated_value: Enter a positive amount."
+    assert report["errors"] == [{"line": 3, "reason": f"{country}; {value}"}]
+    assert country in page and value in page
+    assert rows[1] == ["bad@example.com", "Atlantis", "lots", f"{country}; {value}"]
+
+
+def test_the_fixed_failed_rows_file_imports_without_naming_the_errors_column(run_import):  # noqa: F811
+    first = run_import("email,country\nbad@example.com,Atlantis\n")
+    fixed = imports.import_failed_rows_csv(first).replace("Atlantis", "DE")
+
+    again = run_import(fixed)
+
+    assert (again.rows_created, again.rows_failed) == (1, 0)
+    assert "Import errors" not in again.message
+    assert Lead.objects.get(email="bad@example.com").country == "DE"

@@ -146,7 +146,10 @@ def test_merge_page_merges_the_lead_with_that_email(client, marketer, campaign, 
     survivor = LeadFactory(campaign=campaign)
     other = LeadFactory(campaign=campaign, email="other@acme.test")
     client.force_login(marketer)
-    response = client.post(reverse("feedback:lead-merge", args=[survivor.pk]), {"email": typed}, follow=True)
+    preview = client.get(reverse("feedback:lead-merge", args=[survivor.pk]), {"email": typed})
+    assert preview.status_code == 200 and "Merge other@acme.test into" in preview.content.decode()
+    assert Lead.objects.get(pk=other.pk).merged_into is None  # a preview changes nothing
+    response = client.post(reverse("feedback:lead-merge", args=[survivor.pk]), {"other": other.pk}, follow=True)
     assert "other@acme.test merged into this lead" in response.content.decode()
     other.refresh_from_db()
     assert other.merged_into == survivor
@@ -163,9 +166,13 @@ def test_merge_page_refusals_come_back_as_messages(client, marketer, rep, campai
         reverse("feedback:lead-merge", args=[survivor.pk]), {"email": "nobody@acme.test"}, follow=True
     )
     assert "No lead has the email" in response.content.decode()
-    response = client.post(reverse("feedback:lead-merge", args=[survivor.pk]), {"email": survivor.email}, follow=True)
+    response = client.get(reverse("feedback:lead-merge", args=[survivor.pk]), {"email": survivor.email})
+    assert response.status_code == 409 and "cannot be merged into itself" in response.content.decode()
+    assert 'data-testid="merge-confirm"' not in response.content.decode()
+    response = client.post(reverse("feedback:lead-merge", args=[survivor.pk]), {"other": survivor.pk}, follow=True)
     assert "cannot be merged into itself" in response.content.decode()
     # a rep may not merge: refused before any lead is looked up, whichever lead it names (as the API)
     client.force_login(rep)
     assert client.post(reverse("feedback:lead-merge", args=[survivor.pk]), {"email": survivor.email}).status_code == 403
     assert client.post(reverse("feedback:lead-merge", args=[999_999]), {"email": survivor.email}).status_code == 403
+    assert client.get(reverse("feedback:lead-merge", args=[survivor.pk]), {"email": survivor.email}).status_code == 403

@@ -175,7 +175,7 @@ def test_lead_create_captures_a_lead_and_shows_it(client, marketer, campaign):
 
     lead = Lead.objects.get()
     assert lead.email == "ada@example.com" and lead.country == "DE"
-    assert response.redirect_chain[-1][0] == reverse("leads:detail", args=[lead.pk])
+    assert response.redirect_chain[-1][0] == reverse("leads:detail", args=[lead.pk]) + "?possible-duplicates"
     assert "Lead Ada captured" in response.content.decode()
 
 
