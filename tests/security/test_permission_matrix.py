@@ -296,6 +296,10 @@ RULES = {
         "403 403 403 403 ok",
         empty,
     ),
+    "webhook-ping": page("POST", lambda w: f"/settings/webhooks/{w.webhook.pk}/ping/", "403 403 403 403 ok", empty),
+    "webhook-ping-status": page(
+        "GET", lambda w: f"/settings/webhooks/{w.webhook.pk}/deliveries/{w.delivery.pk}/", "403 403 403 403 ok"
+    ),
     "sla-settings": page("GET", lambda w: "/settings/sla/", "403 403 403 403 ok"),
     "audit-log": page("GET", lambda w: "/settings/audit/", "403 403 403 403 ok"),
     "preferences": page("GET", lambda w: "/account/preferences/", "ok ok ok ok ok"),
@@ -368,6 +372,7 @@ PAGE_AND_API = [
     ("notification-read", "api-notification-read"),
     ("webhook-settings", "api-webhooks"),
     ("webhook-redeliver", "api-webhook-redeliver"),
+    ("webhook-ping", "api-webhook-ping"),
     ("dashboard", "api-dashboard"),
 ]
 
