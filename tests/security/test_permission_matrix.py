@@ -107,6 +107,8 @@ RULES = {
     "password_change": page("GET", lambda w: reverse("password_change"), "ok ok ok ok ok"),
     "password_change_done": page("GET", lambda w: reverse("password_change_done"), "ok ok ok ok ok"),
     "api-me": api("GET", lambda w: "/api/me/", "ok ok ok ok ok"),
+    "scoring-api:lead-score": api("GET", lambda w: f"/api/leads/{w.accepted_lead.pk}/score/", "ok ok ok 404 ok"),
+    "scoring-api:model": api("GET", lambda w: "/api/scoring/", "403 403 403 403 ok"),
     "dashboard-api:dashboard": api("GET", lambda w: "/api/dashboard/", "ok ok ok ok ok"),
     "api-notifications": api("GET", lambda w: "/api/notifications/", "ok ok ok ok ok"),
     "api-notification-read": api(
@@ -298,9 +300,17 @@ RULES = {
         "403 403 403 403 ok",
         empty,
     ),
+    "alignment:webhook-ping": page(
+        "POST", lambda w: f"/settings/webhooks/{w.webhook.pk}/ping/", "403 403 403 403 ok", empty
+    ),
+    "alignment:webhook-ping-status": page(
+        "GET", lambda w: f"/settings/webhooks/{w.webhook.pk}/deliveries/{w.delivery.pk}/", "403 403 403 403 ok"
+    ),
     "alignment:sla-settings": page("GET", lambda w: "/settings/sla/", "403 403 403 403 ok"),
     "alignment:audit-log": page("GET", lambda w: "/settings/audit/", "403 403 403 403 ok"),
     "alignment:preferences": page("GET", lambda w: "/account/preferences/", "ok ok ok ok ok"),
+    "scoring:model": page("GET", lambda w: "/scoring/", "403 403 403 403 ok"),
+    "scoring:lead-panel": page("GET", lambda w: f"/scoring/leads/{w.accepted_lead.pk}/", "ok ok ok 404 ok"),
     "alignment:notification-open": page(
         "GET", lambda w: f"/notifications/{w.notification.pk}/open/", "404 404 ok 404 404"
     ),
@@ -374,6 +384,7 @@ PAGE_AND_API = [
     ("alignment:notification-read", "api-notification-read"),
     ("alignment:webhook-settings", "api-webhooks"),
     ("alignment:webhook-redeliver", "api-webhook-redeliver"),
+    ("alignment:webhook-ping", "api-webhook-ping"),
     ("dashboard:dashboard", "dashboard-api:dashboard"),
 ]
 
