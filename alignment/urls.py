@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from alignment import apis, notification_apis, notification_views, oidc, views
+from alignment import apis, live_apis, notification_apis, notification_views, oidc, views
 from alignment.rest import api_not_found
 from alignment.webhooks import apis as webhook_apis
 from alignment.webhooks import views as webhook_views
@@ -13,6 +13,8 @@ from leads import urls as leads_urls
 api_patterns = [
     path("auth/token/", apis.TokenObtainApi.as_view(), name="token"),
     path("me/", apis.MeApi.as_view(), name="api-me"),
+    # Served by the ASGI app as a long-lived stream (alignment.asgi); this is the WSGI answer.
+    path("events/", live_apis.LiveEventsApi.as_view(), name="api-events"),
     path("webhooks/", webhook_apis.WebhookListApi.as_view(), name="api-webhooks"),
     path("webhooks/<int:pk>/", webhook_apis.WebhookDetailApi.as_view(), name="api-webhook"),
     path("webhooks/<int:pk>/ping/", webhook_apis.WebhookPingApi.as_view(), name="api-webhook-ping"),

@@ -416,6 +416,45 @@ class Handoff(models.Model):
         ]
 
 
+class OfferOutcome(models.TextChoices):
+    OPEN = "open", "Open"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+    LAPSED = "lapsed", "Lapsed"
+    # The handoff ended some other way while the offer was open (reassigned, recycled, merged).
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class HandoffOffer(models.Model):
+    """A handoff by rules, offered to one rep until `due_at`: unanswered by then it lapses and the
+    lead is offered to the next rep of the rule (`leads.offers`). One open offer per handoff, and a
+    rep is offered the same handoff once: the constraints stand behind "exactly once"."""
+
+    handoff = models.ForeignKey(Handoff, on_delete=models.CASCADE, related_name="offers", db_index=False)
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="+", db_index=False)
+    rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField(help_text="1 for the first offer of the handoff, 2 for the next, …")
+    routing_turn = models.PositiveIntegerField(null=True, blank=True)
+    offered_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=9, choices=OfferOutcome.choices, default=OfferOutcome.OPEN)
+
+    class Meta:
+        ordering = ["handoff", "position"]
+        indexes = [
+            # The sweep: open offers whose time ran out, oldest first.
+            models.Index(fields=["due_at"], name="offer_open_due", condition=Q(outcome="open")),
+            # Who may not be offered a lead again: the reps who turned it down or let it lapse.
+            models.Index(fields=["lead", "rep"], name="offer_lead_rep"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["handoff"], condition=Q(outcome="open"), name="offer_one_open_per_handoff"),
+            models.UniqueConstraint(fields=["handoff", "position"], name="offer_unique_position"),
+            models.UniqueConstraint(fields=["handoff", "rep"], name="offer_once_per_rep"),
+        ]
+
+
 class EventKind(models.TextChoices):
     CAPTURED = "captured", "Captured"
     TOUCH = "touch", "Touch"
@@ -430,6 +469,7 @@ class EventKind(models.TextChoices):
     SNOOZE = "snooze", "Snooze"
     EDIT = "edit", "Data changed"
     MERGE = "merge", "Merged"
+    OFFER = "offer", "Offer"
 
 
 ACTIVITY_KINDS = (EventKind.CALL, EventKind.EMAIL, EventKind.MEETING, EventKind.NOTE)

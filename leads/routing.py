@@ -58,8 +58,11 @@ def rule_candidates(*, rule: RoutingRule, lead: Lead):
     return reps.order_by("id")
 
 
-def lead_route(*, lead: Lead, now):
+def lead_route(*, lead: Lead, now, exclude=frozenset()):
     """Choose the rep for a lead by the routing rules. Returns `(rep, rule, turn, reason)`.
+
+    Reps in `exclude` (ids: with offers on, those who rejected this lead or let an offer of it
+    lapse) are skipped like an unavailable rep.
 
     Must run inside the handoff's transaction: the matching rule's row is locked while its turn
     advances, so concurrent handoffs queue up for turns instead of sharing one.
@@ -73,7 +76,9 @@ def lead_route(*, lead: Lead, now):
         load = _rep_load_this_month([r.id for r in reps], now)
         eligible = []
         for rep in reps:
-            if not rep.available:
+            if rep.id in exclude:
+                skipped.append(f"{rep.display_name} (turned this lead down or let an offer of it lapse)")
+            elif not rep.available:
                 skipped.append(f"{rep.display_name} (out of office)")
             elif rep.monthly_capacity is not None and load.get(rep.id, 0) >= rep.monthly_capacity:
                 skipped.append(f"{rep.display_name} (at capacity, {load.get(rep.id, 0)}/{rep.monthly_capacity})")

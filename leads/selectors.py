@@ -14,6 +14,7 @@ from leads.models import (
     OPEN_STATUSES,
     Campaign,
     Handoff,
+    HandoffOffer,
     HandoffOutcome,
     Lead,
     LeadEvent,
@@ -42,7 +43,12 @@ FREE_MAIL_DOMAINS = {
 def lead_visible_q(user: User) -> Q:
     if user.role in (Role.MARKETER, Role.MANAGER):
         return Q()
-    return Q(owner=user) | Q(id__in=Handoff.objects.filter(to_rep=user).values("lead_id"))
+    # A rep still sees a lead once offered to them, after the offer moved on: the page says where.
+    return (
+        Q(owner=user)
+        | Q(id__in=Handoff.objects.filter(to_rep=user).values("lead_id"))
+        | Q(id__in=HandoffOffer.objects.filter(rep=user).values("lead_id"))
+    )
 
 
 # The owner filter's value for leads nobody holds: the managers' queue, nurture, new leads.
@@ -109,6 +115,7 @@ def lead_get_for_user(*, user: User, pk) -> Lead:
                     "-created_at", "-id"
                 ),
             ),
+            Prefetch("handoffs__offers", queryset=HandoffOffer.objects.select_related("rep").order_by("position")),
         )
         .first()
     )

@@ -16,9 +16,11 @@ from django.utils.text import slugify
 
 from alignment.audit import audit_diff, audit_record
 from alignment.errors import DomainError, InvalidInput, NotAllowed, TransitionNotAllowed
+from alignment.live import LiveRow, live_publish
 from alignment.models import AuditArea, Role, User
 from alignment.services import CHAT_HANDOFF, NotificationRow, chat_post_many
 from alignment.sla import sla_deadline, sla_settings_get
+from leads import offers
 from leads.events import TRANSITION_EVENTS, lead_event_emit
 from leads.models import (
     ACCEPTED_OPEN_STATUSES,
@@ -257,6 +259,7 @@ def _end_handoff(handoff, outcome, *, at, reason=None, note=""):
     handoff.reject_reason = reason
     handoff.outcome_note = note
     handoff.save(update_fields=["outcome", "ended_at", "reject_reason", "outcome_note"])
+    offers.offer_end(handoff=handoff, outcome=outcome, at=at)
 
 
 @transaction.atomic
@@ -285,11 +288,19 @@ def lead_hand_off(*, lead: Lead, rep: User | None = None, note: str, by: User) -
         _end_handoff(previous, HandoffOutcome.REASSIGNED, at=now, note=f"Reassigned by {by.display_name}.")
 
     rule = turn = None
+    policy = sla_settings_get()
+    offer_minutes = offers.offer_minutes_in_force(policy)
     if rep is None:
-        rep, rule, turn, reason = lead_route(lead=lead, now=now)
+        # With offers on, nobody is offered a lead they turned down or let lapse before.
+        exclude = offers.offers_excluded_reps([lead.id]).get(lead.id, set()) if offer_minutes > 0 else frozenset()
+        rep, rule, turn, reason = lead_route(lead=lead, now=now, exclude=exclude)
+        if rep is not None and offer_minutes > 0:
+            reason = (
+                f"Offer 1, for {offers.offer_describe_minutes(offer_minutes)}: {reason}"
+                " Not accepted in time, it is offered to the next rep of the rule."
+            )
     else:
         reason = f"Chosen by hand by {by.display_name}."
-    policy = sla_settings_get()
     handoff = Handoff.objects.create(
         lead=lead,
         by=by,
@@ -301,12 +312,17 @@ def lead_hand_off(*, lead: Lead, rep: User | None = None, note: str, by: User) -
         routing_turn=turn,
         routing_reason=reason,
     )
+    if rule is not None and rep is not None and offer_minutes > 0:
+        offers.offer_open_first(handoff=handoff, now=now, policy=policy, minutes=offer_minutes)
     to_whom = rep.display_name if rep else "the managers' queue"
     _transition(lead, S.HANDED_OFF, by=by, note=f"Handed off to {to_whom}: {note}", at=now, changes={"owner": rep})
     if rep is not None:
         message = f"{by.display_name} handed you {lead}: {note}"
         url = reverse("leads:detail", args=[lead.id])
         chat_post_many(rows=[NotificationRow(rep.id, CHAT_HANDOFF, lead.id, message, url)])
+        live_publish(
+            rows=[LiveRow(rep.id, "handoff", {"lead": lead.id, "handoff": handoff.id, "message": message, "url": url})]
+        )
     return handoff
 
 
@@ -319,10 +335,18 @@ def lead_reassign(*, lead: Lead, rep: User, note: str, by: User) -> Handoff:
     return lead_hand_off(lead=lead, rep=rep, note=note, by=by)
 
 
+def _refuse_moved_offer(handoff, by):
+    """The rep's offer lapsed and the lead moved on (a moment ago, maybe): a 409 to reload."""
+    refusal = offers.offer_refusal(handoff=handoff, user=by)
+    if refusal is not None:
+        raise refusal
+
+
 @transaction.atomic
 def lead_accept(*, lead: Lead, by: User) -> Lead:
     lead = lead_lock(lead)
     handoff = lead_open_handoff(lead)
+    _refuse_moved_offer(handoff, by)
     lead_action_refuse(lead=lead, user=by, action="accept", open_handoff=handoff)
     now = timezone.now()
     _end_handoff(handoff, HandoffOutcome.ACCEPTED, at=now)
@@ -353,6 +377,7 @@ def lead_reject(*, lead: Lead, by: User, reason, note: str = "") -> Lead:
     reason = reason_code_active(reason)
     lead = lead_lock(lead)
     handoff = lead_open_handoff(lead)
+    _refuse_moved_offer(handoff, by)
     lead_action_refuse(lead=lead, user=by, action="reject", open_handoff=handoff)
     now = timezone.now()
     note = (note or "").strip()
