@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from alignment import apis, live_apis, notification_apis, notification_views, oidc, views
+from alignment import apis, live_apis, live_views, notification_apis, notification_views, oidc, views
 from alignment.rest import api_not_found
 from alignment.webhooks import apis as webhook_apis
 from alignment.webhooks import views as webhook_views
@@ -48,6 +48,7 @@ urlpatterns = [
     path("leads/", include(feedback_urls.lead_urlpatterns)),
     path("feedback/", include(feedback_urls)),
     path("notifications/", notification_views.notification_list, name="notifications"),
+    path("notifications/bell/", live_views.notification_bell, name="notifications-bell"),
     path("notifications/read-all/", notification_views.notification_read_all, name="notifications-read-all"),
     path("notifications/<int:pk>/read/", notification_views.notification_read, name="notification-read"),
     path("notifications/<int:pk>/open/", notification_views.notification_open, name="notification-open"),

@@ -3,10 +3,11 @@ are the ones every page links to."""
 
 from django.urls import path
 
-from dashboard import apis, views
+from dashboard import apis, live_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("inbox/awaiting/", live_views.home_awaiting, name="home-awaiting"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/export/<slug:table>.csv", views.dashboard_export, name="dashboard-export"),
     path("dashboard/goal/", views.revenue_goal, name="dashboard-goal"),

@@ -4,7 +4,7 @@ Marketers and managers see every lead; a rep sees the leads handed to them, now 
 and the API both read through here, so they cannot disagree.
 """
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from alignment.caching import local_cached, local_forget
 from alignment.errors import NotFound
@@ -18,6 +18,7 @@ from leads.models import (
     HandoffOutcome,
     Lead,
     LeadEvent,
+    OfferOutcome,
     ReasonCode,
 )
 
@@ -135,6 +136,12 @@ def inbox_for_rep(*, user: User) -> dict:
     awaiting = (
         Handoff.objects.filter(to_rep=user, outcome=HandoffOutcome.OPEN)
         .select_related("lead", "lead__campaign", "by")
+        # With offers on: when the rep's offer lapses and the lead moves on to the next rep.
+        .annotate(
+            offer_due_at=Subquery(
+                HandoffOffer.objects.filter(handoff=OuterRef("pk"), outcome=OfferOutcome.OPEN).values("due_at")[:1]
+            )
+        )
         .order_by("sla_due_at", "id")
     )
     working = (
