@@ -349,6 +349,11 @@ class RoutingRule(models.Model):
     country = models.CharField(max_length=2, blank=True)
     region = models.CharField(max_length=100, blank=True)
     vertical = models.ForeignKey("alignment.Vertical", null=True, blank=True, on_delete=models.CASCADE)
+    # Several at once, as the API sets them (`/api/routing-rules/`): ISO country codes, vertical ids
+    # and a campaign; empty matches anything, like the single country and vertical above.
+    countries = models.JSONField(default=list, blank=True)
+    verticals = models.JSONField(default=list, blank=True, help_text="Vertical ids.")
+    campaign = models.ForeignKey("leads.Campaign", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     reps = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="routing_rules")
     active = models.BooleanField(default=True)
     # Round-robin state, advanced under a row lock so concurrent handoffs never share a turn.

@@ -131,7 +131,7 @@ class OfferSweepResult:
 
 def _covers(rep_id, *, rule, lead, territories, verticals) -> bool:
     """`leads.routing.rule_candidates` for one rep, on rows already read (the sweep's bulk form)."""
-    if rule.country:
+    if rule.country or rule.countries:
         theirs = territories.get(rep_id)
         if theirs and not any(
             country.upper() == (lead.country or "").upper()
@@ -139,7 +139,7 @@ def _covers(rep_id, *, rule, lead, territories, verticals) -> bool:
             for country, region in theirs
         ):
             return False
-    if rule.vertical_id:
+    if rule.vertical_id or rule.verticals:
         theirs = verticals.get(rep_id)
         if theirs and lead.industry_id not in theirs:
             return False

@@ -28,6 +28,12 @@ def _rule_matches(rule: RoutingRule, lead: Lead) -> bool:
         return False
     if rule.region and rule.region.lower() != (lead.region or "").lower():
         return False
+    if rule.countries and (lead.country or "").upper() not in rule.countries:
+        return False
+    if rule.verticals and lead.industry_id not in rule.verticals:
+        return False
+    if rule.campaign_id and rule.campaign_id != lead.campaign_id:
+        return False
     return not (rule.vertical_id and rule.vertical_id != lead.industry_id)
 
 
@@ -35,8 +41,14 @@ def _rule_criteria(rule: RoutingRule) -> str:
     parts = []
     if rule.country:
         parts.append(f"country {rule.country}" + (f"/{rule.region}" if rule.region else ""))
+    if rule.countries:
+        parts.append("countries " + ", ".join(rule.countries))
     if rule.vertical_id:
         parts.append(f"vertical {rule.vertical.name}")
+    if rule.verticals:
+        parts.append(f"{len(rule.verticals)} vertical{'s' if len(rule.verticals) != 1 else ''}")
+    if rule.campaign_id:
+        parts.append(f"campaign {rule.campaign_id}")
     return ", ".join(parts) or "any lead"
 
 
@@ -45,12 +57,12 @@ def rule_candidates(*, rule: RoutingRule, lead: Lead):
     reps = User.objects.filter(role=Role.REP, is_active=True)
     if rule.reps.exists():
         reps = reps.filter(pk__in=rule.reps.values("pk"))
-    if rule.country:
+    if rule.country or rule.countries:
         covers = Territory.objects.filter(reps=OuterRef("pk"), country__iexact=lead.country).filter(
             Q(region="") | Q(region__iexact=lead.region or "")
         )
         reps = reps.filter(Exists(covers) | ~Exists(Territory.objects.filter(reps=OuterRef("pk"))))
-    if rule.vertical_id:
+    if rule.vertical_id or rule.verticals:
         reps = reps.filter(
             Exists(User.verticals.through.objects.filter(user_id=OuterRef("pk"), vertical_id=lead.industry_id))
             | ~Exists(User.verticals.through.objects.filter(user_id=OuterRef("pk")))
