@@ -1,3 +1,5 @@
+from django.conf import settings
+
 from alignment.selectors import notification_unread_count
 
 
@@ -6,4 +8,8 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"unread_notifications": notification_unread_count(user=user)}
+    return {
+        "unread_notifications": notification_unread_count(user=user),
+        # How often a page polls for what the live stream would have told it, while it is down.
+        "live_poll_ms": int(settings.ALIGNMENT_LIVE_FALLBACK_POLL_SECONDS * 1000),
+    }

@@ -230,6 +230,8 @@ ALIGNMENT_OFFER_MINUTES = env.float("ALIGNMENT_OFFER_MINUTES", default=0.0)
 # and without Redis each open stream reads its new events from the database this often.
 ALIGNMENT_LIVE_HEARTBEAT_SECONDS = env.float("ALIGNMENT_LIVE_HEARTBEAT_SECONDS", default=15.0)
 ALIGNMENT_LIVE_POLL_SECONDS = env.float("ALIGNMENT_LIVE_POLL_SECONDS", default=0.5)
+# ...and while a page cannot reach the stream it fetches its inbox and bell this often instead.
+ALIGNMENT_LIVE_FALLBACK_POLL_SECONDS = env.float("ALIGNMENT_LIVE_FALLBACK_POLL_SECONDS", default=15.0)
 
 # Public web-form capture: which browser origins may post to it ("*" for any).
 ALIGNMENT_CAPTURE_ALLOWED_ORIGINS = env.list("ALIGNMENT_CAPTURE_ALLOWED_ORIGINS", default=["*"])

@@ -52,6 +52,7 @@ from alignment.selectors import user_display_name_expression
 from alignment.sla import sla_clock_describe, sla_elapsed_seconds, sla_settings_get
 from dashboard.models import GoalPeriod, RevenueGoal
 from dashboard.periods import DashboardFilters, company_tz
+from dashboard.speed_curve import speed_to_lead_by_response
 from feedback.models import FeedbackItem, FeedbackStatus
 from leads.models import OPEN_STATUSES, ColdEpisode, Handoff, HandoffOutcome, Lead, LeadDay, Source
 from leads.rollup import COLUMNS as ROLLUP_COLUMNS
@@ -131,8 +132,9 @@ def _speed_rows_postgresql(answered, seconds) -> tuple[dict, list]:
 
 
 def speed_to_lead_figures(filters: DashboardFilters, on_pg: bool) -> dict:
-    """How fast reps answer the handoffs made in the period, overall and by rep. On PostgreSQL two
-    queries (the SLA settings, the figures); elsewhere six."""
+    """How fast reps answer the handoffs made in the period, overall and by rep, and the verdicts by
+    the time to answer (`by_response`). On PostgreSQL three queries (the SLA settings, the figures,
+    the curve); elsewhere seven."""
     policy = sla_settings_get()
     seconds = sla_elapsed_seconds(start=F("created_at"), end=F("ended_at"), policy=policy)
     answered = Handoff.objects.filter(
@@ -179,6 +181,7 @@ def speed_to_lead_figures(filters: DashboardFilters, on_pg: bool) -> dict:
 
     return {
         **figures(overall),
+        "by_response": speed_to_lead_by_response(answered, seconds),
         "clock": sla_clock_describe(policy),
         "by_rep": [{"rep": {"id": row["to_rep"], "name": row["name"]}, **figures(row)} for row in reps],
     }

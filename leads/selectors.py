@@ -116,7 +116,6 @@ def lead_get_for_user(*, user: User, pk) -> Lead:
                     "-created_at", "-id"
                 ),
             ),
-            Prefetch("handoffs__offers", queryset=HandoffOffer.objects.select_related("rep").order_by("position")),
         )
         .first()
     )

@@ -91,7 +91,8 @@ def live_services_check(request):
     from django.db import connection
 
     marker = request.node.get_closest_marker("django_db")
-    if marker is None or not marker.kwargs.get("transaction"):
+    transactional = "transactional_db" in request.fixturenames or (marker and marker.kwargs.get("transaction"))
+    if not transactional:
         pytest.fail("A test with a real ASGI server needs @pytest.mark.django_db(transaction=True).")
     if connection.vendor != "postgresql":
         service_unavailable("The ASGI server test needs PostgreSQL (set DATABASE_URL): another process reads the data.")

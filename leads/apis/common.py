@@ -103,10 +103,8 @@ class HandoffOfferOutputSerializer(serializers.ModelSerializer):
 
 class HandoffOutputSerializer(serializers.ModelSerializer):
     by = UserRefSerializer()
-    offers = HandoffOfferOutputSerializer(
-        many=True,
-        read_only=True,
-        help_text="With offers on, each rep the rules offered this handoff to, in turn; empty otherwise.",
+    offers = serializers.SerializerMethodField(
+        help_text="With offers on, each rep the rules offered this handoff to, in turn; empty otherwise."
     )
     to_rep = UserRefSerializer(allow_null=True)
     reject_reason = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
@@ -131,6 +129,13 @@ class HandoffOutputSerializer(serializers.ModelSerializer):
             "offers",
         ]
         read_only_fields = fields
+
+    def get_offers(self, handoff) -> HandoffOfferOutputSerializer(many=True):
+        # Only a handoff by the rules can have offers: a named rep's costs no query.
+        if handoff.routing_rule_id is None:
+            return []
+        offers = HandoffOffer.objects.filter(handoff=handoff).select_related("rep").order_by("position")
+        return HandoffOfferOutputSerializer(offers, many=True).data
 
 
 class LeadDetailOutputSerializer(LeadOutputSerializer):

@@ -4,7 +4,7 @@
 (function () {
   "use strict";
 
-  var POLL_MS = 15000;
+  var POLL_MS = parseInt(document.body.dataset.livePollMs, 10) || 15000;
   var url = document.body.dataset.liveUrl;
   if (!url) return;
 
