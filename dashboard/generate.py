@@ -198,8 +198,8 @@ def lead_stories(*, team: Team, first_id: int, count: int, start, end, now, rng:
     ends_old = rng.choices(ENDS, OLD_WEIGHTS, k=count)
     sec = timedelta(seconds=1)
 
-    def later(at, low, high):
-        step = at + (low + (high - low) * rand()) * sec
+    def later(at, low, high, draw=None):
+        step = at + (low + (high - low) * (rand() if draw is None else draw)) * sec
         return step if step < now else now
 
     def transition(lead_id, from_status, to_status, actor, at, note=""):
@@ -247,7 +247,9 @@ def lead_stories(*, team: Team, first_id: int, count: int, start, end, now, rng:
             transition(lead_id, S.NEW, S.HANDED_OFF, marketer, handed, f"Handed off to {to_whom}: {story}")
             last_activity, owner = handed, rep
             if status in ACCEPTED_ON:
-                accepted = later(handed, 0.2 * HOUR, 30 * HOUR)
+                # Most reps answer within the hour, some within minutes, a few the next day
+                # (cubed: skewed early); the sooner, the likelier the lead is judged good.
+                accepted = later(handed, 60, 30 * HOUR, rand() ** 3)
                 outcome, ended = HandoffOutcome.ACCEPTED, accepted
                 transition(lead_id, S.HANDED_OFF, S.ACCEPTED, rep, accepted)
                 last_activity = accepted
@@ -304,7 +306,8 @@ def lead_stories(*, team: Team, first_id: int, count: int, start, end, now, rng:
                  outcome_note, None, None, reason)
             )  # fmt: skip
             if status in VERDICT_ON and rand() < 0.6:
-                verdict = VerdictValue.GOOD if (status == S.WON or rand() < 0.65) else VerdictValue.BAD
+                good_chance = good_chance_by_response(accepted - handed)
+                verdict = VerdictValue.GOOD if (status == S.WON or rand() < good_chance) else VerdictValue.BAD
                 verdict_at = later(accepted, HOUR, 5 * DAY)
                 bad_reason = choice(team.reasons) if verdict == VerdictValue.BAD else None
                 verdicts.append((lead_id, rep, verdict, bad_reason, "", choice(PAINS), True, verdict_at))
@@ -366,6 +369,21 @@ def _cases(column, values, weights):
 def _pick(array, draw):
     """SQL for one element of the SQL array `array` chosen by the uniform draw `draw`."""
     return f"({array})[1 + floor({draw} * cardinality({array}))::int]"
+
+
+# The chance a lead is judged good, falling with the time the rep took to answer it (the decay the
+# dashboard's speed-to-lead curve shows): 80 % within 5 minutes, 65 % within the hour, 50 % within
+# the day, 35 % later.
+def good_chance_by_response(wait) -> float:
+    seconds = wait.total_seconds()
+    return 0.8 if seconds <= 300 else 0.65 if seconds <= 3600 else 0.5 if seconds <= 86400 else 0.35
+
+
+GOOD_CHANCE_SQL = (
+    "(CASE WHEN t.accepted - t.handed <= interval '5 minutes' THEN 0.8"
+    " WHEN t.accepted - t.handed <= interval '1 hour' THEN 0.65"
+    " WHEN t.accepted - t.handed <= interval '1 day' THEN 0.5 ELSE 0.35 END)"
+)
 
 
 def _later(at, low, high, draw):
@@ -461,7 +479,7 @@ CROSS JOIN LATERAL (
     OFFSET 0
 ) AS h
 CROSS JOIN LATERAL (
-    SELECT CASE WHEN s.status IN ({accepted_on}) THEN {_later("h.handed", 0.2 * HOUR, 30 * HOUR, "d.accepted")} END
+    SELECT CASE WHEN s.status IN ({accepted_on}) THEN {_later("h.handed", 60, 30 * HOUR, "power(d.accepted, 3)")} END
         AS accepted,
         CASE WHEN s.status IN ('{S.REJECTED}', '{S.NURTURE}')
             THEN {_later("h.handed", 0.5 * HOUR, 30 * HOUR, "d.rejected")} END AS rejected
@@ -491,7 +509,8 @@ CROSS JOIN LATERAL (
 ) AS t
 CROSS JOIN LATERAL (
     SELECT CASE WHEN s.status NOT IN ({verdict_on}) OR d.verdict >= 0.6 THEN ''
-            WHEN s.status = '{S.WON}' OR d.good < 0.65 THEN '{VerdictValue.GOOD}' ELSE '{VerdictValue.BAD}' END
+            WHEN s.status = '{S.WON}' OR d.good < {GOOD_CHANCE_SQL} THEN '{VerdictValue.GOOD}'
+            ELSE '{VerdictValue.BAD}' END
             AS verdict
     OFFSET 0
 ) AS v0

@@ -24,6 +24,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 
 from alignment.models import Notification, Role, Team, Territory, User, Vertical
+from dashboard.generate import good_chance_by_response
 from dashboard.models import GoalPeriod, RevenueGoal
 from dashboard.periods import company_tz, quarter_bounds
 from dashboard.services import revenue_goal_set
@@ -280,7 +281,7 @@ class Command(BaseCommand):
             marketer = campaign.owner
             gaps = [
                 rng.uniform(2, 40),  # capture → handoff
-                rng.uniform(1, 30),  # → accept or reject (sometimes past the SLA)
+                0.02 + 30 * rng.random() ** 3,  # → accept or reject: mostly soon, sometimes past the SLA
                 rng.uniform(3, 96),  # → first activity
                 rng.uniform(2, 10) * 24,  # → verdict / qualify
                 rng.uniform(5, 40) * 24,  # → won / lost
@@ -342,7 +343,7 @@ class Command(BaseCommand):
             services.lead_log_activity(lead=lead, by=rep, kind=rng.choice(["call", "email", "meeting"]), note="")
             if rng.random() < 0.6:
                 story.step()
-                self._verdict(feedback_services, lead, rep, marketer, rng, reasons)
+                self._verdict(feedback_services, lead, rep, marketer, rng, reasons, gaps[1])
             if target == "working":
                 continue
             if target == "lost":
@@ -359,8 +360,9 @@ class Command(BaseCommand):
         self._remap(stories)
         return len(plan)
 
-    def _verdict(self, feedback_services, lead, rep, marketer, rng, reasons):
-        good = rng.random() < 0.7
+    def _verdict(self, feedback_services, lead, rep, marketer, rng, reasons, response_hours=1.0):
+        # The sooner the rep answered, the likelier the lead is good: the dashboard's curve shows it.
+        good = rng.random() < good_chance_by_response(timedelta(hours=response_hours))
         verdict = feedback_services.verdict_give(
             lead=lead,
             by=rep,
