@@ -31,7 +31,8 @@ class LiveEventsApi(APIView):
         description=(
             "A `text/event-stream` of the caller's own events: `handoff` (a lead handed or offered to "
             "you: `{lead, handoff, message, url}`) and `notification` (a new notification for the "
-            "bell: `{id, kind, lead, message}`). Each event's `id` resumes a reconnected stream through "
+            "bell: `{id, kind, lead, message}`) and `inbox` (an offer of yours lapsed and moved on: "
+            "`{lead, handoff}`). Each event's `id` resumes a reconnected stream through "
             "the `Last-Event-ID` header (or `?last_event_id=`); a comment line is a heartbeat."
         ),
         parameters=[

@@ -76,7 +76,7 @@ SELECT 'Story.', l.handed_off_at, l.handed_off_at + interval '24 hours', 'open',
     l.captured_by_id, l.owner_id, l.id
 FROM leads_lead l;
 UPDATE leads_routingrule SET turns = (SELECT count(*) FROM leads_handoff);
--- 1 % lapsed a moment ago; the rest have minutes left.
+-- One in a hundred lapsed a moment ago; the rest have minutes left.
 INSERT INTO leads_handoffoffer (handoff_id, lead_id, rep_id, position, routing_turn, offered_at, due_at, outcome)
 SELECT h.id, h.lead_id, h.to_rep_id, 1, h.routing_turn, h.created_at,
     CASE WHEN h.id %% 100 = 0 THEN now() - interval '1 second' ELSE now() + interval '10 minutes' END, 'open'
@@ -295,6 +295,7 @@ def main():
     parser.add_argument("--streams", type=int, default=500)
     parser.add_argument("--samples", type=int, default=100)
     parser.add_argument("--leads", type=int, default=1_000_000)
+    parser.add_argument("--only", choices=["streams", "sweep"], help="run one of the two parts")
     args = parser.parse_args()
     url = bench_django_setup("_live_bench")
     from django.core.management import call_command
@@ -304,8 +305,10 @@ def main():
 
     if not settings.REDIS_URL:
         sys.exit("Set REDIS_URL: the live stream is woken through Redis.")
-    bench_streams(streams=args.streams, samples=args.samples, url=url)
-    bench_sweep(leads=args.leads)
+    if args.only != "sweep":
+        bench_streams(streams=args.streams, samples=args.samples, url=url)
+    if args.only != "streams":
+        bench_sweep(leads=args.leads)
 
 
 if __name__ == "__main__":

@@ -225,6 +225,8 @@ def offers_sweep(*, now=None, limit: int = OFFER_SWEEP_BATCH) -> OfferSweepResul
                 after_last = [r for r in eligible if rule.last_rep_id is None or r.id > rule.last_rep_id]
                 chosen = (after_last or eligible)[0]
         before_rows = lead_day_rows(lead)
+        # The rep whose offer lapsed: their open inbox drops the lead at once.
+        live.append(LiveRow(lapsed_rep.id, "inbox", {"lead": lead.id, "handoff": handoff.id}))
         load[lapsed_rep.id] = load.get(lapsed_rep.id, 0) - 1
         head = f"The offer to {lapsed_rep.display_name} lapsed after {lasted} without an answer."
         if chosen is not None:

@@ -98,6 +98,8 @@
       if (data.message) announce(data.message);
       desktop(data);
     });
+    // An offer of yours moved on to the next rep: the inbox drops it.
+    source.addEventListener("inbox", refreshInbox);
     source.addEventListener("notification", function () {
       fire("live:notification");
     });

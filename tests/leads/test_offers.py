@@ -98,6 +98,7 @@ def test_a_lapsed_offer_moves_round_robin_to_the_next_rep_and_then_to_the_manage
     event = LeadEvent.objects.filter(lead=handoff.lead, kind=EventKind.OFFER).get()
     assert "Offered to ben (offer 2)" in event.note
     assert LiveEvent.objects.filter(recipient=ben, kind="handoff", data__lead=handoff.lead_id).exists()
+    assert LiveEvent.objects.filter(recipient=anna, kind="inbox", data__lead=handoff.lead_id).exists()
 
     offers_sweep(now=_later(handoff, 10))
     assert _offers(handoff) == [("anna", "lapsed"), ("ben", "lapsed"), ("cleo", "open")]
