@@ -274,6 +274,9 @@ def bench_sweep(*, leads: int) -> None:
         f"{len(queries)} queries"
     )
     print(f"  bare UPDATE of the same {bare_rows:,} rows (baseline): {bare * 1000:.0f} ms")
+    slowest = sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:4]
+    for query in slowest:
+        print(f"    {float(query['time']) * 1000:7.0f} ms  {query['sql'][:90]}")
     with CaptureQueriesContext(connection) as idle:
         started = time.monotonic()
         offers_sweep()
