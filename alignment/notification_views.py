@@ -101,6 +101,7 @@ class SlaSettingsForm(forms.Form):
     escalate_after_hours = _threshold("Escalate to managers after a reminder (hours)")
     feedback_response_days = _threshold("Answer feedback within (days)")
     offer_minutes = forms.CharField(
+        required=False,
         label="Offer a lead handed off by rules to one rep for (minutes)",
         widget=forms.NumberInput(attrs={"min": "0", "step": "any"}),
         help_text="Not accepted in that time, it is offered to the next rep of the rule. 0: off, the rep keeps it.",

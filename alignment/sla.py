@@ -303,8 +303,8 @@ def sla_settings_update(*, data: dict, by) -> SlaSettings:
             errors[name] = [problem]
         else:
             clean[name] = Decimal(str(data[name]).strip())
-    # Left out (an older form), the offer time stays as it is.
-    if "offer_minutes" in data:
+    # Left out or left empty, the offer time stays as it is.
+    if str(data.get("offer_minutes") if data.get("offer_minutes") is not None else "").strip():
         problem = _offer_minutes_problem(data.get("offer_minutes"))
         if problem:
             errors["offer_minutes"] = [problem]
