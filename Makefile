@@ -70,4 +70,5 @@ bench: install
 	BENCH_SUMMARY=$(BENCH_SUMMARY) $(PY) bench/bulk.py --requests 10 --rows 20000
 	BENCH_SUMMARY=$(BENCH_SUMMARY) $(PY) bench/bulk_anatomy.py --leads 100000
 	BENCH_SUMMARY=$(BENCH_SUMMARY) $(PY) bench/generate.py --sizes $(BENCH_LEADS)
+	BENCH_SUMMARY=$(BENCH_SUMMARY) $(PY) bench/live.py --streams 500 --samples 100 --leads $(BENCH_LEADS)
 	@echo; $(PY) bench/summary.py $(BENCH_SUMMARY)
