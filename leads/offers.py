@@ -184,6 +184,11 @@ def offers_sweep(*, now=None, limit: int = OFFER_SWEEP_BATCH) -> OfferSweepResul
         # trigger JIT compilation that costs more than running them.
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL jit = off")
+    policy = sla_settings_get()
+    minutes = offer_minutes_in_force(policy)
+    if minutes <= 0:
+        # Offers turned off: whoever holds an offer keeps the lead, as with any handoff.
+        return result
     due = list(
         HandoffOffer.objects.filter(outcome=OfferOutcome.OPEN, due_at__lte=now)
         .select_related("lead", "handoff", "rep")
@@ -192,8 +197,6 @@ def offers_sweep(*, now=None, limit: int = OFFER_SWEEP_BATCH) -> OfferSweepResul
     )
     if not due:
         return result
-    policy = sla_settings_get()
-    minutes = offer_minutes_in_force(policy)
     HandoffOffer.objects.filter(id__in=[offer.id for offer in due]).update(outcome=OfferOutcome.LAPSED, ended_at=now)
     result.lapsed = len(due)
     excluded = offers_excluded_reps([offer.lead_id for offer in due])
@@ -228,8 +231,8 @@ def offers_sweep(*, now=None, limit: int = OFFER_SWEEP_BATCH) -> OfferSweepResul
         verticals.setdefault(user_id, set()).add(vertical_id)
     load = _rep_load_this_month(list(reps), now)
 
-    due_at = _offer_due(start=now, minutes=minutes, policy=policy) if minutes > 0 else now
-    lasted = offer_describe_minutes(minutes) if minutes > 0 else "its time"
+    due_at = _offer_due(start=now, minutes=minutes, policy=policy)
+    lasted = offer_describe_minutes(minutes)
     before, after = {}, {}
     new_offers, handoffs, leads, events, live, chats, to_managers = [], [], [], [], [], [], []
     for offer in due:
@@ -239,7 +242,7 @@ def offers_sweep(*, now=None, limit: int = OFFER_SWEEP_BATCH) -> OfferSweepResul
         no = excluded.get(lead.id, set()) | {lapsed_rep.id}
         chosen = None
         eligible = []
-        if rule is not None and rule.active and minutes > 0:
+        if rule is not None and rule.active:
             members = rule_reps.get(rule.id)
             for rep_id, rep in reps.items():
                 if members and rep_id not in members:

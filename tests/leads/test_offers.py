@@ -260,7 +260,7 @@ def test_the_sweep_takes_the_same_number_of_queries_for_one_or_many_lapsed_offer
     single = count(one)
     HandoffOffer.objects.filter(handoff__in=many).update(due_at=_later(many[-1], 1))
     several = count(many)
-    # 1. lock the lapsed offers with their leads (SKIP LOCKED), 2. the SLA settings, 3. mark them
+    # 1. the SLA settings (offers on?), 2. lock the lapsed offers with their leads (SKIP LOCKED), 3. mark them
     # lapsed, 4.–5. the reps who may not have each lead again (lapsed or rejected offers, rejected
     # handoffs), 6. lock the rules, 7. the rules' reps, 8. the reps, 9. their territories, 10. their
     # verticals, 11. their handoffs this month, 12. insert the next offers, 13. move the handoffs,
@@ -313,3 +313,14 @@ def test_the_sla_settings_page_sets_the_offer_minutes_and_the_change_is_audited(
     bad = client.post("/settings/sla/", {**data, "offer_minutes": "-1"})
     assert bad.status_code == 400 and b"greater than 0" in bad.content
     assert Handoff.objects.count() == 1
+
+
+def test_turning_offers_off_leaves_each_lead_with_the_rep_it_is_offered_to(team, offers_on, settings):
+    marketer, _, (anna, _, _) = team
+    handoff = _hand_off(marketer)
+    # when: offers are turned off while anna's is open, and its time passes
+    settings.ALIGNMENT_OFFER_MINUTES = 0
+    result = offers_sweep(now=_later(handoff, 60))
+    # then: anna keeps it
+    handoff.refresh_from_db()
+    assert result.lapsed == 0 and handoff.to_rep == anna
