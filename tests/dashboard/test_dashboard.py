@@ -424,6 +424,11 @@ def test_dashboard_of_an_empty_period_is_zeros_and_nulls(world):
         "answered": 0,
         "clock": "Every hour counts, around the clock.",
         "by_rep": [],
+        # Every bucket of the curve, empty: zeros and no shares.
+        "by_response": [
+            {"bucket": bucket, "answered": 0, "judged": 0, "good": 0, "good_share": None, "won": 0, "won_share": None}
+            for bucket in ("within_5_minutes", "within_1_hour", "within_24_hours", "later")
+        ],
     }
     assert figures["quality_by_campaign"] == figures["rejection_reasons"] == figures["revenue_by_campaign"] == []
     assert all(w["revenue"] == 0 for w in figures["revenue_by_week"])
