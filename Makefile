@@ -28,7 +28,8 @@ migrate: install
 seed: migrate
 	$(PY) manage.py seed_demo
 
-# Web, Celery worker and beat together; Ctrl-C stops all three.
+# Web (the whole site under uvicorn, so the live stream /api/events/ is on the same origin), Celery
+# worker and beat together; Ctrl-C stops all three.
 run: seed
 	@# Web, worker and beat print a lot while they start: say where to go once they are up.
 	@trap 'kill $$worker $$beat $$banner 2>/dev/null; wait $$worker $$beat' INT TERM EXIT; \
@@ -40,7 +41,7 @@ run: seed
 	  echo "  Log in as marketer, marketer2, rep, rep2 or manager, password: $${DEMO_PASSWORD:-demo}"; \
 	  echo "  API docs: http://$(HOST):$(PORT)/api/docs/   Ctrl-C stops web, worker and beat."; \
 	  echo ) & banner=$$!; \
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(VENV)/bin/uvicorn alignment.asgi:application --host $(HOST) --port $(PORT) --timeout-graceful-shutdown 2 --reload --reload-dir alignment --reload-dir leads --reload-dir feedback --reload-dir dashboard --reload-dir templates
 
 test: install
 	$(VENV)/bin/pytest
@@ -69,4 +70,5 @@ bench: install
 	BENCH_SUMMARY=$(BENCH_SUMMARY) $(PY) bench/bulk.py --requests 10 --rows 20000
 	BENCH_SUMMARY=$(BENCH_SUMMARY) $(PY) bench/bulk_anatomy.py --leads 100000
 	BENCH_SUMMARY=$(BENCH_SUMMARY) $(PY) bench/generate.py --sizes $(BENCH_LEADS)
+	BENCH_SUMMARY=$(BENCH_SUMMARY) $(PY) bench/live.py --streams 500 --samples 100 --leads $(BENCH_LEADS)
 	@echo; $(PY) bench/summary.py $(BENCH_SUMMARY)

@@ -14,4 +14,6 @@ def navigation(request):
     return {
         "unread_notifications": notification_unread_count(user=user),
         "home_url": resolve_url(settings.LOGIN_REDIRECT_URL),
+        # How often a page polls for what the live stream would have told it, while it is down.
+        "live_poll_ms": int(settings.ALIGNMENT_LIVE_FALLBACK_POLL_SECONDS * 1000),
     }

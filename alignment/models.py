@@ -105,6 +105,16 @@ class SlaSettings(models.Model):
         help_text='e.g. "Mon-Fri 09:00-17:00 Europe/Berlin"; empty counts every hour.',
     )
     holidays = models.TextField(blank=True, help_text="Dates (YYYY-MM-DD), one a line, not counted.")
+    # A lead handed off by rules is offered to one rep for this many minutes (business minutes when
+    # business hours are set) before it moves on to the next; 0 turns offers off, empty follows
+    # ALIGNMENT_OFFER_MINUTES.
+    offer_minutes = models.DecimalField(
+        max_digits=THRESHOLD_PLACES + 6,
+        decimal_places=THRESHOLD_PLACES,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(THRESHOLD_MAX)],
+    )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
 
@@ -304,3 +314,20 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.get_area_display()}: {self.action} {self.target}"
+
+
+class LiveEvent(models.Model):
+    """One event for one person's live stream (`GET /api/events/`): its id is the stream's event id,
+    so a stream that reconnects with `Last-Event-ID` resumes from this table. Pruned after a day."""
+
+    id = models.BigAutoField(primary_key=True)
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    kind = models.CharField(max_length=20)
+    data = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["recipient", "id"], name="live_event_recipient"),
+            models.Index(fields=["created_at"], name="live_event_created_at"),
+        ]

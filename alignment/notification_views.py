@@ -15,7 +15,13 @@ from alignment import selectors, services
 from alignment.errors import DomainError, NotFound
 from alignment.models import Role
 from alignment.pagination import keyset_page
-from alignment.sla import THRESHOLD_FIELDS, sla_clock_describe, sla_settings_get, sla_settings_update
+from alignment.sla import (
+    THRESHOLD_FIELDS,
+    sla_clock_describe,
+    sla_offer_minutes,
+    sla_settings_get,
+    sla_settings_update,
+)
 
 PAGE_SIZE = 50
 
@@ -94,6 +100,12 @@ class SlaSettingsForm(forms.Form):
     cold_after_days = _threshold("Activity at least every (days)")
     escalate_after_hours = _threshold("Escalate to managers after a reminder (hours)")
     feedback_response_days = _threshold("Answer feedback within (days)")
+    offer_minutes = forms.CharField(
+        required=False,
+        label="Offer a lead handed off by rules to one rep for (minutes)",
+        widget=forms.NumberInput(attrs={"min": "0", "step": "any"}),
+        help_text="Not accepted in that time, it is offered to the next rep of the rule. 0: off, the rep keeps it.",
+    )
     business_hours = forms.CharField(
         required=False,
         max_length=100,
@@ -159,6 +171,7 @@ def sla_settings_edit(request):
         initial = {name: getattr(policy, name) for name in SlaSettingsForm.base_fields}
         # Six stored places, shown as typed: 0.5, not 0.500000.
         initial.update({name: f"{initial[name].normalize():f}" for name in THRESHOLD_FIELDS})
+        initial["offer_minutes"] = f"{sla_offer_minutes(policy).normalize():f}"
         form = SlaSettingsForm(initial=initial)
     context = {"form": form, "policy": policy, "clock": sla_clock_describe(policy)}
     return render(request, "alignment/sla_settings_form.html", context, status=status)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from alignment.audit import audit_diff, audit_record, audit_snapshot
 from alignment.enqueue import task_send
 from alignment.errors import InvalidInput, NotFound
+from alignment.live import LiveRow, live_publish
 from alignment.models import (
     CHAT_KINDS,
     AuditArea,
@@ -97,8 +98,14 @@ def user_preferences_update(*, user, email_notifications: bool, chat_notificatio
 # stays unsent in the database and the next cold-lead sweep enqueues its email again.
 
 
+def _bell_event(pk, recipient_id, kind, lead_id, message) -> LiveRow:
+    """The live event that rings the recipient's bell on every page they have open."""
+    return LiveRow(recipient_id, "notification", {"id": pk, "kind": kind, "lead": lead_id, "message": message})
+
+
 def notification_create(*, recipient, kind, message, lead=None, url="") -> Notification:
     notification = Notification.objects.create(recipient=recipient, kind=kind, message=message, lead=lead, url=url)
+    live_publish(rows=[_bell_event(notification.id, recipient.id, kind, notification.lead_id, message)])
     if kind in CHAT_NOTIFICATION_KINDS:
         chat_post_many(rows=[NotificationRow(recipient.id, kind, notification.lead_id, message, url)])
     transaction.on_commit(lambda: notification_emails_enqueue([notification.id]))
@@ -151,6 +158,12 @@ def notification_create_many(*, rows: list[NotificationRow]) -> list[int]:
             for row in rows
         )
         ids = [n.id for n in created]
+    live_publish(
+        rows=[
+            _bell_event(pk, row.recipient_id, row.kind, row.lead_id, row.message)
+            for pk, row in zip(ids, rows, strict=True)
+        ]
+    )
     chat_post_many(rows=[row for row in rows if row.kind in CHAT_NOTIFICATION_KINDS])
     transaction.on_commit(lambda: notification_emails_enqueue(ids))
     return ids

@@ -229,6 +229,15 @@ ALIGNMENT_FEEDBACK_RESPONSE_DAYS = env.float("ALIGNMENT_FEEDBACK_RESPONSE_DAYS",
 # e.g. "Mon-Fri 09:00-17:00 Europe/Berlin"; empty means the clock runs around the clock.
 ALIGNMENT_BUSINESS_HOURS = env("ALIGNMENT_BUSINESS_HOURS", default="")
 ALIGNMENT_SWEEP_EVERY_MINUTES = env.float("ALIGNMENT_SWEEP_EVERY_MINUTES", default=5.0)
+# A lead handed off by rules is offered to one rep for this many minutes (decimals allowed, e.g. 0.1)
+# before it moves on to the next rep of the rule; 0 is off. The SLA settings page can override it.
+ALIGNMENT_OFFER_MINUTES = env.float("ALIGNMENT_OFFER_MINUTES", default=0.0)
+# The live stream (`GET /api/events/`): a comment line this often keeps proxies from closing it,
+# and without Redis each open stream reads its new events from the database this often.
+ALIGNMENT_LIVE_HEARTBEAT_SECONDS = env.float("ALIGNMENT_LIVE_HEARTBEAT_SECONDS", default=15.0)
+ALIGNMENT_LIVE_POLL_SECONDS = env.float("ALIGNMENT_LIVE_POLL_SECONDS", default=0.5)
+# ...and while a page cannot reach the stream it fetches its inbox and bell this often instead.
+ALIGNMENT_LIVE_FALLBACK_POLL_SECONDS = env.float("ALIGNMENT_LIVE_FALLBACK_POLL_SECONDS", default=15.0)
 
 # Public web-form capture: which browser origins may post to it ("*" for any).
 ALIGNMENT_CAPTURE_ALLOWED_ORIGINS = env.list("ALIGNMENT_CAPTURE_ALLOWED_ORIGINS", default=["*"])
@@ -348,6 +357,17 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": ALIGNMENT_SWEEP_EVERY_MINUTES * 60,
         # Sweeps queued while no worker ran are dropped, not run back to back: the next one does it all.
         "options": {"expires": ALIGNMENT_SWEEP_EVERY_MINUTES * 60},
+    },
+    # Offers whose time ran out move on to the next rep; with offers off it finds nothing in one
+    # indexed query. Its own schedule: offers last minutes, the cold sweep runs every few.
+    "sweep-offers": {
+        "task": "leads.tasks.offers_sweep",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
+    },
+    "prune-live-events": {
+        "task": "alignment.tasks.live_events_prune",
+        "schedule": crontab(minute=15, hour="*"),
     },
     # Imports whose task the broker never got (down at upload, or restarted without its data).
     "resume-imports": {

@@ -254,6 +254,23 @@ def duration_describe(delta: timedelta) -> str:
 THRESHOLD_FIELDS = ("sla_accept_hours", "cold_after_days", "escalate_after_hours", "feedback_response_days")
 
 
+def sla_offer_minutes(policy: SlaSettings) -> Decimal:
+    """How long an offer lasts in minutes (0: offers off): the page's value, else the environment's."""
+    if policy.offer_minutes is not None:
+        return Decimal(policy.offer_minutes)
+    return Decimal(str(settings.ALIGNMENT_OFFER_MINUTES or 0))
+
+
+def _offer_minutes_problem(raw) -> str:
+    """0 is a valid answer here (offers off); the rest as for a threshold."""
+    try:
+        if Decimal(str(raw).strip()) == 0:
+            return ""
+    except (InvalidOperation, ValueError):
+        pass
+    return _threshold_problem(raw)
+
+
 def _threshold_problem(raw) -> str:
     """What is wrong with a threshold as typed, or "". Zero or less would make every lead overdue
     at once; more places than are stored would be silently rounded."""
@@ -286,6 +303,13 @@ def sla_settings_update(*, data: dict, by) -> SlaSettings:
             errors[name] = [problem]
         else:
             clean[name] = Decimal(str(data[name]).strip())
+    # Left out or left empty, the offer time stays as it is.
+    if str(data.get("offer_minutes") if data.get("offer_minutes") is not None else "").strip():
+        problem = _offer_minutes_problem(data.get("offer_minutes"))
+        if problem:
+            errors["offer_minutes"] = [problem]
+        else:
+            clean["offer_minutes"] = Decimal(str(data["offer_minutes"]).strip())
     clean["business_hours"] = str(data.get("business_hours") or "").strip()
     clean["holidays"] = str(data.get("holidays") or "").strip()
     if len(clean["business_hours"]) > 100:

@@ -63,3 +63,15 @@ def webhook_relay() -> None:
 def webhook_events_prune() -> None:
     """Delete the webhook events older than ALIGNMENT_WEBHOOK_KEEP_DAYS that have nothing left to send."""
     outbox.webhook_events_prune()
+
+
+@shared_task(name="alignment.tasks.live_events_prune", ignore_result=True)
+def live_events_prune() -> None:
+    """Live events older than a day: nobody's page resumes from them."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from alignment import live
+
+    live.live_events_prune(older_than=timezone.now() - timedelta(days=1))

@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from alignment import apis, notification_apis, notification_views, oidc, views
+from alignment import apis, live_apis, live_views, notification_apis, notification_views, oidc, views
 from alignment.rest import api_not_found
 from alignment.webhooks import apis as webhook_apis
 from alignment.webhooks import views as webhook_views
@@ -19,6 +19,8 @@ from scoring import urls as scoring_urls
 api_patterns = [
     path("auth/token/", apis.TokenObtainApi.as_view(), name="token"),
     path("me/", apis.MeApi.as_view(), name="api-me"),
+    # Served by the ASGI app as a long-lived stream (alignment.asgi); this is the WSGI answer.
+    path("events/", live_apis.LiveEventsApi.as_view(), name="api-events"),
     path("webhooks/", webhook_apis.WebhookListApi.as_view(), name="api-webhooks"),
     path("webhooks/<int:pk>/", webhook_apis.WebhookDetailApi.as_view(), name="api-webhook"),
     path("webhooks/<int:pk>/ping/", webhook_apis.WebhookPingApi.as_view(), name="api-webhook-ping"),
@@ -43,6 +45,7 @@ api_patterns = [
 # The base's own pages, under the `alignment:` namespace.
 alignment_pages = [
     path("notifications/", notification_views.notification_list, name="notifications"),
+    path("notifications/bell/", live_views.notification_bell, name="notifications-bell"),
     path("notifications/read-all/", notification_views.notification_read_all, name="notifications-read-all"),
     path("notifications/<int:pk>/read/", notification_views.notification_read, name="notification-read"),
     path("notifications/<int:pk>/open/", notification_views.notification_open, name="notification-open"),

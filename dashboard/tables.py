@@ -22,6 +22,14 @@ def _duration(seconds):
     return "" if seconds is None else duration_describe(timedelta(seconds=seconds))
 
 
+RESPONSE_LABELS = {
+    "within_5_minutes": "Within 5 minutes",
+    "within_1_hour": "5 minutes to 1 hour",
+    "within_24_hours": "1 to 24 hours",
+    "later": "Later",
+}
+
+
 def dashboard_tables(figures: dict) -> dict:
     """Each chart's numbers as `{name: {"title", "headers", "rows"}}`, in page order."""
 
@@ -89,6 +97,22 @@ def dashboard_tables(figures: dict) -> dict:
                     _pct(row["within_1_hour"]),
                 ]
                 for row in figures["speed_to_lead"]["by_rep"]
+            ],
+        },
+        "speed_to_lead_by_response": {
+            "title": "Verdicts by time to first response",
+            "headers": ["First response", "Answered", "Judged", "Good", "Good share", "Won", "Won share"],
+            "rows": [
+                [
+                    RESPONSE_LABELS[row["bucket"]],
+                    row["answered"],
+                    row["judged"],
+                    row["good"],
+                    _pct(row["good_share"]),
+                    row["won"],
+                    _pct(row["won_share"]),
+                ]
+                for row in figures["speed_to_lead"]["by_response"]
             ],
         },
         "revenue_by_campaign": {

@@ -31,6 +31,7 @@ from demo.generate import (
     RECENT_WEIGHTS,
     RECYCLE_REASON,
     RESOLUTIONS,
+    RESPONSE_LOG_ODDS,
     STORIES,
     TITLES,
     VERDICT_ON,
@@ -76,6 +77,14 @@ DRAWS = (
     "verdict_at", "bad_reason", "pain", "title", "vertical", "value",
     "resolve_1", "resolve_hours_1", "resolution_1", "resolve_2", "resolve_hours_2", "resolution_2", "mail",
 )  # fmt: skip
+
+
+def _response_log_odds_sql(wait: str = "t.accepted - t.handed") -> str:
+    """response_log_odds of the interval `wait` (the story's time to accept)."""
+    whens = " ".join(
+        f"WHEN {wait} <= interval '{limit} seconds' THEN {effect!r}" for limit, effect in RESPONSE_LOG_ODDS if limit
+    )
+    return f"(CASE {whens} ELSE {RESPONSE_LOG_ODDS[-1][1]!r} END)"
 
 
 def _planted_log_odds_sql():
@@ -170,7 +179,7 @@ CROSS JOIN LATERAL (
     OFFSET 0
 ) AS h
 CROSS JOIN LATERAL (
-    SELECT CASE WHEN s.status IN ({accepted_on}) THEN {_later("h.handed", 0.2 * HOUR, 30 * HOUR, "d.accepted")} END
+    SELECT CASE WHEN s.status IN ({accepted_on}) THEN {_later("h.handed", 60, 30 * HOUR, "power(d.accepted, 3)")} END
         AS accepted,
         CASE WHEN s.status IN ('{S.REJECTED}', '{S.NURTURE}')
             THEN {_later("h.handed", 0.5 * HOUR, 30 * HOUR, "d.rejected")} END AS rejected
@@ -200,7 +209,8 @@ CROSS JOIN LATERAL (
 ) AS t
 CROSS JOIN LATERAL (
     SELECT CASE WHEN s.status NOT IN ({verdict_on}) OR d.verdict >= 0.6 THEN ''
-            WHEN s.status = '{S.WON}' OR d.good < 1 / (1 + exp(-{_planted_log_odds_sql()}))
+            WHEN s.status = '{S.WON}'
+                OR d.good < 1 / (1 + exp(-{_planted_log_odds_sql()} - {_response_log_odds_sql()}))
             THEN '{VerdictValue.GOOD}' ELSE '{VerdictValue.BAD}' END
             AS verdict
     OFFSET 0

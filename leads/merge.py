@@ -19,10 +19,12 @@ from leads.models import (
     ColdEpisode,
     EventKind,
     Handoff,
+    HandoffOffer,
     HandoffOutcome,
     Lead,
     LeadAlias,
     LeadEvent,
+    OfferOutcome,
     Touch,
 )
 from leads.rollup import lead_day_rows, lead_days_apply
@@ -138,8 +140,11 @@ def lead_merge(*, survivor: Lead, other: Lead, by: User) -> Lead:
     Handoff.objects.filter(lead=other, outcome=HandoffOutcome.OPEN).update(
         outcome=HandoffOutcome.REASSIGNED, ended_at=now, outcome_note=f"Merged into lead {survivor.pk}."
     )
+    HandoffOffer.objects.filter(lead=other, outcome=OfferOutcome.OPEN).update(
+        outcome=OfferOutcome.WITHDRAWN, ended_at=now
+    )
     ColdEpisode.objects.filter(lead=other, closed_at__isnull=True).update(closed_at=now)
-    for model in (Touch, LeadEvent, Handoff):
+    for model in (Touch, LeadEvent, Handoff, HandoffOffer):
         model.objects.filter(lead=other).update(lead=survivor)
     LeadAlias.objects.filter(lead=other).update(lead=survivor)
     LeadAlias.objects.create(email=other.email, lead=survivor, created_at=now)

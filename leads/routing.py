@@ -28,6 +28,12 @@ def _rule_matches(rule: RoutingRule, lead: Lead) -> bool:
         return False
     if rule.region and rule.region.lower() != (lead.region or "").lower():
         return False
+    if rule.countries and (lead.country or "").upper() not in rule.countries:
+        return False
+    if rule.verticals and lead.industry_id not in rule.verticals:
+        return False
+    if rule.campaign_id and rule.campaign_id != lead.campaign_id:
+        return False
     return not (rule.vertical_id and rule.vertical_id != lead.industry_id)
 
 
@@ -35,8 +41,14 @@ def _rule_criteria(rule: RoutingRule) -> str:
     parts = []
     if rule.country:
         parts.append(f"country {rule.country}" + (f"/{rule.region}" if rule.region else ""))
+    if rule.countries:
+        parts.append("countries " + ", ".join(rule.countries))
     if rule.vertical_id:
         parts.append(f"vertical {rule.vertical.name}")
+    if rule.verticals:
+        parts.append(f"{len(rule.verticals)} vertical{'s' if len(rule.verticals) != 1 else ''}")
+    if rule.campaign_id:
+        parts.append(f"campaign {rule.campaign_id}")
     return ", ".join(parts) or "any lead"
 
 
@@ -45,12 +57,12 @@ def rule_candidates(*, rule: RoutingRule, lead: Lead):
     reps = User.objects.filter(role=Role.REP, is_active=True)
     if rule.reps.exists():
         reps = reps.filter(pk__in=rule.reps.values("pk"))
-    if rule.country:
+    if rule.country or rule.countries:
         covers = Territory.objects.filter(reps=OuterRef("pk"), country__iexact=lead.country).filter(
             Q(region="") | Q(region__iexact=lead.region or "")
         )
         reps = reps.filter(Exists(covers) | ~Exists(Territory.objects.filter(reps=OuterRef("pk"))))
-    if rule.vertical_id:
+    if rule.vertical_id or rule.verticals:
         reps = reps.filter(
             Exists(User.verticals.through.objects.filter(user_id=OuterRef("pk"), vertical_id=lead.industry_id))
             | ~Exists(User.verticals.through.objects.filter(user_id=OuterRef("pk")))
@@ -58,8 +70,11 @@ def rule_candidates(*, rule: RoutingRule, lead: Lead):
     return reps.order_by("id")
 
 
-def lead_route(*, lead: Lead, now):
+def lead_route(*, lead: Lead, now, exclude=frozenset()):
     """Choose the rep for a lead by the routing rules. Returns `(rep, rule, turn, reason)`.
+
+    Reps in `exclude` (ids: with offers on, those who rejected this lead or let an offer of it
+    lapse) are skipped like an unavailable rep.
 
     Must run inside the handoff's transaction: the matching rule's row is locked while its turn
     advances, so concurrent handoffs queue up for turns instead of sharing one.
@@ -73,7 +88,9 @@ def lead_route(*, lead: Lead, now):
         load = _rep_load_this_month([r.id for r in reps], now)
         eligible = []
         for rep in reps:
-            if not rep.available:
+            if rep.id in exclude:
+                skipped.append(f"{rep.display_name} (turned this lead down or let an offer of it lapse)")
+            elif not rep.available:
                 skipped.append(f"{rep.display_name} (out of office)")
             elif rep.monthly_capacity is not None and load.get(rep.id, 0) >= rep.monthly_capacity:
                 skipped.append(f"{rep.display_name} (at capacity, {load.get(rep.id, 0)}/{rep.monthly_capacity})")

@@ -5,7 +5,7 @@ and the API both read through here, so they cannot disagree.
 """
 
 from django.db import connection
-from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -18,9 +18,11 @@ from leads.models import (
     Campaign,
     ColdEpisode,
     Handoff,
+    HandoffOffer,
     HandoffOutcome,
     Lead,
     LeadEvent,
+    OfferOutcome,
     ReasonCode,
 )
 
@@ -46,7 +48,12 @@ FREE_MAIL_DOMAINS = {
 def lead_visible_q(user: User) -> Q:
     if user.role in (Role.MARKETER, Role.MANAGER):
         return Q()
-    return Q(owner=user) | Q(id__in=Handoff.objects.filter(to_rep=user).values("lead_id"))
+    # A rep still sees a lead once offered to them, after the offer moved on: the page says where.
+    return (
+        Q(owner=user)
+        | Q(id__in=Handoff.objects.filter(to_rep=user).values("lead_id"))
+        | Q(id__in=HandoffOffer.objects.filter(rep=user).values("lead_id"))
+    )
 
 
 # The owner filter's value for leads nobody holds: the managers' queue, nurture, new leads.
@@ -194,6 +201,10 @@ def inbox_for_rep(*, user: User) -> dict:
         .annotate(
             urgent=Case(When(sla_due_at__lte=now, then=Value(1)), default=Value(0)),
             score_rank=Coalesce(F("lead__score"), Value(-1.0)),
+            # With offers on: when the rep's offer lapses and the lead moves on to the next rep.
+            offer_due_at=Subquery(
+                HandoffOffer.objects.filter(handoff=OuterRef("pk"), outcome=OfferOutcome.OPEN).values("due_at")[:1]
+            ),
         )
         .order_by("-urgent", "-score_rank", "sla_due_at", "id")
     )

@@ -16,9 +16,11 @@ from django.utils import timezone
 
 from alignment.days import company_today
 from alignment.errors import InvalidInput, TransitionNotAllowed
+from alignment.live import LiveRow, live_publish
 from alignment.models import Role, User
 from alignment.services import CHAT_HANDOFF, NotificationRow, chat_post_many
 from alignment.sla import sla_deadline, sla_settings_get
+from leads import offers
 from leads.lifecycle import TRANSITIONS, S, cannot_become, lead_action_require
 from leads.models import ACTIVITY_KINDS, ColdEpisode, EventKind, Handoff, HandoffOutcome, Lead, LeadEvent
 from leads.reason_codes import reason_code_active
@@ -110,6 +112,7 @@ def _end_handoff(handoff, outcome, *, at, reason=None, note=""):
     handoff.reject_reason = reason
     handoff.outcome_note = note
     handoff.save(update_fields=["outcome", "ended_at", "reject_reason", "outcome_note"])
+    offers.offer_end(handoff=handoff, outcome=outcome, at=at)
 
 
 @transaction.atomic
@@ -138,11 +141,19 @@ def lead_hand_off(*, lead: Lead, rep: User | None = None, note: str, by: User) -
         _end_handoff(previous, HandoffOutcome.REASSIGNED, at=now, note=f"Reassigned by {by.display_name}.")
 
     rule = turn = None
+    policy = sla_settings_get()
+    offer_minutes = offers.offer_minutes_in_force(policy)
     if rep is None:
-        rep, rule, turn, reason = lead_route(lead=lead, now=now)
+        # With offers on, nobody is offered a lead they turned down or let lapse before.
+        exclude = offers.offers_excluded_reps([lead.id]).get(lead.id, set()) if offer_minutes > 0 else frozenset()
+        rep, rule, turn, reason = lead_route(lead=lead, now=now, exclude=exclude)
+        if rep is not None and offer_minutes > 0:
+            reason = (
+                f"Offer 1, for {offers.offer_describe_minutes(offer_minutes)}: {reason}"
+                " Not accepted in time, it is offered to the next rep of the rule."
+            )
     else:
         reason = f"Chosen by hand by {by.display_name}."
-    policy = sla_settings_get()
     handoff = Handoff.objects.create(
         lead=lead,
         by=by,
@@ -154,6 +165,8 @@ def lead_hand_off(*, lead: Lead, rep: User | None = None, note: str, by: User) -
         routing_turn=turn,
         routing_reason=reason,
     )
+    if rule is not None and rep is not None and offer_minutes > 0:
+        offers.offer_open_first(handoff=handoff, now=now, policy=policy, minutes=offer_minutes)
     to_whom = rep.display_name if rep else "the managers' queue"
     _transition(lead, S.HANDED_OFF, by=by, note=f"Handed off to {to_whom}: {note}", at=now, changes={"owner": rep})
     leads_scores_refresh(lead_ids=[lead.pk])  # its touches now count up to this, the first, handoff
@@ -161,6 +174,9 @@ def lead_hand_off(*, lead: Lead, rep: User | None = None, note: str, by: User) -
         message = f"{by.display_name} handed you {lead}: {note}"
         url = reverse("leads:detail", args=[lead.id])
         chat_post_many(rows=[NotificationRow(rep.id, CHAT_HANDOFF, lead.id, message, url)])
+        live_publish(
+            rows=[LiveRow(rep.id, "handoff", {"lead": lead.id, "handoff": handoff.id, "message": message, "url": url})]
+        )
     return handoff
 
 
@@ -173,10 +189,18 @@ def lead_reassign(*, lead: Lead, rep: User, note: str, by: User) -> Handoff:
     return lead_hand_off(lead=lead, rep=rep, note=note, by=by)
 
 
+def _refuse_moved_offer(handoff, by):
+    """The rep's offer lapsed and the lead moved on (a moment ago, maybe): a 409 to reload."""
+    refusal = offers.offer_refusal(handoff=handoff, user=by)
+    if refusal is not None:
+        raise refusal
+
+
 @transaction.atomic
 def lead_accept(*, lead: Lead, by: User) -> Lead:
     lead = lead_lock(lead)
     handoff = lead_open_handoff(lead)
+    _refuse_moved_offer(handoff, by)
     lead_action_require(lead=lead, user=by, action="accept", open_handoff=handoff)
     now = timezone.now()
     _end_handoff(handoff, HandoffOutcome.ACCEPTED, at=now)
@@ -190,6 +214,7 @@ def lead_reject(*, lead: Lead, by: User, reason, note: str = "") -> Lead:
     reason = reason_code_active(reason)
     lead = lead_lock(lead)
     handoff = lead_open_handoff(lead)
+    _refuse_moved_offer(handoff, by)
     lead_action_require(lead=lead, user=by, action="reject", open_handoff=handoff)
     now = timezone.now()
     note = (note or "").strip()

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from leads import cold, imports
+from leads import cold, imports, offers
 
 
 # A 100,000-row file takes minutes, more on a busy database: longer limits than the default task's,
@@ -30,5 +30,13 @@ def import_jobs_resume() -> None:
 
 @shared_task(name="leads.tasks.sweep_cold_leads", ignore_result=True)
 def sweep_cold_leads() -> None:
-    """The beat's cold-lead sweep. Two of them at once are harmless: the constraints decide."""
+    """The beat's cold-lead sweep, which also moves lapsed offers on. Two of them at once are
+    harmless: the constraints decide."""
     cold.cold_leads_sweep()
+    offers.offers_sweep()
+
+
+@shared_task(name="leads.tasks.offers_sweep", ignore_result=True)
+def offers_sweep() -> None:
+    """The beat's offer sweep, every minute. Two at once are harmless: each skips the other's leads."""
+    offers.offers_sweep()

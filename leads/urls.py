@@ -6,7 +6,7 @@ that reach into feedback (outcomes that tell marketing, bulk actions, merge) are
 from django.urls import path
 
 from leads import views
-from leads.apis import capture, imports, lifecycle, public_form
+from leads.apis import capture, imports, lifecycle, public_form, routing_rules
 
 app_name = "leads"
 
@@ -42,5 +42,7 @@ api_urlpatterns = [
     path("leads/<int:pk>/recycle/", lifecycle.LeadRecycleApi.as_view(), name="lead-recycle"),
     path("leads/<int:pk>/snooze/", lifecycle.LeadSnoozeApi.as_view(), name="lead-snooze"),
     path("campaigns/", capture.CampaignListApi.as_view(), name="campaign-list"),
+    path("routing-rules/", routing_rules.RoutingRuleListApi.as_view(), name="routing-rule-list"),
+    path("routing-rules/<int:pk>/", routing_rules.RoutingRuleDetailApi.as_view(), name="routing-rule-detail"),
     path("capture/<str:form_key>/", public_form.PublicCaptureApi.as_view(), name="capture"),
 ]

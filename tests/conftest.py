@@ -3,6 +3,7 @@ from django.core.cache import cache, caches
 
 from tests.alignment.factories import ManagerFactory, MarketerFactory, RepFactory
 from tests.leads.factories import CampaignFactory
+from tests.live import asgi_server  # noqa: F401
 from tests.oidc_provider.fixture import oidc_provider, sso  # noqa: F401
 from tests.worker import celery_services, celery_worker, own_redis  # noqa: F401
 

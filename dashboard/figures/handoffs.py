@@ -9,6 +9,7 @@ from alignment.models import User
 from alignment.selectors import user_display_name_expression
 from alignment.sla import sla_clock_describe, sla_elapsed_seconds, sla_settings_get
 from dashboard.figures.common import in_period, lead_filter, seconds_rounded, share
+from dashboard.figures.speed_curve import speed_to_lead_by_response
 from dashboard.periods import DashboardFilters
 from leads.models import Handoff, HandoffOutcome
 
@@ -116,8 +117,9 @@ def _speed_rows_postgresql(answered, seconds) -> tuple[dict, list]:
 
 
 def speed_to_lead_figures(filters: DashboardFilters, on_pg: bool) -> dict:
-    """How fast reps answer the handoffs made in the period, overall and by rep. On PostgreSQL two
-    queries (the SLA settings, the figures); elsewhere six."""
+    """How fast reps answer the handoffs made in the period, overall and by rep, and the verdicts by
+    the time to answer (`by_response`). On PostgreSQL three queries (the SLA settings, the figures,
+    the curve); elsewhere seven."""
     policy = sla_settings_get()
     seconds = sla_elapsed_seconds(start=F("created_at"), end=F("ended_at"), policy=policy)
     answered = Handoff.objects.filter(
@@ -164,6 +166,7 @@ def speed_to_lead_figures(filters: DashboardFilters, on_pg: bool) -> dict:
 
     return {
         **figures(overall),
+        "by_response": speed_to_lead_by_response(answered, seconds),
         "clock": sla_clock_describe(policy),
         "by_rep": [{"rep": {"id": row["to_rep"], "name": row["name"]}, **figures(row)} for row in reps],
     }

@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from alignment.idempotency import IDEMPOTENCY_KEY, idempotent
 from alignment.parsers import FormParser, JSONParser
 from alignment.rest import EmptyInputSerializer, ErrorOutputSerializer, IsRep
-from leads.models import LEAD_DATA_FIELDS, Campaign, Handoff, Lead, LeadEvent, LeadStatus
+from leads.models import LEAD_DATA_FIELDS, Campaign, Handoff, HandoffOffer, Lead, LeadEvent, LeadStatus, OfferOutcome
 from leads.selectors import lead_get_for_user, lead_latest_handoff, lead_overlap_warnings, reason_code_active_codes
 
 BULK_MAX = 1000
@@ -82,8 +82,21 @@ class TimelineEventOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class HandoffOfferOutputSerializer(serializers.ModelSerializer):
+    rep = UserRefSerializer()
+    outcome = serializers.ChoiceField(choices=OfferOutcome.choices)
+
+    class Meta:
+        model = HandoffOffer
+        fields = ["rep", "offered_at", "ended_at", "outcome"]
+        read_only_fields = fields
+
+
 class HandoffOutputSerializer(serializers.ModelSerializer):
     by = UserRefSerializer()
+    offers = serializers.SerializerMethodField(
+        help_text="With offers on, each rep the rules offered this handoff to, in turn; empty otherwise."
+    )
     to_rep = UserRefSerializer(allow_null=True)
     reject_reason = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     routing_rule = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
@@ -104,8 +117,16 @@ class HandoffOutputSerializer(serializers.ModelSerializer):
             "routing_rule",
             "routing_turn",
             "routing_reason",
+            "offers",
         ]
         read_only_fields = fields
+
+    def get_offers(self, handoff) -> HandoffOfferOutputSerializer(many=True):
+        # Only a handoff by the rules can have offers: a named rep's costs no query.
+        if handoff.routing_rule_id is None:
+            return []
+        offers = HandoffOffer.objects.filter(handoff=handoff).select_related("rep").order_by("position")
+        return HandoffOfferOutputSerializer(offers, many=True).data
 
 
 class LeadDetailOutputSerializer(LeadOutputSerializer):

@@ -3,7 +3,8 @@
 - `reference`: lead sources, campaigns, reason codes (why a lead was rejected, judged bad or lost);
 - `lead`: the lead itself — contact data, the status groups, its waterfall dates and current
   verdict — with its aliases (other emails), touches (captures) and timeline (`LeadEvent`);
-- `handoff`: handoffs to reps, with their SLA deadline, and the routing rules that choose the rep;
+- `handoff`: handoffs to reps, with their SLA deadline and their offers (one rep at a time), and
+  the routing rules that choose the rep;
 - `cold`: cold episodes and their reminders;
 - `import_job`: CSV imports and their file's chunks;
 - `lead_day`: the dashboard's daily roll-up (`LeadDay`).
@@ -13,7 +14,15 @@ verdict, as a plain value.
 """
 
 from leads.models.cold import ColdEpisode, ColdReason, Reminder
-from leads.models.handoff import SLA_OVERDUE_SQL, Handoff, HandoffOutcome, RoutingRule, sla_overdue
+from leads.models.handoff import (
+    SLA_OVERDUE_SQL,
+    Handoff,
+    HandoffOffer,
+    HandoffOutcome,
+    OfferOutcome,
+    RoutingRule,
+    sla_overdue,
+)
 from leads.models.import_job import ImportChunk, ImportJob, ImportStatus
 from leads.models.lead import (
     ACCEPTED_OPEN_STATUSES,
@@ -42,6 +51,7 @@ __all__ = [
     "ColdReason",
     "EventKind",
     "Handoff",
+    "HandoffOffer",
     "HandoffOutcome",
     "ImportChunk",
     "ImportJob",
@@ -53,6 +63,7 @@ __all__ = [
     "LeadEvent",
     "LeadStatus",
     "OPEN_STATUSES",
+    "OfferOutcome",
     "ReasonCode",
     "Reminder",
     "RoutingRule",

@@ -20,6 +20,11 @@ class RoutingRule(models.Model):
     country = models.CharField(max_length=2, blank=True)
     region = models.CharField(max_length=100, blank=True)
     vertical = models.ForeignKey("alignment.Vertical", null=True, blank=True, on_delete=models.CASCADE)
+    # Several at once, as the API sets them (`/api/routing-rules/`): ISO country codes, vertical ids
+    # and a campaign; empty matches anything, like the single country and vertical above.
+    countries = models.JSONField(default=list, blank=True)
+    verticals = models.JSONField(default=list, blank=True, help_text="Vertical ids.")
+    campaign = models.ForeignKey("leads.Campaign", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     reps = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="routing_rules")
     active = models.BooleanField(default=True)
     # Round-robin state, advanced under a row lock so concurrent handoffs never share a turn.
@@ -100,3 +105,42 @@ class Handoff(models.Model):
     def sla_overdue_at(self, now) -> bool:
         """Whether the rep's time to answer this handoff has run out at `now` (`sla_overdue`)."""
         return sla_overdue(self.sla_due_at, now)
+
+
+class OfferOutcome(models.TextChoices):
+    OPEN = "open", "Open"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+    LAPSED = "lapsed", "Lapsed"
+    # The handoff ended some other way while the offer was open (reassigned, recycled, merged).
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class HandoffOffer(models.Model):
+    """A handoff by rules, offered to one rep until `due_at`: unanswered by then it lapses and the
+    lead is offered to the next rep of the rule (`leads.offers`). One open offer per handoff, and a
+    rep is offered the same handoff once: the constraints stand behind "exactly once"."""
+
+    handoff = models.ForeignKey(Handoff, on_delete=models.CASCADE, related_name="offers", db_index=False)
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="+", db_index=False)
+    rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField(help_text="1 for the first offer of the handoff, 2 for the next, …")
+    routing_turn = models.PositiveIntegerField(null=True, blank=True)
+    offered_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=9, choices=OfferOutcome.choices, default=OfferOutcome.OPEN)
+
+    class Meta:
+        ordering = ["handoff", "position"]
+        indexes = [
+            # The sweep: open offers whose time ran out, oldest first.
+            models.Index(fields=["due_at"], name="offer_open_due", condition=Q(outcome="open")),
+            # Who may not be offered a lead again: the reps who turned it down or let it lapse.
+            models.Index(fields=["lead", "rep"], name="offer_lead_rep"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["handoff"], condition=Q(outcome="open"), name="offer_one_open_per_handoff"),
+            models.UniqueConstraint(fields=["handoff", "position"], name="offer_unique_position"),
+            models.UniqueConstraint(fields=["handoff", "rep"], name="offer_once_per_rep"),
+        ]

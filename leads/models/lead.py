@@ -263,6 +263,7 @@ class EventKind(models.TextChoices):
     SNOOZE = "snooze", "Snooze"
     EDIT = "edit", "Data changed"
     MERGE = "merge", "Merged"
+    OFFER = "offer", "Offer"
 
 
 ACTIVITY_KINDS = (EventKind.CALL, EventKind.EMAIL, EventKind.MEETING, EventKind.NOTE)

@@ -165,6 +165,55 @@
     options: { scales: { y: { beginAtZero: true } } },
   });
 
+  // The response-time curve: good share of the judged leads and won share of the answered ones, per
+  // bucket, with the counts behind each bar under its label.
+  var RESPONSE_LABELS = {
+    within_5_minutes: "Within 5 min",
+    within_1_hour: "5 min – 1 h",
+    within_24_hours: "1 – 24 h",
+    later: "Later",
+  };
+  var curve = (data.speed_to_lead && data.speed_to_lead.by_response) || [];
+  draw("chart-speed-curve", {
+    type: "bar",
+    data: {
+      labels: curve.map(function (b) {
+        return [RESPONSE_LABELS[b.bucket] || b.bucket, b.good + " good of " + b.judged + " judged", b.won + " won of " + b.answered];
+      }),
+      datasets: [
+        {
+          label: "Good share",
+          data: curve.map(function (b) {
+            return b.good_share === null ? null : b.good_share * 100;
+          }),
+          backgroundColor: "#2e7d32",
+        },
+        {
+          label: "Won share",
+          data: curve.map(function (b) {
+            return b.won_share === null ? null : b.won_share * 100;
+          }),
+          backgroundColor: "#1565c0",
+        },
+      ],
+    },
+    options: {
+      scales: { y: { beginAtZero: true, max: 100, ticks: { callback: function (v) { return v + "%"; } } } },
+      plugins: {
+        tooltip: {
+          callbacks: {
+            label: function (context) {
+              var b = curve[context.dataIndex];
+              return context.datasetIndex === 0
+                ? "Good " + percent(b.good_share) + " (" + b.good + " of " + b.judged + ")"
+                : "Won " + percent(b.won_share) + " (" + b.won + " of " + b.answered + ")";
+            },
+          },
+        },
+      },
+    },
+  });
+
   var quality = data.quality_by_campaign;
   draw("chart-quality", {
     type: "bar",

@@ -424,6 +424,11 @@ def test_dashboard_of_an_empty_period_is_zeros_and_nulls(world):
         "answered": 0,
         "clock": "Every hour counts, around the clock.",
         "by_rep": [],
+        # Every bucket of the curve, empty: zeros and no shares.
+        "by_response": [
+            {"bucket": bucket, "answered": 0, "judged": 0, "good": 0, "good_share": None, "won": 0, "won_share": None}
+            for bucket in ("within_5_minutes", "within_1_hour", "within_24_hours", "later")
+        ],
     }
     assert figures["quality_by_campaign"] == figures["rejection_reasons"] == figures["revenue_by_campaign"] == []
     assert all(w["revenue"] == 0 for w in figures["revenue_by_week"])
@@ -531,17 +536,18 @@ def test_dashboard_query_count_does_not_grow_with_leads_or_reps(db, django_asser
     # 4 by source, 5 by marketer, 6 by rep, 7 by week; live: 8 open pipeline and snoozed, 9 cold,
     # 10 handoffs (SLA and percentiles), 11 rejection reasons, 12 the feedback backlog's count,
     # 13 its middle items in index order; speed to lead: 14 the SLA clock's settings, 15 the totals
-    # and by rep in one ROLLUP
-    with django_assert_num_queries(15):
+    # and by rep in one ROLLUP, 16 the verdicts by time to first response (one GROUP BY)
+    with django_assert_num_queries(16):
         small = dashboard_figures(filters=filters, now=NOW)
     add(10_000, 10, [rep, *RepFactory.create_batch(20)])
     leads_carry_their_verdicts()
     lead_days_rebuild()
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         big = dashboard_figures(filters=filters, now=NOW)
     assert (small["won_count"], big["won_count"]) == (4, 3338)
     assert (small["speed_to_lead"]["answered"], big["speed_to_lead"]["answered"]) == (10, 10_010)
     assert (len(small["speed_to_lead"]["by_rep"]), len(big["speed_to_lead"]["by_rep"])) == (1, 21)
+    assert sum(b["answered"] for b in big["speed_to_lead"]["by_response"]) == 10_010
 
 
 def test_percentiles_by_offset_match_percentile_cont(world):

@@ -149,3 +149,22 @@ def test_the_same_seed_tells_the_same_stories(debug):
     _generate(40)
 
     assert stories() == first
+
+
+def test_the_generated_verdicts_fall_with_the_time_to_first_response(debug):
+    from dashboard.figures import dashboard_figures
+    from dashboard.periods import dashboard_filters_parse
+
+    _generate(count=3000)
+    # when: the two years on the dashboard
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    start = today.replace(year=today.year - 2, day=1)
+    filters = dashboard_filters_parse({"period": "custom", "start": start.isoformat(), "end": today.isoformat()})
+    curve = dashboard_figures(filters=filters)["speed_to_lead"]["by_response"]
+    # then: every bucket has judged leads, and the good share falls from the fastest to the slowest
+    shares = [bucket["good_share"] for bucket in curve]
+    assert all(bucket["judged"] >= 20 for bucket in curve), curve
+    assert shares[0] > shares[1] > shares[3], curve
+    assert shares[0] > shares[2] > shares[3], curve

@@ -11,7 +11,7 @@ from alignment.services import notification_create
 from alignment.webhooks.services import webhook_endpoint_create, webhook_ping
 from feedback.models import FeedbackItem
 from feedback.services import lead_reject_with_feedback
-from leads.models import ImportJob, ReasonCode
+from leads.models import ImportJob, ReasonCode, RoutingRule
 from leads.services import lead_accept, lead_hand_off, lead_qualify
 from tests.alignment.factories import ManagerFactory, MarketerFactory, RepFactory
 from tests.leads.factories import CampaignFactory, LeadFactory
@@ -33,6 +33,7 @@ class World:
     webhook: object
     delivery: object
     reason: object
+    routing_rule: object
 
 
 def world_build():
@@ -83,6 +84,7 @@ def world_build():
         webhook=webhook,
         delivery=WebhookDelivery.objects.get(endpoint=webhook),
         reason=ReasonCode.objects.get(code="no_budget"),
+        routing_rule=RoutingRule.objects.create(name="Germany", country="DE"),
     )
 
 

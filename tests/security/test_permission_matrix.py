@@ -107,6 +107,11 @@ RULES = {
     "password_change": page("GET", lambda w: reverse("password_change"), "ok ok ok ok ok"),
     "password_change_done": page("GET", lambda w: reverse("password_change_done"), "ok ok ok ok ok"),
     "api-me": api("GET", lambda w: "/api/me/", "ok ok ok ok ok"),
+    "api-events": api("GET", lambda w: "/api/events/", "ok ok ok ok ok"),
+    "leads-api:routing-rule-list": api("GET", lambda w: "/api/routing-rules/", "403 403 403 403 ok"),
+    "leads-api:routing-rule-detail": api(
+        "GET", lambda w: f"/api/routing-rules/{w.routing_rule.pk}/", "403 403 403 403 ok"
+    ),
     "scoring-api:lead-score": api("GET", lambda w: f"/api/leads/{w.accepted_lead.pk}/score/", "ok ok ok 404 ok"),
     "scoring-api:model": api("GET", lambda w: "/api/scoring/", "403 403 403 403 ok"),
     "dashboard-api:dashboard": api("GET", lambda w: "/api/dashboard/", "ok ok ok ok ok"),
@@ -309,6 +314,8 @@ RULES = {
     "alignment:sla-settings": page("GET", lambda w: "/settings/sla/", "403 403 403 403 ok"),
     "alignment:audit-log": page("GET", lambda w: "/settings/audit/", "403 403 403 403 ok"),
     "alignment:preferences": page("GET", lambda w: "/account/preferences/", "ok ok ok ok ok"),
+    "alignment:notifications-bell": page("GET", lambda w: "/notifications/bell/", "ok ok ok ok ok"),
+    "dashboard:home-awaiting": page("GET", lambda w: "/inbox/awaiting/", "403 403 ok ok 403"),
     "scoring:model": page("GET", lambda w: "/scoring/", "403 403 403 403 ok"),
     "scoring:lead-panel": page("GET", lambda w: f"/scoring/leads/{w.accepted_lead.pk}/", "ok ok ok 404 ok"),
     "alignment:notification-open": page(

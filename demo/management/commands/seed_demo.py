@@ -28,6 +28,7 @@ from alignment.models import Notification, Role, Team, Territory, User, Vertical
 from dashboard.models import GoalPeriod, RevenueGoal
 from dashboard.periods import quarter_bounds
 from dashboard.services import revenue_goal_set
+from demo.generate import response_log_odds
 from demo.people import demo_refuse_without_debug, demo_user
 from feedback import services as feedback_services
 from feedback.models import FeedbackItem, FeedbackKind, FeedbackReply, FeedbackStatus, Verdict
@@ -280,7 +281,7 @@ class Command(BaseCommand):
             marketer = campaign.owner
             gaps = [
                 rng.uniform(2, 40),  # capture → handoff
-                rng.uniform(1, 30),  # → accept or reject (sometimes past the SLA)
+                0.02 + 30 * rng.random() ** 3,  # → accept or reject: mostly soon, sometimes past the SLA
                 rng.uniform(3, 96),  # → first activity
                 rng.uniform(2, 10) * 24,  # → verdict / qualify
                 rng.uniform(5, 40) * 24,  # → won / lost
@@ -343,7 +344,7 @@ class Command(BaseCommand):
             services.lead_log_activity(lead=lead, by=rep, kind=rng.choice(["call", "email", "meeting"]), note="")
             if rng.random() < 0.6:
                 story.step()
-                self._verdict(feedback_services, lead, rep, marketer, rng, reasons)
+                self._verdict(feedback_services, lead, rep, marketer, rng, reasons, gaps[1])
             if target == "working":
                 continue
             if target == "lost":
@@ -360,12 +361,14 @@ class Command(BaseCommand):
         self._remap(stories)
         return len(plan)
 
-    def _verdict(self, feedback_services, lead, rep, marketer, rng, reasons):
+    def _verdict(self, feedback_services, lead, rep, marketer, rng, reasons, response_hours=1.0):
         # The demo's reps judge by a pattern the lead score can find: the two best campaigns,
-        # company email and senior titles make a good verdict likelier, free mail and students rarer.
+        # company email and senior titles make a good verdict likelier, free mail and students rarer;
+        # and the sooner the rep answered, the likelier the lead is good (the dashboard's curve).
         z = 0.6 + (1.0 if lead.campaign.name in DEMO_GOOD_CAMPAIGNS else 0.0)
         z += -1.3 if lead.email.endswith("@gmail.com") else 0.3
         z += DEMO_TITLE_EFFECT.get(lead.title, 0.0)
+        z += response_log_odds(timedelta(hours=response_hours))
         good = rng.random() < 1 / (1 + math.exp(-z))
         verdict = feedback_services.verdict_give(
             lead=lead,

@@ -1,0 +1,319 @@
+"""The live channel and the offer sweep, each figure beside a baseline measured in the same run.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/alignment REDIS_URL=redis://127.0.0.1:6379/1 \
+        .venv/bin/python bench/live.py --streams 500 --leads 1000000
+
+It works in a sibling database `<name>_live_bench` (or BENCH_DATABASE_URL), never in DATABASE_URL's.
+
+1. Streams: starts `uvicorn alignment.asgi:application` on 127.0.0.1, opens `--streams` event
+   streams (one per rep, token auth) from one asyncio client, then hands `--samples` leads to
+   random reps one after another (`lead_hand_off`, a real committed transaction) and times each
+   from the commit to the event arriving on that rep's stream: p50/p95, beside the bare Redis
+   PUBLISH → SUBSCRIBE receive on the same Redis (the wake-up alone). Memory per open stream is the
+   server's resident memory after opening them, less before, over the number of streams.
+2. The offer sweep: `--leads` leads handed off by one rule to 40 reps, each with its open offer,
+   1 % of them lapsed; times `offers_sweep()` and counts its queries, beside the bare
+   `UPDATE … SET outcome = 'lapsed'` of the same rows (rolled back).
+"""
+
+import argparse
+import asyncio
+import hashlib
+import json
+import os
+import random
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+sys.path.insert(0, str(BASE_DIR / "bench"))
+
+from benchdb import bench_django_setup  # noqa: E402
+from summary import record  # noqa: E402
+
+TRUNCATE_SQL = """
+TRUNCATE leads_handoffoffer, alignment_liveevent, alignment_notification, leads_handoff, leads_leadevent,
+    leads_leadday, leads_touch, leads_lead, leads_campaign, leads_routingrule_reps, leads_routingrule,
+    authtoken_token, alignment_slasettings RESTART IDENTITY CASCADE;
+DELETE FROM alignment_user WHERE username LIKE 'live-%%';
+"""
+
+USERS_SQL = """
+INSERT INTO alignment_user (password, is_superuser, username, first_name, last_name, email, is_staff,
+    is_active, date_joined, role, available, email_notifications, chat_notifications)
+SELECT '!', false, 'live-' || role || g, '', '', 'live-' || role || g || '@bench.test', false, true, now(),
+    role, true, false, false
+FROM generate_series(1, %s) g, unnest(ARRAY['rep', 'marketer', 'manager']) role
+WHERE role = 'rep' OR g <= 2;
+INSERT INTO authtoken_token (key, created, user_id)
+SELECT md5('live-bench' || id), now(), id FROM alignment_user WHERE username LIKE 'live-rep%%';
+INSERT INTO leads_campaign (name, source, form_key, allowed_origins, active, created_at, owner_id)
+SELECT 'Live campaign', 'web', 'live-bench', '', true, now(), id FROM alignment_user WHERE username = 'live-marketer1';
+"""
+
+OFFERS_SQL = """
+INSERT INTO leads_routingrule (name, priority, country, region, countries, verticals, active, turns)
+VALUES ('Everyone', 10, '', '', '[]', '[]', true, 0);
+INSERT INTO leads_routingrule_reps (routingrule_id, user_id)
+SELECT 1, id FROM (SELECT id FROM alignment_user WHERE username LIKE 'live-rep%%' ORDER BY id LIMIT 40) r;
+WITH reps AS (SELECT array_agg(id ORDER BY id) AS ids FROM
+        (SELECT id FROM alignment_user WHERE username LIKE 'live-rep%%' ORDER BY id LIMIT 40) r),
+     m AS (SELECT id FROM alignment_user WHERE username = 'live-marketer1')
+INSERT INTO leads_lead (email, name, company, title, phone, country, region, source, notes, pain_points,
+    status, touch_count, last_touch_at, last_activity_at, captured_at, handed_off_at, recycle_count,
+    recycle_reason, snooze_reason, updated_at, campaign_id, captured_by_id, owner_id, verdict)
+SELECT 'offer' || i || '@bench.test', 'Person ' || i, '', '', '', 'DE', '', 'web', '', '', 'handed_off', 1,
+    now() - interval '1 hour', now() - interval '1 hour', now() - interval '1 hour', now() - interval '1 hour',
+    0, '', '', now(), 1, m.id, reps.ids[1 + i %% 40], ''
+FROM generate_series(1, %s) i, reps, m;
+INSERT INTO leads_handoff (note, created_at, sla_due_at, outcome, outcome_note, routing_reason, routing_turn,
+    routing_rule_id, by_id, to_rep_id, lead_id)
+SELECT 'Story.', l.handed_off_at, l.handed_off_at + interval '24 hours', 'open', '', 'Offer 1', l.id, 1,
+    l.captured_by_id, l.owner_id, l.id
+FROM leads_lead l;
+UPDATE leads_routingrule SET turns = (SELECT count(*) FROM leads_handoff);
+-- One in a hundred lapsed a moment ago; the rest have minutes left.
+INSERT INTO leads_handoffoffer (handoff_id, lead_id, rep_id, position, routing_turn, offered_at, due_at, outcome)
+SELECT h.id, h.lead_id, h.to_rep_id, 1, h.routing_turn, h.created_at,
+    CASE WHEN h.id %% 100 = 0 THEN now() - interval '1 second' ELSE now() + interval '10 minutes' END, 'open'
+FROM leads_handoff h;
+ANALYZE;
+"""
+
+
+def _rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _p(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))] if values else float("nan")
+
+
+def bench_streams(*, streams: int, samples: int, url: str) -> None:
+    import httpx
+    import redis
+    from django.conf import settings
+    from django.db import connection
+    from django.utils import timezone
+
+    from alignment.models import User
+    from leads.models import Campaign, Lead
+    from leads.services import lead_hand_off
+
+    with connection.cursor() as cursor:
+        cursor.execute(TRUNCATE_SQL)
+        cursor.execute(USERS_SQL, [streams])
+    reps = list(User.objects.filter(username__startswith="live-rep").order_by("id"))
+    tokens = {rep.id: hashlib.md5(f"live-bench{rep.id}".encode()).hexdigest() for rep in reps}
+    marketer = User.objects.get(username="live-marketer1")
+    campaign = Campaign.objects.get(name="Live campaign")
+
+    port = 18765
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_DEBUG": "0", "DATABASE_CONN_MAX_AGE": "60"}
+    server = subprocess.Popen(
+        [
+            str(BASE_DIR / ".venv/bin/uvicorn"),
+            "alignment.asgi:application",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--timeout-graceful-shutdown",
+            "2",
+        ],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                httpx.get(f"{base}/healthz", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        rss_before = _rss_kb(server.pid)
+
+        received: dict[int, float] = {}
+        waiting: dict[int, threading.Event] = {}
+        opened = threading.Event()
+        loop = asyncio.new_event_loop()
+
+        async def one(client, rep_id, ready):
+            headers = {"Authorization": f"Token {tokens[rep_id]}"}
+            async with client.stream("GET", f"{base}/api/events/", headers=headers) as response:
+                ready.append(rep_id)
+                async for line in response.aiter_lines():
+                    if line.startswith("data:"):
+                        lead = json.loads(line[5:]).get("lead")
+                        received[lead] = time.monotonic()
+                        if lead in waiting:
+                            waiting[lead].set()
+
+        async def main():
+            limits = httpx.Limits(max_connections=streams + 10, max_keepalive_connections=streams + 10)
+            async with httpx.AsyncClient(timeout=httpx.Timeout(30, read=None), limits=limits) as client:
+                ready = []
+                tasks = [asyncio.ensure_future(one(client, rep.id, ready)) for rep in reps]
+                while len(ready) < len(reps):
+                    await asyncio.sleep(0.05)
+                opened.set()
+                await asyncio.gather(*tasks, return_exceptions=True)
+
+        thread = threading.Thread(target=lambda: loop.run_until_complete(main()), daemon=True)
+        thread.start()
+        assert opened.wait(120), "the streams did not open"
+        time.sleep(2)  # every stream past its first read
+        rss_after = _rss_kb(server.pid)
+
+        latencies = []
+        rng = random.Random(7)
+        for i in range(samples):
+            rep = rng.choice(reps)
+            lead = Lead.objects.create(
+                email=f"live{i}@bench.test",
+                campaign=campaign,
+                captured_by=marketer,
+                captured_at=timezone.now(),
+                last_touch_at=timezone.now(),
+                last_activity_at=timezone.now(),
+            )
+            waiting[lead.id] = threading.Event()
+            lead_hand_off(lead=lead, rep=rep, note="Bench.", by=marketer)
+            committed = time.monotonic()
+            if waiting[lead.id].wait(5):
+                latencies.append((received[lead.id] - committed) * 1000)
+            time.sleep(0.05)
+
+        # The baseline: Redis PUBLISH → a subscriber's receive, the wake-up alone.
+        client = redis.Redis.from_url(settings.REDIS_URL)
+        pubsub = client.pubsub()
+        pubsub.subscribe("live-bench-baseline")
+        pubsub.get_message(timeout=1)
+        bare = []
+        for _ in range(samples):
+            started = time.monotonic()
+            client.publish("live-bench-baseline", "[1]")
+            message = pubsub.get_message(timeout=2)
+            while message is not None and message["type"] != "message":
+                message = pubsub.get_message(timeout=2)
+            bare.append((time.monotonic() - started) * 1000)
+        pubsub.close()
+    finally:
+        server.terminate()
+        try:
+            server.wait(15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(10)
+
+    per_stream = (rss_after - rss_before) / max(1, streams)
+    p50, p95 = _p(latencies, 0.5), _p(latencies, 0.95)
+    b50, b95 = _p(bare, 0.5), _p(bare, 0.95)
+    print(f"\n{streams} open streams; {len(latencies)}/{samples} handoffs received")
+    print(f"  handoff commit → event on the rep's stream: p50 {p50:.1f} ms, p95 {p95:.1f} ms")
+    print(f"  bare Redis publish → receive (baseline):    p50 {b50:.2f} ms, p95 {b95:.2f} ms")
+    print(f"  server memory: {rss_before / 1024:.0f} MB before, {rss_after / 1024:.0f} MB with the streams open,")
+    print(f"  {per_stream:.0f} kB per open stream")
+    record(
+        f"Handoff commit → event, p95, {streams} streams open",
+        p95,
+        b95,
+        "ms",
+        "< 1000 ms",
+        p95 < 1000 and len(latencies) == samples,
+        "bare Redis publish → receive",
+    )
+
+
+def bench_sweep(*, leads: int) -> None:
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from leads.offers import offers_sweep
+
+    with connection.cursor() as cursor:
+        cursor.execute(TRUNCATE_SQL)
+        cursor.execute(USERS_SQL, [40])
+        started = time.monotonic()
+        cursor.execute(OFFERS_SQL, [leads])
+    print(f"\nloaded {leads:,} leads with open offers in {time.monotonic() - started:.0f} s")
+    from alignment.sla import sla_settings_get
+
+    policy = sla_settings_get()
+    policy.offer_minutes = 5
+    policy.save()
+
+    # Baseline: the bare UPDATE of the same rows, rolled back.
+    with transaction.atomic():
+        started = time.monotonic()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE leads_handoffoffer SET outcome = 'lapsed', ended_at = now() "
+                "WHERE outcome = 'open' AND due_at <= now()"
+            )
+            bare_rows = cursor.rowcount
+        bare = time.monotonic() - started
+        transaction.set_rollback(True)
+
+    with CaptureQueriesContext(connection) as queries:
+        started = time.monotonic()
+        result = offers_sweep()
+        took = time.monotonic() - started
+    print(
+        f"  offer sweep: {result.lapsed:,} lapsed, {result.moved:,} moved on, in {took * 1000:.0f} ms, "
+        f"{len(queries)} queries"
+    )
+    print(f"  bare UPDATE of the same {bare_rows:,} rows (baseline): {bare * 1000:.0f} ms")
+    slowest = sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:4]
+    for query in slowest:
+        print(f"    {float(query['time']) * 1000:7.0f} ms  {query['sql'][:90]}")
+    with CaptureQueriesContext(connection) as idle:
+        started = time.monotonic()
+        offers_sweep()
+        idle_took = time.monotonic() - started
+    print(f"  the next sweep, nothing lapsed: {idle_took * 1000:.1f} ms, {len(idle)} queries")
+    record(
+        f"Offer sweep, {leads:,} leads, 1 % lapsing ({len(queries)} queries)",
+        took * 1000,
+        bare * 1000,
+        "ms",
+        "< 2000 ms, constant queries",
+        took < 2,
+        "bare UPDATE of the lapsed rows",
+    )  # fmt: skip
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--streams", type=int, default=500)
+    parser.add_argument("--samples", type=int, default=100)
+    parser.add_argument("--leads", type=int, default=1_000_000)
+    parser.add_argument("--only", choices=["streams", "sweep"], help="run one of the two parts")
+    args = parser.parse_args()
+    url = bench_django_setup("_live_bench")
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from django.conf import settings
+
+    if not settings.REDIS_URL and args.only != "sweep":
+        print("REDIS_URL is not set: the streams part (woken through Redis) is skipped.")
+        args.only = "sweep"
+    if args.only != "sweep":
+        bench_streams(streams=args.streams, samples=args.samples, url=url)
+    if args.only != "streams":
+        bench_sweep(leads=args.leads)
+
+
+if __name__ == "__main__":
+    main()
