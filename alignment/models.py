@@ -121,6 +121,7 @@ class NotificationKind(models.TextChoices):
     FEEDBACK = "feedback", "Feedback"
     DIGEST = "digest", "Digest"
     WEBHOOK = "webhook", "Webhook"
+    REQUEST = "request", "Campaign request"
 
 
 class Notification(models.Model):
@@ -282,6 +283,7 @@ class AuditArea(models.TextChoices):
     GOAL = "goal", "Revenue goals"
     WEBHOOK = "webhook", "Webhooks"
     REASON_CODE = "reason_code", "Reason codes"
+    PAIN_THEME = "pain_theme", "Pain themes"
 
 
 class AuditEntry(models.Model):

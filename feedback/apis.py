@@ -21,7 +21,7 @@ from alignment.rest import (
     IsMarketerOrManager,
     IsRep,
 )
-from feedback.models import FeedbackItem, FeedbackKind, FeedbackReply, FeedbackStatus, Resolution, Verdict, VerdictValue
+from feedback.models import FeedbackItem, FeedbackKind, FeedbackReply, FeedbackStatus, Resolution
 from feedback.scorecard import PERIODS, SCORECARD_SORTS, campaign_scorecard, scorecard_period
 from feedback.selectors import (
     feedback_item_get_for_user,
@@ -42,6 +42,7 @@ from feedback.services import (
     lead_win_with_feedback,
     verdict_give,
 )
+from feedback.verdict_serializers import ReasonOutputSerializer, VerdictInputSerializer, VerdictOutputSerializer
 from leads.apis.common import LeadActionApi, ReasonCodeField, UserRefSerializer, action_schema
 from leads.selectors import lead_get_for_user, reason_code_list
 
@@ -56,12 +57,6 @@ def _item_context() -> dict:
 # --- output serializers -----------------------------------------------------------------------
 
 
-class ReasonOutputSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    label = serializers.CharField()
-    active = serializers.BooleanField()
-
-
 class FeedbackLeadOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     email = serializers.EmailField()
@@ -73,17 +68,6 @@ class FeedbackLeadOutputSerializer(serializers.Serializer):
 
     def get_campaign(self, lead) -> dict:
         return {"id": lead.campaign_id, "name": lead.campaign.name}
-
-
-class VerdictOutputSerializer(serializers.ModelSerializer):
-    rep = UserRefSerializer()
-    reason = ReasonOutputSerializer(allow_null=True)
-    verdict = serializers.ChoiceField(choices=VerdictValue.choices)
-
-    class Meta:
-        model = Verdict
-        fields = ["id", "lead", "rep", "verdict", "reason", "note", "pain_points", "current", "created_at"]
-        read_only_fields = fields
 
 
 class FeedbackReplyOutputSerializer(serializers.ModelSerializer):
@@ -223,15 +207,6 @@ class InsightsOutputSerializer(serializers.Serializer):
 
 
 # --- input serializers ------------------------------------------------------------------------
-
-
-class VerdictInputSerializer(InputSerializer):
-    verdict = serializers.ChoiceField(choices=VerdictValue.choices)
-    reason = ReasonCodeField(required=False, allow_blank=True, help_text="Required for a bad verdict.")
-    note = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
-    pain_points = serializers.CharField(
-        max_length=10_000, required=False, allow_blank=True, help_text="What the customer struggles with."
-    )
 
 
 class FeedbackRequestInputSerializer(InputSerializer):

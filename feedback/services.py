@@ -20,6 +20,7 @@ from alignment.sla import duration_describe
 from feedback.models import FeedbackItem, FeedbackKind, FeedbackReply, FeedbackStatus, Resolution, Verdict
 from feedback.rollup import counts_reason, reason_day_rows, reason_days_apply
 from feedback.selectors import feedback_overdue_cutoff
+from feedback.themes import pain_themes_active
 from leads import capture as lead_capture
 from leads import services as lead_services
 from leads.events import lead_event_emit
@@ -189,7 +190,9 @@ def lead_win_with_feedback(*, lead: Lead, by: User, amount) -> Lead:
 
 
 @transaction.atomic
-def verdict_give(*, lead: Lead, by: User, verdict: str, reason=None, note: str = "", pain_points: str = "") -> Verdict:
+def verdict_give(
+    *, lead: Lead, by: User, verdict: str, reason=None, note: str = "", pain_points: str = "", pain_themes=()
+) -> Verdict:
     """The rep who owns a lead judges it good or bad. A bad verdict needs a reason.
 
     Giving another verdict revises the judgement: the earlier one stays in the history and stops
@@ -202,6 +205,7 @@ def verdict_give(*, lead: Lead, by: User, verdict: str, reason=None, note: str =
     reason = lead_services.reason_code_active(reason, required=verdict == VerdictValue.BAD)
     note = (note or "").strip()
     pain_points = (pain_points or "").strip()
+    themes = pain_themes_active(pain_themes)
     lead = lead_services.lead_lock(lead)
     lead_services.lead_action_refuse(lead=lead, user=by, action="verdict")
     now = timezone.now()
@@ -219,6 +223,8 @@ def verdict_give(*, lead: Lead, by: User, verdict: str, reason=None, note: str =
         current=True,
         created_at=now,
     )
+    if themes:
+        row.pain_themes.set(themes)
     lead_services.lead_verdict_set(lead=lead, verdict=verdict, at=now)
     label = VerdictValue(verdict).label
     text = f"{'Revised verdict' if previous else 'Verdict'}: {label}" + (f" ({reason.label})" if reason else "")
