@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "alignment",
     "leads",
     "feedback",
+    "planning",
     "dashboard",
 ]
 
@@ -367,6 +368,12 @@ CELERY_BEAT_SCHEDULE = {
     "prune-idempotency-records": {
         "task": "alignment.tasks.idempotency_records_prune",
         "schedule": crontab(minute=30, hour=3),
+    },
+    # Campaign requests' evidence (until delivered) and outcome (once delivered), kept current.
+    "refresh-campaign-requests": {
+        "task": "planning.tasks.campaign_requests_refresh",
+        "schedule": crontab(minute=15),
+        "options": {"expires": 3600},
     },
 }
 # The weekly alignment digest, in ALIGNMENT_TIME_ZONE: a crontab "minute hour day-of-week",

@@ -9,6 +9,7 @@ from alignment.webhooks import views as webhook_views
 from dashboard import urls as dashboard_urls
 from feedback import urls as feedback_urls
 from leads import urls as leads_urls
+from planning import urls as planning_urls
 
 api_patterns = [
     path("auth/token/", apis.TokenObtainApi.as_view(), name="token"),
@@ -27,6 +28,7 @@ api_patterns = [
     path("", include(dashboard_urls.api_urlpatterns)),
     path("", include((leads_urls.api_urlpatterns, "leads"), namespace="leads-api")),
     path("", include((feedback_urls.api_urlpatterns, "feedback"), namespace="feedback-api")),
+    path("", include((planning_urls.api_urlpatterns, "planning"), namespace="planning-api")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     # Last: any other /api/ URL answers the JSON 404, even with DEBUG on.
@@ -45,6 +47,7 @@ urlpatterns = [
     path("leads/", include(leads_urls)),
     path("leads/", include(feedback_urls.lead_urlpatterns)),
     path("feedback/", include(feedback_urls)),
+    path("", include(planning_urls)),
     path("notifications/", notification_views.notification_list, name="notifications"),
     path("notifications/read-all/", notification_views.notification_read_all, name="notifications-read-all"),
     path("notifications/<int:pk>/read/", notification_views.notification_read, name="notification-read"),

@@ -340,7 +340,7 @@ class Touch(models.Model):
 class RoutingRule(models.Model):
     """Leads matching the rule go round-robin to its reps who are available and under capacity.
 
-    An empty country or vertical matches anything. Rules are tried by priority (lowest first); the
+    An empty country, vertical or campaign matches anything. Rules are tried by priority (lowest first); the
     first rule with an eligible rep wins, and when none has one the lead goes to the managers' queue.
     """
 
@@ -349,6 +349,10 @@ class RoutingRule(models.Model):
     country = models.CharField(max_length=2, blank=True)
     region = models.CharField(max_length=100, blank=True)
     vertical = models.ForeignKey("alignment.Vertical", null=True, blank=True, on_delete=models.CASCADE)
+    # Set: the rule takes only this campaign's leads (a delivered campaign request's rule).
+    campaign = models.ForeignKey(
+        Campaign, null=True, blank=True, on_delete=models.CASCADE, related_name="routing_rules"
+    )
     reps = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="routing_rules")
     active = models.BooleanField(default=True)
     # Round-robin state, advanced under a row lock so concurrent handoffs never share a turn.

@@ -1,0 +1,89 @@
+"""Sales shaping marketing: campaign requests from reps, with the evidence of their segment."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class RequestStatus(models.TextChoices):
+    NEW = "new", "New"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    IN_PROGRESS = "in_progress", "In progress"
+    DELIVERED = "delivered", "Delivered"
+
+
+# Requests marketing still owes an answer or a campaign.
+OPEN_REQUEST_STATUSES = (RequestStatus.NEW, RequestStatus.ACCEPTED, RequestStatus.IN_PROGRESS)
+
+
+class CampaignRequest(models.Model):
+    """A rep (or a manager) asks marketing for a campaign for one segment: a vertical and a
+    territory (a country, and a region when given), the pain themes it should speak to, how many
+    leads it should bring and by when.
+
+    `evidence` is the segment's record over the last twelve months as it stood at `evidence_at`
+    (kept current until delivery); `outcome` is what the delivered campaign brought, as of
+    `outcome_at`. Both are figures computed by `planning.evidence`, stored so that lists read them
+    without a query per request.
+    """
+
+    title = models.CharField(max_length=200)
+    status = models.CharField(max_length=12, choices=RequestStatus.choices, default=RequestStatus.NEW)
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="campaign_requests")
+    vertical = models.ForeignKey("alignment.Vertical", on_delete=models.PROTECT, related_name="+")
+    country = models.CharField(max_length=2)
+    region = models.CharField(max_length=100, blank=True)
+    pain_themes = models.ManyToManyField("feedback.PainTheme", blank=True, related_name="+")
+    goal_leads = models.PositiveIntegerField()
+    needed_by = models.DateField()
+    note = models.TextField(blank=True)
+    decline_reason = models.TextField(blank=True)
+    campaign = models.ForeignKey(
+        "leads.Campaign", null=True, blank=True, on_delete=models.PROTECT, related_name="campaign_requests"
+    )
+    # The rule that hands the delivered campaign's leads in the segment to the requester.
+    routing_rule = models.ForeignKey(
+        "leads.RoutingRule", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    evidence = models.JSONField(default=dict)
+    evidence_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.JSONField(null=True, blank=True)
+    outcome_at = models.DateTimeField(null=True, blank=True)
+    triaged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    triaged_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "created_at", "id"], name="request_status_created"),
+            models.Index(fields=["requester", "created_at", "id"], name="request_requester_created"),
+            models.Index(fields=["vertical", "country", "region"], name="request_segment"),
+            models.Index(fields=["created_at", "id"], name="request_created"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="delivered") | Q(campaign__isnull=False, delivered_at__isnull=False),
+                name="request_delivered_has_campaign",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="declined") | ~Q(decline_reason=""), name="request_declined_has_reason"
+            ),
+            models.CheckConstraint(condition=Q(goal_leads__gte=1), name="request_goal_positive"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def territory(self) -> str:
+        return f"{self.country}/{self.region}" if self.region else self.country
+
+    @property
+    def segment(self) -> str:
+        return f"{self.vertical.name} · {self.territory}"

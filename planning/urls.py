@@ -1,0 +1,26 @@
+from django.urls import path
+
+from planning import views
+from planning.apis import requests as request_apis
+
+app_name = "planning"
+
+urlpatterns = [
+    path("requests/", views.request_list, name="requests"),
+    path("requests/new/", views.request_new, name="request-new"),
+    path("requests/<int:pk>/", views.request_detail, name="request"),
+    path("requests/<int:pk>/<slug:action>/", views.request_action, name="request-action"),
+]
+
+api_urlpatterns = [
+    path("campaign-requests/", request_apis.CampaignRequestListApi.as_view(), name="requests"),
+    path("campaign-requests/<int:pk>/", request_apis.CampaignRequestDetailApi.as_view(), name="request"),
+    path("campaign-requests/<int:pk>/accept/", request_apis.CampaignRequestAcceptApi.as_view(), name="request-accept"),
+    path(
+        "campaign-requests/<int:pk>/decline/", request_apis.CampaignRequestDeclineApi.as_view(), name="request-decline"
+    ),
+    path("campaign-requests/<int:pk>/start/", request_apis.CampaignRequestStartApi.as_view(), name="request-start"),
+    path(
+        "campaign-requests/<int:pk>/deliver/", request_apis.CampaignRequestDeliverApi.as_view(), name="request-deliver"
+    ),
+]
