@@ -26,9 +26,10 @@ api_patterns = [
     path("notifications/", notification_apis.NotificationListApi.as_view(), name="api-notifications"),
     path("notifications/<int:pk>/read/", notification_apis.NotificationReadApi.as_view(), name="api-notification-read"),
     path("", include(dashboard_urls.api_urlpatterns)),
+    # Planning first: its `campaigns/` adds POST to the leads floor's list.
+    path("", include((planning_urls.api_urlpatterns, "planning"), namespace="planning-api")),
     path("", include((leads_urls.api_urlpatterns, "leads"), namespace="leads-api")),
     path("", include((feedback_urls.api_urlpatterns, "feedback"), namespace="feedback-api")),
-    path("", include((planning_urls.api_urlpatterns, "planning"), namespace="planning-api")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     # Last: any other /api/ URL answers the JSON 404, even with DEBUG on.

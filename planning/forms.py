@@ -90,3 +90,22 @@ class DeliverForm(_Form):
     def __init__(self, *args, campaigns=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["campaign"].choices = [("", "Choose a campaign…"), *((str(c.pk), c.name) for c in campaigns)]
+
+
+class CampaignForm(_Form):
+    name = forms.CharField(required=False, max_length=200, help_text="Required.")
+    source = forms.ChoiceField(required=False)
+    vertical = forms.ChoiceField(required=False, help_text="Optional: the segment it is for.")
+    territory = forms.CharField(required=False, max_length=120, help_text="Optional: DE or DE/Bavaria.")
+    request = forms.ChoiceField(
+        required=False, label="Delivers the request", help_text="Optional: a request in progress."
+    )
+
+    def __init__(self, *args, sources=(), requests=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["source"].choices = list(sources)
+        self.fields["vertical"].choices = [
+            ("", "Any vertical"),
+            *((str(v.pk), v.name) for v in Vertical.objects.order_by("name")),
+        ]
+        self.fields["request"].choices = [("", "None"), *((str(r.pk), f"{r.title} ({r.segment})") for r in requests)]

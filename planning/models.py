@@ -87,3 +87,28 @@ class CampaignRequest(models.Model):
     @property
     def segment(self) -> str:
         return f"{self.vertical.name} · {self.territory}"
+
+
+class CampaignSegment(models.Model):
+    """The segment a campaign made in the product was made for: its vertical and territory, the
+    rep its leads there go to (a mini-campaign launched from the plan) and the request it delivers.
+    The plan reads these to say whether a live campaign already serves a segment."""
+
+    campaign = models.OneToOneField("leads.Campaign", on_delete=models.CASCADE, related_name="segment")
+    vertical = models.ForeignKey(
+        "alignment.Vertical", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    country = models.CharField(max_length=2, blank=True)
+    region = models.CharField(max_length=100, blank=True)
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    request = models.ForeignKey(CampaignRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["vertical", "country", "region"], name="campaign_segment_key")]
+
+    def __str__(self):
+        return f"{self.campaign_id}: {self.vertical_id} {self.country}/{self.region}"

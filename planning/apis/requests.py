@@ -101,7 +101,7 @@ class CampaignRequestOutputSerializer(serializers.Serializer):
     requester = RequesterOutputSerializer()
     vertical = RefOutputSerializer()
     territory = serializers.CharField()
-    pain_themes = serializers.SlugRelatedField(many=True, read_only=True, slug_field="code")
+    pain_themes = serializers.SerializerMethodField()
     goal_leads = serializers.IntegerField()
     needed_by = serializers.DateField()
     note = serializers.CharField()
@@ -111,6 +111,9 @@ class CampaignRequestOutputSerializer(serializers.Serializer):
     outcome = OutcomeOutputSerializer(allow_null=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+
+    def get_pain_themes(self, row) -> list[str]:
+        return [theme.code for theme in row.pain_themes.all()]
 
 
 class RequestPagination(CursorPagination):

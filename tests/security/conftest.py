@@ -13,8 +13,9 @@ from feedback.models import FeedbackItem
 from feedback.services import lead_reject_with_feedback
 from leads.models import ImportJob, ReasonCode
 from leads.services import lead_accept, lead_hand_off, lead_qualify
-from tests.alignment.factories import ManagerFactory, MarketerFactory, RepFactory
+from tests.alignment.factories import ManagerFactory, MarketerFactory, RepFactory, VerticalFactory
 from tests.leads.factories import CampaignFactory, LeadFactory
+from tests.planning.factories import file_request
 
 
 @dataclass
@@ -33,6 +34,7 @@ class World:
     webhook: object
     delivery: object
     reason: object
+    campaign_request: object = None  # filed by rep A, new
 
 
 def world_build():
@@ -83,6 +85,7 @@ def world_build():
         webhook=webhook,
         delivery=WebhookDelivery.objects.get(endpoint=webhook),
         reason=ReasonCode.objects.get(code="no_budget"),
+        campaign_request=file_request(by=rep, vertical=VerticalFactory(name="Retail")),
     )
 
 

@@ -338,6 +338,53 @@ RULES = {
         lambda w: {"period": "quarter", "starts_on": "2026-10-01", "amount": "100000"},
     ),
     "dashboard-digest": page("GET", lambda w: "/dashboard/digest/", "ok ok ok ok ok"),
+    # campaign requests: reps and managers file; reps see their own, marketing and managers all
+    "planning-api:requests": api(
+        "POST",
+        lambda w: "/api/campaign-requests/",
+        "403 403 ok ok ok",
+        lambda w: {
+            "title": "Chains",
+            "vertical": w.campaign_request.vertical_id,
+            "territory": "DE",
+            "goal_leads": 10,
+            "needed_by": (timezone.localdate() + timedelta(days=9)).isoformat(),
+        },
+    ),
+    "planning-api:request": api("GET", lambda w: f"/api/campaign-requests/{w.campaign_request.pk}/", "ok ok ok 404 ok"),
+    "planning-api:request-accept": api(
+        "POST", lambda w: f"/api/campaign-requests/{w.campaign_request.pk}/accept/", "ok ok 403 403 ok", empty
+    ),
+    "planning-api:request-decline": api(
+        "POST",
+        lambda w: f"/api/campaign-requests/{w.campaign_request.pk}/decline/",
+        "ok ok 403 403 ok",
+        lambda w: {"reason": "Covered already."},
+    ),
+    # a new request cannot start or be delivered yet: marketing meets the conflict, reps the refusal
+    "planning-api:request-start": api(
+        "POST", lambda w: f"/api/campaign-requests/{w.campaign_request.pk}/start/", "409 409 403 403 409", empty
+    ),
+    "planning-api:request-deliver": api(
+        "POST",
+        lambda w: f"/api/campaign-requests/{w.campaign_request.pk}/deliver/",
+        "409 409 403 403 409",
+        lambda w: {"campaign": w.campaign.pk},
+    ),
+    "planning-api:campaigns": api(
+        "POST", lambda w: "/api/campaigns/", "ok ok 403 403 ok", lambda w: {"name": "Made here", "source": "web"}
+    ),
+    "planning:requests": page("GET", lambda w: "/requests/", "ok ok ok ok ok"),
+    "planning:request-new": page("GET", lambda w: "/requests/new/", "403 403 ok ok ok"),
+    "planning:request": page("GET", lambda w: f"/requests/{w.campaign_request.pk}/", "ok ok ok 404 ok"),
+    "planning:request-action": page(
+        "POST", lambda w: f"/requests/{w.campaign_request.pk}/accept/", "ok ok 403 403 ok", empty
+    ),
+    "planning:campaign-new": page("GET", lambda w: "/campaigns/new/", "ok ok 403 403 ok"),
+    "feedback:themes": page("GET", lambda w: "/feedback/insights/themes/", "ok ok 403 403 ok"),
+    "feedback:theme-leads": page(
+        "GET", lambda w: "/feedback/insights/themes/leads/?theme=price&country=DE", "ok ok 403 403 ok"
+    ),
 }
 
 # The same object through the page and through the API: both allow or both refuse, for everyone.
@@ -369,6 +416,9 @@ PAGE_AND_API = [
     ("webhook-settings", "api-webhooks"),
     ("webhook-redeliver", "api-webhook-redeliver"),
     ("dashboard", "api-dashboard"),
+    ("planning:request", "planning-api:request"),
+    ("planning:request-action", "planning-api:request-accept"),
+    ("planning:request-new", "planning-api:requests"),
 ]
 
 
