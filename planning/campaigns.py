@@ -115,3 +115,45 @@ def campaign_create(
     if request is not None:
         campaign_request_deliver(request=request, by=by, campaign=campaign)
     return campaign
+
+
+def _mini_campaign_name(*, vertical, territory: str, rep: User) -> str:
+    name = f"{vertical.name} {territory} · {rep.display_name}"[:180]
+    if Campaign.objects.filter(name__iexact=name).exists():
+        name = f"{name} ({timezone.localdate():%Y-%m-%d})"
+    return name
+
+
+@transaction.atomic
+def mini_campaigns_launch(*, by: User, keys: list[str]) -> list[tuple[str, Campaign | None, str]]:
+    """Launch the plan's proposals named by `keys` ("rep:vertical:territory"): each becomes a
+    campaign for that segment whose leads there go to that rep. One that cannot be launched (the
+    rep no longer covers it, the name is taken) is reported and the others still launch.
+    Returns `(key, campaign or None, message)` per key."""
+    if by.role not in (Role.MARKETER, Role.MANAGER):
+        raise NotAllowed("Only marketing or a manager launches campaigns.")
+    results = []
+    for key in dict.fromkeys(keys):
+        rep_id, _, rest = str(key).partition(":")
+        vertical_id, _, territory = rest.partition(":")
+        rep = User.objects.filter(pk=rep_id, role=Role.REP, is_active=True).first() if rep_id.isdigit() else None
+        vertical = rep.verticals.filter(pk=vertical_id).first() if rep and vertical_id.isdigit() else None
+        covered = rep is not None and any(str(t) == territory for t in rep.territories.all())
+        if vertical is None or not covered:
+            results.append((key, None, "That rep no longer covers this segment."))
+            continue
+        try:
+            with transaction.atomic():
+                campaign = campaign_create(
+                    by=by,
+                    name=_mini_campaign_name(vertical=vertical, territory=territory, rep=rep),
+                    source=Source.WEB,
+                    vertical=vertical,
+                    territory=territory,
+                    rep=rep,
+                )
+        except InvalidInput as error:
+            results.append((key, None, "; ".join(m for ms in error.fields.values() for m in ms) or error.message))
+        else:
+            results.append((key, campaign, f"Launched {campaign.name}."))
+    return results

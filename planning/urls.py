@@ -1,7 +1,8 @@
 from django.urls import path
 
-from planning import campaign_views, views
+from planning import campaign_views, plan_views, views
 from planning.apis import campaigns as campaign_apis
+from planning.apis import plan as plan_apis
 from planning.apis import requests as request_apis
 
 app_name = "planning"
@@ -12,11 +13,14 @@ urlpatterns = [
     path("requests/<int:pk>/", views.request_detail, name="request"),
     path("requests/<int:pk>/<slug:action>/", views.request_action, name="request-action"),
     path("campaigns/new/", campaign_views.campaign_new, name="campaign-new"),
+    path("campaigns/plan/", plan_views.campaign_plan, name="campaign-plan"),
+    path("campaigns/plan/launch/", plan_views.campaign_plan_launch, name="campaign-plan-launch"),
 ]
 
 api_urlpatterns = [
     # Served before the leads floor's list of the same path, which this view extends with POST.
     path("campaigns/", campaign_apis.CampaignListCreateApi.as_view(), name="campaigns"),
+    path("campaigns/plan/", plan_apis.CampaignPlanApi.as_view(), name="campaign-plan"),
     path("campaign-requests/", request_apis.CampaignRequestListApi.as_view(), name="requests"),
     path("campaign-requests/<int:pk>/", request_apis.CampaignRequestDetailApi.as_view(), name="request"),
     path("campaign-requests/<int:pk>/accept/", request_apis.CampaignRequestAcceptApi.as_view(), name="request-accept"),

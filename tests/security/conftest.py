@@ -13,6 +13,7 @@ from feedback.models import FeedbackItem
 from feedback.services import lead_reject_with_feedback
 from leads.models import ImportJob, ReasonCode
 from leads.services import lead_accept, lead_hand_off, lead_qualify
+from planning.services import campaign_request_accept, campaign_request_start
 from tests.alignment.factories import ManagerFactory, MarketerFactory, RepFactory, VerticalFactory
 from tests.leads.factories import CampaignFactory, LeadFactory
 from tests.planning.factories import file_request
@@ -35,6 +36,8 @@ class World:
     delivery: object
     reason: object
     campaign_request: object = None  # filed by rep A, new
+    accepted_request: object = None  # filed by rep A, accepted by marketer A
+    started_request: object = None  # filed by rep A, in progress
 
 
 def world_build():
@@ -70,6 +73,13 @@ def world_build():
         rows_failed=1,
     )
     notification = notification_create(recipient=rep, kind=NotificationKind.REMINDER, message="Going cold.")
+    # Campaign requests before the webhook, whose deliveries are then the ping's alone.
+    retail = VerticalFactory(name="Retail")
+    accepted_request = campaign_request_accept(request=file_request(by=rep, vertical=retail), by=marketer)
+    started_request = campaign_request_start(
+        request=campaign_request_accept(request=file_request(by=rep, vertical=retail), by=marketer), by=marketer
+    )
+    campaign_request = file_request(by=rep, vertical=retail)
     webhook = webhook_endpoint_create(url="http://127.0.0.1:9/hook", events=["*"], by=users["manager"])
     webhook_ping(endpoint=webhook, by=users["manager"])
     return World(
@@ -85,7 +95,9 @@ def world_build():
         webhook=webhook,
         delivery=WebhookDelivery.objects.get(endpoint=webhook),
         reason=ReasonCode.objects.get(code="no_budget"),
-        campaign_request=file_request(by=rep, vertical=VerticalFactory(name="Retail")),
+        campaign_request=campaign_request,
+        accepted_request=accepted_request,
+        started_request=started_request,
     )
 
 

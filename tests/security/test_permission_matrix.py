@@ -361,14 +361,13 @@ RULES = {
         "ok ok 403 403 ok",
         lambda w: {"reason": "Covered already."},
     ),
-    # a new request cannot start or be delivered yet: marketing meets the conflict, reps the refusal
     "planning-api:request-start": api(
-        "POST", lambda w: f"/api/campaign-requests/{w.campaign_request.pk}/start/", "409 409 403 403 409", empty
+        "POST", lambda w: f"/api/campaign-requests/{w.accepted_request.pk}/start/", "ok ok 403 403 ok", empty
     ),
     "planning-api:request-deliver": api(
         "POST",
-        lambda w: f"/api/campaign-requests/{w.campaign_request.pk}/deliver/",
-        "409 409 403 403 409",
+        lambda w: f"/api/campaign-requests/{w.started_request.pk}/deliver/",
+        "ok ok 403 403 ok",
         lambda w: {"campaign": w.campaign.pk},
     ),
     "planning-api:campaigns": api(
@@ -381,6 +380,11 @@ RULES = {
         "POST", lambda w: f"/requests/{w.campaign_request.pk}/accept/", "ok ok 403 403 ok", empty
     ),
     "planning:campaign-new": page("GET", lambda w: "/campaigns/new/", "ok ok 403 403 ok"),
+    "planning:campaign-plan": page("GET", lambda w: "/campaigns/plan/", "ok ok 403 403 ok"),
+    "planning:campaign-plan-launch": page(
+        "POST", lambda w: "/campaigns/plan/launch/", "ok ok 403 403 ok", lambda w: {"key": "0:0:DE"}
+    ),
+    "planning-api:campaign-plan": api("GET", lambda w: "/api/campaigns/plan/", "ok ok 403 403 ok"),
     "feedback:themes": page("GET", lambda w: "/feedback/insights/themes/", "ok ok 403 403 ok"),
     "feedback:theme-leads": page(
         "GET", lambda w: "/feedback/insights/themes/leads/?theme=price&country=DE", "ok ok 403 403 ok"
