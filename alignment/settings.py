@@ -370,6 +370,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=30, hour=3),
     },
     # Campaign requests' evidence (until delivered) and outcome (once delivered), kept current.
+    "remind-overdue-action-items": {
+        "task": "planning.tasks.action_items_overdue_remind",
+        "schedule": ALIGNMENT_SWEEP_EVERY_MINUTES * 60,
+        "options": {"expires": ALIGNMENT_SWEEP_EVERY_MINUTES * 60},
+    },
     "refresh-campaign-requests": {
         "task": "planning.tasks.campaign_requests_refresh",
         "schedule": crontab(minute=15),

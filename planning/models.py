@@ -112,3 +112,73 @@ class CampaignSegment(models.Model):
 
     def __str__(self):
         return f"{self.campaign_id}: {self.vertical_id} {self.country}/{self.region}"
+
+
+class Meeting(models.Model):
+    """The weekly joint meeting of sales and marketing: one per week, named by its Monday."""
+
+    week = models.DateField(unique=True, help_text="The Monday of the meeting's week.")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-week"]
+
+    def __str__(self):
+        return f"Week of {self.week:%d %b %Y}"
+
+
+class MeetingItemKind(models.TextChoices):
+    AGENDA = "agenda", "Agenda item"
+    NOTE = "note", "Note"
+    DECISION = "decision", "Decision"
+
+
+class MeetingItem(models.Model):
+    """Something anyone adds to a meeting: a point for the agenda beforehand, a note or a decision."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items")
+    kind = models.CharField(max_length=10, choices=MeetingItemKind.choices)
+    text = models.TextField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["meeting", "created_at"], name="meeting_item_meeting")]
+
+
+class ActionItem(models.Model):
+    """Someone's task from a meeting, with a due date; it carries over to every next meeting until done."""
+
+    title = models.CharField(max_length=300)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="action_items")
+    due = models.DateField()
+    done = models.BooleanField(default=False)
+    done_at = models.DateTimeField(null=True, blank=True)
+    meeting = models.ForeignKey(Meeting, null=True, blank=True, on_delete=models.SET_NULL, related_name="action_items")
+    lead = models.ForeignKey("leads.Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    campaign = models.ForeignKey("leads.Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    request = models.ForeignKey(CampaignRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["due", "id"]
+        indexes = [
+            models.Index(fields=["owner", "done", "due"], name="action_item_owner_open"),
+            models.Index(fields=["done", "due"], name="action_item_open_due"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(done=False) | Q(done_at__isnull=False), name="action_item_done_has_time")
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class ActionItemReminder(models.Model):
+    """The one reminder an overdue action item gets: the unique item is what makes it once,
+    however many sweeps run at the same time."""
+
+    action_item = models.OneToOneField(ActionItem, on_delete=models.CASCADE, related_name="reminder")
+    at = models.DateTimeField()

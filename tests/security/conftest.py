@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import pytest
 from django.db import transaction
 from django.test import override_settings
+from django.utils import timezone
 
 from alignment.models import NotificationKind, WebhookDelivery
 from alignment.services import notification_create
@@ -13,6 +14,7 @@ from feedback.models import FeedbackItem
 from feedback.services import lead_reject_with_feedback
 from leads.models import ImportJob, ReasonCode
 from leads.services import lead_accept, lead_hand_off, lead_qualify
+from planning.meetings import action_item_create, meeting_get_or_create
 from planning.services import campaign_request_accept, campaign_request_start
 from tests.alignment.factories import ManagerFactory, MarketerFactory, RepFactory, VerticalFactory
 from tests.leads.factories import CampaignFactory, LeadFactory
@@ -38,6 +40,8 @@ class World:
     campaign_request: object = None  # filed by rep A, new
     accepted_request: object = None  # filed by rep A, accepted by marketer A
     started_request: object = None  # filed by rep A, in progress
+    meeting: object = None  # this week's
+    action_item: object = None  # rep A's, from this week's meeting
 
 
 def world_build():
@@ -80,6 +84,10 @@ def world_build():
         request=campaign_request_accept(request=file_request(by=rep, vertical=retail), by=marketer), by=marketer
     )
     campaign_request = file_request(by=rep, vertical=retail)
+    meeting = meeting_get_or_create(week=timezone.localdate())
+    action_item = action_item_create(
+        by=marketer, title="Call back", owner=rep, due=timezone.localdate(), meeting=meeting
+    )
     webhook = webhook_endpoint_create(url="http://127.0.0.1:9/hook", events=["*"], by=users["manager"])
     webhook_ping(endpoint=webhook, by=users["manager"])
     return World(
@@ -98,6 +106,8 @@ def world_build():
         campaign_request=campaign_request,
         accepted_request=accepted_request,
         started_request=started_request,
+        meeting=meeting,
+        action_item=action_item,
     )
 
 

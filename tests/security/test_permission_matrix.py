@@ -385,6 +385,40 @@ RULES = {
         "POST", lambda w: "/campaigns/plan/launch/", "ok ok 403 403 ok", lambda w: {"key": "0:0:DE"}
     ),
     "planning-api:campaign-plan": api("GET", lambda w: "/api/campaigns/plan/", "ok ok 403 403 ok"),
+    # meetings: everyone takes part; an action item is changed by its owner or a manager
+    "meetings": page("GET", lambda w: "/meetings/", "ok ok ok ok ok"),
+    "meeting-current": page("GET", lambda w: "/meetings/current/", "ok ok ok ok ok"),
+    "meeting": page("GET", lambda w: f"/meetings/{w.meeting.pk}/", "ok ok ok ok ok"),
+    "api-meeting": api("GET", lambda w: f"/api/meetings/{w.meeting.pk}/", "ok ok ok ok ok"),
+    "planning-api:meetings": api("POST", lambda w: "/api/meetings/", "ok ok ok ok ok", empty),
+    "planning-api:meeting-items": api(
+        "POST",
+        lambda w: f"/api/meetings/{w.meeting.pk}/items/",
+        "ok ok ok ok ok",
+        lambda w: {"kind": "note", "text": "x"},
+    ),
+    "planning:meeting-item-add": page(
+        "POST", lambda w: f"/meetings/{w.meeting.pk}/items/", "ok ok ok ok ok", lambda w: {"kind": "note", "text": "x"}
+    ),
+    "planning-api:action-items": api(
+        "POST",
+        lambda w: "/api/action-items/",
+        "ok ok ok ok ok",
+        lambda w: {"title": "Follow up", "owner": w.users["rep_a"].pk, "due": timezone.localdate().isoformat()},
+    ),
+    "planning:action-item-add": page(
+        "POST",
+        lambda w: f"/meetings/{w.meeting.pk}/action-items/",
+        "ok ok ok ok ok",
+        lambda w: {"title": "Follow up", "owner": w.users["rep_a"].pk, "due": timezone.localdate().isoformat()},
+    ),
+    "planning-api:action-item": api(
+        "PATCH", lambda w: f"/api/action-items/{w.action_item.pk}/", "403 403 ok 403 ok", lambda w: {"done": True}
+    ),
+    "planning:action-items": page("GET", lambda w: "/action-items/", "ok ok ok ok ok"),
+    "planning:action-item-done": page(
+        "POST", lambda w: f"/action-items/{w.action_item.pk}/done/", "403 403 ok 403 ok", lambda w: {"done": "true"}
+    ),
     "feedback:themes": page("GET", lambda w: "/feedback/insights/themes/", "ok ok 403 403 ok"),
     "feedback:theme-leads": page(
         "GET", lambda w: "/feedback/insights/themes/leads/?theme=price&country=DE", "ok ok 403 403 ok"
@@ -423,6 +457,8 @@ PAGE_AND_API = [
     ("planning:request", "planning-api:request"),
     ("planning:request-action", "planning-api:request-accept"),
     ("planning:request-new", "planning-api:requests"),
+    ("planning:action-item-done", "planning-api:action-item"),
+    ("meeting", "api-meeting"),
 ]
 
 
