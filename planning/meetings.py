@@ -72,6 +72,8 @@ def meeting_item_add(*, meeting: Meeting, by: User, kind: str, text: str) -> Mee
 def _ref(model, value, name, errors):
     if value in (None, ""):
         return None
+    if isinstance(value, model):
+        return value
     row = model.objects.filter(pk=value).first() if str(value).isdigit() else None
     if row is None:
         errors[name] = [f"Unknown {name}."]
