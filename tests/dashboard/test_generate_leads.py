@@ -149,3 +149,16 @@ def test_the_same_seed_tells_the_same_stories(debug):
     _generate(40)
 
     assert stories() == first
+
+
+def test_generated_data_has_pain_themes_and_requests_in_every_status(debug):
+    from planning.models import CampaignRequest
+
+    _generate(600)
+
+    current = Verdict.objects.filter(current=True)
+    themed = current.filter(pain_themes__isnull=False).distinct().count()
+    assert themed == sum(1 for pk in current.values_list("id", flat=True) if pk % 3 == 0)
+    statuses = set(CampaignRequest.objects.values_list("status", flat=True))
+    assert statuses == {"new", "declined", "accepted", "in_progress", "delivered"}
+    assert all(r.requester.username.startswith("gen-rep-") for r in CampaignRequest.objects.select_related("requester"))
