@@ -7,6 +7,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from alignment.models import Notification
+from feedback.models import FeedbackItem
+from feedback.services import verdict_give
 from planning.meetings import (
     action_item_create,
     action_items_overdue_remind,
@@ -15,6 +17,7 @@ from planning.meetings import (
 )
 from planning.models import ActionItem, ActionItemReminder, Meeting
 from tests.alignment.factories import RepFactory, VerticalFactory
+from tests.feedback.factories import accepted_lead
 from tests.planning.factories import file_request
 
 pytestmark = pytest.mark.django_db
@@ -145,9 +148,14 @@ def test_open_action_items_carry_over_until_done_and_the_agenda_has_every_part(c
     finished = action_item_create(by=marketer, title="Already done", owner=rep, due=timezone.localdate(), meeting=last)
     ActionItem.objects.filter(pk=finished.pk).update(done=True, done_at=timezone.now())
     meeting_item_add(meeting=this, by=rep, kind="agenda", text="Talk about POS integrations")
+    # feedback waiting since before last week's end: the digest part lists it, with its age
+    judged = accepted_lead(marketer=marketer, rep=rep, company="Waiting GmbH")
+    verdict_give(lead=judged, by=rep, verdict="bad", reason="no_budget")
+    FeedbackItem.objects.filter(lead=judged).update(created_at=timezone.now() - timedelta(days=9))
     client.force_login(marketer)
 
     page = client.get(f"/meetings/{this.pk}/").content.decode()
+    assert "Waiting GmbH" in page or str(judged) in page
     data = client_for(marketer).get(f"/api/meetings/{this.pk}/").json()
 
     assert "Call the chains" in page and "Already done" not in page
