@@ -5,6 +5,7 @@ class AlignmentConfig(AppConfig):
     name = "alignment"
 
     def ready(self):
+        # Imported here, not at the top: these modules import models, which exist once the apps are loaded.
         from django.contrib.auth.signals import user_logged_in
 
         from alignment import checks  # noqa: F401  (registers the system checks)

@@ -13,10 +13,12 @@ logic, and they catch the admin's saves and deletes too.
 import hashlib
 
 from django.core.cache import cache, caches
+from django.db.models.signals import post_delete, post_save
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 
 from alignment.models import User, Vertical, WebhookEndpoint
+from alignment.webhooks.outbox import webhook_endpoints_active
 
 # A deactivated user or a deleted token is refused at once where the cache is shared (Redis), and
 # within this many seconds by a process with its own cache.
@@ -89,8 +91,6 @@ def vertical_map_forget(*args, **kwargs):
 
 def webhook_endpoints_active_cached() -> list[tuple[int, list]]:
     """`webhook_endpoints_active()`, from this process's memory: a capture asks it every time."""
-    from alignment.webhooks.outbox import webhook_endpoints_active
-
     return local_cached(WEBHOOK_ENDPOINTS_KEY, webhook_endpoints_active)
 
 
@@ -99,8 +99,6 @@ def webhook_endpoints_forget(*args, **kwargs):
 
 
 def cache_receivers_connect():
-    from django.db.models.signals import post_delete, post_save
-
     post_delete.connect(token_forget, sender=Token, dispatch_uid="alignment-token-forget")
     post_save.connect(user_tokens_forget, sender=User, dispatch_uid="alignment-user-tokens-forget")
     for name, signal in (("saved", post_save), ("deleted", post_delete)):

@@ -2,6 +2,7 @@
 
 from django.contrib.staticfiles.storage import ManifestFilesMixin
 from django.core.checks import Error, register
+from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import storages
 
 
@@ -25,7 +26,5 @@ def static_manifest_check(app_configs=None, **kwargs) -> list[Error]:
 
 def static_manifest_require() -> None:
     """Refuse to start a web process that could not serve a page (wsgi.py calls this)."""
-    from django.core.exceptions import ImproperlyConfigured
-
     for error in static_manifest_check():
         raise ImproperlyConfigured(f"{error.msg} {error.hint}")

@@ -13,16 +13,15 @@ stored response; when it rolls back (the first attempt failed), the retry runs a
 So two requests with one key never both execute, and a failed attempt leaves no record behind.
 
 Keys are per user. Requests without the header, and anonymous requests (the public web form has
-no user to key on), run as usual.
+no user to key on), run as usual. A daily task forgets the keys after a day
+(`idempotency_records_prune` in `alignment/services.py`).
 """
 
 import functools
 import hashlib
 import json
-from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -109,14 +108,3 @@ def idempotent(method):
             return discarded.response
 
     return wrapper
-
-
-# A client retries within minutes; a day covers a retry after an outage, and keeps the table small.
-KEEP_RECORDS_FOR = timedelta(days=1)
-
-
-def idempotency_records_prune(*, now=None) -> int:
-    """Forget keys older than KEEP_RECORDS_FOR; returns how many were deleted."""
-    cutoff = (now or timezone.now()) - KEEP_RECORDS_FOR
-    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
-    return deleted

@@ -284,6 +284,7 @@ class AuditArea(models.TextChoices):
     WEBHOOK = "webhook", "Webhooks"
     REASON_CODE = "reason_code", "Reason codes"
     PAIN_THEME = "pain_theme", "Pain themes"
+    SCORING = "scoring", "Lead score model"
 
 
 class AuditEntry(models.Model):

@@ -56,7 +56,7 @@ def notification_open(request, pk):
     notification = services.notification_mark_read(notification=_notification_or_404(request, pk), by=request.user)
     target = notification.url
     if not target or not url_has_allowed_host_and_scheme(target, {request.get_host()}):
-        target = reverse("notifications")
+        target = reverse("alignment:notifications")
     return redirect(target)
 
 
@@ -67,7 +67,7 @@ def notification_read(request, pk):
     notification = services.notification_mark_read(notification=_notification_or_404(request, pk), by=request.user)
     if _htmx(request):
         return render(request, "alignment/notification_row.html", {"notification": notification, "bell_oob": True})
-    return redirect("notifications")
+    return redirect("alignment:notifications")
 
 
 @login_required
@@ -79,7 +79,7 @@ def notification_read_all(request):
         context = {**_list_context(request), "marked_read": count, "bell_oob": True}
         return render(request, "alignment/_notifications.html", context)
     messages.success(request, f"{count} notification{'s' if count != 1 else ''} marked read.")
-    return redirect("notifications")
+    return redirect("alignment:notifications")
 
 
 def _threshold(label):
@@ -123,7 +123,7 @@ def preferences_edit(request):
         if form.is_valid():
             services.user_preferences_update(user=request.user, **form.cleaned_data)
             messages.success(request, "Preferences saved.")
-            return redirect("preferences")
+            return redirect("alignment:preferences")
     else:
         user = request.user
         form = PreferencesForm(
@@ -153,7 +153,7 @@ def sla_settings_edit(request):
                         form.add_error(field if field in form.fields else None, problem)
         else:
             messages.success(request, "SLA settings saved. They apply from the next sweep.")
-            return redirect("sla-settings")
+            return redirect("alignment:sla-settings")
         status = 400
     else:
         initial = {name: getattr(policy, name) for name in SlaSettingsForm.base_fields}

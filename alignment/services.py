@@ -1,7 +1,8 @@
-"""Writes shared by both departments: people and notifications."""
+"""Writes shared by both departments: people, notifications, and forgetting old idempotency keys."""
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -13,10 +14,12 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from alignment.audit import audit_diff, audit_record, audit_snapshot
+from alignment.enqueue import task_send
 from alignment.errors import InvalidInput, NotFound
 from alignment.models import (
     CHAT_KINDS,
     AuditArea,
+    IdempotencyRecord,
     Notification,
     NotificationKind,
     Role,
@@ -29,6 +32,9 @@ from alignment.webhooks.outbox import chat_posts_emit
 logger = logging.getLogger(__name__)
 
 User = get_user_model()
+
+# The task that emails one notification (`alignment.tasks`), sent by name.
+NOTIFICATION_EMAIL_TASK = "alignment.tasks.notification_email_send"
 
 
 MEMBER_AUDITED_FIELDS = ("role", "team", "territories", "verticals")
@@ -204,8 +210,6 @@ def notification_emails_enqueue(notification_ids) -> int:
     notifications. The first failure stops the loop (each attempt would wait for the same dead
     broker) and the rest wait, unsent, for the next sweep.
     """
-    from alignment.tasks import notification_email_send as task
-
     if not notification_ids:
         return 0
     # Some arrive stamped already (the digest mails itself; made-up demo history): no task for those.
@@ -216,15 +220,12 @@ def notification_emails_enqueue(notification_ids) -> int:
     )
     published = 0
     for notification_id in notification_ids:
-        try:
-            task.delay(notification_id)
-        except Exception:
+        if not task_send(NOTIFICATION_EMAIL_TASK, notification_id):
             logger.warning(
                 "Could not enqueue the email of notification %s (and %s more): the broker is unavailable; "
                 "the next sweep enqueues them again.",
                 notification_id,
                 len(notification_ids) - published - 1,
-                exc_info=True,
             )
             break
         published += 1
@@ -297,3 +298,16 @@ def notification_mark_read(*, notification: Notification, by) -> Notification:
 @transaction.atomic
 def notification_mark_all_read(*, by) -> int:
     return Notification.objects.filter(recipient=by, read=False).update(read=True)
+
+
+# --- idempotency keys -------------------------------------------------------------------------
+# A client retries within minutes; a day covers a retry after an outage, and keeps the table small.
+KEEP_IDEMPOTENCY_RECORDS_FOR = timedelta(days=1)
+
+
+def idempotency_records_prune(*, now=None) -> int:
+    """Forget the `Idempotency-Key`s (`alignment.idempotency`) older than a day; returns how many
+    were deleted."""
+    cutoff = (now or timezone.now()) - KEEP_IDEMPOTENCY_RECORDS_FOR
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -49,8 +49,10 @@ INSTALLED_APPS = [
     "alignment",
     "leads",
     "feedback",
+    "scoring",
     "planning",
     "dashboard",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -76,7 +78,7 @@ ROOT_URLCONF = "alignment.urls"
 WSGI_APPLICATION = "alignment.wsgi.application"
 AUTH_USER_MODEL = "alignment.User"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "dashboard:home"
 LOGOUT_REDIRECT_URL = "login"
 # A refused CSRF check under /api/ answers JSON like every other API error.
 CSRF_FAILURE_VIEW = "alignment.rest.csrf_failure"
@@ -379,6 +381,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "planning.tasks.campaign_requests_refresh",
         "schedule": crontab(minute=15),
         "options": {"expires": 3600},
+    },
+    # The lead score learns last night's verdicts; a challenger serves only if it is not worse.
+    "train-scores": {
+        "task": "scoring.tasks.scoring_train",
+        "schedule": crontab(minute=15, hour=2),
     },
 }
 # The weekly alignment digest, in ALIGNMENT_TIME_ZONE: a crontab "minute hour day-of-week",

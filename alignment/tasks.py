@@ -4,7 +4,7 @@ import smtplib
 
 from celery import shared_task
 
-from alignment import idempotency, services
+from alignment import services
 from alignment.webhooks import outbox, relay
 
 # Errors worth another try: the mail server or the network was away for a moment. Anything else
@@ -23,7 +23,7 @@ EMAIL_RETRY_MAX_SECONDS = 600
 
 
 @shared_task(
-    name="alignment.tasks.notification_email_send",
+    name=services.NOTIFICATION_EMAIL_TASK,
     bind=True,
     # Idempotent (the sent-at guard), so it is acknowledged only once done: a worker that dies
     # mid-send leaves the message in the broker and another worker sends it.
@@ -50,10 +50,10 @@ def notification_email_send(self, notification_id: int) -> None:
 
 @shared_task(name="alignment.tasks.idempotency_records_prune", ignore_result=True)
 def idempotency_records_prune() -> None:
-    idempotency.idempotency_records_prune()
+    services.idempotency_records_prune()
 
 
-@shared_task(name="alignment.tasks.webhook_relay", ignore_result=True)
+@shared_task(name=outbox.WEBHOOK_RELAY_TASK, ignore_result=True)
 def webhook_relay() -> None:
     """Deliver the webhook deliveries that are due (claimed with SKIP LOCKED, so many may run)."""
     relay.webhook_relay()

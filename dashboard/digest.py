@@ -8,7 +8,6 @@ second run finds nothing left to send.
 
 import logging
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -17,12 +16,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from alignment.days import company_today, company_tz
 from alignment.errors import InvalidInput
 from alignment.models import Notification, NotificationKind, Role, User
-from dashboard.figures import ZERO, dashboard_figures, revenue_goal_for_period
+from dashboard.figures import ZERO, dashboard_figures, goal_pace, revenue_goal_for_period
 from dashboard.models import DigestDelivery, GoalPeriod
-from dashboard.periods import LAST_DAY, DashboardFilters, company_tz, dashboard_filters_parse, date_parse
-from feedback.models import FeedbackItem, FeedbackStatus
+from dashboard.periods import LAST_DAY, DashboardFilters, dashboard_filters_parse, date_parse
+from feedback.selectors import feedback_backlog
 from leads.models import ColdEpisode, Lead
 from planning import meetings
 
@@ -39,7 +39,7 @@ def digest_week_start(day: date) -> date:
 
 def digest_week_parse(value, *, today: date | None = None) -> date:
     """The Monday of the week containing `value` (YYYY-MM-DD); no value means last week."""
-    today = today or timezone.localdate(timezone=company_tz())
+    today = today or company_today()
     if not value:
         return digest_week_start(today) - timedelta(days=7)
     try:
@@ -80,21 +80,26 @@ def digest_agenda(*, week: date, now: datetime | None = None) -> dict:
     to_date = dashboard_figures(filters=DashboardFilters(kind="custom", start=quarter.start, end=last_day), now=now)
     goal = revenue_goal_for_period(start=quarter.start, end=quarter.end, kind=GoalPeriod.QUARTER)
     won = to_date["won_revenue"]
-    remaining = max(goal.amount - won, ZERO) if goal else None
-    days_left = (quarter.end - last_day).days
+    # The pace as on the Monday after the week: the dashboard's own definition, the week's days gone.
+    pace = (
+        goal_pace(amount=goal.amount, won=won, start=quarter.start, end=quarter.end, today=last_day + timedelta(days=1))
+        if goal
+        else {}
+    )
     revenue = {
         "label": quarter.label,
         "goal": goal.amount if goal else None,
         "won_revenue": won,
-        "attainment": round(float(won) / float(goal.amount), 4) if goal and goal.amount else None,
-        "remaining": remaining,
-        "needed_per_week": (remaining * 7 / days_left).quantize(Decimal("0.01")) if goal and days_left > 0 else None,
+        "attainment": pace.get("attainment"),
+        "remaining": pace.get("remaining"),
+        "needed_per_week": pace.get("needed_per_week"),
         "pipeline_value": to_date["pipeline_value"],
         "pipeline_count": to_date["pipeline_count"],
     }
 
     went_cold = ColdEpisode.objects.filter(opened_at__gte=start, opened_at__lt=end)
-    waiting = FeedbackItem.objects.filter(status=FeedbackStatus.OPEN, created_at__lt=end)
+    # The open backlog as the dashboard counts it (`feedback_backlog`), whenever an item was opened.
+    waiting = feedback_backlog()
     return {
         "week": week,
         "week_end": week_end,
@@ -116,7 +121,7 @@ def digest_agenda(*, week: date, now: datetime | None = None) -> dict:
         "feedback_waiting": list(
             waiting.select_related("lead", "assignee").order_by("created_at", "id")[:AGENDA_LIMIT]
         ),
-        "feedback_waiting_count": waiting.count(),
+        "feedback_waiting_count": to_date["feedback_backlog"]["open"],
         **_digest_meeting(week),
         "now": now,
     }
@@ -128,7 +133,7 @@ def _digest_meeting(week: date) -> dict:
     open_items = meetings.action_items_open_before(week=meeting.week + timedelta(days=7))
     return {
         "meeting": meeting,
-        "meeting_path": reverse("meeting", args=[meeting.pk]),
+        "meeting_path": reverse("dashboard:meeting", args=[meeting.pk]),
         "open_action_items": list(open_items[:AGENDA_LIMIT]),
         "open_action_items_count": open_items.count(),
     }
@@ -147,7 +152,7 @@ def digest_send_weekly(*, week: date | None = None, now: datetime | None = None)
     email that fails to send releases its claim for the next run.
     """
     now = now or timezone.now()
-    week = week or digest_week_parse(None, today=timezone.localdate(now, timezone=company_tz()))
+    week = week or digest_week_parse(None, today=company_today(now))
     DigestDelivery.objects.bulk_create(
         [DigestDelivery(week=week, member=member) for member in digest_members()], ignore_conflicts=True
     )
@@ -160,7 +165,7 @@ def digest_send_weekly(*, week: date | None = None, now: datetime | None = None)
     if not pending:
         return 0
     agenda = digest_agenda(week=week, now=now)
-    url = settings.ALIGNMENT_BASE_URL.rstrip("/") + reverse("dashboard-digest") + f"?week={week.isoformat()}"
+    url = settings.ALIGNMENT_BASE_URL.rstrip("/") + reverse("dashboard:digest") + f"?week={week.isoformat()}"
     subject = f"Alignment digest: the week of {week:%d %B %Y}"
     sent = 0
     for delivery in pending:
@@ -176,11 +181,11 @@ def digest_send_weekly(*, week: date | None = None, now: datetime | None = None)
         try:
             message = EmailMultiAlternatives(
                 subject=subject,
-                body=render_to_string("emails/digest.txt", context),
+                body=render_to_string("dashboard/digest_email.txt", context),
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 to=[member.email],
             )
-            message.attach_alternative(render_to_string("emails/digest.html", context), "text/html")
+            message.attach_alternative(render_to_string("dashboard/digest_email.html", context), "text/html")
             message.send()
         except Exception:
             logger.exception("The weekly digest could not be sent to %s", member.email)
@@ -192,7 +197,7 @@ def digest_send_weekly(*, week: date | None = None, now: datetime | None = None)
             recipient=member,
             kind=NotificationKind.DIGEST,
             message=f"The alignment digest for the week of {week:%d %B} is ready.",
-            url=reverse("dashboard-digest") + f"?week={week.isoformat()}",
+            url=reverse("dashboard:digest") + f"?week={week.isoformat()}",
             email_sent_at=sent_at,
         )
         sent += 1

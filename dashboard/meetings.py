@@ -56,7 +56,7 @@ def meeting_detail(request, pk):
 
 @login_required
 def meeting_current(request):
-    return redirect("meeting", pk=meetings.meeting_get_or_create(week=timezone.localdate()).pk)
+    return redirect("dashboard:meeting", pk=meetings.meeting_get_or_create(week=timezone.localdate()).pk)
 
 
 def _agenda_list(agenda) -> list[dict]:

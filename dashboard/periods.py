@@ -2,13 +2,10 @@
 time zone, and the campaign, source and team to look at."""
 
 import calendar
-import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.conf import settings
-from django.utils import timezone
-
+from alignment.days import company_today, company_tz
 from alignment.errors import InvalidInput
 from alignment.models import Team
 from leads.models import Campaign, Source
@@ -19,10 +16,6 @@ MAX_CUSTOM_DAYS = 366 * 3
 # month or quarter, the week before or after, the Monday of its week) stays a valid date.
 FIRST_DAY = date(2000, 1, 1)
 LAST_DAY = date(2100, 12, 31)
-
-
-def company_tz():
-    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
 @dataclass(frozen=True)
@@ -90,7 +83,7 @@ def dashboard_filters_parse(params, *, today: date | None = None) -> DashboardFi
     (likewise) or `custom` (`start` and `end` required, both included). `campaign` and `team` are
     ids, `source` a lead source.
     """
-    today = today or timezone.localdate(timezone=company_tz())
+    today = today or company_today()
     errors = {}
     kind = (params.get("period") or "quarter").strip()
     if kind not in PERIOD_KINDS:

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from alignment.days import company_today
 from alignment.errors import DomainError, InvalidInput
 from alignment.models import Role
 from alignment.selectors import team_list
@@ -21,7 +22,7 @@ from alignment.templatetags.alignment_tags import currency
 from dashboard.digest import digest_agenda, digest_week_parse
 from dashboard.figures import dashboard_as_json, dashboard_figures
 from dashboard.forms import RevenueGoalForm
-from dashboard.periods import FIRST_DAY, LAST_DAY, company_tz, dashboard_filters_parse, dashboard_filters_shift
+from dashboard.periods import FIRST_DAY, LAST_DAY, dashboard_filters_parse, dashboard_filters_shift
 from dashboard.services import revenue_goal_history, revenue_goal_set
 from dashboard.tables import dashboard_tables
 from leads import forms as lead_forms
@@ -70,7 +71,7 @@ def rep_inbox_context(*, user, now) -> dict:
         {
             "handoff": handoff,
             "lead": handoff.lead,
-            "overdue": handoff.sla_due_at <= now,
+            "overdue": handoff.sla_overdue_at(now),
             "reject_form": lead_forms.RejectForm(reasons=reasons, auto_id=f"id_reject_{handoff.lead_id}_%s"),
         }
         for handoff in handoffs
@@ -88,7 +89,7 @@ def rep_inbox_context(*, user, now) -> dict:
             if status in ACCEPTED_OPEN_STATUSES
         ],
         "now": now,
-        "next": reverse("home"),
+        "next": reverse("dashboard:home"),
     }
 
 
@@ -112,7 +113,7 @@ def managers_queue_context(*, now) -> dict:
         "queue_url": _lead_list_url(status=LeadStatus.HANDED_OFF, owner=lead_selectors.NO_OWNER),
         "reps": reps,
         "now": now,
-        "next": reverse("home"),
+        "next": reverse("dashboard:home"),
     }
 
 
@@ -175,7 +176,7 @@ def dashboard(request):
         "query": urlencode(filters.querystring),
         "previous_query": _shifted_query(filters, -1),
         "next_query": _shifted_query(filters, 1),
-        "today": timezone.localdate(timezone=company_tz()),
+        "today": company_today(),
         "first_day": FIRST_DAY,
         "last_day": LAST_DAY,
         "campaigns": lead_selectors.campaign_list(),
@@ -222,10 +223,10 @@ def revenue_goal(request):
                 messages.success(
                     request, f"The {goal.get_period_display().lower()} goal is now {currency(goal.amount)}."
                 )
-                return redirect("dashboard-goal")
+                return redirect("dashboard:goal")
         status = 400
     else:
-        form = RevenueGoalForm(initial={"starts_on": timezone.localdate()})
+        form = RevenueGoalForm(initial={"starts_on": company_today()})
         status = 200
     context = {"form": form, "history": revenue_goal_history()}
     return render(request, "dashboard/revenue_goal_form.html", context, status=status)

@@ -4,7 +4,7 @@
 from alignment.errors import InvalidInput, NotFound
 from alignment.models import User
 from feedback.services import feedback_request
-from leads.bulk import BULK_ACTIONS, lead_bulk_apply, lead_bulk_hand_off, lead_bulk_reassign, lead_bulk_recycle
+from leads.bulk import BULK_ACTIONS, lead_bulk_for_each, lead_bulk_hand_off, lead_bulk_reassign, lead_bulk_recycle
 from leads.selectors import rep_get
 
 
@@ -13,10 +13,10 @@ def lead_bulk_request_feedback(*, ids, by: User, note: str) -> list[dict]:
     note = (note or "").strip()
     if not note:
         raise InvalidInput("Say what you would like to know.", fields={"note": ["This field is required."]})
-    return lead_bulk_apply(ids=ids, by=by, act=lambda lead: feedback_request(lead=lead, by=by, note=note))
+    return lead_bulk_for_each(ids=ids, by=by, act=lambda lead: feedback_request(lead=lead, by=by, note=note))
 
 
-def lead_bulk_act(*, action: str, ids, by: User, note: str = "", rep_id=None, reason: str = "") -> list[dict]:
+def lead_bulk_action_run(*, action: str, ids, by: User, note: str = "", rep_id=None, reason: str = "") -> list[dict]:
     """Run one of BULK_ACTIONS on each lead of `ids`: `[{id, result: "done" | "refused", detail}]`.
     `rep_id` names the rep (empty: the routing rules choose); one nobody has is refused, from the
     page as from the API."""

@@ -6,30 +6,14 @@ Reason choices come in through the constructor (loaded once by the view or templ
 from django import forms
 
 from alignment.countries import country_form_field
+from alignment.forms import ServiceForm
 from feedback.models import Resolution, VerdictValue
+from leads.forms import reason_choices
 
 ROWS = 3
 
 
-def reason_choices(codes, *, blank="Choose a reason…"):
-    return [("", blank), *((code.code, code.label) for code in codes)]
-
-
-class _Form(forms.Form):
-    label_suffix = ""
-
-    def add_service_errors(self, error):
-        placed = False
-        for name, messages in (getattr(error, "fields", None) or {}).items():
-            if name in self.fields:
-                for message in messages:
-                    self.add_error(name, message)
-                placed = True
-        if not placed:
-            self.add_error(None, error.message)
-
-
-class VerdictForm(_Form):
+class VerdictForm(ServiceForm):
     verdict = forms.ChoiceField(choices=VerdictValue.choices, widget=forms.RadioSelect)
     reason = forms.ChoiceField(required=False, help_text="Required when the lead is bad.")
     note = forms.CharField(required=False, max_length=10_000, widget=forms.Textarea(attrs={"rows": ROWS}))
@@ -53,7 +37,7 @@ class VerdictForm(_Form):
         self.fields["pain_themes"].choices = [(theme.code, theme.label) for theme in themes]
 
 
-class FeedbackRequestForm(_Form):
+class FeedbackRequestForm(ServiceForm):
     note = forms.CharField(
         max_length=10_000,
         label="What would you like to know?",
@@ -61,7 +45,7 @@ class FeedbackRequestForm(_Form):
     )
 
 
-class ReplyForm(_Form):
+class ReplyForm(ServiceForm):
     body = forms.CharField(
         max_length=10_000,
         label="Reply",
@@ -69,7 +53,7 @@ class ReplyForm(_Form):
     )
 
 
-class ResolveForm(_Form):
+class ResolveForm(ServiceForm):
     """Resolution plus what each one needs. For "data fixed", the lead's fields are prefilled and
     only the ones changed are sent to the service."""
 
@@ -118,12 +102,12 @@ class ResolveForm(_Form):
         return kwargs
 
 
-class ReasonCodeForm(_Form):
+class ReasonCodeForm(ServiceForm):
     label = forms.CharField(max_length=100)
     code = forms.SlugField(
         required=False, max_length=50, help_text="Optional; made from the label when empty (e.g. no_budget)."
     )
 
 
-class ReasonRenameForm(_Form):
+class ReasonRenameForm(ServiceForm):
     label = forms.CharField(max_length=100)

@@ -1,3 +1,10 @@
+"""The closed loop's models: a rep's verdicts on a lead (with their history), the feedback items that
+carry every outcome back to the marketer who sent the lead (`FeedbackItem`: its kind, status and
+resolution), the replies of their conversation, and the scorecard's daily roll-up of bad reasons
+(`ReasonDay`, kept by `feedback.rollup`). The lead carries only its current verdict, as a plain
+value (`leads.models.Lead.verdict`).
+"""
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q

@@ -6,22 +6,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
-from alignment.errors import NotAllowed, NotFound
+from alignment.errors import NotAllowed
 from alignment.models import Role
 from feedback.privacy import person_export, person_forget
-from leads.selectors import lead_get_for_user
+from leads.views import lead_or_404
 
 
 def _manager_lead(request, pk):
     if request.user.role != Role.MANAGER:
         raise PermissionDenied("Only managers export or erase a person's data.")
-    try:
-        return lead_get_for_user(user=request.user, pk=pk)
-    except NotFound:
-        raise Http404("No such lead.") from None
+    return lead_or_404(request.user, pk)
 
 
 @login_required

@@ -4,8 +4,10 @@ and how a change is applied.
 An item counts when it carries a reason against its lead (`BAD_REASON_KINDS` with a reason), on its
 lead's capture day and campaign: the cohort the scorecard reads, as `LeadDay` counts its cohorts.
 The services that open an item, change its reason or move it to another lead hand the change to
-`reason_days_apply` in the same transaction; `reason_days_rebuild` recomputes everything from the
-items, and `figures_rebuild` both roll-ups, wherever a whole database's figures are recomputed.
+`reason_days_change` (or `reason_days_move`) in the same transaction; a verdict hands everything it
+moves in either roll-up to `verdict_figures_apply`, once. `reason_days_rebuild` recomputes
+everything from the items, and `figures_rebuild` both roll-ups, wherever a whole database's figures
+are recomputed.
 """
 
 from collections import Counter
@@ -13,19 +15,15 @@ from collections import Counter
 from django.db import connection, transaction
 from django.db.models import Count
 from django.db.models.functions import TruncDate
-from django.utils import timezone
 
+from alignment.days import company_day, company_tz
 from feedback.models import BAD_REASON_KINDS, FeedbackItem, ReasonDay
 from leads.models import Lead
-from leads.rollup import lead_days_rebuild, rollup_upserts
+from leads.rollup import lead_days_rebuild, lead_verdict_record, rollup_upserts
 
 # {(day, campaign id, reason id): count}
 ReasonRows = Counter
 KEY = ("day", "campaign_id", "reason_id")
-
-
-def _day(at):
-    return timezone.localdate(at, timezone.get_default_timezone())
 
 
 def counts_reason(kind: str, reason_id: int | None) -> bool:
@@ -39,7 +37,7 @@ def _counted_items(item_model=FeedbackItem):
 
 def reason_day_rows(lead: Lead, reason_ids) -> ReasonRows:
     """What items with these reasons (one id per item) add to the roll-up on `lead`'s cohort."""
-    return Counter((_day(lead.captured_at), lead.campaign_id, reason_id) for reason_id in reason_ids)
+    return Counter((company_day(lead.captured_at), lead.campaign_id, reason_id) for reason_id in reason_ids)
 
 
 def reason_days_apply(*, before: ReasonRows, after: ReasonRows) -> None:
@@ -50,6 +48,23 @@ def reason_days_apply(*, before: ReasonRows, after: ReasonRows) -> None:
     with connection.cursor() as cursor:
         for sql, params in rollup_upserts(ReasonDay._meta.db_table, KEY, ("count",), changes):
             cursor.execute(sql, params)
+
+
+def reason_days_change(*, lead: Lead, before=(), after=()) -> None:
+    """One item on `lead` counted the reasons `before` (ids; none when it did not count) and now
+    counts `after`: move its count in the roll-up."""
+    reason_days_apply(before=reason_day_rows(lead, before), after=reason_day_rows(lead, after))
+
+
+def verdict_figures_apply(*, lead: Lead, verdict: str, at, item_reasons=((), ())) -> None:
+    """Everything one verdict moves in the figures, inside `verdict_give`'s transaction: the lead's
+    current verdict, which the dashboard's roll-up counts (`leads.rollup.lead_verdict_record`),
+    and, when the verdict revises the bad reason an open item stands for, that item's count in the
+    scorecard's roll-up (`item_reasons`: the ids before and after)."""
+    lead_verdict_record(lead=lead, verdict=verdict, at=at)
+    before, after = item_reasons
+    if before or after:
+        reason_days_change(lead=lead, before=before, after=after)
 
 
 def reason_days_move(*, source: Lead, target: Lead) -> None:
@@ -65,7 +80,7 @@ def reason_day_rows_of(leads) -> ReasonRows:
     rows: ReasonRows = Counter()
     items = _counted_items().filter(lead__in=leads)
     for captured_at, campaign_id, reason_id in items.values_list("lead__captured_at", "lead__campaign_id", "reason"):
-        rows[(_day(captured_at), campaign_id, reason_id)] += 1
+        rows[(company_day(captured_at), campaign_id, reason_id)] += 1
     return rows
 
 
@@ -74,7 +89,7 @@ def _reason_day_totals(item_model):
     the database."""
     return (
         _counted_items(item_model)
-        .annotate(day=TruncDate("lead__captured_at", tzinfo=timezone.get_default_timezone()))
+        .annotate(day=TruncDate("lead__captured_at", tzinfo=company_tz()))
         .values_list("day", "lead__campaign_id", "reason_id")
         .annotate(n=Count("*"))
         .order_by()

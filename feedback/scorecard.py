@@ -21,9 +21,9 @@ from decimal import Decimal
 
 from django.db import connection
 from django.db.models import F, Sum
-from django.utils import timezone
 
 from alignment.aggregates import percentile_by_group, uses_percentile_cont
+from alignment.days import company_day, company_today, company_tz
 from feedback.models import ReasonDay
 from leads.models import Campaign, Lead, LeadDay
 
@@ -49,8 +49,8 @@ def scorecard_period(key: str | None, *, today: date | None = None) -> Period:
     label, days = PERIODS[key]
     if days is None:
         return Period(key, None, None, label)
-    today = today or timezone.localdate()
-    start = timezone.make_aware(datetime.combine(today - timedelta(days=days - 1), time.min))
+    today = today or company_today()
+    start = datetime.combine(today - timedelta(days=days - 1), time.min, tzinfo=company_tz())
     return Period(key, start, None, label)
 
 
@@ -118,11 +118,6 @@ COHORT_FIGURES = {
     "good_verdicts": "cohort_good",
     "bad_verdicts": "cohort_bad",
 }
-
-
-def _company_day(at: datetime) -> date:
-    """The day of `at` in the company's time zone, as the roll-up counts its days."""
-    return timezone.localdate(at, timezone.get_default_timezone())
 
 
 def _median_waits_sql(where: str) -> str:
@@ -197,9 +192,9 @@ def campaign_scorecard(*, period: Period, sort: str = "name", campaign: int | No
         if campaign is not None:
             queryset = queryset.filter(campaign_id=campaign)
         if period.start:
-            queryset = queryset.filter(day__gte=_company_day(period.start))
+            queryset = queryset.filter(day__gte=company_day(period.start))
         if period.end:
-            queryset = queryset.filter(day__lt=_company_day(period.end))
+            queryset = queryset.filter(day__lt=company_day(period.end))
         return queryset
 
     figures = {name: Sum(column) for name, column in COHORT_FIGURES.items()}

@@ -45,6 +45,13 @@ def _int_or_none(value):
         return None
 
 
+def feedback_backlog() -> QuerySet[FeedbackItem]:
+    """The open feedback backlog: every item still waiting for an answer, whenever it was opened.
+    The one definition the dashboard counts (with its filters) and the digest lists: both read it
+    as it is now."""
+    return FeedbackItem.objects.filter(status=FeedbackStatus.OPEN)
+
+
 def feedback_queue_for_user(*, user: User, filters: dict | None = None) -> QuerySet[FeedbackItem]:
     """The items `user` may see, oldest first.
 

@@ -18,13 +18,15 @@ from alignment.models import NotificationKind, Role, User
 from alignment.services import NotificationRow, notification_create, notification_create_many
 from alignment.sla import duration_describe
 from feedback.models import FeedbackItem, FeedbackKind, FeedbackReply, FeedbackStatus, Resolution, Verdict
-from feedback.rollup import counts_reason, reason_day_rows, reason_days_apply
+from feedback.rollup import counts_reason, reason_days_change, verdict_figures_apply
 from feedback.selectors import feedback_overdue_cutoff
 from feedback.themes import pain_themes_active
 from leads import capture as lead_capture
 from leads import services as lead_services
-from leads.events import lead_event_emit
+from leads.lifecycle import lead_action_require, verdict_value_clean
 from leads.models import LEAD_DATA_FIELDS, EventKind, Lead, LeadStatus, ReasonCode, VerdictValue
+from leads.reason_codes import reason_code_active
+from leads.webhooks import lead_event_emit
 
 S = LeadStatus
 
@@ -44,6 +46,13 @@ RESOLUTIONS_FOR_KIND = {
 
 def _item_url(item) -> str:
     return reverse("feedback:item", args=[item.pk])
+
+
+def _feedback_notify(recipient: User, item: FeedbackItem, *, lead: Lead, message: str) -> None:
+    """Tell one side of the conversation about `item`, linking to it."""
+    notification_create(
+        recipient=recipient, kind=NotificationKind.FEEDBACK, message=message, lead=lead, url=_item_url(item)
+    )
 
 
 def _marketer_for(lead) -> User:
@@ -107,14 +116,12 @@ def feedback_item_open(
         created_at=now,
     )
     if counts_reason(kind, item.reason_id):
-        reason_days_apply(before=reason_day_rows(lead, []), after=reason_day_rows(lead, [item.reason_id]))
+        reason_days_change(lead=lead, after=[item.reason_id])
     label = FeedbackKind(kind).label.lower()
     message = f"{by.display_name}: {lead} — {label}" + (f" ({reason.label})" if reason else "")
     if status == FeedbackStatus.OPEN:
         message += ". Your answer is needed."
-    notification_create(
-        recipient=marketer, kind=NotificationKind.FEEDBACK, message=message, lead=lead, url=_item_url(item)
-    )
+    _feedback_notify(marketer, item, lead=lead, message=message)
     _feedback_event_emit("feedback.created", item, by=by)
     return item
 
@@ -127,7 +134,7 @@ def feedback_request(*, lead: Lead, by: User, note: str) -> FeedbackItem:
     if not note:
         raise InvalidInput("Say what you would like to know.", fields={"note": ["This field is required."]})
     lead = lead_services.lead_lock(lead)
-    lead_services.lead_action_refuse(lead=lead, user=by, action="request_feedback")
+    lead_action_require(lead=lead, user=by, action="request_feedback")
     if FeedbackItem.objects.filter(lead=lead, kind=FeedbackKind.REQUEST, status=FeedbackStatus.OPEN).exists():
         raise TransitionNotAllowed("Feedback on this lead has already been requested and not yet answered.")
     now = timezone.now()
@@ -146,13 +153,7 @@ def feedback_request(*, lead: Lead, by: User, note: str) -> FeedbackItem:
     except IntegrityError:
         raise TransitionNotAllowed("Feedback on this lead has already been requested and not yet answered.") from None
     lead_services.lead_event_record(lead, EventKind.FEEDBACK, by=by, note=f"Feedback requested: {note}", at=now)
-    notification_create(
-        recipient=lead.owner,
-        kind=NotificationKind.FEEDBACK,
-        message=f"{by.display_name} asks how {lead} is going: {note}",
-        lead=lead,
-        url=_item_url(item),
-    )
+    _feedback_notify(lead.owner, item, lead=lead, message=f"{by.display_name} asks how {lead} is going: {note}")
     _feedback_event_emit("feedback.created", item, by=by)
     return item
 
@@ -163,7 +164,7 @@ def feedback_request(*, lead: Lead, by: User, note: str) -> FeedbackItem:
 @transaction.atomic
 def lead_reject_with_feedback(*, lead: Lead, by: User, reason, note: str = "") -> Lead:
     """The rep turns a handed-off lead down, and the marketer who sent it gets an item to answer."""
-    reason = lead_services.reason_code_active(reason)
+    reason = reason_code_active(reason)
     lead = lead_services.lead_reject(lead=lead, by=by, reason=reason, note=note)
     feedback_item_open(lead=lead, kind=FeedbackKind.REJECTED, by=by, reason=reason, note=note)
     return lead
@@ -172,7 +173,7 @@ def lead_reject_with_feedback(*, lead: Lead, by: User, reason, note: str = "") -
 @transaction.atomic
 def lead_lose_with_feedback(*, lead: Lead, by: User, reason, note: str = "") -> Lead:
     """The rep marks the lead lost, and the marketer who sent it gets an item to answer."""
-    reason = lead_services.reason_code_active(reason)
+    reason = reason_code_active(reason)
     lead = lead_services.lead_lose(lead=lead, by=by, reason=reason, note=note)
     feedback_item_open(lead=lead, kind=FeedbackKind.LOST, by=by, reason=reason, note=note)
     return lead
@@ -200,14 +201,13 @@ def verdict_give(
     earlier bad verdict is updated and told about the revision instead of opening a second one); a
     good one is good news for them. Either answers an open request for feedback on the lead.
     """
-    if verdict not in VerdictValue.values:
-        raise InvalidInput("The verdict is good or bad.", fields={"verdict": ["Choose good or bad."]})
-    reason = lead_services.reason_code_active(reason, required=verdict == VerdictValue.BAD)
+    verdict = verdict_value_clean(verdict)
+    reason = reason_code_active(reason, required=verdict == VerdictValue.BAD)
     note = (note or "").strip()
     pain_points = (pain_points or "").strip()
     themes = pain_themes_active(pain_themes)
     lead = lead_services.lead_lock(lead)
-    lead_services.lead_action_refuse(lead=lead, user=by, action="verdict")
+    lead_action_require(lead=lead, user=by, action="verdict")
     now = timezone.now()
     previous = Verdict.objects.filter(lead=lead, current=True).first()
     if previous is not None:
@@ -225,50 +225,56 @@ def verdict_give(
     )
     if themes:
         row.pain_themes.set(themes)
-    lead_services.lead_verdict_set(lead=lead, verdict=verdict, at=now)
+    # An open conversation about an earlier bad verdict carries on with the revision; a bad one
+    # makes its item stand for the revised reason, which the scorecard counts.
+    open_bad = FeedbackItem.objects.filter(lead=lead, kind=FeedbackKind.BAD_VERDICT, status=FeedbackStatus.OPEN).first()
+    revises_reason = open_bad is not None and verdict == VerdictValue.BAD
+    item_reasons = ([open_bad.reason_id] if open_bad.reason_id else [], [reason.pk]) if revises_reason else ((), ())
+    verdict_figures_apply(lead=lead, verdict=verdict, at=now, item_reasons=item_reasons)
     label = VerdictValue(verdict).label
     text = f"{'Revised verdict' if previous else 'Verdict'}: {label}" + (f" ({reason.label})" if reason else "")
     lead_services.lead_event_record(lead, EventKind.VERDICT, by=by, note=text + (f" — {note}" if note else ""), at=now)
 
-    # An open conversation about an earlier bad verdict carries on with the revision.
-    open_bad = FeedbackItem.objects.filter(lead=lead, kind=FeedbackKind.BAD_VERDICT, status=FeedbackStatus.OPEN).first()
     if open_bad is not None:
-        body = text + (f" — {note}" if note else "")
-        FeedbackReply.objects.create(item=open_bad, author=by, body=body, created_at=now)
-        open_bad.last_reply_at = now
-        fields = ["last_reply_at"]
-        if verdict == VerdictValue.BAD:
-            # The item now stands for the revised reason, and the scorecard counts that one.
-            reason_days_apply(
-                before=reason_day_rows(lead, [open_bad.reason_id] if open_bad.reason_id else []),
-                after=reason_day_rows(lead, [reason.pk]),
-            )
-            open_bad.verdict, open_bad.reason, open_bad.note = row, reason, note
-            fields += ["verdict", "reason", "note"]
-        open_bad.save(update_fields=fields)
-        notification_create(
-            recipient=open_bad.marketer,
-            kind=NotificationKind.FEEDBACK,
-            message=f"{by.display_name} revised the verdict on {lead}: {label}.",
-            lead=lead,
-            url=_item_url(open_bad),
-        )
+        _verdict_revision_reply(open_bad, row, lead=lead, by=by, text=text + (f" — {note}" if note else ""), at=now)
     if open_bad is None or verdict == VerdictValue.GOOD:
         kind = FeedbackKind.BAD_VERDICT if verdict == VerdictValue.BAD else FeedbackKind.GOOD_VERDICT
         feedback_item_open(lead=lead, kind=kind, by=by, reason=reason, note=note, verdict=row)
+    _feedback_requests_answer(lead, row, by=by, label=label, at=now)
+    given = {"id": row.id, "verdict": verdict, "reason": reason.code if reason else None, "note": note}
+    lead_event_emit(event_type="verdict.given", lead=lead, by=by, verdict=given)
+    return row
 
+
+def _verdict_revision_reply(item: FeedbackItem, row: Verdict, *, lead: Lead, by: User, text: str, at) -> None:
+    """The revised verdict, as a reply on the open item about the earlier bad one; a bad revision
+    makes the item stand for it. The marketer is told."""
+    FeedbackReply.objects.create(item=item, author=by, body=text, created_at=at)
+    item.last_reply_at = at
+    fields = ["last_reply_at"]
+    if row.verdict == VerdictValue.BAD:
+        item.verdict, item.reason, item.note = row, row.reason, row.note
+        fields += ["verdict", "reason", "note"]
+    item.save(update_fields=fields)
+    _feedback_notify(
+        item.marketer,
+        item,
+        lead=lead,
+        message=f"{by.display_name} revised the verdict on {lead}: {VerdictValue(row.verdict).label}.",
+    )
+
+
+def _feedback_requests_answer(lead: Lead, row: Verdict, *, by: User, label: str, at) -> None:
+    """A verdict answers every open request for feedback on the lead."""
     for request in FeedbackItem.objects.filter(lead=lead, kind=FeedbackKind.REQUEST, status=FeedbackStatus.OPEN):
         request.status = FeedbackStatus.RESOLVED
         request.resolution = Resolution.ANSWERED
         request.resolution_note = f"Answered with a verdict: {label}."
         request.resolved_by = by
-        request.resolved_at = now
+        request.resolved_at = at
         request.verdict = row
         request.save(update_fields=["status", "resolution", "resolution_note", "resolved_by", "resolved_at", "verdict"])
         _feedback_event_emit("feedback.resolved", request, by=by)
-    given = {"id": row.id, "verdict": verdict, "reason": reason.code if reason else None, "note": note}
-    lead_event_emit(event_type="verdict.given", lead=lead, by=by, verdict=given)
-    return row
 
 
 # --- the conversation -------------------------------------------------------------------------
@@ -310,12 +316,8 @@ def feedback_reply(*, item: FeedbackItem, by: User, body: str) -> FeedbackReply:
     elif side == "rep":
         recipients.discard(item.rep)
     for recipient in sorted(recipients, key=lambda u: u.id):
-        notification_create(
-            recipient=recipient,
-            kind=NotificationKind.FEEDBACK,
-            message=f"{by.display_name} replied on {item.lead}: {body[:200]}",
-            lead=item.lead,
-            url=_item_url(item),
+        _feedback_notify(
+            recipient, item, lead=item.lead, message=f"{by.display_name} replied on {item.lead}: {body[:200]}"
         )
     return reply
 
@@ -428,12 +430,8 @@ def feedback_resolve(
     lead_services.lead_event_record(lead, EventKind.FEEDBACK, by=by, note=text, at=now)
     other = item.rep if by.id != item.rep_id else item.marketer
     if other is not None and other.id != by.id:
-        notification_create(
-            recipient=other,
-            kind=NotificationKind.FEEDBACK,
-            message=f"{by.display_name} resolved the feedback on {lead}: {summary}.",
-            lead=lead,
-            url=_item_url(item),
+        _feedback_notify(
+            other, item, lead=lead, message=f"{by.display_name} resolved the feedback on {lead}: {summary}."
         )
     _feedback_event_emit("feedback.resolved", item, by=by)
     return item

@@ -1,6 +1,12 @@
+"""The feedback app's URLs: its pages (the queue, items, verdicts, the scorecard, insights, reason
+codes) under /feedback/; the lead pages it adds (outcomes that tell marketing, bulk actions, merge,
+personal data) under /leads/; and its API under /api/.
+"""
+
 from django.urls import path
 
-from feedback import apis, lead_apis, lead_views, privacy_views, theme_views, views
+from feedback import lead_bulk_merge_views, privacy_views, theme_views, views
+from feedback.apis import items, lead_bulk_merge, lead_outcomes, reasons, scorecard, verdicts
 
 app_name = "feedback"
 
@@ -21,8 +27,8 @@ urlpatterns = [
 
 # The outcomes that tell marketing, on the lead pages' own URLs (mounted under /leads/).
 lead_urlpatterns = [
-    path("bulk/", lead_views.lead_bulk, name="lead-bulk"),
-    path("<int:pk>/merge/", lead_views.lead_merge, name="lead-merge"),
+    path("bulk/", lead_bulk_merge_views.lead_bulk, name="lead-bulk"),
+    path("<int:pk>/merge/", lead_bulk_merge_views.lead_merge, name="lead-merge"),
     path("<int:pk>/reject/", views.lead_reject, name="lead-reject"),
     path("<int:pk>/won/", views.lead_win, name="lead-won"),
     path("<int:pk>/lost/", views.lead_lose, name="lead-lost"),
@@ -31,18 +37,18 @@ lead_urlpatterns = [
 ]
 
 api_urlpatterns = [
-    path("leads/bulk-action/", lead_apis.LeadBulkActionApi.as_view(), name="lead-bulk-action"),
-    path("leads/<int:pk>/merge/", lead_apis.LeadMergeApi.as_view(), name="lead-merge"),
-    path("leads/<int:pk>/reject/", apis.LeadRejectApi.as_view(), name="lead-reject"),
-    path("leads/<int:pk>/won/", apis.LeadWinApi.as_view(), name="lead-won"),
-    path("leads/<int:pk>/lost/", apis.LeadLoseApi.as_view(), name="lead-lost"),
-    path("leads/<int:pk>/verdict/", apis.VerdictGiveApi.as_view(), name="verdict"),
-    path("leads/<int:pk>/feedback-request/", apis.FeedbackRequestApi.as_view(), name="request"),
-    path("feedback/", apis.FeedbackQueueApi.as_view(), name="queue"),
-    path("feedback/campaigns/", apis.ScorecardApi.as_view(), name="campaigns"),
-    path("feedback/insights/", apis.InsightsApi.as_view(), name="insights"),
-    path("feedback/reasons/", apis.ReasonCodeListApi.as_view(), name="reasons"),
-    path("feedback/<int:pk>/", apis.FeedbackItemDetailApi.as_view(), name="item"),
-    path("feedback/<int:pk>/replies/", apis.FeedbackReplyApi.as_view(), name="replies"),
-    path("feedback/<int:pk>/resolve/", apis.FeedbackResolveApi.as_view(), name="resolve"),
+    path("leads/bulk-action/", lead_bulk_merge.LeadBulkActionApi.as_view(), name="lead-bulk-action"),
+    path("leads/<int:pk>/merge/", lead_bulk_merge.LeadMergeApi.as_view(), name="lead-merge"),
+    path("leads/<int:pk>/reject/", lead_outcomes.LeadRejectApi.as_view(), name="lead-reject"),
+    path("leads/<int:pk>/won/", lead_outcomes.LeadWinApi.as_view(), name="lead-won"),
+    path("leads/<int:pk>/lost/", lead_outcomes.LeadLoseApi.as_view(), name="lead-lost"),
+    path("leads/<int:pk>/verdict/", verdicts.VerdictGiveApi.as_view(), name="verdict"),
+    path("leads/<int:pk>/feedback-request/", items.FeedbackRequestApi.as_view(), name="request"),
+    path("feedback/", items.FeedbackQueueApi.as_view(), name="queue"),
+    path("feedback/campaigns/", scorecard.ScorecardApi.as_view(), name="campaigns"),
+    path("feedback/insights/", scorecard.InsightsApi.as_view(), name="insights"),
+    path("feedback/reasons/", reasons.ReasonCodeListApi.as_view(), name="reasons"),
+    path("feedback/<int:pk>/", items.FeedbackItemDetailApi.as_view(), name="item"),
+    path("feedback/<int:pk>/replies/", items.FeedbackReplyApi.as_view(), name="replies"),
+    path("feedback/<int:pk>/resolve/", items.FeedbackResolveApi.as_view(), name="resolve"),
 ]

@@ -24,10 +24,10 @@ from alignment.sla import sla_settings_get
 from feedback import forms, scorecard, selectors, services
 from feedback.models import FeedbackKind, FeedbackStatus, Resolution
 from feedback.themes import pain_theme_list
+from leads import reason_codes as lead_reason_codes
 from leads import selectors as lead_selectors
-from leads import services as lead_services
-from leads.selectors import campaign_list, lead_get_for_user
-from leads.views import lead_action_view, lead_page
+from leads.selectors import campaign_list
+from leads.views import lead_action_view, lead_or_404, lead_page
 
 PAGE_SIZE = 50
 
@@ -37,13 +37,6 @@ def _item_or_404(user, pk):
         return selectors.feedback_item_get_for_user(user=user, pk=pk)
     except NotFound:
         raise Http404("No such feedback item.") from None
-
-
-def _lead_or_404(user, pk):
-    try:
-        return lead_get_for_user(user=user, pk=pk)
-    except NotFound:
-        raise Http404("No such lead.") from None
 
 
 def _next_url(request, default):
@@ -187,7 +180,7 @@ def feedback_resolve(request, pk):
 @login_required
 @require_POST
 def verdict_give(request, pk):
-    lead = _lead_or_404(request.user, pk)
+    lead = lead_or_404(request.user, pk)
     form = forms.VerdictForm(
         request.POST,
         reasons=lead_selectors.reason_code_list(),
@@ -214,7 +207,7 @@ def verdict_give(request, pk):
 @login_required
 @require_POST
 def feedback_request(request, pk):
-    lead = _lead_or_404(request.user, pk)
+    lead = lead_or_404(request.user, pk)
     form = forms.FeedbackRequestForm(request.POST)
     default = reverse("leads:detail", args=[lead.pk])
     if form.is_valid():
@@ -318,7 +311,7 @@ def reason_codes(request):
     form = forms.ReasonCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            code = lead_services.reason_code_create(by=request.user, **form.cleaned_data)
+            code = lead_reason_codes.reason_code_create(by=request.user, **form.cleaned_data)
         except InvalidInput as error:
             form.add_service_errors(error)
         else:
@@ -342,10 +335,10 @@ def reason_code_edit(request, pk):
         if action == "rename":
             form = forms.ReasonRenameForm(request.POST)
             label = form.data.get("label", "")
-            lead_services.reason_code_rename(reason=reason, label=label, by=request.user)
+            lead_reason_codes.reason_code_rename(reason=reason, label=label, by=request.user)
             messages.success(request, f"Renamed to “{reason.label}”.")
         elif action in ("retire", "restore"):
-            lead_services.reason_code_set_active(reason=reason, active=action == "restore", by=request.user)
+            lead_reason_codes.reason_code_set_active(reason=reason, active=action == "restore", by=request.user)
             messages.success(request, f"“{reason.label}” is {'in use again' if reason.active else 'retired'}.")
         else:
             messages.error(request, "Choose rename, retire or restore.")

@@ -15,6 +15,7 @@ from alignment.admin import AuditedAdmin
 from alignment.countries import CountrySelectAdmin
 from alignment.models import AuditArea
 from leads.models import (
+    LEAD_DATA_FIELDS,
     Campaign,
     ColdEpisode,
     Handoff,
@@ -89,32 +90,12 @@ class LeadAdmin(CountrySelectAdmin):
     autocomplete_fields = ["industry"]
     date_hierarchy = "captured_at"
     show_full_result_count = False
+    # Only the lead's data (`LEAD_DATA_FIELDS`) is edited here; the rest is the services' to change.
+    # (The merge fields stay editable, as they always were.)
     readonly_fields = [
-        "campaign",
-        "source",
-        "status",
-        "owner",
-        "captured_by",
-        "touch_count",
-        "last_touch_at",
-        "last_activity_at",
-        "captured_at",
-        "handed_off_at",
-        "accepted_at",
-        "qualified_at",
-        "won_at",
-        "lost_at",
-        "won_amount",
-        "lost_reason",
-        "verdict",
-        "verdict_at",
-        "verdict_wait",
-        "recycle_count",
-        "recycle_reason",
-        "reengage_after",
-        "snoozed_until",
-        "snooze_reason",
-        "updated_at",
+        field.name
+        for field in Lead._meta.concrete_fields
+        if field.name not in {"id", "merged_into", "merged_at", *LEAD_DATA_FIELDS}
     ]
     inlines = [HandoffInline, LeadEventInline]
 

@@ -5,6 +5,7 @@ class LeadsConfig(AppConfig):
     name = "leads"
 
     def ready(self):
+        # Imported here, not at the top: the models exist once the apps are loaded.
         from django.db.models.signals import post_delete, post_save
 
         from leads.models import Campaign

@@ -32,7 +32,7 @@ def bulk_action_choices(user: User) -> list[tuple[str, str]]:
     return [(action, label) for action, (label, roles) in BULK_ACTIONS.items() if user.role in roles]
 
 
-def lead_bulk_apply(*, ids: Iterable[int], by: User, act: Callable[[Lead], object]) -> list[dict]:
+def lead_bulk_for_each(*, ids: Iterable[int], by: User, act: Callable[[Lead], object]) -> list[dict]:
     """Run `act(lead)` on each lead of `ids` that `by` may see, in the order given (a repeated id
     once), each in its own transaction: a refusal rolls back that lead alone and is its result.
 
@@ -76,16 +76,16 @@ def lead_bulk_hand_off(*, ids, by: User, note: str, rep: User | None = None) -> 
     """Hand each lead to `rep`, or to whoever the routing rules choose for it, with one story for all."""
     note = _required(note, "note", "Tell the leads' story: a handoff needs a note.")
     rep = _rep_checked(rep)
-    return lead_bulk_apply(ids=ids, by=by, act=lambda lead: lead_hand_off(lead=lead, rep=rep, note=note, by=by))
+    return lead_bulk_for_each(ids=ids, by=by, act=lambda lead: lead_hand_off(lead=lead, rep=rep, note=note, by=by))
 
 
 def lead_bulk_recycle(*, ids, by: User, reason: str) -> list[dict]:
     reason = _required(reason, "reason", "Say why the leads go back to nurture.")
-    return lead_bulk_apply(ids=ids, by=by, act=lambda lead: lead_recycle(lead=lead, by=by, reason=reason))
+    return lead_bulk_for_each(ids=ids, by=by, act=lambda lead: lead_recycle(lead=lead, by=by, reason=reason))
 
 
 def lead_bulk_reassign(*, ids, by: User, rep: User | None, note: str = "") -> list[dict]:
     """Move each lead some rep holds to `rep` (managers)."""
     rep = _rep_checked(_required(rep, "rep", "Choose the rep to reassign the leads to."))
     note = (note or "").strip() or f"Reassigned to {rep.display_name} by {by.display_name}."
-    return lead_bulk_apply(ids=ids, by=by, act=lambda lead: lead_reassign(lead=lead, rep=rep, note=note, by=by))
+    return lead_bulk_for_each(ids=ids, by=by, act=lambda lead: lead_reassign(lead=lead, rep=rep, note=note, by=by))

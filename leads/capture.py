@@ -16,10 +16,12 @@ from alignment.caching import vertical_map, vertical_map_forget
 from alignment.countries import country_code
 from alignment.errors import InvalidInput
 from alignment.models import Role, User, Vertical
-from leads.events import lead_events_emit_loaded
+from leads.lifecycle import lead_action_require
 from leads.models import Campaign, CaptureChannel, EventKind, Lead, LeadAlias, LeadEvent, LeadStatus, Source, Touch
 from leads.rollup import lead_day_rows, lead_days_apply_statements
-from leads.services import lead_action_refuse, lead_event_record, lead_lock
+from leads.scores import leads_scores_refresh
+from leads.services import lead_event_record, lead_lock
+from leads.webhooks import lead_events_emit_loaded
 
 EMAIL_MAX = Lead._meta.get_field("email").max_length
 CONTACT_FIELDS = ("name", "company", "title", "phone", "country", "region", "notes", "pain_points")
@@ -116,7 +118,7 @@ def lead_capture_many(*, items, by: User | None, channel=CaptureChannel.FORM) ->
     updates the winner's row.
     """
     if by is not None:
-        lead_action_refuse(lead=None, user=by, action="capture")
+        lead_action_require(lead=None, user=by, action="capture")
     now = timezone.now()
     results: list = [None] * len(items)
     cleaned = []
@@ -160,6 +162,7 @@ def lead_capture_many(*, items, by: User | None, channel=CaptureChannel.FORM) ->
                 rows.setdefault(key, {})[column] = rows.get(key, {}).get(column, 0) + amount
     _records_insert(lead_days_apply_statements(before={}, after=rows), touches, events)
     lead_events_emit_loaded(event_type="lead.captured", leads=created_leads, by=by, channel=str(channel))
+    leads_scores_refresh(lead_ids=(lead.pk for lead, _ in leads.values()))
     return results
 
 
@@ -418,7 +421,7 @@ def _plain(value):
 @transaction.atomic
 def lead_update(*, lead: Lead, data: dict, by: User) -> Lead:
     """Marketing fixes a lead's contact data; the timeline says what changed."""
-    lead_action_refuse(lead=lead, user=by, action="edit")
+    lead_action_require(lead=lead, user=by, action="edit")
     lead = lead_lock(lead)
     current = {name: getattr(lead, name) for name in CONTACT_FIELDS}
     current.update(email=lead.email, estimated_value=lead.estimated_value, industry=lead.industry)
@@ -434,6 +437,7 @@ def lead_update(*, lead: Lead, data: dict, by: User) -> Lead:
     for name in changed:
         setattr(lead, name, clean[name])
     lead.save(update_fields=[*changed, "updated_at"])
+    leads_scores_refresh(lead_ids=[lead.pk])
     lead_event_record(
         lead, EventKind.EDIT, by=by, note="Changed " + ", ".join(n.replace("_", " ") for n in changed) + "."
     )

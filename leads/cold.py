@@ -30,8 +30,8 @@ from alignment.models import Notification, NotificationKind, Role, User
 from alignment.services import NotificationRow, notification_create_many, notification_emails_enqueue
 from alignment.sla import duration_describe, sla_settings_get, sla_start_before
 from alignment.webhooks.outbox import webhook_endpoints_active
-from leads.events import lead_events_emit_many
-from leads.models import ColdEpisode, ColdReason, Handoff, HandoffOutcome, Lead, LeadStatus, Reminder
+from leads.models import SLA_OVERDUE_SQL, ColdEpisode, ColdReason, Handoff, HandoffOutcome, Lead, LeadStatus, Reminder
+from leads.webhooks import lead_events_emit_many
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +62,8 @@ def _tables():
         "handoff": Handoff._meta.db_table,
         "episode": ColdEpisode._meta.db_table,
         "reminder": Reminder._meta.db_table,
+        # The handoff `h`'s SLA has run out (`leads.models.sla_overdue`).
+        "sla_overdue": SLA_OVERDUE_SQL.format(column="h.sla_due_at"),
     }
 
 
@@ -116,7 +118,7 @@ def _open_episodes(*, now, activity_cutoff) -> int:
         INSERT INTO {episode} (lead_id, reason, cold_since, opened_at)
         SELECT h.lead_id, %s, h.created_at, %s
         FROM {handoff} h
-        WHERE h.outcome = %s AND h.sla_due_at <= %s
+        WHERE h.outcome = %s AND {sla_overdue}
           AND (SELECT CASE WHEN l.status = %s AND (l.snoozed_until IS NULL OR l.snoozed_until <= %s)
                       THEN 1 ELSE 0 END
                FROM {lead} l WHERE l.id = h.lead_id) = 1

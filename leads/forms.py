@@ -7,6 +7,7 @@ forms, such as the inbox with a reject form per lead, runs one query for them, n
 from django import forms
 
 from alignment.countries import country_form_field
+from alignment.forms import ServiceForm
 from leads.models import ACTIVITY_KINDS, LeadStatus, Source
 from leads.selectors import NO_OWNER
 
@@ -14,27 +15,11 @@ NOTE_ROWS = 3
 
 
 def reason_choices(codes):
+    """The reason codes as a choice list, after an empty "choose" entry."""
     return [("", "Choose a reason…"), *((code.code, code.label) for code in codes)]
 
 
-class _Form(forms.Form):
-    """Labels without a trailing colon; errors from a service land on the field they name."""
-
-    label_suffix = ""
-
-    def add_service_errors(self, error):
-        fields = getattr(error, "fields", None) or {}
-        placed = False
-        for name, messages in fields.items():
-            if name in self.fields:
-                for message in messages:
-                    self.add_error(name, message)
-                placed = True
-        if not placed:
-            self.add_error(None, error.message)
-
-
-class LeadDataForm(_Form):
+class LeadDataForm(ServiceForm):
     email = forms.EmailField(max_length=254)
     name = forms.CharField(max_length=200, required=False)
     company = forms.CharField(max_length=200, required=False)
@@ -78,11 +63,11 @@ class LeadEditForm(LeadDataForm):
         self.fields["email"].widget.attrs["autofocus"] = True
 
 
-class ButtonForm(_Form):
+class ButtonForm(ServiceForm):
     """An action that is one button (accept, qualify): no fields, only what the service says."""
 
 
-class HandOffForm(_Form):
+class HandOffForm(ServiceForm):
     rep = forms.ChoiceField(required=False, label="Hand off to")
     note = forms.CharField(
         widget=forms.Textarea(attrs={"rows": NOTE_ROWS}),
@@ -102,7 +87,7 @@ class HandOffForm(_Form):
         return self.reps.get(self.cleaned_data["rep"])
 
 
-class _ReasonForm(_Form):
+class _ReasonForm(ServiceForm):
     reason = forms.ChoiceField()
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -119,23 +104,23 @@ class LoseForm(_ReasonForm):
     pass
 
 
-class ActivityForm(_Form):
+class ActivityForm(ServiceForm):
     kind = forms.ChoiceField(choices=[(k.value, k.label) for k in ACTIVITY_KINDS], label="What happened")
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class WinForm(_Form):
+class WinForm(ServiceForm):
     amount = forms.DecimalField(min_value=0.01, max_digits=12, decimal_places=2, label="Deal amount")
 
 
-class RecycleForm(_Form):
+class RecycleForm(ServiceForm):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why back to nurture")
     reengage_after = forms.DateField(
         required=False, label="Re-engage after", widget=forms.DateInput(attrs={"type": "date"})
     )
 
 
-class SnoozeForm(_Form):
+class SnoozeForm(ServiceForm):
     until = forms.DateTimeField(
         label="Snooze until",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),

@@ -21,6 +21,7 @@ from django.db import DatabaseError, connection, transaction
 from django.http import HttpResponse
 from django.utils import timezone
 
+from alignment.enqueue import task_send
 from alignment.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from alignment.models import Role, User
 from alignment.spreadsheets import csv_safe
@@ -48,6 +49,8 @@ FAILED_CELL_CHARS = 10_000
 MAX_LINE_CHARS = 1_000_000
 # PostgreSQL advisory locks are (namespace, key) pairs: this namespace is the import's.
 RUN_LOCK_NAMESPACE = 7301
+# The task that runs one import (`leads.tasks`), sent by name.
+IMPORT_JOB_RUN_TASK = "leads.tasks.import_job_run"
 
 # `source` overrides the campaign's, as in any capture.
 COLUMNS = (*LEAD_DATA_FIELDS, "source")
@@ -180,12 +183,8 @@ def import_job_create(*, by: User, campaign: Campaign, upload) -> ImportJob:
 def import_job_enqueue(*, job_id: int) -> bool:
     """Send the import to a worker. A broker that is down must not fail the upload: log, keep the
     job queued with a message the page shows, and let the user start it again later."""
-    from leads.tasks import import_job_run as task
-
-    try:
-        task.delay(job_id)
-    except Exception:
-        logger.exception("Could not enqueue import job %s: the broker does not answer", job_id)
+    if not task_send(IMPORT_JOB_RUN_TASK, job_id):
+        logger.error("Could not enqueue import job %s: the broker does not answer", job_id)
         ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
             message="The task queue is not answering right now. The file is saved: start the import again in a moment."
         )

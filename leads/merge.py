@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from alignment.errors import TransitionNotAllowed
 from alignment.models import User
-from leads.events import lead_event_emit
+from leads.lifecycle import lead_action_require
 from leads.models import (
     OPEN_STATUSES,
     ColdEpisode,
@@ -25,7 +25,9 @@ from leads.models import (
     Touch,
 )
 from leads.rollup import lead_day_rows, lead_days_apply
-from leads.services import lead_action_refuse, lead_event_record, lead_lock
+from leads.scores import leads_scores_refresh
+from leads.services import lead_event_record, lead_lock
+from leads.webhooks import lead_event_emit
 
 
 def _merge_refusal(survivor: Lead, other: Lead) -> TransitionNotAllowed | None:
@@ -44,7 +46,7 @@ def _merge_refusal(survivor: Lead, other: Lead) -> TransitionNotAllowed | None:
 def lead_merge(*, survivor: Lead, other: Lead, by: User) -> Lead:
     """Merge `other` into `survivor` (marketers and managers). Refused (409) for one lead, for a lead
     already merged, and when the two are in different reps' open work."""
-    lead_action_refuse(lead=survivor, user=by, action="merge")
+    lead_action_require(lead=survivor, user=by, action="merge")
     if survivor.pk == other.pk:
         raise TransitionNotAllowed("A lead cannot be merged into itself.")
     # Lock both in id order, so two merges of the same pair cannot deadlock.
@@ -79,6 +81,7 @@ def lead_merge(*, survivor: Lead, other: Lead, by: User) -> Lead:
     survivor.touch_count += other.touch_count
     survivor.last_touch_at = max(survivor.last_touch_at, other.last_touch_at)
     survivor.save(update_fields=["touch_count", "last_touch_at", "verdict_wait", "updated_at"])
+    leads_scores_refresh(lead_ids=[survivor.pk])
 
     lead_event_record(
         survivor, EventKind.MERGE, by=by, note=f"Merged {other.email} (lead {other.pk}) into this lead.", at=now

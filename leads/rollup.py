@@ -16,8 +16,8 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
-from django.utils import timezone
 
+from alignment.days import company_day, company_tz
 from leads.models import Lead, LeadDay, VerdictValue
 
 # Activity columns and the date that counts a lead in each; a lead's cohort is its capture day.
@@ -44,12 +44,8 @@ APPLY_BATCH = 500  # rows per statement (× at most 20 parameters), well under e
 Rows = dict[tuple, dict[str, int | Decimal]]
 
 
-def _day(at):
-    return timezone.localdate(at, timezone.get_default_timezone())
-
-
 def _key(lead: Lead, at) -> tuple:
-    return (_day(at), lead.campaign_id, lead.source, lead.captured_by_id or 0, lead.owner_id or 0)
+    return (company_day(at), lead.campaign_id, lead.source, lead.captured_by_id or 0, lead.owner_id or 0)
 
 
 def _add(rows: Rows, key: tuple, column: str, amount) -> None:
@@ -78,6 +74,25 @@ def lead_day_rows(lead: Lead) -> Rows:
         _add(rows, _key(lead, lead.verdict_at), lead.verdict, 1)
         _add(rows, cohort, f"cohort_{lead.verdict}", 1)
     return rows
+
+
+def lead_verdict_record(*, lead: Lead, verdict: str, at) -> Lead:
+    """Record on a locked lead the verdict its rep now gives it (a plain value: the verdicts and
+    their history are feedback's), keeping the roll-up in step. Called through
+    `feedback.rollup.verdict_figures_apply`, inside `verdict_give`'s transaction.
+
+    The first verdict on a lead handed off also records how long it waited for it since the
+    (first, never rewritten) handoff; it is never recomputed: a revised verdict does not move it,
+    and a merge leaves the survivor its own (`leads.merge`)."""
+    before = lead_day_rows(lead)
+    fields = ["verdict", "verdict_at", "updated_at"]
+    if lead.verdict_wait is None and lead.verdict_at is None and lead.handed_off_at is not None:
+        lead.verdict_wait = at - lead.handed_off_at
+        fields.append("verdict_wait")
+    lead.verdict, lead.verdict_at = verdict, at
+    lead.save(update_fields=fields)
+    lead_days_apply(before=before, after=lead_day_rows(lead))
+    return lead
 
 
 def lead_days_apply(*, before: Rows, after: Rows) -> None:
@@ -147,7 +162,7 @@ def lead_days_rebuild() -> int:
         with connection.cursor() as cursor:
             cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
     LeadDay.objects.all().delete()
-    tz = timezone.get_default_timezone()
+    tz = company_tz()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(_rebuild_sql(), {"tz": str(tz)})

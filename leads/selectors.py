@@ -4,7 +4,9 @@ Marketers and managers see every lead; a rep sees the leads handed to them, now 
 and the API both read through here, so they cannot disagree.
 """
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from alignment.caching import local_cached, local_forget
 from alignment.errors import NotFound
@@ -13,6 +15,7 @@ from leads.models import (
     ACCEPTED_OPEN_STATUSES,
     OPEN_STATUSES,
     Campaign,
+    ColdEpisode,
     Handoff,
     HandoffOutcome,
     Lead,
@@ -52,7 +55,8 @@ NO_OWNER = "none"
 def lead_list_for_user(*, user: User, filters: dict | None = None) -> QuerySet[Lead]:
     """Leads `user` may see, newest first (a lead merged into another is no longer one of them).
 
-    Filters: status, owner (id, or NO_OWNER), campaign (id), captured_by (id), cold (bool), q.
+    Filters: status, owner (id, or NO_OWNER), campaign (id), captured_by (id), cold (bool), q, and
+    ordering "-score" (the best first; leads without a score last) instead of newest first.
     """
     filters = filters or {}
     qs = Lead.objects.filter(lead_visible_q(user), merged_into__isnull=True).select_related(
@@ -73,7 +77,14 @@ def lead_list_for_user(*, user: User, filters: dict | None = None) -> QuerySet[L
         qs = qs.filter(cold) if filters["cold"] else qs.exclude(cold)
     if filters.get("q"):
         qs = qs.filter(lead_search_q(filters["q"]))
+    if filters.get("ordering") == SCORE_ORDERING:
+        return qs.annotate(score_rank=SCORE_RANK).order_by("-score_rank", "-id")
     return qs.order_by("-id")
+
+
+SCORE_ORDERING = "-score"
+# The `lead_score` index's expression: a lead without a score sorts after every scored one.
+SCORE_RANK = Coalesce(F("score"), Value(-1.0))
 
 
 def lead_ids_for_user(*, user: User, filters: dict, limit: int) -> list[int]:
@@ -124,16 +135,25 @@ def lead_latest_handoff(lead: Lead) -> Handoff | None:
 
 
 def inbox_for_rep(*, user: User) -> dict:
-    """The rep's home: handoffs waiting for an answer (soonest deadline first), then their work."""
+    """The rep's home: handoffs waiting for an answer, then their work. Within the same urgency
+    the best score comes first: overdue handoffs before the others, each by score, then deadline;
+    working leads cold right now before the others, each by score, then the longest untouched."""
+    now = timezone.now()
     awaiting = (
         Handoff.objects.filter(to_rep=user, outcome=HandoffOutcome.OPEN)
         .select_related("lead", "lead__campaign", "by")
-        .order_by("sla_due_at", "id")
+        .annotate(
+            urgent=Case(When(sla_due_at__lte=now, then=Value(1)), default=Value(0)),
+            score_rank=Coalesce(F("lead__score"), Value(-1.0)),
+        )
+        .order_by("-urgent", "-score_rank", "sla_due_at", "id")
     )
+    cold = ColdEpisode.objects.filter(lead=OuterRef("pk"), closed_at__isnull=True)
     working = (
         Lead.objects.filter(owner=user, status__in=ACCEPTED_OPEN_STATUSES, merged_into__isnull=True)
         .select_related("campaign")
-        .order_by("last_activity_at", "id")
+        .annotate(urgent=Exists(cold), score_rank=SCORE_RANK)
+        .order_by("-urgent", "-score_rank", "last_activity_at", "id")
     )
     return {"awaiting": awaiting, "working": working}
 

@@ -1,9 +1,10 @@
-"""Writes on leads: the one lifecycle every lead follows, who may move it, and reason codes.
+"""Writes on leads: handoffs and every move of the one lifecycle every lead follows.
 
 Every change to a lead's state goes through a function here, which locks the lead's row, asks
-`lead_action_refusal` whether the user may do it (the same question the pages ask before they show
-a form), checks the move against TRANSITIONS, and writes the change and its timeline event in one
-transaction. Capture lives in `leads.capture`, routing in `leads.routing`.
+`lead_action_require` whether the user may do it (`leads.lifecycle`: the same question the pages
+ask before they show a form), checks the move against TRANSITIONS, and writes the change and its
+timeline event in one transaction. Capture lives in `leads.capture`, routing in `leads.routing`,
+reason codes in `leads.reason_codes`.
 """
 
 from datetime import date, datetime, timedelta
@@ -12,46 +13,19 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
 
-from alignment.audit import audit_diff, audit_record
-from alignment.errors import DomainError, InvalidInput, NotAllowed, TransitionNotAllowed
-from alignment.models import AuditArea, Role, User
+from alignment.days import company_today
+from alignment.errors import InvalidInput, TransitionNotAllowed
+from alignment.models import Role, User
 from alignment.services import CHAT_HANDOFF, NotificationRow, chat_post_many
 from alignment.sla import sla_deadline, sla_settings_get
-from leads.events import TRANSITION_EVENTS, lead_event_emit
-from leads.models import (
-    ACCEPTED_OPEN_STATUSES,
-    ACTIVITY_KINDS,
-    OPEN_STATUSES,
-    VERDICT_STATUSES,
-    ColdEpisode,
-    EventKind,
-    Handoff,
-    HandoffOutcome,
-    Lead,
-    LeadEvent,
-    LeadStatus,
-    ReasonCode,
-    VerdictValue,
-)
+from leads.lifecycle import TRANSITIONS, S, cannot_become, lead_action_require
+from leads.models import ACTIVITY_KINDS, ColdEpisode, EventKind, Handoff, HandoffOutcome, Lead, LeadEvent
+from leads.reason_codes import reason_code_active
 from leads.rollup import lead_day_rows, lead_days_apply
 from leads.routing import lead_route
-
-S = LeadStatus
-
-# The lead lifecycle: from each status, where a lead may go next.
-TRANSITIONS = {
-    S.NEW: {S.HANDED_OFF, S.NURTURE},
-    S.HANDED_OFF: {S.ACCEPTED, S.REJECTED, S.HANDED_OFF, S.NURTURE},
-    S.ACCEPTED: {S.WORKING, S.QUALIFIED, S.LOST, S.HANDED_OFF, S.NURTURE},
-    S.WORKING: {S.QUALIFIED, S.LOST, S.HANDED_OFF, S.NURTURE},
-    S.QUALIFIED: {S.WON, S.LOST, S.HANDED_OFF, S.NURTURE},
-    S.REJECTED: {S.HANDED_OFF, S.NURTURE},
-    S.LOST: {S.NURTURE},
-    S.NURTURE: {S.HANDED_OFF},
-    S.WON: set(),
-}
+from leads.scores import leads_scores_refresh
+from leads.webhooks import TRANSITION_EVENTS, lead_event_emit
 
 # The waterfall date each status sets, once.
 WATERFALL = {
@@ -65,127 +39,6 @@ WATERFALL = {
 # How far ahead a snooze or a re-engage date may reach: further is a typo, not a plan.
 MAX_SNOOZE = timedelta(days=366)
 MAX_REENGAGE = timedelta(days=3 * 366)
-
-
-# --- who may do what ----------------------------------------------------------------------------
-
-MARKETING = (Role.MARKETER, Role.MANAGER)
-# Everything a user can do to a lead, in the order the lead page offers it.
-LEAD_ACTIONS = (
-    "edit",
-    "hand_off",
-    "accept",
-    "reject",
-    "activity",
-    "qualify",
-    "won",
-    "lost",
-    "snooze",
-    "recycle",
-    "verdict",
-    "request_feedback",
-    "merge",
-)
-
-
-def _cannot_become(lead, status) -> TransitionNotAllowed:
-    return TransitionNotAllowed(
-        f"A lead that is {lead.get_status_display().lower()} cannot become {S(status).label.lower()}."
-    )
-
-
-def lead_action_refusal(*, lead: Lead | None, user: User, action: str, open_handoff=None) -> DomainError | None:
-    """Why `user` may not `action` the lead as it is now (a NotAllowed for the person, a
-    TransitionNotAllowed for the lead's state), or None when they may. The one definition: the
-    services raise what it returns, the pages and the API show only the actions it allows.
-
-    `open_handoff` is the lead's handoff waiting for an answer, if any (accepting and rejecting need
-    it). `lead` is None only for "capture".
-    """
-    if lead is not None and lead.merged_into_id is not None:
-        return TransitionNotAllowed(f"This lead was merged into lead {lead.merged_into_id}: work on that one.")
-    role = user.role
-    is_owner_rep = lead is not None and role == Role.REP and lead.owner_id == user.id
-    owner_only = NotAllowed("Only the rep who owns this lead may do this.")
-    if lead is not None and role == Role.REP and lead.owner_id is None and lead.status != S.HANDED_OFF:
-        # Nobody holds it any more (recycled, say, while the rep was on the page): the lead moved on,
-        # which is a conflict to reload, not a permission the rep lacks.
-        owner_only = TransitionNotAllowed(
-            f"This lead is {lead.get_status_display().lower()} now and no rep holds it: reload it."
-        )
-    if action == "capture":
-        return None if role in MARKETING else NotAllowed("Only marketers and managers capture leads.")
-    if action == "edit":
-        return None if role in MARKETING else NotAllowed("Only marketers and managers edit lead data.")
-    if action == "hand_off":
-        if role not in MARKETING:
-            return NotAllowed("Only marketers and managers hand off leads.")
-        if S.HANDED_OFF not in TRANSITIONS[lead.status]:
-            return TransitionNotAllowed(f"A lead that is {lead.get_status_display().lower()} cannot be handed off.")
-        if lead.status in OPEN_STATUSES and role != Role.MANAGER:
-            return NotAllowed("This lead is already with a rep: only a manager can reassign it.")
-        return None
-    if action == "reassign":
-        if role != Role.MANAGER:
-            return NotAllowed("Only managers reassign leads.")
-        if lead.status not in OPEN_STATUSES:
-            return TransitionNotAllowed("No rep holds this lead: hand it off instead.")
-        return None
-    if action == "merge":
-        return None if role in MARKETING else NotAllowed("Only marketers and managers merge leads.")
-    if action in ("accept", "reject"):
-        if open_handoff is None or lead.status != S.HANDED_OFF:
-            waiting = "accepted" if action == "accept" else "accepted or rejected"
-            return TransitionNotAllowed(f"This lead is not waiting to be {waiting}.")
-        if role != Role.REP or open_handoff.to_rep_id != user.id:
-            return NotAllowed(f"Only the rep this lead was handed to may {action} it.")
-        return None
-    if action in ("activity", "snooze"):
-        if not is_owner_rep:
-            return owner_only
-        if lead.status not in ACCEPTED_OPEN_STATUSES:
-            return TransitionNotAllowed("Accept the lead first: until then the answer is accept or reject.")
-        return None
-    if action in ("qualify", "won", "lost"):
-        target = {"qualify": S.QUALIFIED, "won": S.WON, "lost": S.LOST}[action]
-        if not is_owner_rep:
-            return owner_only
-        return None if target in TRANSITIONS[lead.status] else _cannot_become(lead, target)
-    if action == "recycle":
-        if role not in MARKETING:
-            return NotAllowed("Only marketers and managers recycle leads.")
-        if S.NURTURE not in TRANSITIONS[lead.status]:
-            return TransitionNotAllowed(f"A lead that is {lead.get_status_display().lower()} cannot be recycled.")
-        return None
-    if action == "verdict":
-        if role != Role.REP or lead.owner_id != user.id:
-            return NotAllowed("Only the rep who owns this lead may give a verdict on it.")
-        if lead.status not in VERDICT_STATUSES:
-            return TransitionNotAllowed("Accept or reject the lead first; a verdict follows once you have worked it.")
-        return None
-    if action == "request_feedback":
-        if role != Role.MARKETER:
-            return NotAllowed("Only marketers request feedback on a lead.")
-        if lead.owner_id is None or lead.status == S.NEW:
-            return TransitionNotAllowed("No rep holds this lead: there is nobody to ask.")
-        return None
-    raise ValueError(f"Unknown lead action {action!r}")
-
-
-def lead_action_refuse(*, lead: Lead | None, user: User, action: str, open_handoff=None) -> None:
-    """Raise the refusal `lead_action_refusal` gives, if any."""
-    error = lead_action_refusal(lead=lead, user=user, action=action, open_handoff=open_handoff)
-    if error is not None:
-        raise error
-
-
-def lead_actions(*, lead: Lead, user: User, open_handoff=None) -> set[str]:
-    """Every action `user` may take on `lead` now: what the lead page offers."""
-    return {
-        action
-        for action in LEAD_ACTIONS
-        if lead_action_refusal(lead=lead, user=user, action=action, open_handoff=open_handoff) is None
-    }
 
 
 # --- the lifecycle ------------------------------------------------------------------------------
@@ -222,7 +75,7 @@ def _transition(lead, to_status, *, by, note="", at=None, changes=None) -> Lead:
     stamp the waterfall, keep the dashboard's roll-up in step, record the event on the timeline and
     in the webhooks' outbox."""
     if to_status not in TRANSITIONS[lead.status]:
-        raise _cannot_become(lead, to_status)
+        raise cannot_become(lead, to_status)
     at = at or timezone.now()
     changes = changes or {}
     before = lead_day_rows(lead)
@@ -267,7 +120,7 @@ def lead_hand_off(*, lead: Lead, rep: User | None = None, note: str, by: User) -
     the old handoff ends as `reassigned`. The SLA clock starts now.
     """
     lead = lead_lock(lead)
-    lead_action_refuse(lead=lead, user=by, action="hand_off")
+    lead_action_require(lead=lead, user=by, action="hand_off")
     note = (note or "").strip()
     if not note:
         raise InvalidInput(
@@ -303,6 +156,7 @@ def lead_hand_off(*, lead: Lead, rep: User | None = None, note: str, by: User) -
     )
     to_whom = rep.display_name if rep else "the managers' queue"
     _transition(lead, S.HANDED_OFF, by=by, note=f"Handed off to {to_whom}: {note}", at=now, changes={"owner": rep})
+    leads_scores_refresh(lead_ids=[lead.pk])  # its touches now count up to this, the first, handoff
     if rep is not None:
         message = f"{by.display_name} handed you {lead}: {note}"
         url = reverse("leads:detail", args=[lead.id])
@@ -315,7 +169,7 @@ def lead_reassign(*, lead: Lead, rep: User, note: str, by: User) -> Handoff:
     """A manager moves a lead some rep holds to another rep: a new handoff, the old one ends as
     `reassigned`."""
     lead = lead_lock(lead)
-    lead_action_refuse(lead=lead, user=by, action="reassign")
+    lead_action_require(lead=lead, user=by, action="reassign")
     return lead_hand_off(lead=lead, rep=rep, note=note, by=by)
 
 
@@ -323,27 +177,10 @@ def lead_reassign(*, lead: Lead, rep: User, note: str, by: User) -> Handoff:
 def lead_accept(*, lead: Lead, by: User) -> Lead:
     lead = lead_lock(lead)
     handoff = lead_open_handoff(lead)
-    lead_action_refuse(lead=lead, user=by, action="accept", open_handoff=handoff)
+    lead_action_require(lead=lead, user=by, action="accept", open_handoff=handoff)
     now = timezone.now()
     _end_handoff(handoff, HandoffOutcome.ACCEPTED, at=now)
     return _transition(lead, S.ACCEPTED, by=by, at=now)
-
-
-def reason_code_active(reason, *, required: bool = True) -> ReasonCode | None:
-    """The active reason code `reason` names (a code or the row itself); None when it is empty and
-    not `required`. An unknown or retired code is bad input."""
-    if isinstance(reason, ReasonCode):
-        code = reason
-    else:
-        value = str(reason or "").strip()
-        if not value:
-            if required:
-                raise InvalidInput("Choose a reason.", fields={"reason": ["This field is required."]})
-            return None
-        code = ReasonCode.objects.filter(code=value).first()
-    if code is None or not code.active:
-        raise InvalidInput("Choose one of the reason codes.", fields={"reason": ["Unknown or retired reason code."]})
-    return code
 
 
 @transaction.atomic
@@ -353,7 +190,7 @@ def lead_reject(*, lead: Lead, by: User, reason, note: str = "") -> Lead:
     reason = reason_code_active(reason)
     lead = lead_lock(lead)
     handoff = lead_open_handoff(lead)
-    lead_action_refuse(lead=lead, user=by, action="reject", open_handoff=handoff)
+    lead_action_require(lead=lead, user=by, action="reject", open_handoff=handoff)
     now = timezone.now()
     note = (note or "").strip()
     _end_handoff(handoff, HandoffOutcome.REJECTED, at=now, reason=reason, note=note)
@@ -369,7 +206,7 @@ def lead_log_activity(*, lead: Lead, by: User, kind: str, note: str = "") -> Lea
             "Activity must be a call, email, meeting or note.", fields={"kind": [f"Unknown kind {kind!r}."]}
         )
     lead = lead_lock(lead)
-    lead_action_refuse(lead=lead, user=by, action="activity")
+    lead_action_require(lead=lead, user=by, action="activity")
     now = timezone.now()
     if lead.status == S.ACCEPTED:
         _transition(lead, S.WORKING, by=by, at=now)
@@ -383,7 +220,7 @@ def lead_log_activity(*, lead: Lead, by: User, kind: str, note: str = "") -> Lea
 @transaction.atomic
 def lead_qualify(*, lead: Lead, by: User) -> Lead:
     lead = lead_lock(lead)
-    lead_action_refuse(lead=lead, user=by, action="qualify")
+    lead_action_require(lead=lead, user=by, action="qualify")
     return _transition(lead, S.QUALIFIED, by=by)
 
 
@@ -396,7 +233,7 @@ def lead_win(*, lead: Lead, by: User, amount) -> Lead:
     except (InvalidOperation, ValueError):
         raise InvalidInput("Enter the deal's amount.", fields={"amount": ["Enter a positive amount."]}) from None
     lead = lead_lock(lead)
-    lead_action_refuse(lead=lead, user=by, action="won")
+    lead_action_require(lead=lead, user=by, action="won")
     amount = amount.quantize(Decimal("0.01"))
     return _transition(lead, S.WON, by=by, note=f"Won: {amount:,.2f}", changes={"won_amount": amount})
 
@@ -405,7 +242,7 @@ def lead_win(*, lead: Lead, by: User, amount) -> Lead:
 def lead_lose(*, lead: Lead, by: User, reason, note: str = "") -> Lead:
     reason = reason_code_active(reason)
     lead = lead_lock(lead)
-    lead_action_refuse(lead=lead, user=by, action="lost")
+    lead_action_require(lead=lead, user=by, action="lost")
     note = (note or "").strip()
     text = f"Lost: {reason.label}" + (f" — {note}" if note else "")
     return _transition(lead, S.LOST, by=by, note=text, changes={"lost_reason": reason})
@@ -417,16 +254,16 @@ def lead_recycle(*, lead: Lead, by: User, reason: str, reengage_after: date | No
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("Say why the lead goes back to nurture.", fields={"reason": ["This field is required."]})
-    if reengage_after is not None and reengage_after <= timezone.localdate():
+    if reengage_after is not None and reengage_after <= company_today():
         raise InvalidInput(
             "The re-engage date must be in the future.", fields={"reengage_after": ["Pick a later date."]}
         )
-    if reengage_after is not None and reengage_after > timezone.localdate() + MAX_REENGAGE:
+    if reengage_after is not None and reengage_after > company_today() + MAX_REENGAGE:
         raise InvalidInput(
             "Re-engage within three years.", fields={"reengage_after": ["Pick a date within three years."]}
         )
     lead = lead_lock(lead)
-    lead_action_refuse(lead=lead, user=by, action="recycle")
+    lead_action_require(lead=lead, user=by, action="recycle")
     now = timezone.now()
     handoff = lead_open_handoff(lead)
     if handoff is not None:
@@ -455,87 +292,10 @@ def lead_snooze(*, lead: Lead, by: User, until: datetime, reason: str) -> Lead:
             fields={"until": ["Pick a date within a year."]},
         )
     lead = lead_lock(lead)
-    lead_action_refuse(lead=lead, user=by, action="snooze")
+    lead_action_require(lead=lead, user=by, action="snooze")
     lead.snoozed_until = until
     lead.snooze_reason = reason
     lead.save(update_fields=["snoozed_until", "snooze_reason", "updated_at"])
     _close_cold_episode(lead, now)
     lead_event_record(lead, EventKind.SNOOZE, by=by, note=f"Snoozed until {until:%Y-%m-%d %H:%M}: {reason}", at=now)
     return lead
-
-
-def lead_verdict_set(*, lead: Lead, verdict: str, at: datetime) -> Lead:
-    """Record on a locked lead the verdict its rep now gives it (a plain value: the verdicts and
-    their history are feedback's), keeping the dashboard's roll-up in step. Called by
-    `feedback.services.verdict_give` inside its transaction.
-
-    The first verdict on a lead handed off also records how long it waited for it since the
-    (first, never rewritten) handoff; it is never recomputed: a revised verdict does not move it,
-    and a merge leaves the survivor its own (`leads.merge`)."""
-    if verdict not in VerdictValue.values:
-        raise InvalidInput("The verdict is good or bad.", fields={"verdict": ["Choose good or bad."]})
-    before = lead_day_rows(lead)
-    fields = ["verdict", "verdict_at", "updated_at"]
-    if lead.verdict_wait is None and lead.verdict_at is None and lead.handed_off_at is not None:
-        lead.verdict_wait = at - lead.handed_off_at
-        fields.append("verdict_wait")
-    lead.verdict, lead.verdict_at = verdict, at
-    lead.save(update_fields=fields)
-    lead_days_apply(before=before, after=lead_day_rows(lead))
-    return lead
-
-
-# --- reason codes -----------------------------------------------------------------------------
-
-
-def _require_manager(by):
-    if by.role != Role.MANAGER:
-        raise NotAllowed("Only managers manage reason codes.")
-
-
-def _clean_label(label) -> str:
-    label = (label or "").strip()
-    if not label:
-        raise InvalidInput("A reason needs a label.", fields={"label": ["This field is required."]})
-    if len(label) > 100:
-        raise InvalidInput("A label is at most 100 characters.", fields={"label": ["At most 100 characters."]})
-    return label
-
-
-@transaction.atomic
-def reason_code_create(*, label: str, by: User, code: str = "") -> ReasonCode:
-    _require_manager(by)
-    label = _clean_label(label)
-    code = slugify(code or label).replace("-", "_")[:50]
-    if not code:
-        raise InvalidInput("A reason needs a code.", fields={"code": ["Use letters, digits or underscores."]})
-    if ReasonCode.objects.filter(code=code).exists():
-        raise InvalidInput(f"The code {code!r} is taken.", fields={"code": ["Already in use."]})
-    last = ReasonCode.objects.order_by("-position").values_list("position", flat=True).first() or 0
-    reason = ReasonCode.objects.create(code=code, label=label, position=last + 10)
-    changes = {"code": [None, code], "label": [None, label]}
-    audit_record(actor=by, area=AuditArea.REASON_CODE, action="created", target=reason, changes=changes)
-    return reason
-
-
-@transaction.atomic
-def reason_code_rename(*, reason: ReasonCode, label: str, by: User) -> ReasonCode:
-    """A new label for the same code: every record that used it reads the new label."""
-    _require_manager(by)
-    changes = audit_diff({"label": reason.label}, {"label": _clean_label(label)})
-    reason.label = _clean_label(label)
-    reason.save(update_fields=["label"])
-    audit_record(actor=by, area=AuditArea.REASON_CODE, action="changed", target=reason, changes=changes)
-    return reason
-
-
-@transaction.atomic
-def reason_code_set_active(*, reason: ReasonCode, active: bool, by: User) -> ReasonCode:
-    """Retiring a code hides it from new choices; the verdicts, rejections and losses that used it
-    keep it (a code is never deleted)."""
-    _require_manager(by)
-    changes = audit_diff({"active": reason.active}, {"active": bool(active)})
-    reason.active = bool(active)
-    reason.save(update_fields=["active"])
-    audit_record(actor=by, area=AuditArea.REASON_CODE, action="changed", target=reason, changes=changes)
-    return reason

@@ -10,7 +10,7 @@ from leads import cold, imports
 # second worker. Acknowledged late and requeued when its worker dies: a rerun resumes after the last
 # committed batch.
 @shared_task(
-    name="leads.tasks.import_job_run",
+    name=imports.IMPORT_JOB_RUN_TASK,
     ignore_result=True,
     soft_time_limit=45 * 60,
     time_limit=50 * 60,

@@ -1,3 +1,8 @@
+"""The leads app's URLs: its pages under /leads/ (the list, capture, import, a lead and the actions
+on it) and its API (`api_urlpatterns`, mounted under /api/ by the project's URLs). The lead pages
+that reach into feedback (outcomes that tell marketing, bulk actions, merge) are feedback's URLs.
+"""
+
 from django.urls import path
 
 from leads import views

@@ -28,9 +28,10 @@ from alignment.errors import InvalidInput, NotAllowed, NotFound
 from alignment.models import Role
 from alignment.pages import form_post
 from alignment.pagination import keyset_page, keyset_rows_before, row_count
-from leads import capture, forms, imports, selectors, services
+from leads import capture, forms, imports, lifecycle, selectors, services
 from leads.bulk import BULK_MAX, bulk_action_choices
 from leads.models import HandoffOutcome, ImportStatus, Lead, LeadStatus
+from leads.panels import lead_panels
 
 PAGE_SIZE = 50
 # Newest first: ids follow capture order.
@@ -42,7 +43,8 @@ def active_reasons():
     return list(selectors.reason_code_list())
 
 
-def _lead_or_404(user, pk):
+def lead_or_404(user, pk):
+    """The lead `user` may see, or a 404: a lead they may not see is as good as none."""
     try:
         return selectors.lead_get_for_user(user=user, pk=pk)
     except NotFound:
@@ -70,7 +72,7 @@ def lead_actions(lead, user) -> set[str]:
     prefetched handoffs."""
     latest = selectors.lead_latest_handoff(lead)
     open_handoff = latest if latest is not None and latest.outcome == HandoffOutcome.OPEN else None
-    return services.lead_actions(lead=lead, user=user, open_handoff=open_handoff) - FEEDBACK_PANEL_ACTIONS
+    return lifecycle.lead_actions(lead=lead, user=user, open_handoff=open_handoff) - FEEDBACK_PANEL_ACTIONS
 
 
 class _Choices:
@@ -138,6 +140,8 @@ def _action_forms(lead, actions, bound=None):
 def lead_page(request, lead, *, bound=None, status=200):
     """The lead page; `bound` is the (action, form) that came back with errors."""
     actions = lead_actions(lead, request.user)
+    now = timezone.now()
+    handoffs = list(lead.handoffs.all())
     context = {
         "lead": lead,
         "actions": actions,
@@ -145,9 +149,12 @@ def lead_page(request, lead, *, bound=None, status=200):
         "form_actions": actions - {"edit"},
         "forms": _action_forms(lead, actions, bound),
         "timeline": list(lead.events.all()),
-        "handoffs": list(lead.handoffs.all()),
+        "handoffs": handoffs,
+        "overdue_handoffs": {handoff.pk for handoff in handoffs if handoff.sla_overdue_at(now)},
         "overlap_warnings": selectors.lead_overlap_warnings(lead=lead) if "hand_off" in actions else [],
-        "now": timezone.now(),
+        "now": now,
+        # What the floors above add to the page (feedback's panels), registered in `leads.panels`.
+        "lead_panels": lead_panels(),
     }
     return render(request, "leads/lead_detail.html", context, status=status)
 
@@ -224,12 +231,12 @@ def lead_create(request):
 
 @login_required
 def lead_detail(request, pk):
-    return lead_page(request, _lead_or_404(request.user, pk))
+    return lead_page(request, lead_or_404(request.user, pk))
 
 
 @login_required
 def lead_edit(request, pk):
-    lead = _lead_or_404(request.user, pk)
+    lead = lead_or_404(request.user, pk)
     _require_role(request.user, Role.MARKETER, Role.MANAGER)
     initial = {name: getattr(lead, name) for name in capture.CONTACT_FIELDS}
     initial.update(email=lead.email, estimated_value=lead.estimated_value, industry=lead.industry or "")
@@ -254,7 +261,7 @@ def lead_action_run(request, pk, action, call, success):
     """Run `action` (a LEAD_FORMS key) posted from a page: `call(lead, data)` is its service call,
     `success` the message (or makes it from what the service returned). Answered by `form_post`:
     on bad input the form comes back in place, alone for htmx or within the lead page."""
-    lead = _lead_or_404(request.user, pk)
+    lead = lead_or_404(request.user, pk)
     spec = LEAD_FORMS[action]
     form = lead_form(action, lead, data=request.POST)
 

@@ -15,7 +15,8 @@ from alignment.webhooks.services import webhook_endpoint_create
 from dashboard.services import revenue_goal_set
 from feedback.services import verdict_give
 from leads.models import ImportJob
-from leads.services import lead_accept, lead_hand_off, reason_code_create
+from leads.reason_codes import reason_code_create
+from leads.services import lead_accept, lead_hand_off
 from tests.alignment.factories import MarketerFactory
 from tests.leads.factories import CampaignFactory, LeadFactory
 

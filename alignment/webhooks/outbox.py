@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from alignment.enqueue import task_send
 from alignment.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent, WebhookKind
 
 logger = logging.getLogger(__name__)
@@ -38,6 +39,8 @@ ALL_EVENTS = "*"
 # A notification posted to a chat webhook: its own event type, which no webhook subscribes to.
 CHAT_EVENT = "chat.message"
 PRUNE_BATCH = 5000
+# The task that runs the relay (`alignment.tasks`), sent by name.
+WEBHOOK_RELAY_TASK = "alignment.tasks.webhook_relay"
 
 
 def webhook_endpoints_active() -> list[tuple[int, list]]:
@@ -95,12 +98,8 @@ def _outbox_write(event_type: str, items: list[tuple[dict, list[int]]]) -> list[
 def webhook_relay_enqueue() -> bool:
     """Ask a worker to run the relay now. Never raises: with the broker down the deliveries wait in
     the database for the beat sweep, a minute later at most."""
-    from alignment.tasks import webhook_relay as task
-
-    try:
-        task.delay()
-    except Exception:
-        logger.warning("Could not enqueue the webhook relay: the broker is unavailable.", exc_info=True)
+    if not task_send(WEBHOOK_RELAY_TASK):
+        logger.warning("Could not enqueue the webhook relay: the deliveries wait for the beat's sweep.")
         return False
     return True
 

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alignment.models import DeliveryStatus, NotificationKind, Role, User, WebhookDelivery, WebhookEndpoint
+from alignment.services import notification_create
 from alignment.webhooks.chat import chat_body
 from alignment.webhooks.delivery import TIMEOUT_SECONDS, webhook_post
 
@@ -136,8 +137,6 @@ def _record(results, *, now) -> list[WebhookEndpoint]:
 
 
 def _tell_managers(endpoints) -> None:
-    from alignment.services import notification_create
-
     managers = list(User.objects.filter(role=Role.MANAGER, is_active=True).order_by("id"))
     for endpoint in endpoints:
         logger.warning("Webhook %s (%s) switched off after %s failures.", endpoint.id, endpoint.url, DISABLE_AFTER)
@@ -147,7 +146,10 @@ def _tell_managers(endpoints) -> None:
         )
         for manager in managers:
             notification_create(
-                recipient=manager, kind=NotificationKind.WEBHOOK, message=message, url=reverse("webhook-settings")
+                recipient=manager,
+                kind=NotificationKind.WEBHOOK,
+                message=message,
+                url=reverse("alignment:webhook-settings"),
             )
 
 

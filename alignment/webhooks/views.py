@@ -105,7 +105,7 @@ def webhook_delete(request, pk):
     endpoint = _endpoint(request, pk)
     services.webhook_endpoint_delete(endpoint=endpoint, by=request.user)
     messages.success(request, f"Webhook to {endpoint.url} deleted.")
-    return redirect("webhook-settings")
+    return redirect("alignment:webhook-settings")
 
 
 @login_required
@@ -119,4 +119,4 @@ def webhook_redeliver(request, pk, delivery_pk):
         raise Http404("No such delivery.") from None
     services.webhook_redeliver(delivery=delivery, by=request.user)
     messages.success(request, f"Event {delivery.event_id} will be sent again.")
-    return redirect("webhook-settings")
+    return redirect("alignment:webhook-settings")

@@ -7,8 +7,8 @@ from alignment.models import Role
 from feedback import forms, selectors
 from feedback.models import FeedbackKind, FeedbackStatus
 from feedback.themes import pain_theme_list
+from leads.lifecycle import lead_action_refusal
 from leads.selectors import reason_code_list
-from leads.services import lead_action_refusal
 
 register = template.Library()
 

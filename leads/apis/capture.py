@@ -20,7 +20,14 @@ from alignment.countries import country_code
 from alignment.errors import InvalidInput, NotFound
 from alignment.idempotency import IDEMPOTENCY_KEY, idempotent
 from alignment.parsers import FormParser, JSONParser
-from alignment.rest import CursorPagination, InputSerializer, IsMarketerOrManager, represented, validated_data
+from alignment.rest import (
+    CursorPagination,
+    InputSerializer,
+    InvalidCursor,
+    IsMarketerOrManager,
+    represented,
+    validated_data,
+)
 from leads.apis.common import (
     BULK_MAX,
     ERRORS,
@@ -38,6 +45,7 @@ from leads.models import (
     Source,
 )
 from leads.selectors import (
+    SCORE_ORDERING,
     campaign_get_for_capture,
     campaign_list,
     campaigns_by_id,
@@ -120,6 +128,9 @@ class LeadFilterInputSerializer(InputSerializer):
     campaign = serializers.IntegerField(required=False, min_value=1)
     cold = serializers.BooleanField(required=False, allow_null=True, default=None)
     q = serializers.CharField(required=False, max_length=200)
+    ordering = serializers.ChoiceField(
+        choices=[SCORE_ORDERING], required=False, help_text="-score: the best score first (unscored last)."
+    )
     # Pagination's own parameters.
     cursor = serializers.CharField(required=False)
     page_size = serializers.IntegerField(required=False, min_value=1)
@@ -137,6 +148,21 @@ class LeadBulkOutputSerializer(serializers.Serializer):
     duplicates = serializers.IntegerField()
     errors = serializers.IntegerField()
     results = LeadBulkItemResultSerializer(many=True)
+
+
+class ScoreCursorPagination(CursorPagination):
+    """`?ordering=-score`: keyset on the score's rank (the `lead_score` index), ties by DRF's offset."""
+
+    ordering = ("-score_rank", "-id")
+
+    def decode_cursor(self, request):
+        cursor = super().decode_cursor(request)
+        if cursor is not None and cursor.position is not None:
+            try:
+                float(cursor.position)
+            except ValueError:
+                raise InvalidCursor() from None
+        return cursor
 
 
 def _campaign_for_capture(campaign_id) -> Campaign:
@@ -166,7 +192,7 @@ class LeadListApi(APIView):
         filters = LeadFilterInputSerializer(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
         leads = lead_list_for_user(user=request.user, filters=filters.validated_data)
-        paginator = CursorPagination()
+        paginator = ScoreCursorPagination() if filters.validated_data.get("ordering") else CursorPagination()
         page = paginator.paginate_queryset(leads, request, view=self)
         return paginator.get_paginated_response(LeadOutputSerializer(page, many=True).data)
 

@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from alignment.idempotency import IDEMPOTENCY_KEY, idempotent
 from alignment.parsers import FormParser, JSONParser
 from alignment.rest import EmptyInputSerializer, ErrorOutputSerializer, IsRep
-from leads.models import Campaign, Handoff, Lead, LeadEvent, LeadStatus
+from leads.models import LEAD_DATA_FIELDS, Campaign, Handoff, Lead, LeadEvent, LeadStatus
 from leads.selectors import lead_get_for_user, lead_latest_handoff, lead_overlap_warnings, reason_code_active_codes
 
 BULK_MAX = 1000
@@ -41,18 +41,8 @@ class LeadOutputSerializer(serializers.ModelSerializer):
         model = Lead
         fields = [
             "id",
-            "email",
-            "name",
-            "company",
-            "title",
-            "phone",
-            "country",
-            "region",
-            "industry",
-            "estimated_value",
+            *LEAD_DATA_FIELDS,
             "source",
-            "notes",
-            "pain_points",
             "status",
             "owner",
             "campaign",
@@ -71,6 +61,7 @@ class LeadOutputSerializer(serializers.ModelSerializer):
             "reengage_after",
             "snoozed_until",
             "snooze_reason",
+            "score",
         ]
         read_only_fields = fields
 

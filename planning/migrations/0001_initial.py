@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("alignment", "0009_request_notifications_and_pain_theme_audit"),
+        ("alignment", "0010_request_notifications_and_pain_theme_audit"),
         ("feedback", "0011_default_pain_themes"),
         ("leads", "0015_lead_verdict_wait"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -7,8 +7,8 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("alignment", "0009_request_notifications_and_pain_theme_audit"),
-        ("leads", "0016_routing_rule_campaign"),
+        ("alignment", "0010_request_notifications_and_pain_theme_audit"),
+        ("leads", "0017_routing_rule_campaign"),
         ("planning", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("leads", "0016_routing_rule_campaign"),
+        ("leads", "0017_routing_rule_campaign"),
         ("planning", "0002_campaign_segment"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -322,8 +322,8 @@ def test_idempotency_keys_are_forgotten_after_a_day(marketer):
 
     from django.utils import timezone
 
-    from alignment.idempotency import idempotency_records_prune
     from alignment.models import IdempotencyRecord
+    from alignment.services import idempotency_records_prune
 
     # given a key used two days ago and one used an hour ago
     old = IdempotencyRecord.objects.create(

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from alignment.models import AuditEntry, Role
 from alignment.sla import sla_settings_get
 from dashboard.services import revenue_goal_set
-from leads.services import reason_code_create, reason_code_rename, reason_code_set_active
+from leads.reason_codes import reason_code_create, reason_code_rename, reason_code_set_active
 from tests.alignment.factories import ManagerFactory, RepFactory
 from tests.leads.factories import RoutingRuleFactory
 
@@ -38,15 +38,15 @@ def _sla_form(**changes):
 
 def test_sla_settings_change_is_logged_with_before_and_after(client, manager):
     client.force_login(manager)
-    client.post(reverse("sla-settings"), _sla_form())  # the defaults: nothing changes
+    client.post(reverse("alignment:sla-settings"), _sla_form())  # the defaults: nothing changes
     assert _entries("sla") == []
-    client.post(reverse("sla-settings"), _sla_form(cold_after_days="2.5"))
+    client.post(reverse("alignment:sla-settings"), _sla_form(cold_after_days="2.5"))
     (entry,) = _entries("sla")
     assert entry.actor == manager
     assert entry.action == "changed"
     assert entry.changes == {"cold_after_days": ["7", "2.5"]}
 
-    page = client.get(reverse("audit-log"))
+    page = client.get(reverse("alignment:audit-log"))
     assert page.status_code == 200
     assert b"cold_after_days: 7 \xe2\x86\x92 2.5" in page.content
 
@@ -54,14 +54,14 @@ def test_sla_settings_change_is_logged_with_before_and_after(client, manager):
 def test_only_managers_read_the_audit_log(client, marketer, rep):
     for user in (marketer, rep):
         client.force_login(user)
-        assert client.get(reverse("audit-log")).status_code == 403
+        assert client.get(reverse("alignment:audit-log")).status_code == 403
     client.logout()
-    assert client.get(reverse("audit-log")).status_code == 302
+    assert client.get(reverse("alignment:audit-log")).status_code == 302
 
 
 def test_refused_change_is_not_logged(client, manager):
     client.force_login(manager)
-    response = client.post(reverse("sla-settings"), _sla_form(cold_after_days="-1"))
+    response = client.post(reverse("alignment:sla-settings"), _sla_form(cold_after_days="-1"))
     assert response.status_code == 400
     assert _entries("sla") == []
 

@@ -315,21 +315,24 @@ def test_a_manager_adds_a_slack_webhook_for_a_person_on_the_settings_page(client
     client.force_login(manager)
 
     response = client.post(
-        reverse("webhook-settings"),
+        reverse("alignment:webhook-settings"),
         {"form": "chat", "chat-kind": "slack", "chat-url": "http://127.0.0.1:9/slack", "chat-user": rep.username},
     )
 
     assert response.status_code == 200
     endpoint = WebhookEndpoint.objects.get()
     assert (endpoint.kind, endpoint.user, endpoint.team) == ("slack", rep, None)
-    assert f"Slack: notifications of {rep.display_name}" in client.get(reverse("webhook-settings")).content.decode()
+    assert (
+        f"Slack: notifications of {rep.display_name}"
+        in client.get(reverse("alignment:webhook-settings")).content.decode()
+    )
 
 
 def test_the_settings_page_says_what_is_wrong_with_a_chat_webhook(client, manager, private_webhooks):
     client.force_login(manager)
 
     response = client.post(
-        reverse("webhook-settings"),
+        reverse("alignment:webhook-settings"),
         {"form": "chat", "chat-kind": "teams", "chat-url": "http://127.0.0.1:9/t", "chat-user": "nobody"},
     )
 
@@ -340,19 +343,19 @@ def test_the_settings_page_says_what_is_wrong_with_a_chat_webhook(client, manage
 
 def test_preferences_page_turns_email_and_chat_off_for_yourself(client, rep):
     client.force_login(rep)
-    page = client.get(reverse("preferences"))
+    page = client.get(reverse("alignment:preferences"))
     assert page.status_code == 200
-    assert 'href="/account/preferences/"' in client.get(reverse("notifications")).content.decode()
+    assert 'href="/account/preferences/"' in client.get(reverse("alignment:notifications")).content.decode()
 
-    response = client.post(reverse("preferences"), {"email_notifications": "on"})
+    response = client.post(reverse("alignment:preferences"), {"email_notifications": "on"})
 
     assert response.status_code == 302
     rep.refresh_from_db()
     assert (rep.email_notifications, rep.chat_notifications) == (True, False)
-    assert 'name="chat_notifications"' in client.get(reverse("preferences")).content.decode()
+    assert 'name="chat_notifications"' in client.get(reverse("alignment:preferences")).content.decode()
 
 
 def test_preferences_need_a_login(client):
-    response = client.get(reverse("preferences"))
+    response = client.get(reverse("alignment:preferences"))
     assert response.status_code == 302
     assert reverse("login") in response["Location"]

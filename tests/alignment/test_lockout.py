@@ -181,7 +181,7 @@ def test_a_password_change_logs_the_users_other_sessions_out(rep):
     laptop, phone = Client(), Client()
     for device in (laptop, phone):
         assert _browser_login(device, rep.username, "pw").status_code == 302
-        assert device.get(reverse("home")).status_code == 200
+        assert device.get(reverse("dashboard:home")).status_code == 200
 
     changed = laptop.post(
         reverse("password_change"),
@@ -190,8 +190,8 @@ def test_a_password_change_logs_the_users_other_sessions_out(rep):
 
     assert changed.status_code == 302
     # the device that changed it stays logged in; the other one is logged out
-    assert laptop.get(reverse("home")).status_code == 200
-    phone_home = phone.get(reverse("home"))
+    assert laptop.get(reverse("dashboard:home")).status_code == 200
+    phone_home = phone.get(reverse("dashboard:home"))
     assert phone_home.status_code == 302 and reverse("login") in phone_home["Location"]
 
 
@@ -201,11 +201,11 @@ def test_an_idle_session_is_logged_out(settings, client, rep):
     start = timezone.now()
 
     with time_machine.travel(start + timedelta(minutes=20), tick=False):
-        assert client.get(reverse("home")).status_code == 200
+        assert client.get(reverse("dashboard:home")).status_code == 200
     with time_machine.travel(start + timedelta(minutes=45), tick=False):
         # 25 minutes after the last request: still in
-        assert client.get(reverse("home")).status_code == 200
+        assert client.get(reverse("dashboard:home")).status_code == 200
     with time_machine.travel(start + timedelta(minutes=80), tick=False):
-        idle = client.get(reverse("home"))
+        idle = client.get(reverse("dashboard:home"))
 
     assert idle.status_code == 302 and reverse("login") in idle["Location"]

@@ -10,7 +10,12 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from alignment.models import Notification, NotificationKind
-from alignment.services import notification_create, notification_email_send, notification_emails_enqueue
+from alignment.services import (
+    NOTIFICATION_EMAIL_TASK,
+    notification_create,
+    notification_email_send,
+    notification_emails_enqueue,
+)
 from alignment.tasks import notification_email_send as notification_email_send_task
 from tests.alignment.factories import MarketerFactory, RepFactory
 from tests.leads.factories import LeadFactory
@@ -35,14 +40,14 @@ def reminder_for(person, *, lead=None, message="Ada Lovelace has waited 2 days f
 
 
 def test_notification_create_enqueues_its_email_when_the_transaction_commits(rep, django_capture_on_commit_callbacks):
-    with mock.patch("alignment.tasks.notification_email_send.delay") as delay:
+    with mock.patch("alignment.enqueue.app.send_task") as send:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             notification = notification_create(recipient=rep, kind=NotificationKind.FEEDBACK, message="Feedback.")
-        assert delay.call_count == 0  # not inside the transaction
+        assert send.call_count == 0  # not inside the transaction
         for callback in callbacks:
             callback()
 
-    delay.assert_called_once_with(notification.id)
+    send.assert_called_once_with(NOTIFICATION_EMAIL_TASK, args=(notification.id,))
 
 
 def test_no_task_is_published_for_a_notification_already_emailed(rep):
@@ -50,17 +55,17 @@ def test_no_task_is_published_for_a_notification_already_emailed(rep):
     Notification.objects.filter(pk=sent.pk).update(email_sent_at=timezone.now())
     unsent = reminder_for(rep)
 
-    with mock.patch("alignment.tasks.notification_email_send.delay") as delay:
+    with mock.patch("alignment.enqueue.app.send_task") as send:
         published = notification_emails_enqueue([sent.id, unsent.id])
 
     assert published == 1
-    delay.assert_called_once_with(unsent.id)
+    send.assert_called_once_with(NOTIFICATION_EMAIL_TASK, args=(unsent.id,))
 
 
 def test_a_broker_that_is_down_is_logged_and_never_raised(rep, caplog):
     ids = [reminder_for(rep).id for _ in range(3)]
 
-    with mock.patch("alignment.tasks.notification_email_send.delay", side_effect=OSError("Connection refused")) as d:
+    with mock.patch("alignment.enqueue.app.send_task", side_effect=OSError("Connection refused")) as d:
         published = notification_emails_enqueue(ids)
 
     assert published == 0

@@ -76,9 +76,9 @@ def test_sign_on_signs_in_the_account_with_the_verified_email_in_any_case(client
     response = _sign_in(client, "ada")
 
     # then: back on the rep's home, signed in as that rep
-    assert response.status_code == 302 and response["Location"] == reverse("home")
+    assert response.status_code == 302 and response["Location"] == reverse("dashboard:home")
     assert _signed_in_as(client) == rep.username
-    assert b"Inbox" in client.get(reverse("home")).content
+    assert b"Inbox" in client.get(reverse("dashboard:home")).content
 
 
 def test_sign_on_returns_to_the_page_asked_for(client, sso):
@@ -174,13 +174,13 @@ def test_sign_on_refuses_a_deactivated_account(client, sso):
 def test_sign_on_session_ends_when_the_account_is_deactivated(client, sso):
     rep = RepFactory(email="ada@example.com")
     _sign_in(client, "ada")
-    assert client.get(reverse("home")).status_code == 200
+    assert client.get(reverse("dashboard:home")).status_code == 200
 
     rep.is_active = False
     rep.save(update_fields=["is_active"])
 
     assert _signed_in_as(client) is None
-    assert client.get(reverse("home")).status_code == 302
+    assert client.get(reverse("dashboard:home")).status_code == 302
 
 
 def test_sign_on_refuses_a_locked_out_account(client, sso, settings):
@@ -250,7 +250,7 @@ def test_sign_on_session_ends_when_idle(client, sso, settings):
     start = timezone.now()
 
     with time_machine.travel(start + timedelta(minutes=45), tick=False):
-        idle = client.get(reverse("home"))
+        idle = client.get(reverse("dashboard:home"))
 
     assert idle.status_code == 302 and reverse("login") in idle["Location"]
 

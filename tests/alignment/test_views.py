@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 def test_login_page_logs_a_user_in_and_lands_on_home(client, rep):
     response = client.post(reverse("login"), {"username": rep.username, "password": "pw"}, follow=True)
 
-    assert response.redirect_chain[-1][0] == reverse("home")
+    assert response.redirect_chain[-1][0] == reverse("dashboard:home")
     assert "Inbox" in response.content.decode()
 
 
@@ -64,7 +64,7 @@ def test_log_out_is_a_post(client, rep):
 
     client.post(reverse("logout"))
 
-    assert client.get(reverse("home")).status_code == 302
+    assert client.get(reverse("dashboard:home")).status_code == 302
 
 
 def test_manager_nav_links_every_setting_and_staff_get_the_admin(client, manager):
@@ -72,12 +72,12 @@ def test_manager_nav_links_every_setting_and_staff_get_the_admin(client, manager
     manager.save(update_fields=["is_staff"])
     client.force_login(manager)
 
-    page = client.get(reverse("home")).content.decode()
+    page = client.get(reverse("dashboard:home")).content.decode()
 
     for url in [
-        reverse("sla-settings"),
+        reverse("alignment:sla-settings"),
         reverse("feedback:reasons"),
-        reverse("dashboard-goal"),
+        reverse("dashboard:goal"),
         reverse("admin:leads_routingrule_changelist"),
         reverse("admin:index"),
     ]:
@@ -87,10 +87,10 @@ def test_manager_nav_links_every_setting_and_staff_get_the_admin(client, manager
 def test_nav_offers_no_settings_to_a_rep(client, rep):
     client.force_login(rep)
 
-    page = client.get(reverse("home")).content.decode()
+    page = client.get(reverse("dashboard:home")).content.decode()
 
     assert 'data-testid="settings-menu"' not in page
-    assert reverse("sla-settings") not in page
+    assert reverse("alignment:sla-settings") not in page
     assert reverse("admin:index") not in page
 
 

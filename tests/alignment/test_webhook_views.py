@@ -11,24 +11,26 @@ from alignment.webhooks.services import webhook_endpoint_create
 @pytest.mark.parametrize("role", ["marketer", "rep"])
 def test_the_page_is_for_managers_only(request, client, role):
     client.force_login(request.getfixturevalue(role))
-    assert client.get(reverse("webhook-settings")).status_code == 403
+    assert client.get(reverse("alignment:webhook-settings")).status_code == 403
 
 
 def test_adding_a_webhook_shows_its_secret_once(client, manager, private_webhooks):
     client.force_login(manager)
 
-    response = client.post(reverse("webhook-settings"), {"url": "http://127.0.0.1:8080/in", "events": ["lead.won"]})
+    response = client.post(
+        reverse("alignment:webhook-settings"), {"url": "http://127.0.0.1:8080/in", "events": ["lead.won"]}
+    )
 
     assert response.status_code == 200
     endpoint = WebhookEndpoint.objects.get()
     assert endpoint.secret in response.content.decode()
-    assert endpoint.secret not in client.get(reverse("webhook-settings")).content.decode()
+    assert endpoint.secret not in client.get(reverse("alignment:webhook-settings")).content.decode()
 
 
 def test_a_private_url_is_refused_on_the_form(client, manager):
     client.force_login(manager)
 
-    response = client.post(reverse("webhook-settings"), {"url": "http://127.0.0.1/", "events": ["*"]})
+    response = client.post(reverse("alignment:webhook-settings"), {"url": "http://127.0.0.1/", "events": ["*"]})
 
     assert response.status_code == 400
     assert not WebhookEndpoint.objects.exists()
@@ -49,13 +51,13 @@ def test_recent_deliveries_redeliver_and_delete(client, manager, private_webhook
     # 5. the teams, for the chat webhook form
     # 6. the unread notifications in the page header
     with django_assert_num_queries(6):
-        page = client.get(reverse("webhook-settings"))
+        page = client.get(reverse("alignment:webhook-settings"))
     assert page.content.decode().count("Redeliver") == 20
 
     delivery = WebhookDelivery.objects.filter(endpoint=first).first()
-    client.post(reverse("webhook-redeliver", args=[first.id, delivery.id]))
+    client.post(reverse("alignment:webhook-redeliver", args=[first.id, delivery.id]))
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.PENDING
 
-    client.post(reverse("webhook-delete", args=[first.id]))
+    client.post(reverse("alignment:webhook-delete", args=[first.id]))
     assert list(WebhookEndpoint.objects.values_list("url", flat=True)) == ["http://127.0.0.1/b"]

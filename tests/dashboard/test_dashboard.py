@@ -580,7 +580,7 @@ def test_revenue_goal_set_is_for_managers_and_checks_the_amount(world):
 def test_dashboard_api_gives_every_role_the_same_figures(world, client, role):
     client.force_login(world[role])
 
-    response = client.get(reverse("api-dashboard"), {"period": "quarter", "start": "2026-10-01"})
+    response = client.get(reverse("dashboard-api:dashboard"), {"period": "quarter", "start": "2026-10-01"})
 
     assert response.status_code == 200
     body = response.json()
@@ -600,7 +600,9 @@ def test_dashboard_api_gives_every_role_the_same_figures(world, client, role):
 def test_dashboard_api_refuses_bad_filters_with_400(world, client):
     client.force_login(world["r1"])
 
-    response = client.get(reverse("api-dashboard"), {"period": "custom", "start": "2026-10-09", "end": "nope"})
+    response = client.get(
+        reverse("dashboard-api:dashboard"), {"period": "custom", "start": "2026-10-09", "end": "nope"}
+    )
 
     assert response.status_code == 400
     assert response.json()["code"] == "invalid"
@@ -619,9 +621,9 @@ def test_dashboard_api_refuses_bad_filters_with_400(world, client):
 def test_dashboard_refuses_days_out_of_range_everywhere(world, client, params):
     client.force_login(world["r1"])
 
-    api = client.get(reverse("api-dashboard"), params)
-    page = client.get(reverse("dashboard"), params)
-    export = client.get(reverse("dashboard-export", args=["funnel"]), params)
+    api = client.get(reverse("dashboard-api:dashboard"), params)
+    page = client.get(reverse("dashboard:dashboard"), params)
+    export = client.get(reverse("dashboard:export", args=["funnel"]), params)
 
     assert api.status_code == 400
     assert api.json()["code"] == "invalid"
@@ -643,7 +645,7 @@ def test_dashboard_refuses_days_out_of_range_everywhere(world, client, params):
 def test_dashboard_at_the_edge_of_the_range_links_only_inside_it(world, client, params, previous, next_):
     client.force_login(world["r1"])
 
-    response = client.get(reverse("dashboard"), params)
+    response = client.get(reverse("dashboard:dashboard"), params)
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -653,17 +655,17 @@ def test_dashboard_at_the_edge_of_the_range_links_only_inside_it(world, client, 
             assert f'data-testid="{testid}"' not in html
         else:
             assert f"start={day}" in html
-            assert client.get(reverse("dashboard"), dict(params, start=day)).status_code == 200
+            assert client.get(reverse("dashboard:dashboard"), dict(params, start=day)).status_code == 200
 
 
 def test_dashboard_api_needs_a_login(db, client):
-    assert client.get(reverse("api-dashboard")).status_code in (401, 403)
+    assert client.get(reverse("dashboard-api:dashboard")).status_code in (401, 403)
 
 
 def test_dashboard_page_shows_the_figures_and_embeds_chart_data(world, client):
     client.force_login(world["r1"])
 
-    response = client.get(reverse("dashboard"), Q4)
+    response = client.get(reverse("dashboard:dashboard"), Q4)
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -677,7 +679,7 @@ def test_dashboard_api_gives_speed_to_lead_and_the_currency(world, client, setti
     settings.ALIGNMENT_CURRENCY = "USD"
     client.force_login(world["m1"])
 
-    body = client.get(reverse("api-dashboard"), Q4).json()
+    body = client.get(reverse("dashboard-api:dashboard"), Q4).json()
 
     assert body["currency"] == "USD"
     assert body["won_revenue"] == 1500.0  # amounts stay numbers
@@ -692,7 +694,7 @@ def test_dashboard_api_gives_speed_to_lead_and_the_currency(world, client, setti
 def test_dashboard_page_shows_speed_to_lead_with_reps_by_name(world, client):
     client.force_login(world["r2"])
 
-    html = client.get(reverse("dashboard"), Q4).content.decode()
+    html = client.get(reverse("dashboard:dashboard"), Q4).content.decode()
 
     assert 'data-testid="speed-p50">4 h' in html  # 3.5 h, rounded as the page rounds hours
     assert 'data-testid="speed-p90">17 h' in html
@@ -706,7 +708,7 @@ def test_dashboard_page_shows_speed_to_lead_with_reps_by_name(world, client):
 def test_dashboard_page_says_when_no_handoff_was_answered(world, client):
     client.force_login(world["r2"])
 
-    html = client.get(reverse("dashboard"), {"period": "month", "start": "2025-01-01"}).content.decode()
+    html = client.get(reverse("dashboard:dashboard"), {"period": "month", "start": "2025-01-01"}).content.decode()
 
     assert "No answered handoffs in this period." in html
     assert 'data-testid="speed-p50"' not in html
@@ -715,7 +717,7 @@ def test_dashboard_page_says_when_no_handoff_was_answered(world, client):
 def test_dashboard_page_gives_the_period_switch_the_days_to_reset_to(world, client):
     client.force_login(world["r1"])
 
-    html = client.get(reverse("dashboard"), Q4).content.decode()
+    html = client.get(reverse("dashboard:dashboard"), Q4).content.decode()
 
     today = timezone.localdate().isoformat()
     assert f'data-today="{today}" data-period-start="2026-10-01" data-period-end="2026-12-31"' in html
@@ -733,7 +735,7 @@ def test_dashboard_period_type_without_dates_is_the_current_period(db):
 def test_dashboard_page_with_a_bad_filter_says_so(world, client):
     client.force_login(world["m1"])
 
-    response = client.get(reverse("dashboard"), {"team": "abc"})
+    response = client.get(reverse("dashboard:dashboard"), {"team": "abc"})
 
     assert response.status_code == 400
     assert "A team is chosen by its id." in response.content.decode()
@@ -744,20 +746,20 @@ def test_dashboard_csv_export_neutralises_formulas(world, client):
     world["a"].save()
     client.force_login(world["manager"])
 
-    response = client.get(reverse("dashboard-export", kwargs={"table": "revenue_by_campaign"}), Q4)
+    response = client.get(reverse("dashboard:export", kwargs={"table": "revenue_by_campaign"}), Q4)
 
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0] == ["Campaign", "Leads won", "Won revenue"]
     assert rows[1] == ["'=HYPERLINK(1)", "1", "1000.00"]
-    assert client.get(reverse("dashboard-export", kwargs={"table": "nope"}), Q4).status_code == 404
-    assert client.get(reverse("dashboard-export", kwargs={"table": "funnel"}), {"period": "x"}).status_code == 400
+    assert client.get(reverse("dashboard:export", kwargs={"table": "nope"}), Q4).status_code == 404
+    assert client.get(reverse("dashboard:export", kwargs={"table": "funnel"}), {"period": "x"}).status_code == 400
 
 
 def test_dashboard_tables_group_amounts_like_the_headline_figures(world, client):
     client.force_login(world["manager"])
 
-    html = client.get(reverse("dashboard"), Q4).content.decode()
+    html = client.get(reverse("dashboard:dashboard"), Q4).content.decode()
 
     assert '<th scope="row">Alpha</th><td>1</td><td>€1,000</td>' in html
     assert '<th scope="row">Beta</th><td>1</td><td>€500</td>' in html
@@ -770,16 +772,16 @@ def test_csv_safe_neutralises_formula_prefixes(value):
 
 def test_revenue_goal_page_lets_managers_set_and_others_read(world, client):
     client.force_login(world["r1"])
-    assert client.get(reverse("dashboard-goal")).status_code == 200
-    assert client.post(reverse("dashboard-goal"), {"period": "month"}).status_code == 403
+    assert client.get(reverse("dashboard:goal")).status_code == 200
+    assert client.post(reverse("dashboard:goal"), {"period": "month"}).status_code == 403
 
     client.force_login(world["manager"])
     response = client.post(
-        reverse("dashboard-goal"), {"period": "month", "starts_on": "2026-12-10", "amount": "2500", "note": ""}
+        reverse("dashboard:goal"), {"period": "month", "starts_on": "2026-12-10", "amount": "2500", "note": ""}
     )
     assert response.status_code == 302
     assert RevenueGoal.objects.get(period="month", current=True).starts_on == date(2026, 12, 1)
-    bad = client.post(reverse("dashboard-goal"), {"period": "month", "starts_on": "x", "amount": "-3"})
+    bad = client.post(reverse("dashboard:goal"), {"period": "month", "starts_on": "x", "amount": "-3"})
     assert bad.status_code == 400
     assert RevenueGoal.objects.count() == 3
 

@@ -17,9 +17,9 @@ from dashboard import tasks
 from dashboard.digest import digest_agenda, digest_send_weekly, digest_week_parse
 from dashboard.figures import dashboard_figures
 from dashboard.models import DigestDelivery
-from dashboard.periods import DashboardFilters
+from dashboard.periods import DashboardFilters, dashboard_filters_parse
 from dashboard.services import revenue_goal_set
-from feedback.models import FeedbackItem, FeedbackKind, ReasonCode
+from feedback.models import FeedbackItem, FeedbackKind, FeedbackStatus, ReasonCode, Resolution
 from leads.models import ColdEpisode, ColdReason, Handoff, HandoffOutcome, LeadStatus
 from leads.rollup import lead_days_rebuild
 from tests.alignment.factories import ManagerFactory, MarketerFactory, RepFactory, UserFactory
@@ -41,27 +41,20 @@ def team(db):
     return {"marketer": marketer, "rep": rep, "manager": manager, "campaign": campaign}
 
 
-@pytest.fixture
-def week_of_work(team):
-    """In the week of 16 Nov: two marketing leads won, one sales-sourced win, a rejection, a lead gone cold."""
-    marketer, rep, campaign = team["marketer"], team["rep"], team["campaign"]
+def _lead(campaign, **fields):
+    """A lead of `campaign` captured on 2 Nov."""
+    captured = at(2)
+    return LeadFactory(
+        campaign=campaign, captured_at=captured, last_touch_at=captured, last_activity_at=captured, **fields
+    )
 
-    def lead(**fields):
-        captured = at(2)
-        return LeadFactory(
-            campaign=campaign, captured_at=captured, last_touch_at=captured, last_activity_at=captured, **fields
-        )
 
-    lead(name="Big win", status=LeadStatus.WON, owner=rep, won_at=at(17), won_amount=Decimal("9000"))
-    lead(name="Small win", status=LeadStatus.WON, owner=rep, won_at=at(20), won_amount=Decimal("1000"))
-    lead(name="Rep's own", captured_by=rep, status=LeadStatus.WON, owner=rep, won_at=at(18), won_amount=Decimal("5"))
-    lead(name="Monday's win", status=LeadStatus.WON, owner=rep, won_at=at(23, 7), won_amount=Decimal("3000"))
-    lead(name="Last week's win", status=LeadStatus.WON, owner=rep, won_at=at(10), won_amount=Decimal("777"))
-    rejected = lead(name="Rejected one", status=LeadStatus.REJECTED, owner=rep, handed_off_at=at(16))
+def _rejected_on_monday(lead, team):
+    """The rep turned `lead` down on Monday 16 Nov, as spam."""
     Handoff.objects.create(
-        lead=rejected,
-        by=marketer,
-        to_rep=rep,
+        lead=lead,
+        by=team["marketer"],
+        to_rep=team["rep"],
         note="story",
         created_at=at(16),
         sla_due_at=at(17),
@@ -69,6 +62,23 @@ def week_of_work(team):
         ended_at=at(16, 15),
         reject_reason=ReasonCode.objects.get(code="spam"),
     )
+
+
+@pytest.fixture
+def week_of_work(team):
+    """In the week of 16 Nov: two marketing leads won, one sales-sourced win, a rejection, a lead gone cold."""
+    marketer, rep, campaign = team["marketer"], team["rep"], team["campaign"]
+
+    def lead(**fields):
+        return _lead(campaign, **fields)
+
+    lead(name="Big win", status=LeadStatus.WON, owner=rep, won_at=at(17), won_amount=Decimal("9000"))
+    lead(name="Small win", status=LeadStatus.WON, owner=rep, won_at=at(20), won_amount=Decimal("1000"))
+    lead(name="Rep's own", captured_by=rep, status=LeadStatus.WON, owner=rep, won_at=at(18), won_amount=Decimal("5"))
+    lead(name="Monday's win", status=LeadStatus.WON, owner=rep, won_at=at(23, 7), won_amount=Decimal("3000"))
+    lead(name="Last week's win", status=LeadStatus.WON, owner=rep, won_at=at(10), won_amount=Decimal("777"))
+    rejected = lead(name="Rejected one", status=LeadStatus.REJECTED, owner=rep, handed_off_at=at(16))
+    _rejected_on_monday(rejected, team)
     cold = lead(name="Gone cold", status=LeadStatus.WORKING, owner=rep)
     ColdEpisode.objects.create(lead=cold, reason=ColdReason.NO_ACTIVITY, cold_since=at(18), opened_at=at(19))
     FeedbackItem.objects.create(lead=rejected, kind=FeedbackKind.REJECTED, assignee=marketer, created_at=at(16, 16))
@@ -128,6 +138,63 @@ def test_digest_reads_its_figures_as_the_dashboard_counts_them(week_of_work):
     marketer = week_of_work["marketer"]
     (credited,) = [row for row in week["revenue_by_marketer"] if row["user_id"] == marketer.pk]
     assert (agenda["wins_count"], agenda["wins_revenue"]) == (credited["won"], credited["revenue"]) == (2, 10000)
+
+
+@pytest.fixture
+def quarter_to_the_week(team):
+    """Q4 up to the week of 16 Nov, with nothing won since: two wins, a lead in the pipeline, a lead
+    gone cold, a rejection, and feedback opened before the week, in it, and on the Monday after."""
+    marketer, rep, campaign = team["marketer"], team["rep"], team["campaign"]
+
+    def lead(**fields):
+        return _lead(campaign, **fields)
+
+    lead(name="October win", status=LeadStatus.WON, owner=rep, won_at=at(1) - timedelta(days=20), won_amount=700)
+    lead(name="Week's win", status=LeadStatus.WON, owner=rep, won_at=at(18), won_amount=Decimal("4000"))
+    working = lead(name="Working", status=LeadStatus.WORKING, owner=rep, estimated_value=Decimal("2500"))
+    ColdEpisode.objects.create(lead=working, reason=ColdReason.NO_ACTIVITY, cold_since=at(18), opened_at=at(19))
+    rejected = lead(name="Rejected", status=LeadStatus.REJECTED, handed_off_at=at(16))
+    _rejected_on_monday(rejected, team)
+    for opened in (at(3), at(16, 16), at(23, 7)):  # the last one after the week's end
+        FeedbackItem.objects.create(lead=rejected, kind=FeedbackKind.REJECTED, assignee=marketer, created_at=opened)
+    FeedbackItem.objects.create(
+        lead=rejected,
+        kind=FeedbackKind.REJECTED,
+        assignee=marketer,
+        created_at=at(4),
+        status=FeedbackStatus.RESOLVED,
+        resolution=Resolution.DISPUTED,
+        resolved_at=at(5),
+    )
+    revenue_goal_set(period="quarter", starts_on=date(2026, 10, 1), amount="20000", by=team["manager"])
+    lead_days_rebuild()
+    return team
+
+
+def test_digest_and_dashboard_agree_on_every_figure_both_show(quarter_to_the_week):
+    # when the digest of the week is read on the Monday after, beside the dashboard's quarter and week
+    agenda = digest_agenda(week=WEEK, now=NOW)
+    quarter = dashboard_figures(filters=dashboard_filters_parse({"period": "quarter", "start": "2026-10-01"}), now=NOW)
+    week = dashboard_figures(filters=DashboardFilters(kind="custom", start=WEEK, end=date(2026, 11, 22)), now=NOW)
+
+    # then revenue against the goal and its pace are the same figures
+    revenue = agenda["quarter"]
+    assert revenue["goal"] == quarter["goal"] == Decimal("20000.00")
+    assert revenue["won_revenue"] == quarter["won_revenue"] == Decimal("4700.00")
+    assert revenue["attainment"] == quarter["attainment"] == 0.235
+    assert revenue["remaining"] == quarter["remaining"] == Decimal("15300.00")
+    # 15,300 over the 39 days left, today's included
+    assert revenue["needed_per_week"] == quarter["pace"]["needed_per_week"] == Decimal("2746.15")
+    assert revenue["pipeline_value"] == quarter["pipeline_value"] == Decimal("2500.00")
+    assert revenue["pipeline_count"] == quarter["pipeline_count"] == 1
+    # and so are what is true now: cold leads and the open feedback backlog, whenever it was opened
+    assert agenda["cold_now_count"] == quarter["cold"]["now"] == 1
+    assert agenda["feedback_waiting_count"] == quarter["feedback_backlog"]["open"] == 3
+    assert [item.created_at for item in agenda["feedback_waiting"]] == [at(3), at(16, 16), at(23, 7)]
+    # and the week's rejections
+    assert agenda["rejection_reasons"] == [
+        {"label": row["label"], "count": row["count"]} for row in week["rejection_reasons"]
+    ]
 
 
 def test_digest_sent_twice_for_the_same_week_emails_each_member_once(week_of_work):
@@ -214,7 +281,7 @@ def test_digest_week_parse():
 def test_digest_page_shows_any_week(week_of_work, client):
     client.force_login(week_of_work["rep"])
 
-    response = client.get(reverse("dashboard-digest"), {"week": "2026-11-18"})
+    response = client.get(reverse("dashboard:digest"), {"week": "2026-11-18"})
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -225,7 +292,7 @@ def test_digest_page_shows_any_week(week_of_work, client):
 def test_digest_page_with_a_bad_week_says_so(week_of_work, client):
     client.force_login(week_of_work["marketer"])
 
-    response = client.get(reverse("dashboard-digest"), {"week": "soon"})
+    response = client.get(reverse("dashboard:digest"), {"week": "soon"})
 
     assert response.status_code == 400
     assert "YYYY-MM-DD" in response.content.decode()
@@ -235,7 +302,7 @@ def test_digest_page_with_a_bad_week_says_so(week_of_work, client):
 def test_digest_page_with_a_week_out_of_range_says_so(week_of_work, client, day):
     client.force_login(week_of_work["rep"])
 
-    response = client.get(reverse("dashboard-digest"), {"week": day})
+    response = client.get(reverse("dashboard:digest"), {"week": day})
 
     assert response.status_code == 400
     html = response.content.decode()
@@ -254,7 +321,7 @@ def test_digest_page_with_a_week_out_of_range_says_so(week_of_work, client, day)
 def test_digest_page_at_the_edge_of_the_range_links_only_inside_it(week_of_work, client, day, previous, next_):
     client.force_login(week_of_work["rep"])
 
-    response = client.get(reverse("dashboard-digest"), {"week": day})
+    response = client.get(reverse("dashboard:digest"), {"week": day})
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -263,7 +330,7 @@ def test_digest_page_at_the_edge_of_the_range_links_only_inside_it(week_of_work,
             assert f'data-testid="{testid}"' not in html
         else:
             assert f'href="?week={linked}" data-testid="{testid}"' in html
-            assert client.get(reverse("dashboard-digest"), {"week": linked}).status_code == 200
+            assert client.get(reverse("dashboard:digest"), {"week": linked}).status_code == 200
 
 
 @pytest.mark.worker

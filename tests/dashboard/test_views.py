@@ -23,7 +23,7 @@ def hand_off(lead, *, rep, by, note="Met at the fair; wants a demo."):
 
 
 def test_home_sends_anonymous_visitors_to_log_in(client):
-    response = client.get(reverse("home"))
+    response = client.get(reverse("dashboard:home"))
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
@@ -37,7 +37,7 @@ def test_rep_home_is_the_inbox_with_time_left_and_overdue_flagged(client, market
     lead_accept(lead=working, by=rep)
     client.force_login(rep)
 
-    response = client.get(reverse("home"))
+    response = client.get(reverse("dashboard:home"))
 
     page = response.content.decode()
     awaiting = response.context["awaiting"]
@@ -51,7 +51,7 @@ def test_rep_home_is_the_inbox_with_time_left_and_overdue_flagged(client, market
 def test_rep_inbox_empty_state_says_what_happens_next(client, rep):
     client.force_login(rep)
 
-    response = client.get(reverse("home"))
+    response = client.get(reverse("dashboard:home"))
 
     assert "Nothing is waiting for you" in response.content.decode()
 
@@ -78,7 +78,7 @@ def test_rep_inbox_query_count_on_a_short_inbox(client, django_assert_num_querie
     # 7. feedback requests waiting on the rep (the feedback panel)
     # 8. the rep's open campaign requests, 9. the rep's open action items
     with django_assert_num_queries(9):
-        response = client.get(reverse("home"))
+        response = client.get(reverse("dashboard:home"))
 
     assert len(response.context["awaiting"]) == 5
     assert len(response.context["working"]) == 5
@@ -105,7 +105,7 @@ def test_rep_inbox_shows_one_page_of_each_list_with_the_totals(
     # 9. feedback requests waiting on the rep (the feedback panel)
     # 10. the rep's open campaign requests, 11. the rep's open action items
     with django_assert_num_queries(11):
-        response = client.get(reverse("home"))
+        response = client.get(reverse("dashboard:home"))
 
     page = response.content.decode()
     assert len(response.context["awaiting"]) == HOME_PAGE_SIZE
@@ -140,7 +140,7 @@ def test_marketer_home_lists_their_leads_and_what_sales_sent_back(client, market
     lead_reject_with_feedback(lead=returned, by=rep, reason=ReasonCode.objects.first())
     client.force_login(marketer)
 
-    response = client.get(reverse("home"))
+    response = client.get(reverse("dashboard:home"))
 
     assert [lead.name for lead in response.context["returned"]] == ["Returned Rob"]
     assert {lead.name for lead in response.context["recent"]} == {"Recent Rita", "Returned Rob"}
@@ -153,18 +153,19 @@ def test_manager_home_is_the_queue_and_a_rep_can_be_chosen_there(client, markete
     lead_hand_off(lead=lead, rep=None, note="Big account", by=marketer)
     client.force_login(manager)
 
-    page = client.get(reverse("home"))
+    page = client.get(reverse("dashboard:home"))
     assert [item["lead"].name for item in page.context["queue"]] == ["Queued Quinn"]
     assert "out of office" in page.content.decode()
 
     response = client.post(
-        reverse("leads:hand-off", args=[lead.pk]), {"rep": rep.pk, "note": "Big account", "next": reverse("home")}
+        reverse("leads:hand-off", args=[lead.pk]),
+        {"rep": rep.pk, "note": "Big account", "next": reverse("dashboard:home")},
     )
 
-    assert response["Location"] == reverse("home") + "#top"
+    assert response["Location"] == reverse("dashboard:home") + "#top"
     lead.refresh_from_db()
     assert lead.owner == rep and lead.status == LeadStatus.HANDED_OFF
-    assert client.get(reverse("home")).context["queue"] == []
+    assert client.get(reverse("dashboard:home")).context["queue"] == []
 
 
 def test_marketer_home_query_count_and_the_count_of_what_came_back(
@@ -185,7 +186,7 @@ def test_marketer_home_query_count_and_the_count_of_what_came_back(
     # 6. the first page (plus one) of the marketer's rejected leads
     # 7. unread notifications for the bell
     with django_assert_num_queries(7):
-        response = client.get(reverse("home"))
+        response = client.get(reverse("dashboard:home"))
 
     assert response.context["returned_count"] == 3
     assert "All rejected leads" not in response.content.decode()
@@ -197,7 +198,7 @@ def test_marketer_home_query_count_and_the_count_of_what_came_back(
     # 7. the count of the marketer's rejected leads, the first page being full
     # 8. unread notifications for the bell
     with django_assert_num_queries(8):
-        response = client.get(reverse("home"))
+        response = client.get(reverse("dashboard:home"))
 
     page = response.content.decode()
     assert len(response.context["returned"]) == 20
@@ -217,7 +218,7 @@ def test_managers_queue_shows_one_page_with_the_total(client, django_assert_num_
     # 4. the reps for the assign forms
     # 5. unread notifications for the bell
     with django_assert_num_queries(5):
-        response = client.get(reverse("home"))
+        response = client.get(reverse("dashboard:home"))
     assert len(response.context["queue"]) == 2
 
     for lead in LeadFactory.create_batch(HOME_PAGE_SIZE, campaign=campaign):
@@ -228,7 +229,7 @@ def test_managers_queue_shows_one_page_with_the_total(client, django_assert_num_
     # 5. the reps for the assign forms
     # 6. unread notifications for the bell
     with django_assert_num_queries(6):
-        response = client.get(reverse("home"))
+        response = client.get(reverse("dashboard:home"))
 
     page = response.content.decode()
     assert len(response.context["queue"]) == HOME_PAGE_SIZE

@@ -150,8 +150,8 @@ def test_forget_an_unknown_email_says_so():
 def test_only_managers_see_and_use_the_erase_page(client, person, marketer, rep):
     for user in (marketer, rep):
         client.force_login(user)
-        assert client.get(reverse("lead-erase", args=[person.pk])).status_code == 403
-        assert client.get(reverse("lead-personal-data", args=[person.pk])).status_code == 403
+        assert client.get(reverse("feedback:lead-erase", args=[person.pk])).status_code == 403
+        assert client.get(reverse("feedback:lead-personal-data", args=[person.pk])).status_code == 403
         assert b"personal-data-erase" not in client.get(reverse("leads:detail", args=[person.pk])).content
     assert Lead.objects.get(pk=person.pk).name == "Ada Person"
 
@@ -161,16 +161,16 @@ def test_manager_erases_from_the_lead_page_after_typing_the_email(client, person
     page = client.get(reverse("leads:detail", args=[person.pk]))
     assert b"personal-data-erase" in page.content
 
-    export = client.get(reverse("lead-personal-data", args=[person.pk]))
+    export = client.get(reverse("feedback:lead-personal-data", args=[person.pk]))
     assert export["Content-Type"] == "application/json"
     assert json.loads(export.content)["leads"][0]["lead"]["company"] == "Personcorp"
 
-    wrong = client.post(reverse("lead-erase", args=[person.pk]), {"confirm_email": "someone@example.com"})
+    wrong = client.post(reverse("feedback:lead-erase", args=[person.pk]), {"confirm_email": "someone@example.com"})
     assert wrong.status_code == 400
     assert b"Type the lead&#x27;s email address exactly" in wrong.content
     assert Lead.objects.get(pk=person.pk).name == "Ada Person"
 
-    done = client.post(reverse("lead-erase", args=[person.pk]), {"confirm_email": " Ada.Person@example.com "})
+    done = client.post(reverse("feedback:lead-erase", args=[person.pk]), {"confirm_email": " Ada.Person@example.com "})
     assert done.status_code == 302
     assert Lead.objects.get(pk=person.pk).name == ""
     assert _rows_mentioning("Ada Person") == []

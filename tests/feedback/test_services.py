@@ -16,7 +16,8 @@ from feedback.services import (
     verdict_give,
 )
 from leads.models import EventKind, HandoffOutcome, LeadStatus
-from leads.services import lead_hand_off, lead_qualify, reason_code_create, reason_code_rename, reason_code_set_active
+from leads.reason_codes import reason_code_create, reason_code_rename, reason_code_set_active
+from leads.services import lead_hand_off, lead_qualify
 from tests.alignment.factories import MarketerFactory
 from tests.feedback.factories import accepted_lead, handed_off_lead
 from tests.leads.factories import CampaignFactory, LeadFactory

@@ -235,12 +235,12 @@ def test_sweep_enqueues_the_emails_of_its_notifications_when_it_commits(
     handed_off_lead(marketer=marketer, rep=rep)
 
     with (
-        mock.patch("alignment.tasks.notification_email_send.delay") as delay,
+        mock.patch("alignment.enqueue.app.send_task") as delay,
         django_capture_on_commit_callbacks(execute=True),
     ):
         result = sweep(T0 + timedelta(hours=25))
 
-    assert sorted(call.args[0] for call in delay.call_args_list) == sorted(result.notification_ids)
+    assert sorted(call.kwargs["args"][0] for call in delay.call_args_list) == sorted(result.notification_ids)
     assert len(result.notification_ids) == 2
 
 
@@ -248,7 +248,7 @@ def test_sweep_enqueues_again_the_emails_that_never_left(marketer, rep, django_c
     # given: a reminder whose enqueue failed (the broker was down)
     handed_off_lead(marketer=marketer, rep=rep)
     with (
-        mock.patch("alignment.tasks.notification_email_send.delay", side_effect=OSError("Connection refused")),
+        mock.patch("alignment.enqueue.app.send_task", side_effect=OSError("Connection refused")),
         django_capture_on_commit_callbacks(execute=True),
     ):
         result = sweep(T0 + timedelta(hours=25))
@@ -257,14 +257,14 @@ def test_sweep_enqueues_again_the_emails_that_never_left(marketer, rep, django_c
 
     # when: the next sweep runs, the broker is back
     with (
-        mock.patch("alignment.tasks.notification_email_send.delay") as delay,
+        mock.patch("alignment.enqueue.app.send_task") as delay,
         django_capture_on_commit_callbacks(execute=True),
     ):
         again = sweep(T0 + timedelta(hours=25, minutes=5))
 
     # then: the unsent one is enqueued again; the sent one is not
     assert again.emails_reenqueued == 1
-    assert [call.args[0] for call in delay.call_args_list] == [result.notification_ids[1]]
+    assert [call.kwargs["args"][0] for call in delay.call_args_list] == [result.notification_ids[1]]
 
 
 def _cold_leads(count, *, marketer, rep):
@@ -328,7 +328,7 @@ def test_two_sweeps_at_the_same_moment_create_each_reminder_once():
 
     for moment in (T0 + timedelta(hours=25), T0 + timedelta(hours=50)):
         threads = [threading.Thread(target=run, args=(moment,)) for _ in range(4)]
-        with mock.patch("alignment.tasks.notification_email_send.delay"):
+        with mock.patch("alignment.enqueue.app.send_task"):
             for thread in threads:
                 thread.start()
             for thread in threads:

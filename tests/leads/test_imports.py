@@ -18,6 +18,16 @@ from tests.alignment.factories import MarketerFactory
 from tests.leads.factories import CampaignFactory, LeadFactory
 
 
+def imports_sent_to(sent):
+    """A stand-in for the Celery app's `send_task` that records the import jobs sent."""
+
+    def send_task(name, args=()):
+        if name == imports.IMPORT_JOB_RUN_TASK:
+            sent.append(args[0])
+
+    return send_task
+
+
 def _upload(content, name="leads.csv"):
     if isinstance(content, str):
         content = content.encode("utf-8")
@@ -229,7 +239,7 @@ def test_import_job_create_stores_the_file_in_chunks_and_enqueues_after_commit(
     marketer, campaign, monkeypatch, django_capture_on_commit_callbacks
 ):
     sent = []
-    monkeypatch.setattr("leads.tasks.import_job_run.delay", lambda job_id: sent.append(job_id))
+    monkeypatch.setattr("alignment.enqueue.app.send_task", imports_sent_to(sent))
     monkeypatch.setattr(imports, "CHUNK_BYTES", 10)
     content = b"email\n" + b"a@example.com\n" * 3
 
@@ -249,10 +259,10 @@ def test_import_job_create_stores_the_file_in_chunks_and_enqueues_after_commit(
 def test_import_job_create_with_the_broker_down_keeps_the_job_queued_and_says_so(
     marketer, campaign, monkeypatch, django_capture_on_commit_callbacks
 ):
-    def broker_down(job_id):
+    def broker_down(name, args=()):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr("leads.tasks.import_job_run.delay", broker_down)
+    monkeypatch.setattr("alignment.enqueue.app.send_task", broker_down)
 
     with django_capture_on_commit_callbacks(execute=True):
         job = imports.import_job_create(by=marketer, campaign=campaign, upload=_upload("email\na@example.com\n"))
@@ -285,7 +295,7 @@ def test_import_job_create_is_for_marketers_and_managers(rep, campaign):
 @pytest.fixture
 def no_broker(monkeypatch):
     sent = []
-    monkeypatch.setattr("leads.tasks.import_job_run.delay", lambda job_id: sent.append(job_id))
+    monkeypatch.setattr("alignment.enqueue.app.send_task", imports_sent_to(sent))
     return sent
 
 
@@ -490,7 +500,9 @@ def test_import_pages_are_for_marketers_and_managers(
 def test_import_page_offers_to_start_again_when_the_broker_was_down(
     client, marketer, campaign, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr("leads.tasks.import_job_run.delay", lambda job_id: (_ for _ in ()).throw(OperationalError()))
+    monkeypatch.setattr(
+        "alignment.enqueue.app.send_task", lambda name, args=(): (_ for _ in ()).throw(OperationalError())
+    )
     client.force_login(marketer)
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/leads/import/", {"campaign": campaign.pk, "file": _upload("email\na@example.com\n")})
@@ -498,7 +510,7 @@ def test_import_page_offers_to_start_again_when_the_broker_was_down(
     page = client.get(reverse("leads:import-detail", args=[job.pk])).content.decode()
     assert "The task queue is not answering" in page
     sent = []
-    monkeypatch.setattr("leads.tasks.import_job_run.delay", lambda job_id: sent.append(job_id))
+    monkeypatch.setattr("alignment.enqueue.app.send_task", imports_sent_to(sent))
 
     response = client.post(reverse("leads:import-retry", args=[job.pk]))
 

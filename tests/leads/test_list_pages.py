@@ -71,7 +71,7 @@ def test_bulk_page_hands_off_the_ticked_rows_and_shows_each_result(client, marke
     lead_hand_off(lead=held, rep=rep, note="Earlier.", by=marketer)
     client.force_login(marketer)
     body = {"action": "hand_off", "ids": [mine.pk, held.pk, 999_999], "note": "Webinar", "rep": rep.pk}
-    response = client.post(reverse("lead-bulk"), body)
+    response = client.post(reverse("feedback:lead-bulk"), body)
     assert response.status_code == 200
     text = response.content.decode()
     assert "1 done, 2 refused." in text
@@ -81,12 +81,12 @@ def test_bulk_page_hands_off_the_ticked_rows_and_shows_each_result(client, marke
 
 
 def test_bulk_page_all_matching_resolves_the_filter_and_caps_it(client, marketer, campaign, monkeypatch):
-    monkeypatch.setattr("feedback.lead_views.BULK_MAX", 2)
+    monkeypatch.setattr("feedback.lead_bulk_merge_views.BULK_MAX", 2)
     new = LeadFactory.create_batch(3, campaign=campaign)
     nurture = LeadFactory(campaign=campaign, status=LeadStatus.NURTURE)
     client.force_login(marketer)
     body = {"action": "recycle", "all_matching": "1", "filter": "status=new", "reason": "Later."}
-    text = client.post(reverse("lead-bulk"), body).content.decode()
+    text = client.post(reverse("feedback:lead-bulk"), body).content.decode()
     assert "2 done, 0 refused." in text
     assert "More than 2 leads matched" in text
     # the newest two of the filter, not the lead outside it
@@ -97,11 +97,14 @@ def test_bulk_page_all_matching_resolves_the_filter_and_caps_it(client, marketer
 def test_bulk_page_bad_input_is_a_400_that_changes_nothing(client, marketer, rep, campaign):
     lead = LeadFactory(campaign=campaign)
     client.force_login(marketer)
-    response = client.post(reverse("lead-bulk"), {"action": "hand_off", "ids": [lead.pk], "note": ""})
+    response = client.post(reverse("feedback:lead-bulk"), {"action": "hand_off", "ids": [lead.pk], "note": ""})
     assert response.status_code == 400
     assert "needs a note" in response.content.decode()
     client.force_login(rep)
-    assert client.post(reverse("lead-bulk"), {"action": "recycle", "ids": [lead.pk], "reason": "x"}).status_code == 403
+    assert (
+        client.post(reverse("feedback:lead-bulk"), {"action": "recycle", "ids": [lead.pk], "reason": "x"}).status_code
+        == 403
+    )
     assert Lead.objects.get(pk=lead.pk).status == LeadStatus.NEW
 
 
@@ -109,7 +112,7 @@ def test_bulk_page_refuses_a_rep_nobody_has_as_the_api_does(client, marketer, ca
     lead = LeadFactory(campaign=campaign)
     client.force_login(marketer)
     body = {"action": "hand_off", "ids": [lead.pk], "note": "Webinar", "rep": 987654}
-    response = client.post(reverse("lead-bulk"), body)
+    response = client.post(reverse("feedback:lead-bulk"), body)
     assert response.status_code == 400
     assert "No such rep." in response.content.decode()
     # not handed off by the routing rules instead
@@ -131,7 +134,7 @@ def test_import_page_offers_to_hand_off_its_new_leads_by_rules(
     page = client.get(reverse("leads:import-detail", args=[job.pk])).content.decode()
     assert "Hand off these 2 new leads by rules" in page
     body = {"action": "hand_off", "import_job": job.pk, "note": "Imported from the fair."}
-    text = client.post(reverse("lead-bulk"), body).content.decode()
+    text = client.post(reverse("feedback:lead-bulk"), body).content.decode()
     assert "2 done, 0 refused." in text
     assert Handoff.objects.filter(lead__email__in=["new1@acme.test", "new2@acme.test"]).count() == 2
     assert not Handoff.objects.filter(lead=known).exists()
@@ -143,7 +146,7 @@ def test_merge_page_merges_the_lead_with_that_email(client, marketer, campaign, 
     survivor = LeadFactory(campaign=campaign)
     other = LeadFactory(campaign=campaign, email="other@acme.test")
     client.force_login(marketer)
-    response = client.post(reverse("lead-merge", args=[survivor.pk]), {"email": typed}, follow=True)
+    response = client.post(reverse("feedback:lead-merge", args=[survivor.pk]), {"email": typed}, follow=True)
     assert "other@acme.test merged into this lead" in response.content.decode()
     other.refresh_from_db()
     assert other.merged_into == survivor
@@ -156,11 +159,13 @@ def test_merge_page_merges_the_lead_with_that_email(client, marketer, campaign, 
 def test_merge_page_refusals_come_back_as_messages(client, marketer, rep, campaign):
     survivor = LeadFactory(campaign=campaign)
     client.force_login(marketer)
-    response = client.post(reverse("lead-merge", args=[survivor.pk]), {"email": "nobody@acme.test"}, follow=True)
+    response = client.post(
+        reverse("feedback:lead-merge", args=[survivor.pk]), {"email": "nobody@acme.test"}, follow=True
+    )
     assert "No lead has the email" in response.content.decode()
-    response = client.post(reverse("lead-merge", args=[survivor.pk]), {"email": survivor.email}, follow=True)
+    response = client.post(reverse("feedback:lead-merge", args=[survivor.pk]), {"email": survivor.email}, follow=True)
     assert "cannot be merged into itself" in response.content.decode()
     # a rep may not merge: refused before any lead is looked up, whichever lead it names (as the API)
     client.force_login(rep)
-    assert client.post(reverse("lead-merge", args=[survivor.pk]), {"email": survivor.email}).status_code == 403
-    assert client.post(reverse("lead-merge", args=[999_999]), {"email": survivor.email}).status_code == 403
+    assert client.post(reverse("feedback:lead-merge", args=[survivor.pk]), {"email": survivor.email}).status_code == 403
+    assert client.post(reverse("feedback:lead-merge", args=[999_999]), {"email": survivor.email}).status_code == 403

@@ -7,9 +7,9 @@ from django.utils import timezone
 from alignment.errors import InvalidInput, NotAllowed, TransitionNotAllowed
 from alignment.models import Territory
 from leads.capture import lead_capture, lead_update
+from leads.lifecycle import TRANSITIONS
 from leads.models import CaptureChannel, EventKind, Handoff, HandoffOutcome, Lead, LeadStatus, Touch
 from leads.services import (
-    TRANSITIONS,
     lead_accept,
     lead_hand_off,
     lead_log_activity,

@@ -3,6 +3,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -239,6 +240,24 @@ def test_lead_detail_shows_timeline_handoff_story_and_routing_reason(client, mar
     assert response.context["timeline"][-1].to_status == LeadStatus.HANDED_OFF
 
 
+def test_lead_detail_and_rep_inbox_call_a_handoff_overdue_from_its_deadline_on(client, marketer, rep, campaign):
+    # given a handoff whose SLA runs out at its deadline
+    lead = handed_off(LeadFactory(campaign=campaign), rep=rep, by=marketer)
+    due = Handoff.objects.get(lead=lead).sla_due_at
+
+    for moment, overdue in ((due - timedelta(seconds=1), False), (due, True)):
+        with time_machine.travel(moment, tick=False):
+            # when the marketer reads the lead and the rep their inbox
+            client.force_login(marketer)
+            page = client.get(reverse("leads:detail", args=[lead.pk])).content.decode()
+            client.force_login(rep)
+            (waiting,) = client.get(reverse("dashboard:home")).context["awaiting"]
+
+        # then both say the same, the second before it not yet, at the deadline itself overdue
+        assert ("SLA overdue" in page) is overdue, moment
+        assert waiting["overdue"] is overdue, moment
+
+
 def test_lead_detail_offers_only_the_actions_the_viewer_may_use(client, marketer, rep, campaign):
     lead = handed_off(LeadFactory(campaign=campaign), rep=rep, by=marketer)
 
@@ -309,10 +328,10 @@ def test_accept_from_the_inbox_returns_to_the_inbox(client, marketer, rep, campa
     lead = handed_off(LeadFactory(campaign=campaign, name="Ada"), rep=rep, by=marketer)
     client.force_login(rep)
 
-    response = client.post(reverse("leads:accept", args=[lead.pk]), {"next": reverse("home")})
+    response = client.post(reverse("leads:accept", args=[lead.pk]), {"next": reverse("dashboard:home")})
 
     # The top of the page, not the form's anchor, so the message is in view.
-    assert response.status_code == 302 and response["Location"] == reverse("home") + "#top"
+    assert response.status_code == 302 and response["Location"] == reverse("dashboard:home") + "#top"
     lead.refresh_from_db()
     assert lead.status == LeadStatus.ACCEPTED
 
@@ -350,7 +369,7 @@ def test_reject_needs_a_reason_code(client, marketer, rep, campaign):
     lead = handed_off(LeadFactory(campaign=campaign), rep=rep, by=marketer)
     client.force_login(rep)
 
-    response = client.post(reverse("lead-reject", args=[lead.pk]), {"reason": "", "note": "meh"})
+    response = client.post(reverse("feedback:lead-reject", args=[lead.pk]), {"reason": "", "note": "meh"})
 
     assert response.status_code == 400
     assert response.context["forms"]["reject"].errors["reason"]
@@ -362,7 +381,9 @@ def test_reject_with_a_reason_sends_the_lead_back(client, marketer, rep, campaig
     lead = handed_off(LeadFactory(campaign=campaign), rep=rep, by=marketer)
     client.force_login(rep)
 
-    response = client.post(reverse("lead-reject", args=[lead.pk]), {"reason": reason().code, "note": "Student"})
+    response = client.post(
+        reverse("feedback:lead-reject", args=[lead.pk]), {"reason": reason().code, "note": "Student"}
+    )
 
     assert response.status_code == 302
     lead.refresh_from_db()
@@ -397,8 +418,8 @@ def test_qualify_then_win_with_an_amount(client, marketer, rep, campaign):
     client.force_login(rep)
 
     client.post(reverse("leads:qualify", args=[lead.pk]))
-    bad = client.post(reverse("lead-won", args=[lead.pk]), {"amount": "-5"})
-    client.post(reverse("lead-won", args=[lead.pk]), {"amount": "12000.50"})
+    bad = client.post(reverse("feedback:lead-won", args=[lead.pk]), {"amount": "-5"})
+    client.post(reverse("feedback:lead-won", args=[lead.pk]), {"amount": "12000.50"})
 
     assert bad.status_code == 400
     lead.refresh_from_db()
@@ -411,7 +432,7 @@ def test_lose_records_the_reason(client, marketer, rep, campaign):
     code = reason()
     client.force_login(rep)
 
-    client.post(reverse("lead-lost", args=[lead.pk]), {"reason": code.code})
+    client.post(reverse("feedback:lead-lost", args=[lead.pk]), {"reason": code.code})
 
     lead.refresh_from_db()
     assert lead.status == LeadStatus.LOST and lead.lost_reason == code
@@ -454,7 +475,7 @@ def test_a_rep_who_once_had_the_lead_sees_it_but_may_not_close_it(client, market
     client.force_login(rep)
 
     assert client.get(reverse("leads:detail", args=[lead.pk])).context["actions"] == set()
-    assert client.post(reverse("lead-won", args=[lead.pk]), {"amount": "10"}).status_code == 403
+    assert client.post(reverse("feedback:lead-won", args=[lead.pk]), {"amount": "10"}).status_code == 403
     lead.refresh_from_db()
     assert lead.status == LeadStatus.QUALIFIED
 
@@ -629,11 +650,11 @@ def test_an_htmx_action_that_succeeds_loads_the_page_it_returns_to(client, marke
     client.force_login(rep)
 
     response = client.post(
-        reverse("leads:accept", args=[lead.pk]), {"next": reverse("home")}, headers={"HX-Request": "true"}
+        reverse("leads:accept", args=[lead.pk]), {"next": reverse("dashboard:home")}, headers={"HX-Request": "true"}
     )
 
-    assert response.status_code == 200 and response["HX-Redirect"] == reverse("home")
-    assert "It is in your working list now." in client.get(reverse("home")).content.decode()
+    assert response.status_code == 200 and response["HX-Redirect"] == reverse("dashboard:home")
+    assert "It is in your working list now." in client.get(reverse("dashboard:home")).content.decode()
 
 
 def test_an_htmx_move_the_state_no_longer_allows_says_why_on_the_lead_page(client, marketer, rep, campaign):
@@ -663,7 +684,7 @@ def test_a_form_that_comes_back_by_htmx_renders_only_the_form(
 ):
     lead = handed_off(LeadFactory(campaign=campaign), rep=rep, by=marketer)
     client.force_login(rep)
-    url = reverse("lead-reject", args=[lead.pk])
+    url = reverse("feedback:lead-reject", args=[lead.pk])
 
     # 1 the session, 2 the user, 3-5 the lead with its timeline and handoffs (the scoped selector),
     # 6 the reason codes for the form's select, 7 the unread count (the context processor runs on

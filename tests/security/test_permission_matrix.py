@@ -107,7 +107,7 @@ RULES = {
     "password_change": page("GET", lambda w: reverse("password_change"), "ok ok ok ok ok"),
     "password_change_done": page("GET", lambda w: reverse("password_change_done"), "ok ok ok ok ok"),
     "api-me": api("GET", lambda w: "/api/me/", "ok ok ok ok ok"),
-    "api-dashboard": api("GET", lambda w: "/api/dashboard/", "ok ok ok ok ok"),
+    "dashboard-api:dashboard": api("GET", lambda w: "/api/dashboard/", "ok ok ok ok ok"),
     "api-notifications": api("GET", lambda w: "/api/notifications/", "ok ok ok ok ok"),
     "api-notification-read": api(
         "POST", lambda w: f"/api/notifications/{w.notification.pk}/read/", "404 404 ok 404 404", lambda w: {}
@@ -207,7 +207,7 @@ RULES = {
         lambda w: {"resolution": "disputed", "note": "They are in our ICP."},
     ),
     # --- pages -----------------------------------------------------------------------------
-    "home": page("GET", lambda w: "/", "ok ok ok ok ok"),
+    "dashboard:home": page("GET", lambda w: "/", "ok ok ok ok ok"),
     "leads:list": page("GET", lambda w: "/leads/", "ok ok ok ok ok"),
     "leads:new": page(
         "POST",
@@ -226,7 +226,7 @@ RULES = {
         "POST", lambda w: f"/leads/{w.new_lead.pk}/handoff/", "ok ok 404 404 ok", lambda w: {"note": "Wants a demo."}
     ),
     "leads:accept": page("POST", lambda w: f"/leads/{w.handed_lead.pk}/accept/", "403 403 ok 404 403", empty),
-    "lead-reject": page(
+    "feedback:lead-reject": page(
         "POST", lambda w: f"/leads/{w.handed_lead.pk}/reject/", "403 403 ok 404 403", lambda w: {"reason": "not_icp"}
     ),
     "leads:activity": page(
@@ -242,10 +242,10 @@ RULES = {
             "reason": "On leave.",
         },
     ),
-    "lead-won": page(
+    "feedback:lead-won": page(
         "POST", lambda w: f"/leads/{w.qualified_lead.pk}/won/", "403 403 ok 404 403", lambda w: {"amount": "1000.00"}
     ),
-    "lead-lost": page(
+    "feedback:lead-lost": page(
         "POST", lambda w: f"/leads/{w.accepted_lead.pk}/lost/", "403 403 ok 404 403", lambda w: {"reason": "no_budget"}
     ),
     "feedback:verdict": page(
@@ -283,32 +283,38 @@ RULES = {
         "403 403 403 403 ok",
         lambda w: {"action": "rename", "label": "No budget this year"},
     ),
-    "notifications": page("GET", lambda w: "/notifications/", "ok ok ok ok ok"),
-    "notifications-read-all": page("POST", lambda w: "/notifications/read-all/", "ok ok ok ok ok", empty),
-    "notification-read": page(
+    "alignment:notifications": page("GET", lambda w: "/notifications/", "ok ok ok ok ok"),
+    "alignment:notifications-read-all": page("POST", lambda w: "/notifications/read-all/", "ok ok ok ok ok", empty),
+    "alignment:notification-read": page(
         "POST", lambda w: f"/notifications/{w.notification.pk}/read/", "404 404 ok 404 404", empty
     ),
-    "webhook-settings": page("GET", lambda w: "/settings/webhooks/", "403 403 403 403 ok"),
-    "webhook-delete": page("POST", lambda w: f"/settings/webhooks/{w.webhook.pk}/delete/", "403 403 403 403 ok", empty),
-    "webhook-redeliver": page(
+    "alignment:webhook-settings": page("GET", lambda w: "/settings/webhooks/", "403 403 403 403 ok"),
+    "alignment:webhook-delete": page(
+        "POST", lambda w: f"/settings/webhooks/{w.webhook.pk}/delete/", "403 403 403 403 ok", empty
+    ),
+    "alignment:webhook-redeliver": page(
         "POST",
         lambda w: f"/settings/webhooks/{w.webhook.pk}/deliveries/{w.delivery.pk}/redeliver/",
         "403 403 403 403 ok",
         empty,
     ),
-    "sla-settings": page("GET", lambda w: "/settings/sla/", "403 403 403 403 ok"),
-    "audit-log": page("GET", lambda w: "/settings/audit/", "403 403 403 403 ok"),
-    "preferences": page("GET", lambda w: "/account/preferences/", "ok ok ok ok ok"),
-    "notification-open": page("GET", lambda w: f"/notifications/{w.notification.pk}/open/", "404 404 ok 404 404"),
-    "lead-personal-data": page("GET", lambda w: f"/leads/{w.accepted_lead.pk}/personal-data/", "403 403 403 403 ok"),
-    "lead-erase": page("GET", lambda w: f"/leads/{w.accepted_lead.pk}/erase/", "403 403 403 403 ok"),
-    "lead-bulk": page(
+    "alignment:sla-settings": page("GET", lambda w: "/settings/sla/", "403 403 403 403 ok"),
+    "alignment:audit-log": page("GET", lambda w: "/settings/audit/", "403 403 403 403 ok"),
+    "alignment:preferences": page("GET", lambda w: "/account/preferences/", "ok ok ok ok ok"),
+    "alignment:notification-open": page(
+        "GET", lambda w: f"/notifications/{w.notification.pk}/open/", "404 404 ok 404 404"
+    ),
+    "feedback:lead-personal-data": page(
+        "GET", lambda w: f"/leads/{w.accepted_lead.pk}/personal-data/", "403 403 403 403 ok"
+    ),
+    "feedback:lead-erase": page("GET", lambda w: f"/leads/{w.accepted_lead.pk}/erase/", "403 403 403 403 ok"),
+    "feedback:lead-bulk": page(
         "POST",
         lambda w: "/leads/bulk/",
         "ok ok 403 403 ok",
         lambda w: {"action": "hand_off", "ids": [w.new_lead.pk], "note": "Webinar attendees."},
     ),
-    "lead-merge": page(
+    "feedback:lead-merge": page(
         "POST",
         lambda w: f"/leads/{w.accepted_lead.pk}/merge/",
         "ok ok 403 403 ok",
@@ -329,15 +335,20 @@ RULES = {
     # Single sign-on is not configured here: both ends answer 404 to everyone.
     "oidc_authentication_init": page("GET", lambda w: "/oidc/authenticate/", "404 404 404 404 404", anonymous="404"),
     "oidc_authentication_callback": page("GET", lambda w: "/oidc/callback/", "404 404 404 404 404", anonymous="404"),
-    "dashboard": page("GET", lambda w: "/dashboard/", "ok ok ok ok ok"),
-    "dashboard-export": page("GET", lambda w: "/dashboard/export/funnel.csv", "ok ok ok ok ok"),
-    "dashboard-goal": page(
+    "dashboard:dashboard": page("GET", lambda w: "/dashboard/", "ok ok ok ok ok"),
+    "dashboard:export": page("GET", lambda w: "/dashboard/export/funnel.csv", "ok ok ok ok ok"),
+    "dashboard:goal": page(
         "POST",
         lambda w: "/dashboard/goal/",
         "403 403 403 403 ok",
         lambda w: {"period": "quarter", "starts_on": "2026-10-01", "amount": "100000"},
     ),
-    "dashboard-digest": page("GET", lambda w: "/dashboard/digest/", "ok ok ok ok ok"),
+    "dashboard:digest": page("GET", lambda w: "/dashboard/digest/", "ok ok ok ok ok"),
+    # the lead score: each lead's explanation for whoever sees the lead, the model for managers
+    "scoring-api:lead-score": api("GET", lead_url("accepted_lead", "score/"), "ok ok ok 404 ok"),
+    "scoring:lead-panel": page("GET", lambda w: f"/scoring/leads/{w.accepted_lead.pk}/", "ok ok ok 404 ok"),
+    "scoring-api:model": api("GET", lambda w: "/api/scoring/", "403 403 403 403 ok"),
+    "scoring:model": page("GET", lambda w: "/scoring/", "403 403 403 403 ok"),
     # campaign requests: reps and managers file; reps see their own, marketing and managers all
     "planning-api:requests": api(
         "POST",
@@ -386,10 +397,10 @@ RULES = {
     ),
     "planning-api:campaign-plan": api("GET", lambda w: "/api/campaigns/plan/", "ok ok 403 403 ok"),
     # meetings: everyone takes part; an action item is changed by its owner or a manager
-    "meetings": page("GET", lambda w: "/meetings/", "ok ok ok ok ok"),
-    "meeting-current": page("GET", lambda w: "/meetings/current/", "ok ok ok ok ok"),
-    "meeting": page("GET", lambda w: f"/meetings/{w.meeting.pk}/", "ok ok ok ok ok"),
-    "api-meeting": api("GET", lambda w: f"/api/meetings/{w.meeting.pk}/", "ok ok ok ok ok"),
+    "dashboard:meetings": page("GET", lambda w: "/meetings/", "ok ok ok ok ok"),
+    "dashboard:meeting-current": page("GET", lambda w: "/meetings/current/", "ok ok ok ok ok"),
+    "dashboard:meeting": page("GET", lambda w: f"/meetings/{w.meeting.pk}/", "ok ok ok ok ok"),
+    "dashboard-api:meeting": api("GET", lambda w: f"/api/meetings/{w.meeting.pk}/", "ok ok ok ok ok"),
     "planning-api:meetings": api("POST", lambda w: "/api/meetings/", "ok ok ok ok ok", empty),
     "planning-api:meeting-items": api(
         "POST",
@@ -433,12 +444,12 @@ PAGE_AND_API = [
     ("leads:import-detail", "leads-api:import-detail"),
     ("leads:import-failed-rows", "leads-api:import-failed-rows"),
     ("leads:accept", "leads-api:lead-accept"),
-    ("lead-reject", "feedback-api:lead-reject"),
+    ("feedback:lead-reject", "feedback-api:lead-reject"),
     ("leads:activity", "leads-api:lead-activity"),
     ("leads:qualify", "leads-api:lead-qualify"),
     ("leads:snooze", "leads-api:lead-snooze"),
-    ("lead-won", "feedback-api:lead-won"),
-    ("lead-lost", "feedback-api:lead-lost"),
+    ("feedback:lead-won", "feedback-api:lead-won"),
+    ("feedback:lead-lost", "feedback-api:lead-lost"),
     ("feedback:verdict", "feedback-api:verdict"),
     ("leads:hand-off", "leads-api:lead-hand-off"),
     ("leads:recycle", "leads-api:lead-recycle"),
@@ -449,16 +460,18 @@ PAGE_AND_API = [
     ("feedback:resolve", "feedback-api:resolve"),
     ("feedback:campaigns", "feedback-api:campaigns"),
     ("feedback:insights", "feedback-api:insights"),
-    ("notifications", "api-notifications"),
-    ("notification-read", "api-notification-read"),
-    ("webhook-settings", "api-webhooks"),
-    ("webhook-redeliver", "api-webhook-redeliver"),
-    ("dashboard", "api-dashboard"),
+    ("alignment:notifications", "api-notifications"),
+    ("alignment:notification-read", "api-notification-read"),
+    ("alignment:webhook-settings", "api-webhooks"),
+    ("alignment:webhook-redeliver", "api-webhook-redeliver"),
+    ("dashboard:dashboard", "dashboard-api:dashboard"),
+    ("scoring:lead-panel", "scoring-api:lead-score"),
+    ("scoring:model", "scoring-api:model"),
     ("planning:request", "planning-api:request"),
     ("planning:request-action", "planning-api:request-accept"),
     ("planning:request-new", "planning-api:requests"),
     ("planning:action-item-done", "planning-api:action-item"),
-    ("meeting", "api-meeting"),
+    ("dashboard:meeting", "dashboard-api:meeting"),
 ]
 
 

@@ -1,0 +1,66 @@
+"""The leads app's models, one module per entity, all importable from here (`leads.models`):
+
+- `reference`: lead sources, campaigns, reason codes (why a lead was rejected, judged bad or lost);
+- `lead`: the lead itself — contact data, the status groups, its waterfall dates and current
+  verdict — with its aliases (other emails), touches (captures) and timeline (`LeadEvent`);
+- `handoff`: handoffs to reps, with their SLA deadline, and the routing rules that choose the rep;
+- `cold`: cold episodes and their reminders;
+- `import_job`: CSV imports and their file's chunks;
+- `lead_day`: the dashboard's daily roll-up (`LeadDay`).
+
+Verdicts and feedback items are feedback's (`feedback.models`): a lead carries only its current
+verdict, as a plain value.
+"""
+
+from leads.models.cold import ColdEpisode, ColdReason, Reminder
+from leads.models.handoff import SLA_OVERDUE_SQL, Handoff, HandoffOutcome, RoutingRule, sla_overdue
+from leads.models.import_job import ImportChunk, ImportJob, ImportStatus
+from leads.models.lead import (
+    ACCEPTED_OPEN_STATUSES,
+    ACTIVITY_KINDS,
+    LEAD_DATA_FIELDS,
+    OPEN_STATUSES,
+    VERDICT_STATUSES,
+    CaptureChannel,
+    EventKind,
+    Lead,
+    LeadAlias,
+    LeadEvent,
+    LeadStatus,
+    Touch,
+    VerdictValue,
+)
+from leads.models.lead_day import LeadDay
+from leads.models.reference import Campaign, ReasonCode, Source, new_form_key
+
+__all__ = [
+    "ACCEPTED_OPEN_STATUSES",
+    "ACTIVITY_KINDS",
+    "Campaign",
+    "CaptureChannel",
+    "ColdEpisode",
+    "ColdReason",
+    "EventKind",
+    "Handoff",
+    "HandoffOutcome",
+    "ImportChunk",
+    "ImportJob",
+    "ImportStatus",
+    "LEAD_DATA_FIELDS",
+    "Lead",
+    "LeadAlias",
+    "LeadDay",
+    "LeadEvent",
+    "LeadStatus",
+    "OPEN_STATUSES",
+    "ReasonCode",
+    "Reminder",
+    "RoutingRule",
+    "SLA_OVERDUE_SQL",
+    "Source",
+    "Touch",
+    "VERDICT_STATUSES",
+    "VerdictValue",
+    "new_form_key",
+    "sla_overdue",
+]
