@@ -131,6 +131,7 @@ class NotificationKind(models.TextChoices):
     FEEDBACK = "feedback", "Feedback"
     DIGEST = "digest", "Digest"
     WEBHOOK = "webhook", "Webhook"
+    REQUEST = "request", "Campaign request"
 
 
 class Notification(models.Model):
@@ -292,6 +293,7 @@ class AuditArea(models.TextChoices):
     GOAL = "goal", "Revenue goals"
     WEBHOOK = "webhook", "Webhooks"
     REASON_CODE = "reason_code", "Reason codes"
+    PAIN_THEME = "pain_theme", "Pain themes"
     SCORING = "scoring", "Lead score model"
 
 

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "leads",
     "feedback",
     "scoring",
+    "planning",
     "dashboard",
     "demo",
 ]
@@ -393,6 +394,17 @@ CELERY_BEAT_SCHEDULE = {
     "prune-idempotency-records": {
         "task": "alignment.tasks.idempotency_records_prune",
         "schedule": crontab(minute=30, hour=3),
+    },
+    # Campaign requests' evidence (until delivered) and outcome (once delivered), kept current.
+    "remind-overdue-action-items": {
+        "task": "planning.tasks.action_items_overdue_remind",
+        "schedule": ALIGNMENT_SWEEP_EVERY_MINUTES * 60,
+        "options": {"expires": ALIGNMENT_SWEEP_EVERY_MINUTES * 60},
+    },
+    "refresh-campaign-requests": {
+        "task": "planning.tasks.campaign_requests_refresh",
+        "schedule": crontab(minute=15),
+        "options": {"expires": 3600},
     },
     # The lead score learns last night's verdicts; a challenger serves only if it is not worse.
     "train-scores": {

@@ -14,6 +14,7 @@ from alignment.webhooks import views as webhook_views
 from dashboard import urls as dashboard_urls
 from feedback import urls as feedback_urls
 from leads import urls as leads_urls
+from planning import urls as planning_urls
 from scoring import urls as scoring_urls
 
 api_patterns = [
@@ -33,6 +34,8 @@ api_patterns = [
     path("notifications/", notification_apis.NotificationListApi.as_view(), name="api-notifications"),
     path("notifications/<int:pk>/read/", notification_apis.NotificationReadApi.as_view(), name="api-notification-read"),
     path("", include((dashboard_urls.api_urlpatterns, "dashboard"), namespace="dashboard-api")),
+    # Planning first: its `campaigns/` adds POST to the leads floor's list.
+    path("", include((planning_urls.api_urlpatterns, "planning"), namespace="planning-api")),
     path("", include((leads_urls.api_urlpatterns, "leads"), namespace="leads-api")),
     path("", include((feedback_urls.api_urlpatterns, "feedback"), namespace="feedback-api")),
     path("", include((scoring_urls.api_urlpatterns, "scoring"), namespace="scoring-api")),
@@ -88,6 +91,7 @@ urlpatterns = [
     path("leads/", include(leads_urls)),
     path("", include((feedback_pages, "feedback"))),
     path("scoring/", include(scoring_urls)),
+    path("", include(planning_urls)),
     path("", include((alignment_pages, "alignment"))),
     # The role homes at "/" and the dashboard's pages (`dashboard:home`, `dashboard:dashboard`, …).
     path("", include(dashboard_urls)),

@@ -24,6 +24,7 @@ from dashboard.models import DigestDelivery, GoalPeriod
 from dashboard.periods import LAST_DAY, DashboardFilters, dashboard_filters_parse, date_parse
 from feedback.selectors import feedback_backlog
 from leads.models import ColdEpisode, Lead
+from planning import meetings
 
 logger = logging.getLogger(__name__)
 
@@ -121,7 +122,20 @@ def digest_agenda(*, week: date, now: datetime | None = None) -> dict:
             waiting.select_related("lead", "assignee").order_by("created_at", "id")[:AGENDA_LIMIT]
         ),
         "feedback_waiting_count": to_date["feedback_backlog"]["open"],
+        **_digest_meeting(week),
         "now": now,
+    }
+
+
+def _digest_meeting(week: date) -> dict:
+    """The meeting that goes through this digest (the next week's) and the open action items."""
+    meeting = meetings.meeting_get_or_create(week=week + timedelta(days=7))
+    open_items = meetings.action_items_open_before(week=meeting.week + timedelta(days=7))
+    return {
+        "meeting": meeting,
+        "meeting_path": reverse("dashboard:meeting", args=[meeting.pk]),
+        "open_action_items": list(open_items[:AGENDA_LIMIT]),
+        "open_action_items_count": open_items.count(),
     }
 
 

@@ -6,7 +6,9 @@ from collections import Counter
 from django.contrib import admin
 from django.db import transaction
 
-from feedback.models import FeedbackItem, FeedbackReply, Verdict
+from alignment.admin import AuditedAdmin
+from alignment.models import AuditArea
+from feedback.models import FeedbackItem, FeedbackReply, PainTheme, Verdict
 from feedback.rollup import reason_day_rows_of, reason_days_apply
 from leads.admin import LeadAdmin
 from leads.models import Lead
@@ -33,6 +35,19 @@ class LeadWithFeedbackAdmin(LeadAdmin):
 
 admin.site.unregister(Lead)
 admin.site.register(Lead, LeadWithFeedbackAdmin)
+
+
+@admin.register(PainTheme)
+class PainThemeAdmin(AuditedAdmin):
+    audit_area = AuditArea.PAIN_THEME
+    audit_fields = ("code", "label", "active")
+    list_display = ["label", "code", "active", "position"]
+    list_editable = ["active", "position"]
+    search_fields = ["label", "code"]
+
+    def has_delete_permission(self, request, obj=None):
+        # Verdicts point at their themes: retire a theme instead.
+        return False
 
 
 @admin.register(Verdict)

@@ -24,10 +24,17 @@ class VerdictForm(ServiceForm):
         help_text="What they struggle with, in their words: marketing reads these.",
         widget=forms.Textarea(attrs={"rows": ROWS}),
     )
+    pain_themes = forms.MultipleChoiceField(
+        required=False,
+        label="Pain themes",
+        help_text="Which of these the customer struggles with.",
+        widget=forms.CheckboxSelectMultiple,
+    )
 
-    def __init__(self, *args, reasons=(), **kwargs):
+    def __init__(self, *args, reasons=(), themes=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reason"].choices = reason_choices(reasons)
+        self.fields["pain_themes"].choices = [(theme.code, theme.label) for theme in themes]
 
 
 class FeedbackRequestForm(ServiceForm):

@@ -12,6 +12,23 @@ from django.db.models import Q
 from leads.models import Campaign, ReasonCode, VerdictValue
 
 
+class PainTheme(models.Model):
+    """A named pain a customer has (price, integration, ...): reps tag verdicts with themes beside
+    the free text, so marketing can count what each segment struggles with. Retired themes stay on
+    the verdicts that carry them but are no longer offered."""
+
+    code = models.SlugField(max_length=50, unique=True)
+    label = models.CharField(max_length=100)
+    active = models.BooleanField(default=True)
+    position = models.PositiveIntegerField(default=100)
+
+    class Meta:
+        ordering = ["position", "label"]
+
+    def __str__(self):
+        return self.label
+
+
 class Verdict(models.Model):
     """A rep's judgement of a lead. Revising it adds a new row; the old one stops being current."""
 
@@ -22,6 +39,7 @@ class Verdict(models.Model):
     note = models.TextField(blank=True)
     # What the customer struggles with, in the rep's words: marketing's "voice of sales".
     pain_points = models.TextField(blank=True)
+    pain_themes = models.ManyToManyField(PainTheme, blank=True, related_name="verdicts")
     current = models.BooleanField(default=True)
     created_at = models.DateTimeField()
 

@@ -133,13 +133,15 @@ def feedback_items_for_lead(*, user: User, lead: Lead) -> list[FeedbackItem]:
 
 
 def verdict_history_for_lead(*, lead: Lead) -> list[Verdict]:
-    """Every verdict given on the lead, newest first; the first one is current."""
-    return list(Verdict.objects.filter(lead=lead).select_related("rep", "reason").order_by("-created_at", "-id"))
+    """Every verdict given on the lead, newest first; the first one is current. (With its themes:
+    one more query when there is a verdict.)"""
+    qs = Verdict.objects.filter(lead=lead).select_related("rep", "reason").prefetch_related("pain_themes")
+    return list(qs.order_by("-created_at", "-id"))
 
 
 def verdict_get(*, pk) -> Verdict:
     """One verdict with its rep and reason, as the API shows it after giving it."""
-    return Verdict.objects.select_related("rep", "reason").get(pk=pk)
+    return Verdict.objects.select_related("rep", "reason").prefetch_related("pain_themes").get(pk=pk)
 
 
 def feedback_reply_get(*, pk) -> FeedbackReply:

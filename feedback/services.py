@@ -20,6 +20,7 @@ from alignment.sla import duration_describe
 from feedback.models import FeedbackItem, FeedbackKind, FeedbackReply, FeedbackStatus, Resolution, Verdict
 from feedback.rollup import counts_reason, reason_days_change, verdict_figures_apply
 from feedback.selectors import feedback_overdue_cutoff
+from feedback.themes import pain_themes_active
 from leads import capture as lead_capture
 from leads import services as lead_services
 from leads.lifecycle import lead_action_require, verdict_value_clean
@@ -190,7 +191,9 @@ def lead_win_with_feedback(*, lead: Lead, by: User, amount) -> Lead:
 
 
 @transaction.atomic
-def verdict_give(*, lead: Lead, by: User, verdict: str, reason=None, note: str = "", pain_points: str = "") -> Verdict:
+def verdict_give(
+    *, lead: Lead, by: User, verdict: str, reason=None, note: str = "", pain_points: str = "", pain_themes=()
+) -> Verdict:
     """The rep who owns a lead judges it good or bad. A bad verdict needs a reason.
 
     Giving another verdict revises the judgement: the earlier one stays in the history and stops
@@ -202,6 +205,7 @@ def verdict_give(*, lead: Lead, by: User, verdict: str, reason=None, note: str =
     reason = reason_code_active(reason, required=verdict == VerdictValue.BAD)
     note = (note or "").strip()
     pain_points = (pain_points or "").strip()
+    themes = pain_themes_active(pain_themes)
     lead = lead_services.lead_lock(lead)
     lead_action_require(lead=lead, user=by, action="verdict")
     now = timezone.now()
@@ -219,6 +223,8 @@ def verdict_give(*, lead: Lead, by: User, verdict: str, reason=None, note: str =
         current=True,
         created_at=now,
     )
+    if themes:
+        row.pain_themes.set(themes)
     # An open conversation about an earlier bad verdict carries on with the revision; a bad one
     # makes its item stand for the revised reason, which the scorecard counts.
     open_bad = FeedbackItem.objects.filter(lead=lead, kind=FeedbackKind.BAD_VERDICT, status=FeedbackStatus.OPEN).first()

@@ -5,7 +5,7 @@ personal data) under /leads/; and its API under /api/.
 
 from django.urls import path
 
-from feedback import lead_bulk_merge_views, privacy_views, views
+from feedback import lead_bulk_merge_views, privacy_views, theme_views, views
 from feedback.apis import items, lead_bulk_merge, lead_outcomes, reasons, scorecard, verdicts
 
 app_name = "feedback"
@@ -19,6 +19,8 @@ urlpatterns = [
     path("leads/<int:pk>/request/", views.feedback_request, name="request"),
     path("campaigns/", views.campaign_scorecard, name="campaigns"),
     path("insights/", views.voice_of_sales, name="insights"),
+    path("insights/themes/", theme_views.pain_theme_insights, name="themes"),
+    path("insights/themes/leads/", theme_views.pain_theme_leads, name="theme-leads"),
     path("reasons/", views.reason_codes, name="reasons"),
     path("reasons/<int:pk>/", views.reason_code_edit, name="reason-edit"),
 ]

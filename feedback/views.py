@@ -23,6 +23,7 @@ from alignment.pagination import keyset_page
 from alignment.sla import sla_settings_get
 from feedback import forms, scorecard, selectors, services
 from feedback.models import FeedbackKind, FeedbackStatus, Resolution
+from feedback.themes import pain_theme_list
 from leads import reason_codes as lead_reason_codes
 from leads import selectors as lead_selectors
 from leads.selectors import campaign_list
@@ -181,7 +182,10 @@ def feedback_resolve(request, pk):
 def verdict_give(request, pk):
     lead = lead_or_404(request.user, pk)
     form = forms.VerdictForm(
-        request.POST, reasons=lead_selectors.reason_code_list(), auto_id=f"id_verdict_{lead.pk}_%s"
+        request.POST,
+        reasons=lead_selectors.reason_code_list(),
+        themes=pain_theme_list(),
+        auto_id=f"id_verdict_{lead.pk}_%s",
     )
 
     def success(_):

@@ -1,7 +1,7 @@
 """Routing: which rep a handoff goes to when nobody chose one by hand.
 
-Rules are tried by priority. A rule matches a lead by its country/region and vertical (empty
-matches anything). Its candidates are the active reps who cover the lead: a rep who declared
+Rules are tried by priority. A rule matches a lead by its country/region, vertical and campaign
+(empty matches anything). Its candidates are the active reps who cover the lead: a rep who declared
 territories (`add_member --territory`) covers only leads there, a rep who declared verticals only
 leads in them, and a rep who declared none covers everything. The rule's own rep list, when set,
 narrows the candidates to its members. Among the candidates who are available (not out of office,
@@ -48,7 +48,7 @@ def _rule_criteria(rule: RoutingRule) -> str:
     if rule.verticals:
         parts.append(f"{len(rule.verticals)} vertical{'s' if len(rule.verticals) != 1 else ''}")
     if rule.campaign_id:
-        parts.append(f"campaign {rule.campaign_id}")
+        parts.append(f"campaign {rule.campaign.name}")
     return ", ".join(parts) or "any lead"
 
 
@@ -80,10 +80,12 @@ def lead_route(*, lead: Lead, now, exclude=frozenset()):
     advances, so concurrent handoffs queue up for turns instead of sharing one.
     """
     skipped = []
-    for rule in RoutingRule.objects.filter(active=True).select_related("vertical"):
+    for rule in RoutingRule.objects.filter(active=True).select_related("vertical", "campaign"):
         if not _rule_matches(rule, lead):
             continue
-        rule = RoutingRule.objects.select_for_update(of=("self",)).select_related("vertical").get(pk=rule.pk)
+        rule = (
+            RoutingRule.objects.select_for_update(of=("self",)).select_related("vertical", "campaign").get(pk=rule.pk)
+        )
         reps = list(rule_candidates(rule=rule, lead=lead))
         load = _rep_load_this_month([r.id for r in reps], now)
         eligible = []

@@ -1,5 +1,5 @@
 """Templates keep to their floor: a template under templates/<app>/ names only URLs and templates of
-its own floor and the floors below (base ← leads ← feedback ← scoring ← dashboard), as the code's imports do.
+its own floor and the floors below (base ← leads ← feedback ← scoring, planning ← dashboard), as the code's imports do.
 An upper floor supplies its pieces to a lower floor's page through a registry (`leads.panels`) or
 renders the page itself. The project's own templates at the root (base.html, the error pages) are
 the wiring, like alignment/urls.py, and may name any floor."""
@@ -23,6 +23,7 @@ FOLDER_FLOORS = {
     "leads": 1,
     "feedback": 2,
     "scoring": 3,
+    "planning": 3,
     "dashboard": 4,
 }
 NAMESPACE_FLOORS = {
@@ -34,6 +35,8 @@ NAMESPACE_FLOORS = {
     "feedback-api": 2,
     "scoring": 3,
     "scoring-api": 3,
+    "planning": 3,
+    "planning-api": 3,
     "dashboard": 4,
     "dashboard-api": 4,
 }

@@ -31,6 +31,8 @@ EVENT_TYPES = (
     "verdict.given",
     "feedback.created",
     "feedback.resolved",
+    "campaign_request.created",
+    "campaign_request.updated",
     "ping",
 )
 ALL_EVENTS = "*"

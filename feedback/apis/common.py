@@ -5,7 +5,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from alignment.rest import ErrorOutputSerializer
-from feedback.models import FeedbackItem, FeedbackKind, FeedbackReply, FeedbackStatus, Resolution, Verdict, VerdictValue
+from feedback.models import FeedbackItem, FeedbackKind, FeedbackReply, FeedbackStatus, Resolution
 from feedback.selectors import feedback_item_is_overdue, feedback_overdue_cutoff
 from leads.apis.common import UserRefSerializer
 
@@ -34,17 +34,6 @@ class FeedbackLeadOutputSerializer(serializers.Serializer):
 
     def get_campaign(self, lead) -> dict:
         return {"id": lead.campaign_id, "name": lead.campaign.name}
-
-
-class VerdictOutputSerializer(serializers.ModelSerializer):
-    rep = UserRefSerializer()
-    reason = ReasonOutputSerializer(allow_null=True)
-    verdict = serializers.ChoiceField(choices=VerdictValue.choices)
-
-    class Meta:
-        model = Verdict
-        fields = ["id", "lead", "rep", "verdict", "reason", "note", "pain_points", "current", "created_at"]
-        read_only_fields = fields
 
 
 class FeedbackReplyOutputSerializer(serializers.ModelSerializer):

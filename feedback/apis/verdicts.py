@@ -7,15 +7,38 @@ from rest_framework.views import APIView
 
 from alignment.idempotency import IDEMPOTENCY_KEY, idempotent
 from alignment.rest import InputSerializer, IsRep
-from feedback.apis.common import ERRORS, VerdictOutputSerializer
-from feedback.models import VerdictValue
+from feedback.apis.common import ERRORS, ReasonOutputSerializer
+from feedback.models import Verdict, VerdictValue
 from feedback.selectors import verdict_get
 from feedback.services import verdict_give
-from leads.apis.common import ReasonCodeField
+from feedback.theme_fields import PainThemesInput, PainThemesOutput
+from leads.apis.common import ReasonCodeField, UserRefSerializer
 from leads.selectors import lead_get_for_user
 
 
-class VerdictInputSerializer(InputSerializer):
+class VerdictOutputSerializer(PainThemesOutput, serializers.ModelSerializer):
+    rep = UserRefSerializer()
+    reason = ReasonOutputSerializer(allow_null=True)
+    verdict = serializers.ChoiceField(choices=VerdictValue.choices)
+
+    class Meta:
+        model = Verdict
+        fields = [
+            "id",
+            "lead",
+            "rep",
+            "verdict",
+            "reason",
+            "note",
+            "pain_points",
+            "pain_themes",
+            "current",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class VerdictInputSerializer(PainThemesInput, InputSerializer):
     verdict = serializers.ChoiceField(choices=VerdictValue.choices)
     reason = ReasonCodeField(required=False, allow_blank=True, help_text="Required for a bad verdict.")
     note = serializers.CharField(max_length=10_000, required=False, allow_blank=True)

@@ -6,6 +6,7 @@ from django import template
 from alignment.models import Role
 from feedback import forms, selectors
 from feedback.models import FeedbackKind, FeedbackStatus
+from feedback.themes import pain_theme_list
 from leads.lifecycle import lead_action_refusal
 from leads.selectors import reason_code_list
 
@@ -27,6 +28,7 @@ def feedback_lead_panel(context, lead):
     # The lead page passes back a verdict form that came back with errors, to show as it was typed.
     verdict_form = context.get("forms", {}).get("verdict") or forms.VerdictForm(
         reasons=reason_code_list() if can_verdict else (),
+        themes=pain_theme_list() if can_verdict else (),
         auto_id=f"id_verdict_{lead.pk}_%s",
     )
     return {
@@ -54,8 +56,9 @@ def feedback_rep_requests(context):
     requests = [lead for lead in leads if lead.request_id is not None]
     unjudged = [lead for lead in leads if lead.request_id is None]
     reasons = list(reason_code_list()) if requests else []
+    themes = list(pain_theme_list()) if requests else []
     for lead in requests:
-        lead.verdict_form = forms.VerdictForm(reasons=reasons, auto_id=f"id_verdict_{lead.pk}_%s")
+        lead.verdict_form = forms.VerdictForm(reasons=reasons, themes=themes, auto_id=f"id_verdict_{lead.pk}_%s")
     return {
         "requests": requests,
         "unjudged": unjudged,

@@ -11,7 +11,7 @@ from leads.models.reference import ReasonCode
 class RoutingRule(models.Model):
     """Leads matching the rule go round-robin to its reps who are available and under capacity.
 
-    An empty country or vertical matches anything. Rules are tried by priority (lowest first); the
+    An empty country, vertical or campaign matches anything. Rules are tried by priority (lowest first); the
     first rule with an eligible rep wins, and when none has one the lead goes to the managers' queue.
     """
 
@@ -21,10 +21,13 @@ class RoutingRule(models.Model):
     region = models.CharField(max_length=100, blank=True)
     vertical = models.ForeignKey("alignment.Vertical", null=True, blank=True, on_delete=models.CASCADE)
     # Several at once, as the API sets them (`/api/routing-rules/`): ISO country codes, vertical ids
-    # and a campaign; empty matches anything, like the single country and vertical above.
+    # and a campaign (a delivered campaign request's rule takes only its campaign's leads); empty
+    # matches anything, like the single country and vertical above.
     countries = models.JSONField(default=list, blank=True)
     verticals = models.JSONField(default=list, blank=True, help_text="Vertical ids.")
-    campaign = models.ForeignKey("leads.Campaign", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    campaign = models.ForeignKey(
+        "leads.Campaign", null=True, blank=True, on_delete=models.CASCADE, related_name="routing_rules"
+    )
     reps = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="routing_rules")
     active = models.BooleanField(default=True)
     # Round-robin state, advanced under a row lock so concurrent handoffs never share a turn.

@@ -137,6 +137,12 @@ class Lead(models.Model):
             # from the index alone.
             models.Index(fields=["captured_at", "id"], include=["campaign", "handed_off_at"], name="lead_captured_at"),
             models.Index(fields=["status", "last_activity_at"], name="lead_status_activity"),
+            # A segment's leads of a period (a campaign request's evidence, the plan's briefs).
+            models.Index(
+                fields=["industry", "country", "captured_at"],
+                name="lead_segment",
+                condition=Q(merged_into__isnull=True),
+            ),
             # Deleting a reason code checks no lost lead names it; a new lead has none.
             models.Index(fields=["lost_reason"], name="lead_lost_reason", condition=Q(lost_reason__isnull=False)),
             # The few merged leads only: an index over every lead's null would tempt the planner

@@ -76,7 +76,8 @@ def test_rep_inbox_query_count_on_a_short_inbox(client, django_assert_num_querie
     # 5. the first page of the rep's accepted, working and qualified leads with their campaign
     # 6. unread notifications for the bell
     # 7. feedback requests waiting on the rep (the feedback panel)
-    with django_assert_num_queries(7):
+    # 8. the rep's open campaign requests, 9. the rep's open action items
+    with django_assert_num_queries(9):
         response = client.get(reverse("dashboard:home"))
 
     assert len(response.context["awaiting"]) == 5
@@ -102,7 +103,8 @@ def test_rep_inbox_shows_one_page_of_each_list_with_the_totals(
     # 7. the count of those leads
     # 8. unread notifications for the bell
     # 9. feedback requests waiting on the rep (the feedback panel)
-    with django_assert_num_queries(9):
+    # 10. the rep's open campaign requests, 11. the rep's open action items
+    with django_assert_num_queries(11):
         response = client.get(reverse("dashboard:home"))
 
     page = response.content.decode()
@@ -178,10 +180,12 @@ def test_marketer_home_query_count_and_the_count_of_what_came_back(
 
     # 1. the session
     # 2. the user
-    # 3. the marketer's ten newest leads with owner, campaign and industry joined
-    # 4. the first page (plus one) of the marketer's rejected leads
-    # 5. unread notifications for the bell
-    with django_assert_num_queries(5):
+    # 3. the campaign requests waiting for triage
+    # 4. the marketer's open action items
+    # 5. the marketer's ten newest leads with owner, campaign and industry joined
+    # 6. the first page (plus one) of the marketer's rejected leads
+    # 7. unread notifications for the bell
+    with django_assert_num_queries(7):
         response = client.get(reverse("dashboard:home"))
 
     assert response.context["returned_count"] == 3
@@ -190,10 +194,10 @@ def test_marketer_home_query_count_and_the_count_of_what_came_back(
     for lead in LeadFactory.create_batch(20, campaign=campaign, captured_by=marketer):
         lead_reject_with_feedback(lead=hand_off(lead, rep=rep, by=marketer), by=rep, reason=reason)
 
-    # 1.-4. as above
-    # 5. the count of the marketer's rejected leads, the first page being full
-    # 6. unread notifications for the bell
-    with django_assert_num_queries(6):
+    # 1.-6. as above
+    # 7. the count of the marketer's rejected leads, the first page being full
+    # 8. unread notifications for the bell
+    with django_assert_num_queries(8):
         response = client.get(reverse("dashboard:home"))
 
     page = response.content.decode()

@@ -168,3 +168,16 @@ def test_the_generated_verdicts_fall_with_the_time_to_first_response(debug):
     assert all(bucket["judged"] >= 20 for bucket in curve), curve
     assert shares[0] > shares[1] > shares[3], curve
     assert shares[0] > shares[2] > shares[3], curve
+
+
+def test_generated_data_has_pain_themes_and_requests_in_every_status(debug):
+    from planning.models import CampaignRequest
+
+    _generate(600)
+
+    current = Verdict.objects.filter(current=True)
+    themed = current.filter(pain_themes__isnull=False).distinct().count()
+    assert themed == sum(1 for pk in current.values_list("id", flat=True) if pk % 3 == 0)
+    statuses = set(CampaignRequest.objects.values_list("status", flat=True))
+    assert statuses == {"new", "declined", "accepted", "in_progress", "delivered"}
+    assert all(r.requester.username.startswith("gen-rep-") for r in CampaignRequest.objects.select_related("requester"))

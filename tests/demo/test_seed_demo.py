@@ -66,7 +66,23 @@ def test_seed_demo_builds_the_demo_through_the_services_and_a_second_run_changes
     }
     assert sum(1 for role in roles.values() if role == Role.MARKETER) >= 2
     assert client.login(username="rep2", password="open-sesame")
-    assert 4 <= first["Campaign"] <= 6
+    assert 4 <= first["Campaign"] <= 8
+    # campaign requests in every status, the delivered one measured; last week's meeting decided
+    # things and left an overdue action item; this week's has an agenda point
+    from planning.models import ActionItem, CampaignRequest, Meeting, MeetingItem
+
+    assert set(CampaignRequest.objects.values_list("status", flat=True)) == {
+        "new",
+        "accepted",
+        "declined",
+        "in_progress",
+        "delivered",
+    }
+    delivered = CampaignRequest.objects.get(status="delivered")
+    assert delivered.outcome["leads"] == 6 and delivered.outcome["judged"] == 4
+    assert Verdict.objects.filter(pain_themes__isnull=False).exists()
+    assert Meeting.objects.count() == 2 and MeetingItem.objects.filter(kind="decision").exists()
+    assert ActionItem.objects.filter(done=False, due__lt=timezone.localdate()).count() == 1
     assert Campaign.objects.filter(cost__isnull=False).exists()
     assert first["RoutingRule"] >= 3
     # a few hundred leads in every state, with real timelines and handoffs

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import pytest
 from django.db import transaction
 from django.test import override_settings
+from django.utils import timezone
 
 from alignment.models import NotificationKind, WebhookDelivery
 from alignment.services import notification_create
@@ -13,8 +14,11 @@ from feedback.models import FeedbackItem
 from feedback.services import lead_reject_with_feedback
 from leads.models import ImportJob, ReasonCode, RoutingRule
 from leads.services import lead_accept, lead_hand_off, lead_qualify
-from tests.alignment.factories import ManagerFactory, MarketerFactory, RepFactory
+from planning.meetings import action_item_create, meeting_get_or_create
+from planning.services import campaign_request_accept, campaign_request_start
+from tests.alignment.factories import ManagerFactory, MarketerFactory, RepFactory, VerticalFactory
 from tests.leads.factories import CampaignFactory, LeadFactory
+from tests.planning.factories import file_request
 
 
 @dataclass
@@ -34,6 +38,11 @@ class World:
     delivery: object
     reason: object
     routing_rule: object
+    campaign_request: object = None  # filed by rep A, new
+    accepted_request: object = None  # filed by rep A, accepted by marketer A
+    started_request: object = None  # filed by rep A, in progress
+    meeting: object = None  # this week's
+    action_item: object = None  # rep A's, from this week's meeting
 
 
 def world_build():
@@ -69,6 +78,17 @@ def world_build():
         rows_failed=1,
     )
     notification = notification_create(recipient=rep, kind=NotificationKind.REMINDER, message="Going cold.")
+    # Campaign requests before the webhook, whose deliveries are then the ping's alone.
+    retail = VerticalFactory(name="Retail")
+    accepted_request = campaign_request_accept(request=file_request(by=rep, vertical=retail), by=marketer)
+    started_request = campaign_request_start(
+        request=campaign_request_accept(request=file_request(by=rep, vertical=retail), by=marketer), by=marketer
+    )
+    campaign_request = file_request(by=rep, vertical=retail)
+    meeting = meeting_get_or_create(week=timezone.localdate())
+    action_item = action_item_create(
+        by=marketer, title="Call back", owner=rep, due=timezone.localdate(), meeting=meeting
+    )
     webhook = webhook_endpoint_create(url="http://127.0.0.1:9/hook", events=["*"], by=users["manager"])
     webhook_ping(endpoint=webhook, by=users["manager"])
     return World(
@@ -85,6 +105,11 @@ def world_build():
         delivery=WebhookDelivery.objects.get(endpoint=webhook),
         reason=ReasonCode.objects.get(code="no_budget"),
         routing_rule=RoutingRule.objects.create(name="Germany", country="DE"),
+        campaign_request=campaign_request,
+        accepted_request=accepted_request,
+        started_request=started_request,
+        meeting=meeting,
+        action_item=action_item,
     )
 
 

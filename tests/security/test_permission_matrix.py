@@ -112,8 +112,6 @@ RULES = {
     "leads-api:routing-rule-detail": api(
         "GET", lambda w: f"/api/routing-rules/{w.routing_rule.pk}/", "403 403 403 403 ok"
     ),
-    "scoring-api:lead-score": api("GET", lambda w: f"/api/leads/{w.accepted_lead.pk}/score/", "ok ok ok 404 ok"),
-    "scoring-api:model": api("GET", lambda w: "/api/scoring/", "403 403 403 403 ok"),
     "dashboard-api:dashboard": api("GET", lambda w: "/api/dashboard/", "ok ok ok ok ok"),
     "api-notifications": api("GET", lambda w: "/api/notifications/", "ok ok ok ok ok"),
     "api-notification-read": api(
@@ -316,8 +314,6 @@ RULES = {
     "alignment:preferences": page("GET", lambda w: "/account/preferences/", "ok ok ok ok ok"),
     "alignment:notifications-bell": page("GET", lambda w: "/notifications/bell/", "ok ok ok ok ok"),
     "dashboard:home-awaiting": page("GET", lambda w: "/inbox/awaiting/", "403 403 ok ok 403"),
-    "scoring:model": page("GET", lambda w: "/scoring/", "403 403 403 403 ok"),
-    "scoring:lead-panel": page("GET", lambda w: f"/scoring/leads/{w.accepted_lead.pk}/", "ok ok ok 404 ok"),
     "alignment:notification-open": page(
         "GET", lambda w: f"/notifications/{w.notification.pk}/open/", "404 404 ok 404 404"
     ),
@@ -361,6 +357,96 @@ RULES = {
         lambda w: {"period": "quarter", "starts_on": "2026-10-01", "amount": "100000"},
     ),
     "dashboard:digest": page("GET", lambda w: "/dashboard/digest/", "ok ok ok ok ok"),
+    # the lead score: each lead's explanation for whoever sees the lead, the model for managers
+    "scoring-api:lead-score": api("GET", lead_url("accepted_lead", "score/"), "ok ok ok 404 ok"),
+    "scoring:lead-panel": page("GET", lambda w: f"/scoring/leads/{w.accepted_lead.pk}/", "ok ok ok 404 ok"),
+    "scoring-api:model": api("GET", lambda w: "/api/scoring/", "403 403 403 403 ok"),
+    "scoring:model": page("GET", lambda w: "/scoring/", "403 403 403 403 ok"),
+    # campaign requests: reps and managers file; reps see their own, marketing and managers all
+    "planning-api:requests": api(
+        "POST",
+        lambda w: "/api/campaign-requests/",
+        "403 403 ok ok ok",
+        lambda w: {
+            "title": "Chains",
+            "vertical": w.campaign_request.vertical_id,
+            "territory": "DE",
+            "goal_leads": 10,
+            "needed_by": (timezone.localdate() + timedelta(days=9)).isoformat(),
+        },
+    ),
+    "planning-api:request": api("GET", lambda w: f"/api/campaign-requests/{w.campaign_request.pk}/", "ok ok ok 404 ok"),
+    "planning-api:request-accept": api(
+        "POST", lambda w: f"/api/campaign-requests/{w.campaign_request.pk}/accept/", "ok ok 403 403 ok", empty
+    ),
+    "planning-api:request-decline": api(
+        "POST",
+        lambda w: f"/api/campaign-requests/{w.campaign_request.pk}/decline/",
+        "ok ok 403 403 ok",
+        lambda w: {"reason": "Covered already."},
+    ),
+    "planning-api:request-start": api(
+        "POST", lambda w: f"/api/campaign-requests/{w.accepted_request.pk}/start/", "ok ok 403 403 ok", empty
+    ),
+    "planning-api:request-deliver": api(
+        "POST",
+        lambda w: f"/api/campaign-requests/{w.started_request.pk}/deliver/",
+        "ok ok 403 403 ok",
+        lambda w: {"campaign": w.campaign.pk},
+    ),
+    "planning-api:campaigns": api(
+        "POST", lambda w: "/api/campaigns/", "ok ok 403 403 ok", lambda w: {"name": "Made here", "source": "web"}
+    ),
+    "planning:requests": page("GET", lambda w: "/requests/", "ok ok ok ok ok"),
+    "planning:request-new": page("GET", lambda w: "/requests/new/", "403 403 ok ok ok"),
+    "planning:request": page("GET", lambda w: f"/requests/{w.campaign_request.pk}/", "ok ok ok 404 ok"),
+    "planning:request-action": page(
+        "POST", lambda w: f"/requests/{w.campaign_request.pk}/accept/", "ok ok 403 403 ok", empty
+    ),
+    "planning:campaign-new": page("GET", lambda w: "/campaigns/new/", "ok ok 403 403 ok"),
+    "planning:campaign-plan": page("GET", lambda w: "/campaigns/plan/", "ok ok 403 403 ok"),
+    "planning:campaign-plan-launch": page(
+        "POST", lambda w: "/campaigns/plan/launch/", "ok ok 403 403 ok", lambda w: {"key": "0:0:DE"}
+    ),
+    "planning-api:campaign-plan": api("GET", lambda w: "/api/campaigns/plan/", "ok ok 403 403 ok"),
+    # meetings: everyone takes part; an action item is changed by its owner or a manager
+    "dashboard:meetings": page("GET", lambda w: "/meetings/", "ok ok ok ok ok"),
+    "dashboard:meeting-current": page("GET", lambda w: "/meetings/current/", "ok ok ok ok ok"),
+    "dashboard:meeting": page("GET", lambda w: f"/meetings/{w.meeting.pk}/", "ok ok ok ok ok"),
+    "dashboard-api:meeting": api("GET", lambda w: f"/api/meetings/{w.meeting.pk}/", "ok ok ok ok ok"),
+    "planning-api:meetings": api("POST", lambda w: "/api/meetings/", "ok ok ok ok ok", empty),
+    "planning-api:meeting-items": api(
+        "POST",
+        lambda w: f"/api/meetings/{w.meeting.pk}/items/",
+        "ok ok ok ok ok",
+        lambda w: {"kind": "note", "text": "x"},
+    ),
+    "planning:meeting-item-add": page(
+        "POST", lambda w: f"/meetings/{w.meeting.pk}/items/", "ok ok ok ok ok", lambda w: {"kind": "note", "text": "x"}
+    ),
+    "planning-api:action-items": api(
+        "POST",
+        lambda w: "/api/action-items/",
+        "ok ok ok ok ok",
+        lambda w: {"title": "Follow up", "owner": w.users["rep_a"].pk, "due": timezone.localdate().isoformat()},
+    ),
+    "planning:action-item-add": page(
+        "POST",
+        lambda w: f"/meetings/{w.meeting.pk}/action-items/",
+        "ok ok ok ok ok",
+        lambda w: {"title": "Follow up", "owner": w.users["rep_a"].pk, "due": timezone.localdate().isoformat()},
+    ),
+    "planning-api:action-item": api(
+        "PATCH", lambda w: f"/api/action-items/{w.action_item.pk}/", "403 403 ok 403 ok", lambda w: {"done": True}
+    ),
+    "planning:action-items": page("GET", lambda w: "/action-items/", "ok ok ok ok ok"),
+    "planning:action-item-done": page(
+        "POST", lambda w: f"/action-items/{w.action_item.pk}/done/", "403 403 ok 403 ok", lambda w: {"done": "true"}
+    ),
+    "feedback:themes": page("GET", lambda w: "/feedback/insights/themes/", "ok ok 403 403 ok"),
+    "feedback:theme-leads": page(
+        "GET", lambda w: "/feedback/insights/themes/leads/?theme=price&country=DE", "ok ok 403 403 ok"
+    ),
 }
 
 # The same object through the page and through the API: both allow or both refuse, for everyone.
@@ -393,6 +479,13 @@ PAGE_AND_API = [
     ("alignment:webhook-redeliver", "api-webhook-redeliver"),
     ("alignment:webhook-ping", "api-webhook-ping"),
     ("dashboard:dashboard", "dashboard-api:dashboard"),
+    ("scoring:lead-panel", "scoring-api:lead-score"),
+    ("scoring:model", "scoring-api:model"),
+    ("planning:request", "planning-api:request"),
+    ("planning:request-action", "planning-api:request-accept"),
+    ("planning:request-new", "planning-api:requests"),
+    ("planning:action-item-done", "planning-api:action-item"),
+    ("dashboard:meeting", "dashboard-api:meeting"),
 ]
 
 

@@ -31,6 +31,7 @@ from demo.generate_sql import lead_stories_insert
 from demo.people import demo_refuse_without_debug, demo_user
 from feedback.rollup import figures_rebuild
 from leads.models import Campaign, Lead, ReasonCode, Source
+from planning.demo import generated_planning_add
 
 CHUNK = 20_000  # leads a chunk in Python (not PostgreSQL)
 SQL_CHUNK = 100_000  # leads a chunk in PostgreSQL: its temporary table of stories stays small
@@ -88,6 +89,8 @@ class Command(BaseCommand):
                 self._load(team=team, count=count, start=start, end=end, seed=seed)
             self.stdout.write("Rebuilding the dashboard's roll-up…")
             figures_rebuild()
+            requests = generated_planning_add(leads=count, rng=random.Random(seed))
+        self.stdout.write(f"Added pain themes to a third of the verdicts and {requests} campaign requests.")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Added {count:,} leads. Log in as gen-manager, gen-marketer-1…{MARKETERS} or gen-rep-1…{REPS}."

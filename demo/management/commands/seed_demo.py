@@ -35,6 +35,7 @@ from feedback.models import FeedbackItem, FeedbackKind, FeedbackReply, FeedbackS
 from feedback.rollup import figures_rebuild
 from leads.cold import cold_leads_sweep
 from leads.models import Campaign, Handoff, Lead, LeadEvent, ReasonCode, RoutingRule, Source, Touch
+from planning.demo import pain_themes_for, planning_demo_seed
 from scoring.services import scoring_train
 
 SEED = 20240601
@@ -173,6 +174,7 @@ class Command(BaseCommand):
             # would find them; its reminders are part of the demo, not mail to send.
             swept = cold_leads_sweep()
             Notification.objects.filter(id__in=swept.notification_ids).update(email_sent_at=timezone.now())
+            planning_demo_seed(users=users)
             self._notifications_read(users)
             self._goal(users)
         # The demo's lead scores, learned from its verdicts (the nightly training does it after this).
@@ -376,7 +378,8 @@ class Command(BaseCommand):
             verdict="good" if good else "bad",
             reason=None if good else rng.choice(reasons),
             note="Clear need and a budget." if good else "Not the right contact.",
-            pain_points=rng.choice(PAIN_POINTS),
+            pain_points=(pain := rng.choice(PAIN_POINTS)),
+            pain_themes=pain_themes_for(pain),
         )
         if not good and rng.random() < 0.5:
             item = FeedbackItem.objects.filter(verdict=verdict, kind=FeedbackKind.BAD_VERDICT).first()

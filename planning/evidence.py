@@ -1,0 +1,130 @@
+"""The figures a campaign request carries: its segment's evidence and, once delivered, its outcome.
+
+A segment is a vertical and a territory: the leads of that industry in that country, and in that
+region when the territory names one (`DE` takes all of Germany, `DE/Bavaria` Bavaria only). Every
+figure is one SQL aggregate; nothing here loops over leads.
+"""
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, Min, Q, Sum
+from django.utils import timezone
+
+from alignment.countries import country_code
+from feedback.models import BAD_REASON_KINDS, FeedbackItem, Verdict
+from leads.models import Lead, VerdictValue
+
+EVIDENCE_DAYS = 365
+TOP = 5
+
+
+def territory_parse(value: str) -> tuple[str, str]:
+    """`DE` → ("DE", ""), `de/ Bavaria` → ("DE", "Bavaria"), as `add_member` writes territories.
+    Raises ValueError for anything that does not start with a known two-letter country code."""
+    text = str(value or "").strip()
+    country, _, region = text.partition("/")
+    country = country.strip()
+    if len(country) != 2:
+        raise ValueError("Write the territory as a country code, optionally with a region: DE or DE/Bavaria.")
+    code = country_code(country)
+    return code, region.strip()
+
+
+def segment_q(*, vertical_id: int, country: str, region: str = "", prefix: str = "") -> Q:
+    """Leads (or rows reaching leads through `prefix`, e.g. "lead__") in the segment."""
+    q = Q(**{f"{prefix}industry_id": vertical_id, f"{prefix}country": country.upper()})
+    if region:
+        q &= Q(**{f"{prefix}region__iexact": region})
+    return q & Q(**{f"{prefix}merged_into__isnull": True})
+
+
+def _counts(rows, key: str) -> list[dict]:
+    return [{"code": row[key], "count": row["n"]} for row in rows]
+
+
+def segment_evidence(*, vertical_id: int, country: str, region: str = "", now: datetime | None = None) -> dict:
+    """The segment's last twelve months: leads captured, judged (a current verdict), good, bad,
+    the top bad reasons (bad verdicts, rejections and losses), the lost reasons and the pain
+    themes of the current verdicts, each with its count. Four queries."""
+    now = now or timezone.now()
+    since = now - timedelta(days=EVIDENCE_DAYS)
+    leads = Lead.objects.filter(
+        segment_q(vertical_id=vertical_id, country=country, region=region), captured_at__gte=since
+    )
+    totals = leads.aggregate(
+        leads=Count("id"),
+        judged=Count("id", filter=~Q(verdict="")),
+        good=Count("id", filter=Q(verdict=VerdictValue.GOOD)),
+        bad=Count("id", filter=Q(verdict=VerdictValue.BAD)),
+    )
+    in_segment = segment_q(vertical_id=vertical_id, country=country, region=region, prefix="lead__")
+    bad_reasons = (
+        FeedbackItem.objects.filter(in_segment, lead__captured_at__gte=since, kind__in=BAD_REASON_KINDS)
+        .exclude(reason__isnull=True)
+        .values("reason__code")
+        .annotate(n=Count("id"))
+        .order_by("-n", "reason__code")[:TOP]
+    )
+    lost_reasons = (
+        leads.exclude(lost_reason__isnull=True)
+        .values("lost_reason__code")
+        .annotate(n=Count("id"))
+        .order_by("-n", "lost_reason__code")[:TOP]
+    )
+    themes = (
+        Verdict.pain_themes.through.objects.filter(
+            segment_q(vertical_id=vertical_id, country=country, region=region, prefix="verdict__lead__"),
+            verdict__current=True,
+            verdict__lead__captured_at__gte=since,
+        )
+        .values("paintheme__code")
+        .annotate(n=Count("verdict_id"))
+        .order_by("-n", "paintheme__code")[:TOP]
+    )
+    return {
+        **totals,
+        "top_bad_reasons": _counts(bad_reasons, "reason__code"),
+        "lost_reasons": _counts(lost_reasons, "lost_reason__code"),
+        "pain_themes": _counts(themes, "paintheme__code"),
+        "since": since.date().isoformat(),
+    }
+
+
+def _share(good: int, judged: int) -> float | None:
+    return round(good / judged, 4) if judged else None
+
+
+def request_outcome(*, request, now: datetime | None = None) -> dict | None:
+    """What the delivered request's campaign brought in its segment: leads, judged, good, the good
+    share beside the segment's baseline (the good share of its leads from other campaigns captured
+    over the same dates: from the campaign's first lead in the segment until now), wins and won
+    revenue. None until delivered. Two queries."""
+    if request.campaign_id is None or request.delivered_at is None:
+        return None
+    now = now or timezone.now()
+    in_segment = Lead.objects.filter(
+        segment_q(vertical_id=request.vertical_id, country=request.country, region=request.region)
+    )
+    ours = Q(campaign_id=request.campaign_id)
+    first = in_segment.filter(ours).aggregate(first=Min("captured_at"))["first"]
+    start = first or request.delivered_at
+    figures = in_segment.filter(captured_at__gte=start, captured_at__lte=now).aggregate(
+        leads=Count("id", filter=ours),
+        judged=Count("id", filter=ours & ~Q(verdict="")),
+        good=Count("id", filter=ours & Q(verdict=VerdictValue.GOOD)),
+        won=Count("id", filter=ours & Q(won_at__isnull=False)),
+        won_revenue=Sum("won_amount", filter=ours & Q(won_at__isnull=False)),
+        baseline_judged=Count("id", filter=~ours & ~Q(verdict="")),
+        baseline_good=Count("id", filter=~ours & Q(verdict=VerdictValue.GOOD)),
+    )
+    return {
+        "leads": figures["leads"],
+        "judged": figures["judged"],
+        "good": figures["good"],
+        "good_share": _share(figures["good"], figures["judged"]),
+        "baseline_good_share": _share(figures["baseline_good"], figures["baseline_judged"]),
+        "won": figures["won"],
+        "won_revenue": f"{figures['won_revenue'] or Decimal(0):.2f}",
+        "since": start.date().isoformat(),
+    }

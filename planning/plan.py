@@ -1,0 +1,166 @@
+"""The plan: one proposed mini-campaign for each active rep × each (vertical, territory) they cover.
+
+Each proposal carries its segment's last twelve months as its brief (leads, judged, good, bad, top
+bad reasons, top pain themes), the rep's open requests for that segment, and the live campaign
+that already serves it, if any. The figures come from grouped SQL over every segment at once —
+a fixed number of queries however many reps and segments there are.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from alignment.models import Role, User
+from feedback.models import BAD_REASON_KINDS, FeedbackItem, Verdict
+from leads.models import Lead, VerdictValue
+from planning.evidence import EVIDENCE_DAYS, TOP
+from planning.models import OPEN_REQUEST_STATUSES, CampaignRequest, CampaignSegment, RequestStatus
+
+
+@dataclass
+class Proposal:
+    rep: User
+    vertical: object
+    country: str
+    region: str
+    evidence: dict = field(default_factory=dict)
+    requests: list = field(default_factory=list)
+    served_by: object = None
+
+    @property
+    def territory(self) -> str:
+        return f"{self.country}/{self.region}" if self.region else self.country
+
+    @property
+    def key(self) -> str:
+        return f"{self.rep.pk}:{self.vertical.pk}:{self.territory}"
+
+    @property
+    def top_themes(self) -> list:
+        return self.evidence.get("pain_themes", [])[:3]
+
+
+def _matches(segment_region: str, row_region: str) -> bool:
+    return not segment_region or segment_region.lower() == (row_region or "").lower()
+
+
+def _top(counter: dict) -> list[dict]:
+    rows = sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:TOP]
+    return [{"code": code, "count": count} for code, count in rows]
+
+
+def plan_for(*, now=None) -> list[Proposal]:
+    """Every active rep's segments, with their briefs. Nine queries: the reps, their territories
+    and verticals; the segments' lead figures, bad reasons and pain themes, grouped; the open
+    requests; the live campaigns made for segments and the delivered requests' campaigns."""
+    now = now or timezone.now()
+    since = now - timedelta(days=EVIDENCE_DAYS)
+    reps = list(
+        User.objects.filter(role=Role.REP, is_active=True)
+        .prefetch_related("territories", "verticals")
+        .order_by("first_name", "last_name", "username")
+    )
+    proposals = [
+        Proposal(rep=rep, vertical=vertical, country=territory.country, region=territory.region)
+        for rep in reps
+        for vertical in sorted(rep.verticals.all(), key=lambda v: v.name)
+        for territory in sorted(rep.territories.all(), key=lambda t: (t.country, t.region))
+    ]
+    if not proposals:
+        return proposals
+    verticals = {p.vertical.pk for p in proposals}
+    countries = {p.country for p in proposals}
+    scope = Q(industry_id__in=verticals, country__in=countries, merged_into__isnull=True, captured_at__gte=since)
+    figures = (
+        Lead.objects.filter(scope)
+        .values("industry_id", "country", "region")
+        .annotate(
+            leads=Count("id"),
+            judged=Count("id", filter=~Q(verdict="")),
+            good=Count("id", filter=Q(verdict=VerdictValue.GOOD)),
+            bad=Count("id", filter=Q(verdict=VerdictValue.BAD)),
+        )
+        .order_by()
+    )
+    lead_scope = Q(
+        lead__industry_id__in=verticals,
+        lead__country__in=countries,
+        lead__merged_into__isnull=True,
+        lead__captured_at__gte=since,
+    )
+    reasons = (
+        FeedbackItem.objects.filter(lead_scope, kind__in=BAD_REASON_KINDS, reason__isnull=False)
+        .values("lead__industry_id", "lead__country", "lead__region", "reason__code")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    themes = (
+        Verdict.pain_themes.through.objects.filter(
+            verdict__current=True,
+            verdict__lead__industry_id__in=verticals,
+            verdict__lead__country__in=countries,
+            verdict__lead__merged_into__isnull=True,
+            verdict__lead__captured_at__gte=since,
+        )
+        .values("verdict__lead__industry_id", "verdict__lead__country", "verdict__lead__region", "paintheme__code")
+        .annotate(n=Count("verdict_id"))
+        .order_by()
+    )
+    by_segment = defaultdict(list)
+    for p in proposals:
+        by_segment[(p.vertical.pk, p.country)].append(p)
+    for p in proposals:
+        p.evidence = {"leads": 0, "judged": 0, "good": 0, "bad": 0, "top_bad_reasons": {}, "pain_themes": {}}
+    for row in figures:
+        for p in by_segment[(row["industry_id"], row["country"])]:
+            if _matches(p.region, row["region"]):
+                for key in ("leads", "judged", "good", "bad"):
+                    p.evidence[key] += row[key]
+    for rows, prefix, code_key, target in (
+        (reasons, "lead__", "reason__code", "top_bad_reasons"),
+        (themes, "verdict__lead__", "paintheme__code", "pain_themes"),
+    ):
+        for row in rows:
+            for p in by_segment[(row[f"{prefix}industry_id"], row[f"{prefix}country"])]:
+                if _matches(p.region, row[f"{prefix}region"]):
+                    counts = p.evidence[target]
+                    counts[row[code_key]] = counts.get(row[code_key], 0) + row["n"]
+    for p in proposals:
+        p.evidence["top_bad_reasons"] = _top(p.evidence["top_bad_reasons"])
+        p.evidence["pain_themes"] = _top(p.evidence["pain_themes"])
+    _attach_requests_and_campaigns(proposals, verticals=verticals, countries=countries)
+    return proposals
+
+
+def _segment_key(vertical_id, country, region):
+    return (vertical_id, country, (region or "").lower())
+
+
+def _attach_requests_and_campaigns(proposals, *, verticals, countries):
+    index = {(p.rep.pk, *_segment_key(p.vertical.pk, p.country, p.region)): p for p in proposals}
+    segments = defaultdict(list)
+    for p in proposals:
+        segments[_segment_key(p.vertical.pk, p.country, p.region)].append(p)
+    requests = CampaignRequest.objects.filter(
+        status__in=OPEN_REQUEST_STATUSES,
+        requester_id__in={p.rep.pk for p in proposals},
+        vertical_id__in=verticals,
+        country__in=countries,
+    ).order_by("created_at")
+    for request in requests:
+        p = index.get((request.requester_id, *_segment_key(request.vertical_id, request.country, request.region)))
+        if p is not None:
+            p.requests.append(request)
+    made = CampaignSegment.objects.filter(
+        campaign__active=True, vertical_id__in=verticals, country__in=countries
+    ).select_related("campaign")
+    delivered = CampaignRequest.objects.filter(
+        status=RequestStatus.DELIVERED, campaign__active=True, vertical_id__in=verticals, country__in=countries
+    ).select_related("campaign")
+    for row in [*made, *delivered]:
+        for p in segments.get(_segment_key(row.vertical_id, row.country, row.region), ()):
+            if p.served_by is None:
+                p.served_by = row.campaign

@@ -1,0 +1,312 @@
+from collections import Counter
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from alignment.errors import InvalidInput, NotAllowed, TransitionNotAllowed
+from alignment.models import Notification, WebhookEvent
+from feedback.models import FeedbackItem, Verdict
+from feedback.services import lead_lose_with_feedback, lead_win_with_feedback, verdict_give
+from leads.models import Handoff, Lead
+from leads.services import lead_hand_off, lead_qualify
+from planning.evidence import request_outcome, segment_evidence
+from planning.models import CampaignRequest, RequestStatus
+from planning.services import (
+    campaign_request_accept,
+    campaign_request_decline,
+    campaign_request_deliver,
+    campaign_request_refresh,
+    campaign_request_start,
+)
+from tests.alignment.factories import MarketerFactory, VerticalFactory
+from tests.feedback.factories import accepted_lead
+from tests.leads.factories import CampaignFactory, LeadFactory, RoutingRuleFactory
+from tests.planning.factories import file_request
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def retail(db):
+    return VerticalFactory(name="Retail")
+
+
+def _segment_rows(marketer, rep, retail):
+    """A segment's year: judged, rejected-like and lost leads, plus some outside it."""
+    old = timezone.now() - timedelta(days=400)
+    for n in range(3):
+        lead = accepted_lead(marketer=marketer, rep=rep, industry=retail, country="DE", region="Bavaria")
+        verdict_give(lead=lead, by=rep, verdict="bad", reason="no_budget" if n else "timing", pain_themes=["price"])
+    good = accepted_lead(marketer=marketer, rep=rep, industry=retail, country="DE")
+    verdict_give(lead=good, by=rep, verdict="good", pain_themes=["price", "integration"])
+    lost = accepted_lead(marketer=marketer, rep=rep, industry=retail, country="DE")
+    lead_lose_with_feedback(lead=lost, by=rep, reason="competitor")
+    LeadFactory(industry=retail, country="DE")  # captured, not judged
+    LeadFactory(industry=retail, country="DE", captured_at=old, last_touch_at=old, last_activity_at=old)
+    LeadFactory(industry=retail, country="FR")
+    LeadFactory(industry=VerticalFactory(name="Banking"), country="DE")
+
+
+def _reference_evidence(retail, *, region=""):
+    """The evidence counted by hand from the rows."""
+    since = timezone.now() - timedelta(days=365)
+    leads = [
+        lead
+        for lead in Lead.objects.all()
+        if lead.industry_id == retail.pk
+        and lead.country == "DE"
+        and (not region or lead.region == region)
+        and lead.captured_at >= since
+    ]
+    ids = {lead.pk for lead in leads}
+    bad_reasons = Counter(
+        item.reason.code
+        for item in FeedbackItem.objects.filter(lead_id__in=ids, kind__in=["bad_verdict", "rejected", "lost"])
+        if item.reason_id
+    )
+    themes = Counter(
+        theme.code
+        for verdict in Verdict.objects.filter(lead_id__in=ids, current=True)
+        for theme in verdict.pain_themes.all()
+    )
+    return {
+        "leads": len(leads),
+        "judged": sum(1 for lead in leads if lead.verdict),
+        "good": sum(1 for lead in leads if lead.verdict == "good"),
+        "bad": sum(1 for lead in leads if lead.verdict == "bad"),
+        "top_bad_reasons": dict(bad_reasons),
+        "lost_reasons": dict(Counter(lead.lost_reason.code for lead in leads if lead.lost_reason_id)),
+        "pain_themes": dict(themes),
+    }
+
+
+def _as_dicts(evidence):
+    return {
+        **{key: evidence[key] for key in ("leads", "judged", "good", "bad")},
+        **{
+            key: {row["code"]: row["count"] for row in evidence[key]}
+            for key in ("top_bad_reasons", "lost_reasons", "pain_themes")
+        },
+    }
+
+
+def test_filing_attaches_the_segments_evidence_equal_to_a_count_of_the_rows(marketer, rep, retail):
+    _segment_rows(marketer, rep, retail)
+
+    whole = file_request(by=rep, vertical=retail, territory="DE")
+    bavaria = file_request(by=rep, vertical=retail, territory="de/bavaria")
+
+    assert _as_dicts(whole.evidence) == _reference_evidence(retail)
+    assert _as_dicts(bavaria.evidence) == _reference_evidence(retail, region="Bavaria")
+    assert whole.evidence["leads"] == 6 and bavaria.evidence["leads"] == 3
+    assert (bavaria.country, bavaria.region, bavaria.territory) == ("DE", "bavaria", "DE/bavaria")
+
+
+def test_a_segment_without_leads_has_zero_evidence(rep, retail):
+    request = file_request(by=rep, vertical=retail, territory="NO")
+
+    assert request.evidence["leads"] == 0
+    assert request.evidence["pain_themes"] == [] and request.evidence["top_bad_reasons"] == []
+
+
+def test_every_field_error_comes_at_once(rep):
+    with pytest.raises(InvalidInput) as error:
+        file_request(
+            by=rep,
+            title="",
+            vertical="No such vertical",
+            territory="Germany",
+            goal_leads=0,
+            needed_by=timezone.localdate(),
+            pain_themes=["made_up"],
+        )
+
+    assert set(error.value.fields) == {"title", "vertical", "territory", "goal_leads", "needed_by", "pain_themes"}
+    assert not CampaignRequest.objects.exists()
+
+
+def test_only_reps_and_managers_file(marketer, manager, retail):
+    with pytest.raises(NotAllowed):
+        file_request(by=marketer, vertical=retail)
+
+    assert file_request(by=manager, vertical=retail).requester == manager
+
+
+def test_a_new_request_tells_every_marketer_and_emits_a_webhook_event(marketer, rep, retail, webhook):
+    other = MarketerFactory()
+
+    request = file_request(by=rep, vertical=retail)
+
+    told = Notification.objects.filter(kind="request").values_list("recipient_id", flat=True)
+    assert sorted(told) == sorted([marketer.pk, other.pk])
+    event = WebhookEvent.objects.get(type="campaign_request.created")
+    assert event.data["campaign_request"]["id"] == request.pk
+    assert event.data["campaign_request"]["territory"] == "DE"
+    assert event.data["actor"]["id"] == rep.pk
+
+
+def test_the_state_machine_moves_forward_and_tells_the_requester_each_time(marketer, rep, retail, webhook):
+    request = file_request(by=rep, vertical=retail)
+    campaign = CampaignFactory(owner=marketer)
+
+    campaign_request_accept(request=request, by=marketer)
+    campaign_request_start(request=request, by=marketer)
+    delivered = campaign_request_deliver(request=request, by=marketer, campaign=campaign)
+
+    assert delivered.status == RequestStatus.DELIVERED and delivered.campaign == campaign
+    told = list(
+        Notification.objects.filter(recipient=rep, kind="request").order_by("id").values_list("message", flat=True)
+    )
+    assert len(told) == 3
+    assert "accepted" in told[0] and "started" in told[1] and campaign.name in told[2]
+    updates = WebhookEvent.objects.filter(type="campaign_request.updated").order_by("created_at")
+    assert [e.data["campaign_request"]["status"] for e in updates] == ["accepted", "in_progress", "delivered"]
+
+
+@pytest.mark.parametrize(
+    ("moves", "refused"),
+    [
+        ([], "start"),
+        ([], "deliver"),
+        (["accept"], "accept"),
+        (["accept"], "decline"),
+        (["accept"], "deliver"),
+        (["decline"], "accept"),
+        (["decline"], "start"),
+        (["accept", "start"], "start"),
+        (["accept", "start"], "accept"),
+        (["accept", "start", "deliver"], "deliver"),
+        (["accept", "start", "deliver"], "decline"),
+    ],
+)
+def test_any_other_move_is_a_conflict(marketer, rep, retail, moves, refused):
+    request = file_request(by=rep, vertical=retail)
+    campaign = CampaignFactory(owner=marketer)
+    act = {
+        "accept": lambda: campaign_request_accept(request=request, by=marketer),
+        "decline": lambda: campaign_request_decline(request=request, by=marketer, reason="No budget this quarter."),
+        "start": lambda: campaign_request_start(request=request, by=marketer),
+        "deliver": lambda: campaign_request_deliver(request=request, by=marketer, campaign=campaign),
+    }
+    for move in moves:
+        act[move]()
+    before = CampaignRequest.objects.get(pk=request.pk).status
+
+    with pytest.raises(TransitionNotAllowed):
+        act[refused]()
+
+    assert CampaignRequest.objects.get(pk=request.pk).status == before
+
+
+def test_declining_needs_a_reason_and_keeps_it(marketer, rep, retail):
+    request = file_request(by=rep, vertical=retail)
+
+    with pytest.raises(InvalidInput) as error:
+        campaign_request_decline(request=request, by=marketer, reason="  ")
+    declined = campaign_request_decline(request=request, by=marketer, reason="Covered by the spring campaign.")
+
+    assert "reason" in error.value.fields
+    assert declined.status == "declined" and declined.decline_reason == "Covered by the spring campaign."
+    assert "Covered by the spring campaign." in Notification.objects.get(recipient=rep, kind="request").message
+
+
+def test_reps_do_not_triage(rep, other_rep, retail):
+    request = file_request(by=rep, vertical=retail)
+
+    with pytest.raises(NotAllowed):
+        campaign_request_accept(request=request, by=rep)
+
+
+def _delivered(marketer, rep, retail, *, territory="DE"):
+    request = file_request(by=rep, vertical=retail, territory=territory)
+    campaign = CampaignFactory(owner=marketer, name="Retail DE spring")
+    campaign_request_accept(request=request, by=marketer)
+    campaign_request_start(request=request, by=marketer)
+    return campaign_request_deliver(request=request, by=marketer, campaign=campaign), campaign
+
+
+def test_a_delivered_campaigns_leads_in_the_segment_go_to_the_requester_with_the_request_named(
+    marketer, rep, other_rep, retail
+):
+    RoutingRuleFactory(name="Everyone", reps=[other_rep])
+    request, campaign = _delivered(marketer, rep, retail)
+    in_segment = LeadFactory(campaign=campaign, industry=retail, country="DE", captured_by=marketer)
+    elsewhere = LeadFactory(campaign=campaign, industry=retail, country="FR", captured_by=marketer)
+    other_campaign = LeadFactory(industry=retail, country="DE", captured_by=marketer)
+
+    handoffs = [
+        lead_hand_off(lead=lead, note="From the spring campaign.", by=marketer)
+        for lead in (in_segment, elsewhere, other_campaign)
+    ]
+
+    assert [h.to_rep for h in handoffs] == [rep, other_rep, other_rep]
+    assert f"Request #{request.pk}" in handoffs[0].routing_reason
+    assert "campaign Retail DE spring" in handoffs[0].routing_reason
+
+
+def test_while_the_requester_is_away_the_usual_rules_apply(marketer, rep, other_rep, retail):
+    RoutingRuleFactory(name="Everyone", reps=[other_rep])
+    _, campaign = _delivered(marketer, rep, retail)
+    rep.available = False
+    rep.save(update_fields=["available"])
+    lead = LeadFactory(campaign=campaign, industry=retail, country="DE", captured_by=marketer)
+
+    handoff = lead_hand_off(lead=lead, note="From the spring campaign.", by=marketer)
+
+    assert handoff.to_rep == other_rep
+    assert "out of office" in handoff.routing_reason
+
+
+def test_the_outcome_equals_a_count_of_the_rows_beside_the_segments_baseline(marketer, rep, retail):
+    request, campaign = _delivered(marketer, rep, retail)
+    other = CampaignFactory(owner=marketer)
+    ours = [
+        accepted_lead(marketer=marketer, rep=rep, campaign=campaign, industry=retail, country="DE") for _ in range(4)
+    ]
+    theirs = [
+        accepted_lead(marketer=marketer, rep=rep, campaign=other, industry=retail, country="DE") for _ in range(3)
+    ]
+    for lead, verdict in zip(ours[:3], ["good", "good", "bad"], strict=True):
+        verdict_give(lead=lead, by=rep, verdict=verdict, reason="no_need" if verdict == "bad" else None)
+    for lead, verdict in zip(theirs, ["good", "bad", "bad"], strict=True):
+        verdict_give(lead=lead, by=rep, verdict=verdict, reason="no_need" if verdict == "bad" else None)
+    lead_qualify(lead=ours[0], by=rep)
+    lead_win_with_feedback(lead=ours[0], by=rep, amount=Decimal("1200.50"))
+    accepted_lead(marketer=marketer, rep=rep, campaign=campaign, industry=retail, country="FR")  # not the segment
+
+    outcome = campaign_request_refresh(request=request).outcome
+
+    # the reference, from the rows
+    segment = [lead for lead in Lead.objects.all() if lead.industry_id == retail.pk and lead.country == "DE"]
+    mine = [lead for lead in segment if lead.campaign_id == campaign.pk]
+    base = [lead for lead in segment if lead.campaign_id != campaign.pk and lead.verdict]
+    assert outcome["leads"] == len(mine) == 4
+    assert outcome["judged"] == sum(1 for lead in mine if lead.verdict) == 3
+    assert outcome["good"] == 2
+    assert outcome["good_share"] == round(2 / 3, 4)
+    assert outcome["baseline_good_share"] == round(sum(1 for lead in base if lead.verdict == "good") / len(base), 4)
+    assert outcome["won"] == 1 and outcome["won_revenue"] == "1200.50"
+
+
+def test_the_outcome_is_null_until_delivered(rep, retail):
+    request = file_request(by=rep, vertical=retail)
+
+    assert request_outcome(request=request) is None
+    assert campaign_request_refresh(request=request).outcome is None
+
+
+def test_refreshing_keeps_the_evidence_current_until_delivery(marketer, rep, retail):
+    request = file_request(by=rep, vertical=retail)
+    LeadFactory(industry=retail, country="DE")
+
+    with time_machine.travel(timezone.now() + timedelta(hours=1)):
+        refreshed = campaign_request_refresh(request=request)
+
+    assert refreshed.evidence["leads"] == 1
+    assert refreshed.evidence == segment_evidence(vertical_id=retail.pk, country="DE") | {
+        "since": refreshed.evidence["since"]
+    }
+    assert Handoff.objects.count() == 0
