@@ -303,6 +303,7 @@ SPECTACULAR_SETTINGS = {
         "FeedbackKindEnum": "feedback.models.FeedbackKind",
         "FeedbackStatusEnum": "feedback.models.FeedbackStatus",
         "WebhookKindEnum": "alignment.models.WebhookKind",
+        "MeetingItemKindEnum": "planning.models.MeetingItemKind",
     },
 }
 

@@ -13,7 +13,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from alignment.errors import NotAllowed, NotFound
-from alignment.models import IdempotencyRecord, Notification, Role, User, WebhookEvent
+from alignment.models import IdempotencyRecord, LiveEvent, Notification, Role, User, WebhookEvent
 from feedback.models import FeedbackItem, FeedbackReply, Verdict
 from leads.capture import CONTACT_FIELDS, lead_normalise_email
 from leads.models import EventKind, Handoff, ImportJob, Lead, LeadAlias, LeadEvent
@@ -167,6 +167,8 @@ def person_forget(*, email: str, by: User | None) -> list[Lead]:
             notification.message = _scrub(notification.message, words)
             notification.save(update_fields=["message"])
         WebhookEvent.objects.filter(data__lead__id=lead.id).update(data={"lead": {"id": lead.id, "erased": True}})
+        # The live stream's buffer of the day: what it said about the person is not worth keeping.
+        LiveEvent.objects.filter(data__lead=lead.id).delete()
         LeadEvent.objects.filter(lead=lead).exclude(note="").update(note=ERASED)
         Handoff.objects.filter(lead=lead).update(note=ERASED, routing_reason="")
         Handoff.objects.filter(lead=lead).exclude(outcome_note="").update(outcome_note=ERASED)

@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 
 from alignment.rest import ErrorOutputSerializer, InputSerializer, IsManager
 from leads import routing_rules
-from leads.apis.common import UserRefSerializer
+from leads.apis.common import CampaignRefSerializer, UserRefSerializer
 from leads.models import RoutingRule
 
 ERRORS = dict.fromkeys((400, 401, 403, 404), ErrorOutputSerializer)
@@ -36,11 +36,6 @@ class RoutingRuleInputSerializer(InputSerializer):
 
 class RoutingRuleCreateInputSerializer(RoutingRuleInputSerializer):
     name = serializers.CharField(max_length=100)
-
-
-class CampaignRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
 
 
 class RoutingRuleOutputSerializer(serializers.ModelSerializer):

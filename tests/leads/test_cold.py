@@ -297,10 +297,11 @@ def test_sweep_query_count_does_not_grow_with_the_number_of_cold_leads(
     # 11. the active webhook endpoints (none here: no lead is serialised for webhooks)
     # 12. unsent emails to enqueue again
     # 13. the notifications (one INSERT)
-    # 14. the recipients with chat on and a chat webhook (none here: no post is written)
-    # 15. RELEASE SAVEPOINT
+    # 14. their events for the recipients' live bells (one INSERT)
+    # 15. the recipients with chat on and a chat webhook (none here: no post is written)
+    # 16. RELEASE SAVEPOINT
     # (Overdue feedback items are reminded by feedback's own sweep now.)
-    with django_assert_num_queries(15), at(T0 + timedelta(hours=49, minutes=1)):
+    with django_assert_num_queries(16), at(T0 + timedelta(hours=49, minutes=1)):
         result = cold_leads_sweep()
 
     assert result.escalations == count
