@@ -41,7 +41,7 @@ run: seed
 	  echo "  Log in as marketer, marketer2, rep, rep2 or manager, password: $${DEMO_PASSWORD:-demo}"; \
 	  echo "  API docs: http://$(HOST):$(PORT)/api/docs/   Ctrl-C stops web, worker and beat."; \
 	  echo ) & banner=$$!; \
-	$(VENV)/bin/uvicorn alignment.asgi:application --host $(HOST) --port $(PORT) --timeout-graceful-shutdown 2 --reload --reload-dir alignment --reload-dir leads --reload-dir feedback --reload-dir dashboard --reload-dir templates
+	$(VENV)/bin/uvicorn alignment.asgi:application --host $(HOST) --port $(PORT) --timeout-graceful-shutdown 2 --reload --reload-dir alignment --reload-dir leads --reload-dir feedback --reload-dir scoring --reload-dir planning --reload-dir dashboard --reload-dir demo --reload-dir templates
 
 test: install
 	$(VENV)/bin/pytest
