@@ -5,7 +5,7 @@
 It never touches the database in DATABASE_URL: it works in a sibling database named
 `<name>_bench_generate` (or BENCH_DATABASE_URL), created and migrated here, and dropped at the end
 (unless --keep). For each size it empties the lead tables, runs `generate_leads --count N` (the
-whole command: its team, the stories, the indexes built again, ANALYZE and the roll-up rebuild) and
+whole command: its team, the stories, the indexes built again, the roll-up rebuild and the closing VACUUM ANALYZE) and
 then, as the baseline in the same run, COPYs N plain lead rows into a fresh table with one unique
 index (`copy_seconds` of bench/bulk.py). Prints leads/s beside COPY's rows/s and the peak resident
 memory of this process during the command, and the rows it wrote per lead (leads, touches, timeline

@@ -89,6 +89,8 @@ class Handoff(models.Model):
         indexes = [
             models.Index(fields=["lead", "-created_at"], name="handoff_lead"),
             models.Index(fields=["to_rep", "outcome", "created_at"], name="handoff_rep_outcome"),
+            # What a rep may see (`lead_visible_q`): the leads ever handed to them, from the index alone.
+            models.Index(fields=["to_rep", "lead"], name="handoff_rep_lead"),
             # Speed to lead reads a period's handoffs from this index alone: who answered, how, when.
             models.Index(fields=["created_at"], include=["to_rep", "outcome", "ended_at"], name="handoff_created_at"),
             models.Index(fields=["ended_at"], name="handoff_ended_at", condition=Q(ended_at__isnull=False)),

@@ -180,6 +180,13 @@ class Lead(models.Model):
                 name="lead_rep_accepted",
                 condition=Q(status__in=ACCEPTED_OPEN_STATUSES, merged_into__isnull=True),
             ),
+            # The marketer's home: the leads one marketer captured that sales sent back, their
+            # newest first and their count from the index alone (no visit to a heap row per lead).
+            models.Index(
+                fields=["captured_by", "status", "-id"],
+                name="lead_captured_by_status",
+                condition=Q(merged_into__isnull=True),
+            ),
             # `?ordering=-score`: the best first, leads without a score last (-1), from the index's order.
             models.Index(
                 models.functions.Coalesce("score", models.Value(-1.0)).desc(),

@@ -5,7 +5,9 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.db.models import Count
+from django.utils import timezone
 
 from alignment.models import Role, User
 from feedback.models import BAD_REASON_KINDS, FeedbackItem, FeedbackKind, ReasonDay, Verdict
@@ -181,3 +183,24 @@ def test_generated_data_has_pain_themes_and_requests_in_every_status(debug):
     statuses = set(CampaignRequest.objects.values_list("status", flat=True))
     assert statuses == {"new", "declined", "accepted", "in_progress", "delivered"}
     assert all(r.requester.username.startswith("gen-rep-") for r in CampaignRequest.objects.select_related("requester"))
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="VACUUM and its statistics are PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_the_loaded_tables_are_left_vacuumed_and_analyzed(debug):
+    """Like any bulk load: right after it the planner has statistics and the visibility map is set."""
+    from demo.management.commands.generate_leads import COLUMNS as TABLES
+
+    written = [*TABLES, LeadDay._meta.db_table, ReasonDay._meta.db_table, Verdict.pain_themes.through._meta.db_table]
+    before = timezone.now()
+
+    _generate(300)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT relname, last_vacuum >= %s, last_analyze >= %s FROM pg_stat_user_tables WHERE relname = ANY(%s)",
+            [before, before, written],
+        )
+        state = {name: (vacuumed, analyzed) for name, vacuumed, analyzed in cursor.fetchall()}
+    assert state == dict.fromkeys(written, (True, True))
