@@ -229,9 +229,7 @@ def main():
             "UPDATE leads_lead SET score = score + 0 WHERE merged_into_id IS NULL AND status NOT IN ('won', 'lost')"
         )
     floor_s = time.perf_counter() - started
-    print(
-        f"full rescore of {rows:,} open leads from null: {rescore_s:.1f} s; a plain UPDATE of them {floor_s:.1f} s"
-    )
+    print(f"full rescore of {rows:,} open leads from null: {rescore_s:.1f} s; a plain UPDATE of them {floor_s:.1f} s")
     record(f"full rescore at {leads:,} leads", rescore_s, floor_s, "s", "< 120 s", rescore_s < 120, "a plain UPDATE")
 
     # --- one score and its explanation ---
