@@ -32,9 +32,13 @@ def bulk_action_choices(user: User) -> list[tuple[str, str]]:
     return [(action, label) for action, (label, roles) in BULK_ACTIONS.items() if user.role in roles]
 
 
-def lead_bulk_for_each(*, ids: Iterable[int], by: User, act: Callable[[Lead], object]) -> list[dict]:
+def lead_bulk_for_each(
+    *, ids: Iterable[int], by: User, act: Callable[[Lead], object], best_first: bool = False
+) -> list[dict]:
     """Run `act(lead)` on each lead of `ids` that `by` may see, in the order given (a repeated id
     once), each in its own transaction: a refusal rolls back that lead alone and is its result.
+    With `best_first` the leads are acted on highest score first (unscored last, ties in the order
+    given); the results still come in the order given.
 
     An id `by` may not see answers "not found", like one that does not exist, so a bulk request
     never tells which leads exist. One query finds the leads; each then costs what its service costs.
@@ -43,20 +47,28 @@ def lead_bulk_for_each(*, ids: Iterable[int], by: User, act: Callable[[Lead], ob
     if not 1 <= len(ids) <= BULK_MAX:
         raise InvalidInput(f"Send 1 to {BULK_MAX:,} lead ids.", fields={"ids": [f"Send 1 to {BULK_MAX:,} ids."]})
     leads = Lead.objects.filter(lead_visible_q(by), pk__in=ids, merged_into__isnull=True).in_bulk()
-    results = []
-    for pk in ids:
+    order = ids
+    if best_first:
+        position = {pk: n for n, pk in enumerate(ids)}
+        order = sorted(ids, key=lambda pk: (-_score_rank(leads.get(pk)), position[pk]))
+    results = {}
+    for pk in order:
         lead = leads.get(pk)
         if lead is None:
-            results.append({"id": pk, "result": REFUSED, "detail": NOT_FOUND})
+            results[pk] = {"id": pk, "result": REFUSED, "detail": NOT_FOUND}
             continue
         try:
             with transaction.atomic():
                 act(lead)
         except DomainError as error:
-            results.append({"id": pk, "result": REFUSED, "detail": error.message})
+            results[pk] = {"id": pk, "result": REFUSED, "detail": error.message}
         else:
-            results.append({"id": pk, "result": DONE, "detail": ""})
-    return results
+            results[pk] = {"id": pk, "result": DONE, "detail": ""}
+    return [results[pk] for pk in ids]
+
+
+def _score_rank(lead: Lead | None) -> float:
+    return -1.0 if lead is None or lead.score is None else lead.score
 
 
 def _required(value, field: str, message: str) -> str:
@@ -73,10 +85,15 @@ def _rep_checked(rep: User | None) -> User | None:
 
 
 def lead_bulk_hand_off(*, ids, by: User, note: str, rep: User | None = None) -> list[dict]:
-    """Hand each lead to `rep`, or to whoever the routing rules choose for it, with one story for all."""
+    """Hand each lead to `rep`, or to whoever the routing rules choose for it, with one story for all.
+
+    By the rules, the highest scores go first: when the reps' capacity runs out partway, it went
+    to the leads most likely to be judged good, and the rest wait in the managers' queue."""
     note = _required(note, "note", "Tell the leads' story: a handoff needs a note.")
     rep = _rep_checked(rep)
-    return lead_bulk_for_each(ids=ids, by=by, act=lambda lead: lead_hand_off(lead=lead, rep=rep, note=note, by=by))
+    return lead_bulk_for_each(
+        ids=ids, by=by, act=lambda lead: lead_hand_off(lead=lead, rep=rep, note=note, by=by), best_first=rep is None
+    )
 
 
 def lead_bulk_recycle(*, ids, by: User, reason: str) -> list[dict]:

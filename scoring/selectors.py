@@ -4,6 +4,7 @@ A lead's explanation is scoped like the lead itself (`leads.selectors.lead_visib
 sees the scores of the leads handed to them, nobody else's.
 """
 
+from alignment.caching import local_cached
 from alignment.errors import NotFound
 from alignment.models import User
 from leads.models import Lead
@@ -26,10 +27,15 @@ def score_band(score: float | None) -> str | None:
 
 
 def score_model_active() -> ScoreModel | None:
+    """The serving model's own fields (not its figures), remembered per process like its id: an
+    explanation then costs the one query of its lead's parts."""
     model_id = serving.active_model_id()
     if model_id is None:
         return None
-    return ScoreModel.objects.filter(pk=model_id).defer("reliability", "learning_curve").first()
+    return local_cached(
+        f"{serving.ACTIVE_KEY}:{model_id}",
+        lambda: ScoreModel.objects.filter(pk=model_id).defer("metrics", "reliability", "learning_curve").first(),
+    )
 
 
 def lead_for_score(*, user: User, pk) -> Lead:

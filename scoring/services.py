@@ -66,6 +66,7 @@ def verdicts_load(*, until: datetime | None = None):
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SET LOCAL jit = off")  # compiling this query would take longer than running it
+            cursor.execute("SET LOCAL work_mem = '64MB'")  # its sorts and hashes in memory, not on disk
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(FETCH):
             block = np.empty((len(rows), width), dtype=np.int32)

@@ -110,6 +110,7 @@ def leads_rescore_all(*, model_id: int | None) -> int:
                 # The planner's cost of a batch calls for JIT compilation, which takes longer than the batch.
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL jit = off")
+                    cursor.execute("SET LOCAL work_mem = '64MB'")  # the batch's hash joins stay in memory
             changed += _update(
                 "l.id >= %s AND l.id < %s AND l.merged_into_id IS NULL AND l.status NOT IN (%s, %s)",
                 [start, start + RESCORE_BATCH, LeadStatus.WON, LeadStatus.LOST],

@@ -45,6 +45,33 @@ def test_bulk_hand_off_without_rep_routes_each_lead_by_the_rules(marketer, campa
     assert all("Germany" in handoff.routing_reason for handoff in handoffs)
 
 
+def test_bulk_hand_off_by_the_rules_gives_the_reps_capacity_to_the_highest_scores_first(marketer, campaign):
+    # given: one rep with room for two more leads this month, and four leads sent lowest score first
+    rep = RepFactory(monthly_capacity=2)
+    RoutingRuleFactory(name="Germany", country="DE", reps=[rep])
+    low, unscored, best, good = (LeadFactory(campaign=campaign, country="DE") for _ in range(4))
+    Lead.objects.filter(pk=low.pk).update(score=0.2)
+    Lead.objects.filter(pk=best.pk).update(score=0.9)
+    Lead.objects.filter(pk=good.pk).update(score=0.6)
+    ids = [low.pk, unscored.pk, best.pk, good.pk]
+    # when
+    results = lead_bulk_hand_off(ids=ids, by=marketer, note="Trade fair.")
+    # then: the rep holds the two best; the others wait in the managers' queue; results in the order sent
+    assert [r["id"] for r in results] == ids
+    assert all(r["result"] == "done" for r in results)
+    assert set(Lead.objects.filter(owner=rep).values_list("pk", flat=True)) == {best.pk, good.pk}
+    queued = Handoff.objects.filter(lead__in=[low, unscored], to_rep__isnull=True)
+    assert set(queued.values_list("lead_id", flat=True)) == {low.pk, unscored.pk}
+
+
+def test_bulk_hand_off_to_a_chosen_rep_keeps_the_order_given(marketer, rep, campaign):
+    first, second = LeadFactory.create_batch(2, campaign=campaign)
+    Lead.objects.filter(pk=second.pk).update(score=0.9)
+    lead_bulk_hand_off(ids=[first.pk, second.pk], by=marketer, note="Webinar", rep=rep)
+    order = list(Handoff.objects.filter(lead__in=[first, second]).order_by("id").values_list("lead_id", flat=True))
+    assert order == [first.pk, second.pk]
+
+
 def test_bulk_leads_a_rep_cannot_see_are_not_found(rep, other_rep, marketer, campaign):
     # A rep sees only the leads handed to them: another rep's lead is "not found", never "not allowed".
     theirs = LeadFactory(campaign=campaign)

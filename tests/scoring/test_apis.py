@@ -113,10 +113,13 @@ def test_the_score_endpoint_reads_a_fixed_number_of_queries(judged, rep, django_
     client = client_for(rep)
     # 1. the lead, scoped to the rep
     # 2. the active model's id (then remembered by the process)
-    # 3. the active model
+    # 3. the active model's own fields (also remembered)
     # 4. the lead's features joined to the model's weights, with its score
     with django_assert_num_queries(4):
         assert client.get(score_url(judged[-1].pk)).status_code == 200
+    # the next lead's: its lead and its parts
+    with django_assert_num_queries(2):
+        assert client.get(score_url(judged[-2].pk)).status_code == 200
 
 
 # --- kept current, sorted by ------------------------------------------------------------------
