@@ -23,8 +23,10 @@ import json
 import logging
 from dataclasses import dataclass
 
+import psycopg
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from alignment.models import LiveEvent
 
@@ -61,11 +63,35 @@ def live_wake(recipient_ids) -> None:
         logger.warning("Live events: Redis publish failed; streams read on their next heartbeat", exc_info=True)
 
 
+LIVE_INSERT_SQL = """
+INSERT INTO alignment_liveevent (recipient_id, kind, data, created_at)
+SELECT r, k, d::jsonb, %s FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS t(r, k, d)
+"""
+
+
 def live_publish(*, rows: list[LiveRow]) -> None:
-    """Record events for people's live streams in the caller's transaction; wake them on commit."""
+    """Record events for people's live streams in the caller's transaction; wake them on commit.
+
+    One INSERT however many rows: on PostgreSQL three array parameters sent apart from the statement
+    (a sweep writes tens of thousands of events, which as SQL literals cost more to quote and parse
+    than to insert)."""
     if not rows:
         return
-    LiveEvent.objects.bulk_create(LiveEvent(recipient_id=r.recipient_id, kind=r.kind, data=r.data) for r in rows)
+    if connection.vendor == "postgresql":
+        connection.ensure_connection()
+        raw = psycopg.Cursor(connection.connection)
+        with connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw) as cursor:
+            cursor.execute(
+                LIVE_INSERT_SQL,
+                [
+                    timezone.now(),
+                    [r.recipient_id for r in rows],
+                    [r.kind for r in rows],
+                    [json.dumps(r.data, separators=(",", ":")) for r in rows],
+                ],
+            )
+    else:
+        LiveEvent.objects.bulk_create(LiveEvent(recipient_id=r.recipient_id, kind=r.kind, data=r.data) for r in rows)
     recipients = [row.recipient_id for row in rows]
     transaction.on_commit(lambda: live_wake(recipients))
 

@@ -14,6 +14,13 @@ It works in a sibling database `<name>_live_bench` (or BENCH_DATABASE_URL), neve
 2. The offer sweep: `--leads` leads handed off by one rule to 40 reps, each with its open offer,
    1 % of them lapsed; times `offers_sweep()` and counts its queries, beside the bare
    `UPDATE … SET outcome = 'lapsed'` of the same rows (rolled back).
+3. The site beside open streams, on the data part 2 left (`--only load` measures what the database
+   holds): gunicorn serves `alignment.wsgi` (2 sync workers, as production) beside a uvicorn as in
+   part 1. Each figure is the median of `--runs` requests one after another: capture (`POST
+   /api/leads/`, a new email each, marketer token), the rep's inbox `/` and the lead list `/leads/`
+   (session cookies) and `GET /api/leads/` (token). Measured three times in one run: with no stream
+   open, with `--streams` streams open (one per rep), and with none again; the baseline is the
+   slower of the two rounds without streams. Memory per open stream as in part 1.
 """
 
 import argparse
@@ -293,12 +300,191 @@ def bench_sweep(*, leads: int) -> None:
     )  # fmt: skip
 
 
+EXTRA_REPS_SQL = """
+INSERT INTO alignment_user (password, is_superuser, username, first_name, last_name, email, is_staff,
+    is_active, date_joined, role, available, email_notifications, chat_notifications)
+SELECT '!', false, 'live-rep' || g, '', '', 'live-rep' || g || '@bench.test', false, true, now(), 'rep', true,
+    false, false
+FROM generate_series(1, %s) g
+ON CONFLICT (username) DO NOTHING;
+INSERT INTO authtoken_token (key, created, user_id)
+SELECT md5('live-bench' || id), now(), id FROM alignment_user
+WHERE username LIKE 'live-%%' AND id NOT IN (SELECT user_id FROM authtoken_token);
+"""
+
+
+class Streams:
+    """An event stream for each token, held open from one asyncio client in a thread until `close`."""
+
+    def __init__(self, base, tokens):
+        import httpx
+
+        self.stop = threading.Event()
+        ready = []
+
+        async def one(client, token):
+            headers = {"Authorization": f"Token {token}"}
+            async with client.stream("GET", f"{base}/api/events/", headers=headers) as response:
+                ready.append(response.status_code)
+                async for _ in response.aiter_lines():
+                    pass
+
+        async def main():
+            limits = httpx.Limits(max_connections=len(tokens) + 10, max_keepalive_connections=len(tokens) + 10)
+            async with httpx.AsyncClient(timeout=httpx.Timeout(30, read=None), limits=limits) as client:
+                tasks = [asyncio.ensure_future(one(client, token)) for token in tokens]
+                while not self.stop.is_set():
+                    await asyncio.sleep(0.1)
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+
+        self.thread = threading.Thread(target=lambda: asyncio.run(main()), daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 120
+        while len(ready) < len(tokens):
+            assert time.monotonic() < deadline, "the streams did not open"
+            time.sleep(0.05)
+        assert set(ready) == {200}, set(ready)
+
+    def close(self):
+        self.stop.set()
+        self.thread.join(30)
+
+
+def _server(command, url, settings="alignment.settings"):
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_DEBUG": "0",
+        "DATABASE_CONN_MAX_AGE": "60",
+        "DJANGO_SECURE_COOKIES": "0",
+        "DJANGO_SSL_REDIRECT": "0",
+        "DJANGO_SETTINGS_MODULE": settings,
+    }
+    command = [str(BASE_DIR / ".venv/bin" / command[0]), *command[1:]]
+    log = open(f"/tmp/live-bench-{command[0].rsplit('/', 1)[-1]}.log", "w")  # noqa: SIM115
+    return subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=log, stderr=log)
+
+
+def _stop(server):
+    server.terminate()
+    try:
+        server.wait(15)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(10)
+
+
+def bench_load(*, streams: int, runs: int, url: str) -> None:
+    import statistics
+
+    import httpx
+    from django.db import connection
+    from django.test import Client
+
+    from alignment.models import User
+    from leads.models import Campaign
+
+    with connection.cursor() as cursor:
+        cursor.execute(EXTRA_REPS_SQL, [streams])
+    reps = list(User.objects.filter(username__startswith="live-rep").order_by("id")[:streams])
+    tokens = [hashlib.md5(f"live-bench{rep.id}".encode()).hexdigest() for rep in reps]
+    marketer = User.objects.get(username="live-marketer1")
+    token = {"Authorization": f"Token {hashlib.md5(f'live-bench{marketer.id}'.encode()).hexdigest()}"}
+    campaign = Campaign.objects.get(name="Live campaign")
+    sessions = {}
+    for user in (reps[0], marketer):
+        client = Client()
+        client.force_login(user)
+        sessions[user.id] = {"sessionid": client.cookies["sessionid"].value}
+
+    asgi_port, wsgi_port = 18766, 18767
+    asgi = _server(["uvicorn", "alignment.asgi:application", "--port", str(asgi_port), "--no-access-log"], url)
+    # bench.settings: the app's, with static files served uncollected and the throttles never refusing.
+    bind = f"127.0.0.1:{wsgi_port}"
+    wsgi = _server(["gunicorn", "alignment.wsgi:application", "--workers", "2", "--bind", bind], url, "bench.settings")
+    site, events = f"http://127.0.0.1:{wsgi_port}", f"http://127.0.0.1:{asgi_port}"
+    tag, sent = time.time_ns(), [0]
+
+    def capture(http):
+        sent[0] += 1
+        body = {"email": f"load{tag}-{sent[0]}@bench.test", "name": "Load Person", "campaign": campaign.id}
+        return http.post(f"{site}/api/leads/", json=body, headers=token)
+
+    checks = {
+        "capture POST /api/leads/": capture,
+        "rep inbox /": lambda http: http.get(f"{site}/", cookies=sessions[reps[0].id]),
+        "lead list /leads/": lambda http: http.get(f"{site}/leads/", cookies=sessions[marketer.id]),
+        "GET /api/leads/": lambda http: http.get(f"{site}/api/leads/", headers=token),
+    }
+
+    def measure(http) -> dict[str, float]:
+        figures = {}
+        for name, check in checks.items():
+            check(http)  # warm: a worker's caches and connection
+            times = []
+            for _ in range(runs):
+                started = time.perf_counter()
+                response = check(http)
+                times.append((time.perf_counter() - started) * 1000)
+                assert response.status_code in (200, 201), (name, response.status_code, response.text[:200])
+            figures[name] = statistics.median(times)
+        return figures
+
+    try:
+        for base, server in ((site, wsgi), (events, asgi)):
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    httpx.get(f"{base}/healthz", timeout=2)
+                    break
+                except httpx.HTTPError:
+                    assert server.poll() is None and time.monotonic() < deadline, f"{base} did not start"
+                    time.sleep(0.3)
+        with httpx.Client(timeout=30) as http:
+            before = measure(http)
+            rss_before = _rss_kb(asgi.pid)
+            opened = Streams(events, tokens)
+            time.sleep(2)
+            rss_after = _rss_kb(asgi.pid)
+            try:
+                during = measure(http)
+            finally:
+                opened.close()
+            time.sleep(1)
+            again = measure(http)
+    finally:
+        _stop(wsgi)
+        _stop(asgi)
+
+    per_stream = (rss_after - rss_before) / max(1, streams)
+    print(f"\nthe WSGI side (gunicorn, 2 workers), {streams} event streams open on uvicorn: median of {runs} requests")
+    print(f"  {'':<26} {'no streams':>11} {f'{streams} streams':>12} {'no streams again':>17}  ratio")
+    for name in checks:
+        baseline = max(before[name], again[name])
+        ratio = during[name] / baseline
+        print(f"  {name:<26} {before[name]:>8.1f} ms {during[name]:>9.1f} ms {again[name]:>14.1f} ms  {ratio:.2f}")
+        record(
+            f"{name}, {streams} streams open",
+            during[name],
+            baseline,
+            "ms",
+            "≤ no streams (+10 %)",
+            ratio <= 1.1,
+            "no streams open",
+        )
+    print(f"  uvicorn memory: {rss_before / 1024:.0f} MB, {rss_after / 1024:.0f} MB with the streams open:")
+    print(f"  {per_stream:.0f} kB per open stream")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--streams", type=int, default=500)
     parser.add_argument("--samples", type=int, default=100)
     parser.add_argument("--leads", type=int, default=1_000_000)
-    parser.add_argument("--only", choices=["streams", "sweep"], help="run one of the two parts")
+    parser.add_argument("--runs", type=int, default=21, help="requests a figure in part 3")
+    parser.add_argument("--only", choices=["streams", "sweep", "load"], help="run one of the three parts")
     args = parser.parse_args()
     url = bench_django_setup("_live_bench")
     from django.core.management import call_command
@@ -306,13 +492,15 @@ def main():
     call_command("migrate", verbosity=0)
     from django.conf import settings
 
-    if not settings.REDIS_URL and args.only != "sweep":
+    if not settings.REDIS_URL and args.only in (None, "streams"):
         print("REDIS_URL is not set: the streams part (woken through Redis) is skipped.")
         args.only = "sweep"
-    if args.only != "sweep":
+    if args.only in (None, "streams"):
         bench_streams(streams=args.streams, samples=args.samples, url=url)
-    if args.only != "streams":
+    if args.only in (None, "sweep"):
         bench_sweep(leads=args.leads)
+    if args.only in (None, "load"):
+        bench_load(streams=args.streams, runs=args.runs, url=url)
 
 
 if __name__ == "__main__":

@@ -19,9 +19,11 @@ offer per rep and handoff, are unique constraints.
 """
 
 import logging
+from collections import namedtuple
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import psycopg
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -65,17 +67,34 @@ def _offer_due(*, start, minutes, policy):
     return sla_deadline(start=start, hours=Decimal(minutes) / 60, policy=policy)
 
 
+EXCLUDED_SQL = """
+SELECT lead_id, rep_id FROM leads_handoffoffer WHERE lead_id = ANY(%s) AND outcome IN ('rejected', 'lapsed')
+UNION
+SELECT lead_id, to_rep_id FROM leads_handoff WHERE lead_id = ANY(%s) AND outcome = 'rejected' AND to_rep_id IS NOT NULL
+"""
+
+
 def offers_excluded_reps(lead_ids) -> dict[int, set[int]]:
     """For each lead, the reps it may not be offered to again: those who rejected it (on an offer or
-    a handoff of it) or let an offer of it lapse. Two queries, however many leads."""
+    a handoff of it) or let an offer of it lapse. One query, however many leads (on PostgreSQL the
+    ids go as one array parameter)."""
     excluded: dict[int, set[int]] = {}
-    rows = HandoffOffer.objects.filter(
-        lead_id__in=lead_ids, outcome__in=[OfferOutcome.REJECTED, OfferOutcome.LAPSED]
-    ).values_list("lead_id", "rep_id")
-    rejected = Handoff.objects.filter(
-        lead_id__in=lead_ids, outcome=HandoffOutcome.REJECTED, to_rep__isnull=False
-    ).values_list("lead_id", "to_rep_id")
-    for lead_id, rep_id in [*rows, *rejected]:
+    if connection.vendor == "postgresql":
+        with _pg_cursor() as cursor:
+            cursor.execute(EXCLUDED_SQL, [list(lead_ids), list(lead_ids)])
+            rows = cursor.fetchall()
+    else:
+        rows = (
+            HandoffOffer.objects.filter(lead_id__in=lead_ids, outcome__in=[OfferOutcome.REJECTED, OfferOutcome.LAPSED])
+            .values_list("lead_id", "rep_id")
+            .order_by()
+        )
+        rows = rows.union(
+            Handoff.objects.filter(lead_id__in=lead_ids, outcome=HandoffOutcome.REJECTED, to_rep__isnull=False)
+            .values_list("lead_id", "to_rep_id")
+            .order_by()
+        )
+    for lead_id, rep_id in rows:
         excluded.setdefault(lead_id, set()).add(rep_id)
     return excluded
 
@@ -129,6 +148,68 @@ class OfferSweepResult:
     lead_ids: list = field(default_factory=list)
 
 
+# What the sweep reads of each lapsed offer, its lead (as `lead_day_rows` and the rules read it)
+# and the rep it lapsed on: plain rows, no model instances.
+LEAD_FIELDS = (
+    "id", "name", "email", "country", "region", "industry_id", "campaign_id", "source", "captured_by_id",
+    "owner_id", "captured_at", "handed_off_at", "accepted_at", "qualified_at", "won_at", "won_amount",
+    "verdict", "verdict_at",
+)  # fmt: skip
+LeadRow = namedtuple("LeadRow", LEAD_FIELDS)
+DUE_FIELDS = ("offer_id", "handoff_id", "position", "rep_id", "rule_id", "story", "rep_name")
+
+# Lock the lapsed offers with their leads (a lead an accept holds is skipped, and taken by the next
+# sweep if its offer is still open), mark them lapsed and read what the sweep needs: one statement.
+TAKE_SQL = f"""
+WITH due AS (
+    SELECT o.id AS offer_id, o.handoff_id, o.position, o.rep_id, h.routing_rule_id AS rule_id, h.note AS story,
+        COALESCE(NULLIF(TRIM(u.first_name || ' ' || u.last_name), ''), u.username) AS rep_name,
+        {", ".join(f"l.{name}" for name in LEAD_FIELDS)}, o.due_at
+    FROM leads_handoffoffer o
+    JOIN leads_lead l ON l.id = o.lead_id
+    JOIN leads_handoff h ON h.id = o.handoff_id
+    JOIN alignment_user u ON u.id = o.rep_id
+    WHERE o.outcome = 'open' AND o.due_at <= %s
+    ORDER BY o.due_at, o.id
+    LIMIT %s
+    FOR UPDATE OF o, l SKIP LOCKED
+), lapsed AS (
+    UPDATE leads_handoffoffer SET outcome = 'lapsed', ended_at = %s FROM due WHERE leads_handoffoffer.id = due.offer_id
+)
+SELECT {", ".join((*DUE_FIELDS, *LEAD_FIELDS))} FROM due ORDER BY due_at, offer_id
+"""
+
+
+def _pg_cursor():
+    """A cursor that sends its parameters apart from the statement (server-side binding): a list of
+    ten thousand ids goes as one array, not as ten thousand literals in the SQL text for the server
+    to parse. It goes through Django's wrappers, so its queries are logged and counted."""
+    connection.ensure_connection()
+    raw = psycopg.Cursor(connection.connection)
+    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+
+
+def _offers_take(*, now, limit) -> list[tuple[tuple, LeadRow]]:
+    if connection.vendor == "postgresql":
+        with _pg_cursor() as cursor:
+            cursor.execute(TAKE_SQL, [now, limit, now])
+            rows = cursor.fetchall()
+    else:
+        offers = list(
+            HandoffOffer.objects.filter(outcome=OfferOutcome.OPEN, due_at__lte=now)
+            .select_related("lead", "handoff", "rep")
+            .order_by("due_at", "id")[:limit]
+        )
+        HandoffOffer.objects.filter(id__in=[o.id for o in offers]).update(outcome=OfferOutcome.LAPSED, ended_at=now)
+        rows = [
+            (o.id, o.handoff_id, o.position, o.rep_id, o.handoff.routing_rule_id, o.handoff.note, o.rep.display_name)
+            + tuple(getattr(o.lead, name) for name in LEAD_FIELDS)
+            for o in offers
+        ]
+    width = len(DUE_FIELDS)
+    return [(row[:width], LeadRow(*row[width:])) for row in rows]
+
+
 def _covers(rep_id, *, rule, lead, territories, verticals) -> bool:
     """`leads.routing.rule_candidates` for one rep, on rows already read (the sweep's bulk form)."""
     if rule.country or rule.countries:
@@ -146,36 +227,57 @@ def _covers(rep_id, *, rule, lead, territories, verticals) -> bool:
     return True
 
 
-def _update_many(model, columns: dict[str, str], rows: list[tuple]) -> None:
-    """Set `columns` (name → PostgreSQL type) of many rows to their own values, `rows` being
-    `(id, *values)`: one `UPDATE … FROM unnest(…)` on PostgreSQL (Django's `bulk_update` builds a
-    CASE of one branch a row, slow to build and to plan by the thousand); `bulk_update` elsewhere."""
+def _write(model, columns: dict[str, str], rows: list[tuple], *, key: str | None = None) -> None:
+    """Insert `rows` into `model`'s table, or with `key` update the rows whose `key` column is each
+    row's first value, setting `columns` (name → PostgreSQL type) to the rest: one statement reading
+    arrays through `unnest` on PostgreSQL; the ORM's `bulk_create`/`bulk_update` elsewhere."""
     if not rows:
         return
+    names = list(columns)
     if connection.vendor != "postgresql":
-        objects = []
-        for pk, *values in rows:
-            obj = model(pk=pk)
-            for name, value in zip(columns, values, strict=True):
-                setattr(obj, name, value)
-            objects.append(obj)
-        model.objects.bulk_update(objects, list(columns))
+        if key is None:
+            model.objects.bulk_create(model(**dict(zip(names, row, strict=True))) for row in rows)
+            return
+        objects = [model(pk=pk, **dict(zip(names, values, strict=True))) for pk, *values in rows]
+        model.objects.bulk_update(objects, [name.removesuffix("_id") for name in names])
         return
     table = model._meta.db_table
-    names = ", ".join(columns)
-    arrays = ", ".join(f"%s::{kind}[]" for kind in ("bigint", *columns.values()))
-    assignments = ", ".join(f"{name} = v.{name}" for name in columns)
-    sql = f"UPDATE {table} SET {assignments} FROM unnest({arrays}) AS v(id, {names}) WHERE {table}.id = v.id"
-    with connection.cursor() as cursor:
+    kinds = (["bigint"] if key else []) + list(columns.values())
+    arrays = ", ".join(f"%s::{kind}[]" for kind in kinds)
+    if key is None:
+        quoted = ", ".join(connection.ops.quote_name(name) for name in names)
+        sql = f"INSERT INTO {table} ({quoted}) SELECT * FROM unnest({arrays})"
+    else:
+        assignments = ", ".join(f"{name} = v.{name}" for name in names)
+        sql = (
+            f"UPDATE {table} SET {assignments} FROM unnest({arrays}) AS v(k, {', '.join(names)}) "
+            f"WHERE {table}.{key} = v.k"
+        )
+    with _pg_cursor() as cursor:
         cursor.execute(sql, [list(column) for column in zip(*rows, strict=True)])
+
+
+def _rollup_move(moves) -> tuple[dict, dict]:
+    """The roll-up's before and after for leads whose owner moves: each lead's rows are read once
+    (`lead_day_rows`) and counted again under the new owner, the only part of the key that moves."""
+    before, after = {}, {}
+    for lead, to_rep in moves:
+        for key, columns in lead_day_rows(lead).items():
+            for target, moved in ((before, key), (after, key[:-1] + (to_rep or 0,))):
+                merged = target.setdefault(moved, {})
+                for column, amount in columns.items():
+                    merged[column] = merged.get(column, 0) + amount
+    return before, after
 
 
 @transaction.atomic
 def offers_sweep(*, now=None, limit: int = OFFER_SWEEP_BATCH) -> OfferSweepResult:
     """Move every offer whose time ran out on to the next rep of its rule, or to the managers' queue.
 
-    Set-based: the same dozen or so queries however many offers lapse (the roll-up's upserts go in
-    batches of 500 rows); a second sweep running at the same moment skips the leads this one holds.
+    Set-based: the same queries however many offers lapse — one statement takes the lapsed offers
+    (locked with their leads, `SKIP LOCKED`: a second sweep running at the same moment skips the
+    leads this one holds) and one statement writes each kind of row, for all of them; in Python
+    only the choice of each lead's next rep, in the rule's round-robin order.
     """
     now = now or timezone.now()
     result = OfferSweepResult()
@@ -189,23 +291,17 @@ def offers_sweep(*, now=None, limit: int = OFFER_SWEEP_BATCH) -> OfferSweepResul
     if minutes <= 0:
         # Offers turned off: whoever holds an offer keeps the lead, as with any handoff.
         return result
-    due = list(
-        HandoffOffer.objects.filter(outcome=OfferOutcome.OPEN, due_at__lte=now)
-        .select_related("lead", "handoff", "rep")
-        .select_for_update(skip_locked=True, of=("self", "lead"))
-        .order_by("due_at", "id")[:limit]
-    )
+    due = _offers_take(now=now, limit=limit)
     if not due:
         return result
-    HandoffOffer.objects.filter(id__in=[offer.id for offer in due]).update(outcome=OfferOutcome.LAPSED, ended_at=now)
     result.lapsed = len(due)
-    excluded = offers_excluded_reps([offer.lead_id for offer in due])
+    excluded = offers_excluded_reps([lead.id for _, lead in due])
 
     rules = {
         rule.id: rule
         for rule in RoutingRule.objects.select_for_update(of=("self",))
-        .select_related("vertical")
-        .filter(id__in={offer.handoff.routing_rule_id for offer in due})
+        .select_related("vertical", "campaign")
+        .filter(id__in={offer[4] for offer, _ in due})
         .order_by("id")
     }
     rule_reps: dict[int, set[int]] = {}
@@ -229,94 +325,76 @@ def offers_sweep(*, now=None, limit: int = OFFER_SWEEP_BATCH) -> OfferSweepResul
         "user_id", "vertical_id"
     ):
         verticals.setdefault(user_id, set()).add(vertical_id)
-    load = _rep_load_this_month(list(reps), now)
+    # Only a rep with a monthly capacity needs their handoffs this month counted.
+    load = _rep_load_this_month([pk for pk, rep in reps.items() if rep.monthly_capacity is not None], now)
+    # Each rule's reps who may take a lead at all (active, available, members), in id order: the
+    # round-robin's order; per lead only exclusions, capacity and coverage are left to check.
+    pools = {
+        rule.id: [r for pk, r in reps.items() if r.available and pk in rule_reps.get(rule.id, reps)]
+        for rule in rules.values()
+        if rule.active
+    }
+    criteria = {rule.id: _rule_criteria(rule) for rule in rules.values()}
 
     due_at = _offer_due(start=now, minutes=minutes, policy=policy)
     lasted = offer_describe_minutes(minutes)
-    before, after = {}, {}
-    new_offers, handoffs, leads, events, live, chats, to_managers = [], [], [], [], [], [], []
-    for offer in due:
-        lead, handoff = offer.lead, offer.handoff
-        rule = rules.get(handoff.routing_rule_id)
-        lapsed_rep = offer.rep
-        no = excluded.get(lead.id, set()) | {lapsed_rep.id}
+    # A lead page's address, put together per lead: `reverse` costs more than the rest of the loop.
+    detail, _, detail_end = reverse("leads:detail", args=[0]).rpartition("0")
+    new_offers, handoffs, owners, events, live, chats, to_managers, moves = [], [], [], [], [], [], [], []
+    for (_, handoff_id, position, lapsed_id, rule_id, story, lapsed_name), lead in due:
+        rule = rules.get(rule_id)
+        no = excluded.get(lead.id, set()) | {lapsed_id}
+        load[lapsed_id] = load.get(lapsed_id, 0) - 1
+        eligible = [
+            rep
+            for rep in pools.get(rule_id, ())
+            if rep.id not in no
+            and (rep.monthly_capacity is None or load.get(rep.id, 0) < rep.monthly_capacity)
+            and _covers(rep.id, rule=rule, lead=lead, territories=territories, verticals=verticals)
+        ]
         chosen = None
-        eligible = []
-        if rule is not None and rule.active:
-            members = rule_reps.get(rule.id)
-            for rep_id, rep in reps.items():
-                if members and rep_id not in members:
-                    continue
-                if rep_id in no or not rep.available:
-                    continue
-                if rep.monthly_capacity is not None and load.get(rep_id, 0) >= rep.monthly_capacity:
-                    continue
-                if _covers(rep_id, rule=rule, lead=lead, territories=territories, verticals=verticals):
-                    eligible.append(rep)
-            if eligible:
-                after_last = [r for r in eligible if rule.last_rep_id is None or r.id > rule.last_rep_id]
-                chosen = (after_last or eligible)[0]
-        before_rows = lead_day_rows(lead)
+        if eligible:
+            after_last = [r for r in eligible if rule.last_rep_id is None or r.id > rule.last_rep_id]
+            chosen = (after_last or eligible)[0]
         # The rep whose offer lapsed: their open inbox drops the lead at once.
-        live.append(LiveRow(lapsed_rep.id, "inbox", {"lead": lead.id, "handoff": handoff.id}))
-        load[lapsed_rep.id] = load.get(lapsed_rep.id, 0) - 1
-        head = f"The offer to {lapsed_rep.display_name} lapsed after {lasted} without an answer."
+        live.append(LiveRow(lapsed_id, "inbox", {"lead": lead.id, "handoff": handoff_id}))
+        head = f"The offer to {lapsed_name} lapsed after {lasted} without an answer."
+        url = f"{detail}{lead.id}{detail_end}"
         if chosen is not None:
             rule.turns += 1
             rule.last_rep_id = chosen.id
             load[chosen.id] = load.get(chosen.id, 0) + 1
-            position = offer.position + 1
-            new_offers.append(
-                HandoffOffer(
-                    handoff=handoff,
-                    lead_id=lead.id,
-                    rep=chosen,
-                    position=position,
-                    routing_turn=rule.turns,
-                    offered_at=now,
-                    due_at=due_at,
-                )
-            )
+            new_offers.append((handoff_id, lead.id, chosen.id, position + 1, rule.turns, now, due_at, "open"))
             reason = (
-                f"Offer {position}: {head} Rule “{rule.name}” ({_rule_criteria(rule)}), turn {rule.turns}: "
+                f"Offer {position + 1}: {head} Rule “{rule.name}” ({criteria[rule.id]}), turn {rule.turns}: "
                 f"{chosen.display_name} was next in the round-robin of {len(eligible)} rep"
                 f"{'s' if len(eligible) != 1 else ''} still eligible."
             )
-            note = f"{head} Offered to {chosen.display_name} (offer {position})."
-            url = reverse("leads:detail", args=[lead.id])
-            message = f"{lead} is offered to you ({handoff.note})"
+            note = f"{head} Offered to {chosen.display_name} (offer {position + 1})."
+            message = f"{lead.name or lead.email} is offered to you ({story})"
             live.append(
-                LiveRow(chosen.id, "handoff", {"lead": lead.id, "handoff": handoff.id, "message": message, "url": url})
+                LiveRow(chosen.id, "handoff", {"lead": lead.id, "handoff": handoff_id, "message": message, "url": url})
             )
             chats.append(NotificationRow(chosen.id, CHAT_HANDOFF, lead.id, message, url))
             result.moved += 1
         else:
             reason = f"{head} No rep of the rule is left who may take it: it waits in the managers' queue."
             note = f"{head} Nobody else may take it: it went to the managers' queue."
-            to_managers.append(lead)
+            to_managers.append((lead, url))
             result.to_managers += 1
-        handoff.to_rep = chosen
-        handoff.routing_reason = reason
-        lead.owner = chosen
-        handoffs.append(handoff)
-        leads.append(lead)
-        for rows, target in ((before_rows, before), (lead_day_rows(lead), after)):
-            for key, columns in rows.items():
-                merged = target.setdefault(key, {})
-                for column, amount in columns.items():
-                    merged[column] = merged.get(column, 0) + amount
-        events.append(LeadEvent(lead=lead, kind=EventKind.OFFER, note=note, at=now))
+        to_rep = chosen.id if chosen else None
+        handoffs.append((handoff_id, to_rep, reason))
+        owners.append((lead.id, to_rep))
+        moves.append((lead, to_rep))
+        events.append((lead.id, EventKind.OFFER, "", "", note, now))
         result.lead_ids.append(lead.id)
 
-    HandoffOffer.objects.bulk_create(new_offers)
-    _update_many(
-        Handoff,
-        {"to_rep_id": "bigint", "routing_reason": "text"},
-        [(h.id, h.to_rep_id, h.routing_reason) for h in handoffs],
-    )
-    _update_many(Lead, {"owner_id": "bigint"}, [(lead.id, lead.owner_id) for lead in leads])
+    _write(HandoffOffer, OFFER_COLUMNS, new_offers)
+    _write(Handoff, {"to_rep_id": "bigint", "routing_reason": "text"}, handoffs, key="id")
+    _write(Lead, {"owner_id": "bigint"}, owners, key="id")
+    before, after = _rollup_move(moves)
     lead_days_apply(before=before, after=after)
-    LeadEvent.objects.bulk_create(events)
+    _write(LeadEvent, EVENT_COLUMNS, events)
     RoutingRule.objects.bulk_update(list(rules.values()), ["turns", "last_rep"])
     if to_managers:
         managers = list(User.objects.filter(role=Role.MANAGER, is_active=True).values_list("id", flat=True))
@@ -326,10 +404,11 @@ def offers_sweep(*, now=None, limit: int = OFFER_SWEEP_BATCH) -> OfferSweepResul
                     manager,
                     NotificationKind.ESCALATION,
                     lead.id,
-                    f"Nobody took {lead}: its offers lapsed or were turned down, and it waits in the managers' queue.",
-                    reverse("leads:detail", args=[lead.id]),
+                    f"Nobody took {lead.name or lead.email}: its offers lapsed or were turned down, and it waits "
+                    "in the managers' queue.",
+                    url,
                 )
-                for lead in to_managers
+                for lead, url in to_managers
                 for manager in managers
             ]
         )
@@ -342,3 +421,23 @@ def offers_sweep(*, now=None, limit: int = OFFER_SWEEP_BATCH) -> OfferSweepResul
         result.to_managers,
     )
     return result
+
+
+OFFER_COLUMNS = {
+    "handoff_id": "bigint",
+    "lead_id": "bigint",
+    "rep_id": "bigint",
+    "position": "smallint",
+    "routing_turn": "integer",
+    "offered_at": "timestamptz",
+    "due_at": "timestamptz",
+    "outcome": "text",
+}
+EVENT_COLUMNS = {
+    "lead_id": "bigint",
+    "kind": "text",
+    "from_status": "text",
+    "to_status": "text",
+    "note": "text",
+    "at": "timestamptz",
+}
