@@ -47,12 +47,15 @@ def form_post(
     done_url: str,
     render_form: Callable[[Form], HttpResponse],
     render_page: Callable[[Form], HttpResponse],
+    render_done: Callable[[str], HttpResponse] | None = None,
 ) -> HttpResponse:
     """Validate `form` and `save` its cleaned data (a service call). On success a redirect to
     `done_url` with the `success` message (or the message made from what `save` returned); on bad
     input the form with its errors, alone for htmx (`render_form`, 422) or in its page
     (`render_page`, 400); a service's NotAllowed is a 403; a move the state does not allow is a
-    message on `done_url`."""
+    message on `done_url`. With `render_done`, an htmx post that succeeds is answered in place
+    instead: `render_done(message)` is the piece that replaces the one that posted (the rep's inbox
+    row), and the message goes there rather than to the next page."""
     if form.is_valid():
         try:
             result = save(form.cleaned_data)
@@ -64,7 +67,10 @@ def form_post(
             messages.error(request, error.message)
             return redirect_after_post(request, done_url)
         else:
-            messages.success(request, success(result) if callable(success) else success)
+            message = success(result) if callable(success) else success
+            if render_done is not None and is_htmx(request):
+                return render_done(message)
+            messages.success(request, message)
             return redirect_after_post(request, done_url)
     if is_htmx(request):
         response = render_form(form)

@@ -124,7 +124,12 @@ def _cursor_parse(queryset: QuerySet, ordering: Sequence[str], text: str | None)
     values = []
     for name, part in zip(_names(ordering), parts, strict=True):
         meta = queryset.model._meta
-        field = meta.pk if name in ("id", "pk") else meta.get_field(name)
+        annotation = queryset.query.annotations.get(name)
+        # An annotation (the lead list's score rank) parses as what it computes.
+        if annotation is not None:
+            field = annotation.output_field
+        else:
+            field = meta.pk if name in ("id", "pk") else meta.get_field(name)
         try:
             value = field.to_python(part)
         except (ValidationError, TypeError, ValueError):

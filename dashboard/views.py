@@ -63,23 +63,19 @@ def _lead_list_url(**filters) -> str:
 
 
 def rep_inbox_context(*, user, now) -> dict:
-    """Handoffs waiting for the rep's answer, each with its own reject form, then their work."""
+    """Handoffs waiting for the rep's answer, each with its own reject form (written out by the
+    template from the reason codes), then their work; how many more wait beyond the first page."""
     inbox = lead_selectors.inbox_for_rep(user=user)
     handoffs, awaiting_count = _first_page(inbox["awaiting"])
-    reasons = list(lead_selectors.reason_code_list()) if handoffs else []
     awaiting = [
-        {
-            "handoff": handoff,
-            "lead": handoff.lead,
-            "overdue": handoff.sla_overdue_at(now),
-            "reject_form": lead_forms.RejectForm(reasons=reasons, auto_id=f"id_reject_{handoff.lead_id}_%s"),
-        }
-        for handoff in handoffs
+        {"handoff": handoff, "lead": handoff.lead, "overdue": handoff.sla_overdue_at(now)} for handoff in handoffs
     ]
     working, working_count = _first_page(inbox["working"])
     return {
         "awaiting": awaiting,
         "awaiting_count": awaiting_count,
+        "awaiting_more": awaiting_count - len(awaiting),
+        "reasons": list(lead_selectors.reason_code_list()) if handoffs else [],
         "awaiting_url": _lead_list_url(status=LeadStatus.HANDED_OFF, owner=user.pk),
         "working": working,
         "working_count": working_count,

@@ -11,11 +11,12 @@ from django.views.decorators.http import require_POST
 
 from alignment.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from alignment.models import Role
+from alignment.pages import is_htmx
 from feedback.bulk import lead_bulk_action_run
 from feedback.merge import lead_merge_preview_with_feedback, lead_merge_with_feedback
 from leads import forms as lead_forms
 from leads import selectors as lead_selectors
-from leads.bulk import BULK_MAX, DONE
+from leads.bulk import BULK_MAX, DONE, bulk_action_choices
 from leads.imports import import_job_get_for_user, import_new_leads
 from leads.lifecycle import lead_action_refusal
 from leads.views import lead_or_404
@@ -42,15 +43,22 @@ def _bulk_ids(request, user) -> tuple[list[int], int | None]:
     return ids, None
 
 
+BULK_FIELDS = ("action", "rep", "reason", "note")
+
+
 @login_required
 @require_POST
 def lead_bulk(request):
-    """Run a bulk action and show what happened to each lead, done or refused and why."""
+    """Run a bulk action and show what happened to each lead, done or refused and why (a handoff:
+    to whom, and the routing reason). From the lead list through htmx it answers in place: input
+    it refuses brings the action bar back with the error beside its field (422) and the list, its
+    filter and its ticks untouched; the results go below the bar and the list reloads."""
     user = request.user
     if user.role not in (Role.MARKETER, Role.MANAGER):
         raise PermissionDenied
     ids, capped = _bulk_ids(request, user)
     error = results = None
+    errors = {}
     try:
         results = lead_bulk_action_run(
             action=request.POST.get("action", ""),
@@ -61,10 +69,13 @@ def lead_bulk(request):
             reason=request.POST.get("reason", ""),
         )
     except InvalidInput as invalid:
-        error = invalid.message
-    leads = lead_selectors.lead_list_for_user(user=user).in_bulk([result["id"] for result in results or []])
+        error, errors = invalid.message, invalid.fields or {}
+    results_ids = [result["id"] for result in results or []]
+    leads = lead_selectors.lead_list_for_user(user=user).in_bulk(results_ids)
+    handoffs = lead_selectors.lead_latest_handoffs(ids=results_ids) if results else {}
     for result in results or []:
         result["lead"] = leads.get(result["id"])
+        result["handoff"] = handoffs.get(result["id"]) if request.POST.get("action") in HANDOFF_ACTIONS else None
     done = sum(result["result"] == DONE for result in results or [])
     context = {
         "results": results,
@@ -75,7 +86,33 @@ def lead_bulk(request):
         "bulk_max": BULK_MAX,
         "back": reverse("leads:list") + ("?" + request.POST["filter"] if request.POST.get("filter") else ""),
     }
+    if is_htmx(request):
+        return _bulk_in_place(request, context, errors)
     return render(request, "leads/lead_bulk_results.html", context, status=400 if error else 200)
+
+
+# The actions whose results name the rep who has the lead now and why (the handoff's routing reason).
+HANDOFF_ACTIONS = {"hand_off", "reassign"}
+
+
+def _bulk_in_place(request, context, errors):
+    if context["error"]:
+        # A refusal before any lead changed names a field when it can ("note"); else it is the bar's.
+        fields = {name: problems for name, problems in errors.items() if name in BULK_FIELDS}
+        bar = {
+            "bulk_actions": bulk_action_choices(request.user),
+            "reps": list(lead_selectors.rep_list()),
+            "bulk_values": {name: request.POST.get(name, "") for name in BULK_FIELDS},
+            "bulk_errors": fields,
+            "bulk_error": "" if fields else context["error"],
+        }
+        return render(request, "leads/_bulk_form.html", bar, status=422)
+    response = render(request, "leads/_bulk_outcome.html", context)
+    response["HX-Retarget"] = "#bulk-outcome"
+    response["HX-Reswap"] = "innerHTML"
+    # The list below shows the leads as they are now (their status and owner changed).
+    response["HX-Trigger"] = "leads-changed"
+    return response
 
 
 @login_required

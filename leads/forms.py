@@ -9,7 +9,7 @@ from django import forms
 from alignment.countries import country_form_field
 from alignment.forms import ServiceForm
 from leads.models import ACTIVITY_KINDS, LeadStatus, Source
-from leads.selectors import NO_OWNER
+from leads.selectors import NO_OWNER, SCORE_ORDERING
 
 NOTE_ROWS = 3
 
@@ -151,6 +151,9 @@ class LeadFilterForm(forms.Form):
     campaign = forms.ChoiceField(required=False)
     owner = forms.ChoiceField(required=False)
     q = forms.CharField(required=False, max_length=200, label="Search")
+    ordering = forms.ChoiceField(
+        required=False, label="Sort", choices=[("", "Newest first"), (SCORE_ORDERING, "Best score first")]
+    )
 
     def __init__(self, *args, campaigns=(), owners=(), no_owner=True, **kwargs):
         super().__init__(*args, **kwargs)

@@ -190,10 +190,22 @@ def lead_latest_handoff(lead: Lead) -> Handoff | None:
     return handoffs[0] if handoffs else None
 
 
+def lead_latest_handoffs(*, ids) -> dict[int, Handoff]:
+    """The newest handoff of each of these leads, keyed by lead id, with its rep: in one query (the
+    bulk results say who has each lead now and why)."""
+    latest = {}
+    handoffs = Handoff.objects.filter(lead_id__in=list(ids)).select_related("to_rep").order_by("-created_at", "-id")
+    for handoff in handoffs:
+        latest.setdefault(handoff.lead_id, handoff)
+    return latest
+
+
 def inbox_for_rep(*, user: User) -> dict:
-    """The rep's home: handoffs waiting for an answer, then their work. Within the same urgency
-    the best score comes first: overdue handoffs before the others, each by score, then deadline;
-    working leads cold right now before the others, each by score, then the longest untouched."""
+    """The rep's home: handoffs waiting for an answer, then their work. Handoffs still within their
+    SLA come before the overdue ones: those can still be answered in time, and a new handoff would
+    otherwise sit below every overdue one, past the home's first page. Within each, the best score
+    first, then the soonest deadline. Working leads cold right now come before the others, each by
+    score, then the longest untouched."""
     now = timezone.now()
     awaiting = (
         Handoff.objects.filter(to_rep=user, outcome=HandoffOutcome.OPEN)
@@ -206,7 +218,7 @@ def inbox_for_rep(*, user: User) -> dict:
                 HandoffOffer.objects.filter(handoff=OuterRef("pk"), outcome=OfferOutcome.OPEN).values("due_at")[:1]
             ),
         )
-        .order_by("-urgent", "-score_rank", "sla_due_at", "id")
+        .order_by("urgent", "-score_rank", "sla_due_at", "id")
     )
     cold = ColdEpisode.objects.filter(lead=OuterRef("pk"), closed_at__isnull=True)
     working = (

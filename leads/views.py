@@ -36,6 +36,8 @@ from leads.panels import lead_panels
 PAGE_SIZE = 50
 # Newest first: ids follow capture order.
 LIST_ORDER = ("-id",)
+# Best score first (`?ordering=-score`): the `lead_score` index's rank, unscored last, ties newest first.
+SCORE_LIST_ORDER = ("-score_rank", "-id")
 S = LeadStatus
 
 
@@ -177,13 +179,15 @@ def lead_list(request):
     is_rep = user.role == Role.REP
     owners = [user] if is_rep else list(selectors.rep_list())
     filter_form = forms.LeadFilterForm(request.GET, campaigns=campaigns, owners=owners, no_owner=not is_rep)
-    leads = selectors.lead_list_for_user(user=user, filters=filter_form.filters())
-    page = keyset_page(leads, request, ordering=LIST_ORDER, param="after", previous_param="before", size=PAGE_SIZE)
-    search = bool(filter_form.filters().get("q"))
+    filters = filter_form.filters()
+    leads = selectors.lead_list_for_user(user=user, filters=filters)
+    ordering = SCORE_LIST_ORDER if filters.get("ordering") == selectors.SCORE_ORDERING else LIST_ORDER
+    page = keyset_page(leads, request, ordering=ordering, param="after", previous_param="before", size=PAGE_SIZE)
+    search = bool(filters.get("q"))
     total = row_count(leads, search=search)
     start = 1
     if page.items and not page.is_first_page:
-        start += row_count(keyset_rows_before(leads, page.items[0], ordering=LIST_ORDER), search=search).value
+        start += row_count(keyset_rows_before(leads, page.items[0], ordering=ordering), search=search).value
     context = {
         "leads": page.items,
         "filter_form": filter_form,
@@ -191,7 +195,8 @@ def lead_list(request):
         "previous_query": page.previous_query,
         "is_first_page": page.is_first_page,
         "first_query": page.first_query,
-        "filtered": bool(filter_form.filters()),
+        "filtered": bool({name: value for name, value in filters.items() if name != "ordering"}),
+        "by_score": ordering == SCORE_LIST_ORDER,
         "total": total,
         "start": start,
         "end": start + len(page.items) - 1,
@@ -269,6 +274,10 @@ def lead_edit(request, pk):
     return render(request, "leads/lead_edit.html", {"lead": lead, "form": form}, status=status)
 
 
+# Posted by the rep's inbox with its accept and reject forms: a success answers in place, the row.
+IN_PLACE_INBOX = "inbox"
+
+
 def lead_action_run(request, pk, action, call, success):
     """Run `action` (a LEAD_FORMS key) posted from a page: `call(lead, data)` is its service call,
     `success` the message (or makes it from what the service returned). Answered by `form_post`:
@@ -276,10 +285,21 @@ def lead_action_run(request, pk, action, call, success):
     lead = lead_or_404(request.user, pk)
     spec = LEAD_FORMS[action]
     form = lead_form(action, lead, data=request.POST)
+    in_inbox = request.POST.get("in_place") == IN_PLACE_INBOX
 
     def render_form(form):
         context = {"lead": lead, "form": form, "next": request.POST.get("next", ""), **spec.context(lead)}
+        if in_inbox:
+            context["in_place"] = IN_PLACE_INBOX
         return render(request, spec.template, context)
+
+    def render_done(message):
+        # The inbox row becomes what happened to it: the page stays where it was (static/js/app.js
+        # then moves the focus on to the next lead waiting).
+        response = render(request, "leads/_inbox_answered.html", {"lead": lead, "message": message})
+        response["HX-Retarget"] = f"#inbox-item-{lead.pk}"
+        response["HX-Reswap"] = "outerHTML"
+        return response
 
     return form_post(
         request,
@@ -289,6 +309,7 @@ def lead_action_run(request, pk, action, call, success):
         done_url=_next_url(request, reverse("leads:detail", args=[lead.pk])),
         render_form=render_form,
         render_page=lambda form: lead_page(request, lead, bound=(action, form)),
+        render_done=render_done if in_inbox else None,
     )
 
 

@@ -59,8 +59,54 @@
       box.dataset.selectWired = "1";
       box.addEventListener("change", function () {
         document.querySelectorAll("[data-row-select]").forEach(function (row) { row.checked = box.checked; });
+        updateBulkBar();
       });
     });
+  }
+
+  // The bulk bar shows once a lead is ticked (or "all matching"), with how many; without
+  // JavaScript it is always there.
+  function updateBulkBar() {
+    var bar = document.querySelector("[data-bulk-bar]");
+    if (!bar) return;
+    var ticked = document.querySelectorAll("[data-row-select]:checked").length;
+    var all = document.querySelector("[data-testid='select-all-matching']:checked");
+    bar.classList.toggle("is-idle", !ticked && !all);
+    var count = bar.querySelector("[data-bulk-count]");
+    if (count) count.textContent = all ? "(all matching)" : ticked ? "(" + ticked + ")" : "";
+  }
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    if (field.matches("[data-row-select], [data-select-page], [data-testid='select-all-matching']")) updateBulkBar();
+    // A filter form's lists apply as soon as one changes: one request, as its own submit would
+    // send (a text field waits for Enter or the button, so typing sends nothing).
+    var form = field.form;
+    if (form && form.hasAttribute("data-filter-form") && field.tagName === "SELECT") form.requestSubmit();
+  });
+  // After a bulk action the list shows the leads as they are now.
+  document.addEventListener("leads-changed", function () {
+    if (window.htmx && document.getElementById("lead-results")) {
+      window.htmx.ajax("GET", window.location.href, { target: "#lead-results", swap: "innerHTML" });
+    }
+  });
+
+  // A lead answered in the rep's inbox: say so to a screen reader and move on to the next lead
+  // waiting (or the one before it), without scrolling the page away.
+  function inboxAnswered(root) {
+    if (!root.matches || !root.matches("[data-answered]")) return;
+    var status = document.getElementById("live-status");
+    var said = root.querySelector(".answered");
+    if (status && said) status.textContent = said.textContent.trim();
+    var rows = Array.prototype.slice.call(document.querySelectorAll("#awaiting .inbox-item:not([data-answered]), #awaiting [data-answered]"));
+    var index = rows.indexOf(root);
+    var next = rows.slice(index + 1).concat(rows.slice(0, index).reverse()).filter(function (row) {
+      return !row.hasAttribute("data-answered");
+    })[0];
+    var target = next ? next.querySelector("[data-inbox-lead]") : root.querySelector("a");
+    if (target) {
+      target.focus({ preventScroll: true });
+      target.scrollIntoView({ block: "nearest" });
+    }
   }
 
   function init(root) {
@@ -68,6 +114,8 @@
     wireConfirm(root);
     focusableScrollers();
     wireSelectPage(root);
+    updateBulkBar();
+    inboxAnswered(root);
   }
 
   window.addEventListener("resize", focusableScrollers);

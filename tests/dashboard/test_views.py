@@ -41,8 +41,9 @@ def test_rep_home_is_the_inbox_with_time_left_and_overdue_flagged(client, market
 
     page = response.content.decode()
     awaiting = response.context["awaiting"]
-    assert [item["lead"].name for item in awaiting] == ["Late Larry", "Fresh Fiona"]  # soonest deadline first
-    assert [item["overdue"] for item in awaiting] == [True, False]
+    # the one that can still be answered in time first, then the overdue one
+    assert [item["lead"].name for item in awaiting] == ["Fresh Fiona", "Late Larry"]
+    assert [item["overdue"] for item in awaiting] == [False, True]
     assert "Overdue by 3" in page
     assert "left to answer" in page
     assert [lead.name for lead in response.context["working"]] == ["Working Wanda"]
@@ -83,6 +84,7 @@ def test_rep_inbox_query_count_on_a_short_inbox(client, django_assert_num_querie
     assert len(response.context["awaiting"]) == 5
     assert len(response.context["working"]) == 5
     assert "See all" not in response.content.decode()
+    assert "more waiting for you" not in response.content.decode()
 
 
 def test_rep_inbox_shows_one_page_of_each_list_with_the_totals(
@@ -112,7 +114,8 @@ def test_rep_inbox_shows_one_page_of_each_list_with_the_totals(
     assert len(response.context["working"]) == HOME_PAGE_SIZE
     assert f'Waiting for you <small class="muted">({HOME_PAGE_SIZE + 3})</small>' in page
     assert f'Your working leads <small class="muted">({HOME_PAGE_SIZE + 3})</small>' in page
-    assert f"See all {HOME_PAGE_SIZE + 3} waiting for you" in page
+    assert f"Showing {HOME_PAGE_SIZE} of {HOME_PAGE_SIZE + 3}" in page
+    assert "3 more waiting for you in your leads" in page
     see_all = client.get(response.context["awaiting_url"])
     assert len(see_all.context["leads"]) == HOME_PAGE_SIZE + 3
     assert {lead.status for lead in see_all.context["leads"]} == {LeadStatus.HANDED_OFF}

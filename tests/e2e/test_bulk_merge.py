@@ -47,9 +47,11 @@ def test_bulk_hand_off_of_selected_leads_shows_each_result(browser, transactiona
         expect(page.get_by_test_id("bulk-results").locator("tr[data-result='done']")).to_have_count(2)
         statuses = dict(Lead.objects.values_list("name", "status"))
         assert statuses == {"Ada": LeadStatus.HANDED_OFF, "Grace": LeadStatus.HANDED_OFF, "Hedy": LeadStatus.NEW}
-        # all matching the filter, again: the two handed off are refused (a marketer cannot reassign)
-        page.get_by_role("link", name="Back to the leads").click()
+        # the list below shows them handed off, in place; then all matching the filter, by the
+        # rules: the two handed off are refused (a marketer cannot reassign)
+        expect(page.locator("#lead-results .status-handed_off")).to_have_count(2)
         page.get_by_test_id("select-all-matching").check()
+        page.get_by_test_id("bulk-rep").select_option(label="By the routing rules")
         page.get_by_test_id("bulk-note").fill("Second wave.")
         page.get_by_test_id("bulk-submit").click()
         expect(page.get_by_test_id("bulk-summary")).to_have_text("1 done, 2 refused.")

@@ -43,7 +43,9 @@ def test_marketer_captures_and_hands_off_and_the_rep_accepts_from_the_inbox(page
     expect(awaiting).to_contain_text(re.compile(r"left to answer"))
     awaiting.get_by_role("button", name="Accept").click()
 
-    expect(page.get_by_role("status")).to_contain_text("Accepted Ada Lovelace")
+    # the row says so in place; loaded again, the inbox has it among the working leads
+    expect(awaiting).to_contain_text("Accepted Ada Lovelace")
+    page.reload()
     expect(page.locator("#awaiting")).to_contain_text("Nothing is waiting for you")
     expect(page.locator("#working")).to_contain_text("Ada Lovelace")
     lead = Lead.objects.get(email="ada@analytical.test")

@@ -76,7 +76,7 @@ def test_the_inbox_puts_the_best_score_first_within_the_same_urgency(client, jud
     # when
     client.force_login(rep)
     response = client.get(reverse("dashboard:home"))
-    # then: the overdue one first, then by score
+    # then: those still within their SLA first, by score, then the overdue one
     order = [item["lead"].pk for item in response.context["awaiting"]]
-    assert order == [waiting[1].pk, waiting[2].pk, waiting[0].pk]
+    assert order == [waiting[2].pk, waiting[0].pk, waiting[1].pk]
     assert "High · 90 %" in response.content.decode()
