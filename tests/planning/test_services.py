@@ -310,3 +310,34 @@ def test_refreshing_keeps_the_evidence_current_until_delivery(marketer, rep, ret
         "since": refreshed.evidence["since"]
     }
     assert Handoff.objects.count() == 0
+
+
+def test_each_status_change_reaches_the_requester_in_app_by_email_and_in_chat_as_they_chose(
+    marketer, rep, other_rep, retail, manager, private_webhooks, mailoutbox
+):
+    from alignment.services import notification_email_send
+    from alignment.webhooks.services import webhook_endpoint_create
+    from tests.alignment.test_chat import posts_to
+
+    quiet = other_rep
+    quiet.chat_notifications = False
+    quiet.email_notifications = False
+    quiet.save(update_fields=["chat_notifications", "email_notifications"])
+    chat = webhook_endpoint_create(url="http://127.0.0.1:9/chat", kind="slack", user=rep, by=manager)
+    quiet_chat = webhook_endpoint_create(url="http://127.0.0.1:9/quiet", kind="slack", user=quiet, by=manager)
+    mine, theirs = file_request(by=rep, vertical=retail), file_request(by=quiet, vertical=retail)
+
+    campaign_request_accept(request=mine, by=marketer)
+    campaign_request_decline(request=theirs, by=marketer, reason="No budget this quarter.")
+
+    told = Notification.objects.filter(kind="request", recipient__in=[rep, quiet]).order_by("id")
+    assert [(n.recipient_id, "accepted" in n.message or "declined" in n.message) for n in told] == [
+        (rep.id, True),
+        (quiet.id, True),
+    ]
+    assert [(p["kind"], p["recipient"]["id"]) for p in posts_to(chat)] == [("request", rep.id)]
+    assert "accepted" in posts_to(chat)[0]["message"]
+    assert posts_to(quiet_chat) == []
+    sent = [notification_email_send(notification_id=n.id) for n in told]
+    assert sent == [True, False]
+    assert [m.to for m in mailoutbox] == [[rep.email]]
