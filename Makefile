@@ -59,7 +59,9 @@ format: install
 # beside DATABASE_URL's (bench/pages.py); capture beside a bare DRF view, bulk capture and the import
 # beside COPY (bench/capture.py, bench/bulk.py: a few minutes), the same 1,000 rows taken apart step
 # by step (bench/bulk_anatomy.py: what bounds them); generate_leads beside COPY
-# (bench/generate.py). Together about 15 minutes on a small machine.
+# (bench/generate.py); campaign planning's evidence, voice of sales, plan and meeting page beside a
+# GROUP BY at 20,000 leads and at BENCH_LEADS (bench/planning.py). Together about 20 minutes on a
+# small machine.
 BENCH_LEADS ?= 200000
 # Each script prints its own table as it goes; the last one gathers every figure beside its baseline.
 BENCH_SUMMARY := var/bench-summary.jsonl
@@ -71,4 +73,5 @@ bench: install
 	BENCH_SUMMARY=$(BENCH_SUMMARY) $(PY) bench/bulk_anatomy.py --leads 100000
 	BENCH_SUMMARY=$(BENCH_SUMMARY) $(PY) bench/generate.py --sizes $(BENCH_LEADS)
 	BENCH_SUMMARY=$(BENCH_SUMMARY) $(PY) bench/live.py --streams 500 --samples 100 --leads $(BENCH_LEADS)
+	BENCH_SUMMARY=$(BENCH_SUMMARY) $(PY) bench/planning.py --sizes 20000 $(BENCH_LEADS)
 	@echo; $(PY) bench/summary.py $(BENCH_SUMMARY)
