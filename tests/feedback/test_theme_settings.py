@@ -103,3 +103,21 @@ def test_an_unknown_theme_or_action_is_a_404_or_a_message_never_a_500(client, ma
     )
     assert response.status_code == 200 and b"needs a label" in response.content
     assert PainTheme.objects.get(pk=theme.pk).label == "Price"
+
+
+def test_the_page_reads_the_same_number_of_queries_however_many_themes(client, manager):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(manager)
+    client.get(reverse("feedback:pain-themes"))
+
+    def queries():
+        with CaptureQueriesContext(connection) as seen:
+            assert client.get(reverse("feedback:pain-themes")).status_code == 200
+        return len(seen.captured_queries)
+
+    few = queries()
+    for n in range(20):
+        pain_theme_create(label=f"Theme {n}", by=manager)
+    assert queries() == few
