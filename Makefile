@@ -60,7 +60,9 @@ format: install
 # beside COPY (bench/capture.py, bench/bulk.py: a few minutes), the same 1,000 rows taken apart step
 # by step (bench/bulk_anatomy.py: what bounds them); generate_leads beside COPY
 # (bench/generate.py); the lead score's training, rescore, explanation and inbox (bench/scoring.py:
-# a few minutes at 100,000 leads). Together about 20 minutes on a small machine.
+# a few minutes at 100,000 leads); campaign planning's evidence, voice of sales, plan and meeting
+# page beside a GROUP BY at 20,000 leads and at BENCH_LEADS (bench/planning.py). Together about 25
+# minutes on a small machine.
 BENCH_LEADS ?= 200000
 # Each script prints its own table as it goes; the last one gathers every figure beside its baseline.
 BENCH_SUMMARY := var/bench-summary.jsonl
@@ -73,4 +75,5 @@ bench: install
 	BENCH_SUMMARY=$(BENCH_SUMMARY) $(PY) bench/generate.py --sizes $(BENCH_LEADS)
 	BENCH_SUMMARY=$(BENCH_SUMMARY) $(PY) bench/live.py --streams 500 --samples 100 --leads $(BENCH_LEADS)
 	BENCH_SUMMARY=$(BENCH_SUMMARY) $(PY) bench/scoring.py --leads 100000 --runs 5
+	BENCH_SUMMARY=$(BENCH_SUMMARY) $(PY) bench/planning.py --sizes 20000 $(BENCH_LEADS)
 	@echo; $(PY) bench/summary.py $(BENCH_SUMMARY)

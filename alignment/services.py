@@ -171,8 +171,10 @@ def notification_create_many(*, rows: list[NotificationRow]) -> list[int]:
 
 # --- chat -----------------------------------------------------------------------------------
 # The notifications that also go to chat; a handoff posts to the rep's chat too (its in-app side is
-# the rep's inbox), as kind "handoff".
-CHAT_NOTIFICATION_KINDS = frozenset({NotificationKind.REMINDER, NotificationKind.ESCALATION, NotificationKind.FEEDBACK})
+# the rep's inbox), as kind "handoff". A campaign request's status change goes to its requester's.
+CHAT_NOTIFICATION_KINDS = frozenset(
+    {NotificationKind.REMINDER, NotificationKind.ESCALATION, NotificationKind.FEEDBACK, NotificationKind.REQUEST}
+)
 CHAT_HANDOFF = "handoff"
 
 

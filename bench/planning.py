@@ -1,28 +1,32 @@
-"""Campaign planning's figures at the size of the data it is pointed at, each beside one GROUP BY
-over the leads measured right after it.
+"""Campaign planning's figures at 20,000 and 1,000,000 leads, each beside one GROUP BY over the
+leads measured right after it, at the same size.
 
-    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/<db> .venv/bin/python bench/planning.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/alignment .venv/bin/python bench/planning.py
 
-Point it at a migrated database holding generated leads (`manage.py generate_leads`). Unless the
-leads already carry pain themes, it first tags a share of the current verdicts with themes (one
-INSERT … SELECT) and gives each generated rep three covered segments, so there is something to
-count; then it prints the median of several runs of: a request's evidence, voice of sales by
-segment over a year, the plan (service and page, logged in as gen-marketer-1) and this week's
-meeting page.
+It never touches the database in DATABASE_URL: for each size it works in a sibling database named
+`<name>_bench_planning_<size>` (or BENCH_DATABASE_URL's name with the size), created and migrated
+here and filled with `manage.py generate_leads` up to the size unless it holds that many already;
+they are dropped afterwards unless --keep. With --database URL it measures that one migrated
+database of generated leads as it is (a copy of a big one, say), at whatever size it holds.
 
-Options: --runs N (default 5).
+Unless the leads already carry pain themes, it first tags a share of the current verdicts with
+themes (one INSERT … SELECT) and gives each generated rep three covered segments, so there is
+something to count; then it prints the median of several runs of: a request's evidence, voice of
+sales by segment over a year, the plan (service and page, logged in as gen-marketer-1) and this
+week's meeting page.
+
+Options: --sizes N [N …] (default 20000 1000000), --runs N (default 5), --keep, --database URL.
 """
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from benchdb import django_setup, pages_through_the_test_client  # noqa: E402
-from pages import GROUP_BY, median_ms  # noqa: E402
+from benchdb import bench_django_setup, create_database, django_setup, pages_through_the_test_client  # noqa: E402
+from pages import GROUP_BY, drop_database, grow_to, median_ms, use_database  # noqa: E402
 
 
 def _prepare():
@@ -58,15 +62,8 @@ def _prepare():
     return segments[0]
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
-    url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit("Set BENCH_DATABASE_URL (or DATABASE_URL) to a PostgreSQL database holding generated leads.")
-    django_setup(url)
-    pages_through_the_test_client()
+def measure(runs):
+    """Every figure at the size the current database holds, each beside the GROUP BY right after."""
     from datetime import timedelta
 
     from django.db import connection
@@ -110,12 +107,12 @@ def main():
         "meeting page /meetings/<id>/": (page(f"/meetings/{meeting.pk}/"), 100),
     }
     leads = Lead.objects.count()
-    print(f"{leads:,} leads, medians of {args.runs} runs")
+    print(f"{leads:,} leads, medians of {runs} runs")
     print(f"{'':44} {'figure':>9} {'GROUP BY':>9} {'ratio':>6}")
     for what, (fn, target_ms) in measures.items():
-        value = median_ms(fn, args.runs)
-        baseline = median_ms(group_by, args.runs)
-        print(f"{what:44} {value:7.1f}ms {baseline:7.1f}ms {value / baseline:5.2f}×")
+        value = median_ms(fn, runs)
+        baseline = median_ms(group_by, runs)
+        print(f"{what:44} {value:7.1f}ms {baseline:7.1f}ms {value / baseline:5.2f}×", flush=True)
         record(
             f"{what}, at {leads:,} leads",
             value,
@@ -125,6 +122,40 @@ def main():
             value < target_ms and value <= 1.5 * baseline,
             "one GROUP BY over the leads",
         )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[20_000, 1_000_000])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--keep", action="store_true", help="Keep the bench databases afterwards.")
+    parser.add_argument("--database", help="Measure this migrated database of generated leads as it is.")
+    args = parser.parse_args()
+    if args.database:
+        if not args.database.startswith(("postgres://", "postgresql://")):
+            sys.exit("--database takes a PostgreSQL URL.")
+        django_setup(args.database)
+        pages_through_the_test_client()
+        measure(args.runs)
+        return
+    base = bench_django_setup("_bench_planning")
+    pages_through_the_test_client()
+    from django.core.management import call_command
+    from django.db import connections
+
+    for size in sorted(args.sizes):
+        url = f"{base}_{size}"
+        create_database(url)
+        use_database(url)
+        try:
+            call_command("migrate", verbosity=0)
+            grow_to(size)
+            print()
+            measure(args.runs)
+        finally:
+            connections.close_all()
+            if not args.keep:
+                drop_database(url)
 
 
 if __name__ == "__main__":

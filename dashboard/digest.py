@@ -19,7 +19,7 @@ from django.utils import timezone
 from alignment.days import company_today, company_tz
 from alignment.errors import InvalidInput
 from alignment.models import Notification, NotificationKind, Role, User
-from dashboard.figures import ZERO, dashboard_figures, goal_pace, revenue_goal_for_period
+from dashboard.figures import ZERO, digest_figures, goal_pace, revenue_goal_for_period
 from dashboard.models import DigestDelivery, GoalPeriod
 from dashboard.periods import LAST_DAY, DashboardFilters, dashboard_filters_parse, date_parse
 from feedback.selectors import feedback_backlog
@@ -52,16 +52,26 @@ def digest_week_parse(value, *, today: date | None = None) -> date:
 def digest_agenda(*, week: date, now: datetime | None = None) -> dict:
     """What the joint meeting goes through for the week starting on Monday `week`.
 
-    Its figures are the dashboard's (`dashboard_figures`), so the meeting and the dashboard never
-    disagree: the week's, for the wins from marketing leads and the rejections, and the quarter's up
-    to the week's end, for revenue against the goal, the pipeline and the leads cold now.
+    Its figures are the dashboard's (`digest_figures`, each computed as `dashboard_figures` computes
+    it), so the meeting and the dashboard never disagree: the week's, for the wins from marketing
+    leads and the rejections, and the quarter's up to the week's end, for revenue against the goal,
+    the pipeline and the leads cold now.
     """
     now = now or timezone.now()
     tz = company_tz()
     start = datetime.combine(week, time.min, tzinfo=tz)
     end = start + timedelta(days=7)
     week_end = week + timedelta(days=6)
-    this_week = dashboard_figures(filters=DashboardFilters(kind="custom", start=week, end=week_end), now=now)
+    # The quarter the week ends in, up to the week's end, so the digest of a past week reads as it
+    # did that Monday. (The last week a digest may show ends after LAST_DAY: its quarter is then LAST_DAY's.)
+    last_day = min(week_end, LAST_DAY)
+    quarter = dashboard_filters_parse({"period": "quarter", "start": last_day.isoformat()})
+    # The week's figures and the quarter's, each only as far as the digest shows them.
+    this_week = to_date = digest_figures(
+        week=DashboardFilters(kind="custom", start=week, end=week_end),
+        to_date=DashboardFilters(kind="custom", start=quarter.start, end=last_day),
+        now=now,
+    )
 
     # Marketing's wins: the won revenue the dashboard credits to the marketers who captured the leads.
     credited = [row for row in this_week["revenue_by_marketer"] if row["user_id"]]
@@ -72,12 +82,7 @@ def digest_agenda(*, week: date, now: datetime | None = None) -> dict:
         won_at__gte=start, won_at__lt=end, captured_by__role=Role.MARKETER, merged_into__isnull=True
     ).select_related("campaign", "captured_by", "owner")
 
-    # Revenue against the goal: the quarter the week ends in, won up to the week's end, so the digest
-    # of a past week reads as it did that Monday.
-    # (The last week a digest may show ends after LAST_DAY: its quarter is then LAST_DAY's.)
-    last_day = min(week_end, LAST_DAY)
-    quarter = dashboard_filters_parse({"period": "quarter", "start": last_day.isoformat()})
-    to_date = dashboard_figures(filters=DashboardFilters(kind="custom", start=quarter.start, end=last_day), now=now)
+    # Revenue against the goal: the quarter's, won up to the week's end.
     goal = revenue_goal_for_period(start=quarter.start, end=quarter.end, kind=GoalPeriod.QUARTER)
     won = to_date["won_revenue"]
     # The pace as on the Monday after the week: the dashboard's own definition, the week's days gone.

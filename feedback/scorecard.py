@@ -25,6 +25,7 @@ from django.db.models import F, Sum
 from alignment.aggregates import percentile_by_group, uses_percentile_cont
 from alignment.days import company_day, company_today, company_tz
 from feedback.models import ReasonDay
+from feedback.scorecard_extras import scorecard_requests
 from leads.models import Campaign, Lead, LeadDay
 
 
@@ -66,6 +67,8 @@ class ScorecardRow:
     bad: int = 0
     median_time_to_verdict: timedelta | None = None
     top_bad_reasons: list = field(default_factory=list)
+    # The delivered campaign requests this campaign answers, with what it brought in their segment.
+    requests: list = field(default_factory=list)
 
     @property
     def acceptance_rate(self) -> float | None:
@@ -178,7 +181,9 @@ def campaign_scorecard(*, period: Period, sort: str = "name", campaign: int | No
        and their current good/bad verdicts;
     3. per campaign: the median time from handoff to the first verdict, from the leads' waits;
     4. per campaign and reason, from the bad reasons' daily roll-up: the bad verdicts, rejections
-       and losses.
+       and losses;
+    5. when planning is installed, the delivered requests the campaigns answer, with their stored
+       outcomes (`feedback.scorecard_extras`).
 
     Sorting by `-column` sorts descending; campaigns are few, so rows are sorted here.
     """
@@ -222,6 +227,10 @@ def campaign_scorecard(*, period: Period, sort: str = "name", campaign: int | No
         card = rows.get(row["campaign_id"])
         if card and len(card.top_bad_reasons) < 3:
             card.top_bad_reasons.append((row["reason__label"], row["n"]))
+
+    for campaign_id, requests in scorecard_requests(rows).items():
+        if campaign_id in rows:
+            rows[campaign_id].requests = requests
 
     descending = sort.startswith("-")
     key = SCORECARD_SORTS.get(sort.lstrip("-"), SCORECARD_SORTS["name"])

@@ -1,13 +1,18 @@
 """Voice of sales by segment: pain themes counted by vertical × territory, with quotes, and the
-leads behind each count (marketers and managers)."""
+leads behind each count (marketers and managers); and the list of pain themes itself, which
+managers keep (`feedback.theme_settings`)."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
+from alignment.errors import InvalidInput, NotFound
 from alignment.models import Role, Vertical
 from alignment.pagination import keyset_page
-from feedback import themes
+from feedback import forms, theme_settings, themes
 from feedback.scorecard import PERIODS, scorecard_period
 
 PAGE_SIZE = 50
@@ -66,3 +71,49 @@ def pain_theme_leads(request):
         "page": page,
     }
     return render(request, "feedback/pain_theme_leads.html", context, status=200 if theme else 404)
+
+
+def _require_manager(user):
+    if user.role != Role.MANAGER:
+        raise PermissionDenied
+
+
+@login_required
+def pain_theme_settings(request):
+    """Managers add, rename, retire and restore pain themes; everyone else may not see this page."""
+    _require_manager(request.user)
+    form = forms.PainThemeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            theme = theme_settings.pain_theme_create(by=request.user, **form.cleaned_data)
+        except InvalidInput as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, f"Added the pain theme “{theme.label}”.")
+            return redirect("feedback:pain-themes")
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "themes": themes.pain_theme_list(active_only=False)}
+    return render(request, "feedback/pain_theme_settings.html", context, status=status)
+
+
+@login_required
+@require_POST
+def pain_theme_edit(request, pk):
+    _require_manager(request.user)
+    try:
+        theme = theme_settings.pain_theme_get(pk=pk)
+    except NotFound:
+        raise Http404("No such pain theme.") from None
+    action = request.POST.get("action")
+    try:
+        if action == "rename":
+            theme_settings.pain_theme_rename(theme=theme, label=request.POST.get("label", ""), by=request.user)
+            messages.success(request, f"Renamed to “{theme.label}”.")
+        elif action in ("retire", "restore"):
+            theme_settings.pain_theme_set_active(theme=theme, active=action == "restore", by=request.user)
+            messages.success(request, f"“{theme.label}” is {'offered again' if theme.active else 'retired'}.")
+        else:
+            messages.error(request, "Choose rename, retire or restore.")
+    except InvalidInput as error:
+        messages.error(request, error.message)
+    return redirect("feedback:pain-themes")

@@ -21,6 +21,8 @@ urlpatterns = [
     path("insights/", views.voice_of_sales, name="insights"),
     path("insights/themes/", theme_views.pain_theme_insights, name="themes"),
     path("insights/themes/leads/", theme_views.pain_theme_leads, name="theme-leads"),
+    path("pain-themes/", theme_views.pain_theme_settings, name="pain-themes"),
+    path("pain-themes/<int:pk>/", theme_views.pain_theme_edit, name="pain-theme-edit"),
     path("reasons/", views.reason_codes, name="reasons"),
     path("reasons/<int:pk>/", views.reason_code_edit, name="reason-edit"),
 ]

@@ -65,3 +65,30 @@ def campaign_request_with_live_figures(request: CampaignRequest) -> CampaignRequ
 
 def campaign_request_untriaged_count() -> int:
     return CampaignRequest.objects.filter(status=RequestStatus.NEW).count()
+
+
+def campaign_requests_delivered_by_campaign(campaign_ids) -> dict[int, list[dict]]:
+    """For the scorecard: the delivered requests each campaign answers, with their stored outcome
+    (kept current by the beat). One query."""
+    found: dict[int, list[dict]] = {}
+    rows = (
+        CampaignRequest.objects.filter(status=RequestStatus.DELIVERED, campaign_id__in=list(campaign_ids))
+        .select_related("vertical")
+        .order_by("campaign_id", "delivered_at", "id")
+    )
+    for request in rows:
+        found.setdefault(request.campaign_id, []).append(
+            {
+                "id": request.pk,
+                "title": request.title,
+                "segment": request.segment,
+                "outcome": request.outcome,
+                "good_percent": _percent((request.outcome or {}).get("good_share")),
+                "baseline_percent": _percent((request.outcome or {}).get("baseline_good_share")),
+            }
+        )
+    return found
+
+
+def _percent(share) -> str:
+    return "—" if share is None else f"{round(share * 100)}%"

@@ -32,7 +32,14 @@ from dashboard.figures.common import ZERO, money
 from dashboard.figures.feedback import feedback_backlog_figures
 from dashboard.figures.goal import goal_figures, goal_pace, revenue_by_week, revenue_goal_for_period
 from dashboard.figures.handoffs import rejection_reasons_figures, sla_figures, speed_to_lead_figures
-from dashboard.figures.leads import FUNNEL_STEPS, funnel, lead_breakdowns, lead_figures_now, lead_figures_of_period
+from dashboard.figures.leads import (
+    FUNNEL_STEPS,
+    funnel,
+    lead_breakdowns,
+    lead_figures_now,
+    lead_figures_of_period,
+    lead_totals_of_period,
+)
 from dashboard.periods import DashboardFilters
 
 __all__ = [
@@ -114,3 +121,24 @@ def dashboard_as_json(figures):
     if isinstance(figures, datetime | date):
         return figures.isoformat()
     return figures
+
+
+def digest_figures(*, week: DashboardFilters, to_date: DashboardFilters, now: datetime) -> dict:
+    """The dashboard's figures the weekly digest and meeting show, and only those, each computed as
+    `dashboard_figures` computes it (so they never disagree): the week's wins by marketer and
+    rejection reasons; the quarter to date's won revenue, open pipeline, cold leads now and open
+    feedback. Not the SLA percentiles, speed to lead or breakdowns the digest does not show. Twelve
+    queries: the week's six from the roll-up and its rejection reasons; the quarter's total from
+    the roll-up, the pipeline and cold leads now, and the open feedback (count and middle item)."""
+    week_leads = lead_figures_of_period(week)
+    quarter_totals = lead_totals_of_period(to_date)
+    quarter_now = lead_figures_now(to_date, now)
+    return {
+        "revenue_by_marketer": lead_breakdowns(week_leads)["revenue_by_marketer"],
+        "rejection_reasons": rejection_reasons_figures(week),
+        "won_revenue": money(quarter_totals["won_revenue"]),
+        "pipeline_value": money(quarter_now["pipeline_value"]),
+        "pipeline_count": quarter_now["pipeline_count"],
+        "cold": {"now": quarter_now["cold"]},
+        "feedback_backlog": feedback_backlog_figures(to_date, now),
+    }

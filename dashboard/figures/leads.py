@@ -57,14 +57,24 @@ def lead_figures_now(filters: DashboardFilters, now: datetime) -> dict:
     return {**open_leads, **cold}
 
 
+def _period_days(filters: DashboardFilters):
+    return LeadDay.objects.filter(
+        lead_filter(filters, owner="rep", captured_by="marketer"), day__gte=filters.start, day__lte=filters.end
+    )
+
+
+def lead_totals_of_period(filters: DashboardFilters) -> dict:
+    """The period's totals from the daily roll-up, both funnels included. One query."""
+    sums = _period_days(filters).aggregate(**{c: Sum(c) for c in ROLLUP_COLUMNS})
+    return {column: value or 0 for column, value in sums.items()}
+
+
 def lead_figures_of_period(filters: DashboardFilters) -> dict:
     """The period's lead figures, summed from the daily roll-up (`LeadDay`) rather than read from
     the leads: a few rows per day, however many leads there are. Six queries."""
-    days = LeadDay.objects.filter(
-        lead_filter(filters, owner="rep", captured_by="marketer"), day__gte=filters.start, day__lte=filters.end
-    )
+    days = _period_days(filters)
     # 1: the totals of the period, both funnels included.
-    totals = {column: value or 0 for column, value in days.aggregate(**{c: Sum(c) for c in ROLLUP_COLUMNS}).items()}
+    totals = lead_totals_of_period(filters)
     # Named apart from the roll-up's own columns, so a filter on them reads the sums, not the rows.
     won = {"revenue": Sum("won_revenue"), "leads_won": Sum("won")}
     # 2: per campaign, revenue and verdicts together.

@@ -16,6 +16,24 @@ class ScorecardReasonOutputSerializer(serializers.Serializer):
     count = serializers.IntegerField()
 
 
+class ScorecardOutcomeOutputSerializer(serializers.Serializer):
+    leads = serializers.IntegerField()
+    judged = serializers.IntegerField()
+    good = serializers.IntegerField()
+    good_share = serializers.FloatField(allow_null=True)
+    baseline_good_share = serializers.FloatField(allow_null=True)
+    won = serializers.IntegerField()
+    won_revenue = serializers.CharField()
+    since = serializers.CharField()
+
+
+class ScorecardRequestOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    segment = serializers.CharField()
+    outcome = ScorecardOutcomeOutputSerializer(allow_null=True)
+
+
 class ScorecardRowOutputSerializer(serializers.Serializer):
     campaign = serializers.SerializerMethodField()
     captured = serializers.IntegerField()
@@ -32,6 +50,7 @@ class ScorecardRowOutputSerializer(serializers.Serializer):
     won_revenue = serializers.DecimalField(max_digits=14, decimal_places=2)
     cost = serializers.DecimalField(source="campaign.cost", max_digits=12, decimal_places=2, allow_null=True)
     cost_per_won = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    requests = ScorecardRequestOutputSerializer(many=True, help_text="Delivered campaign requests it answers.")
 
     def get_campaign(self, row) -> dict:
         return {"id": row.campaign.id, "name": row.campaign.name}

@@ -84,7 +84,7 @@ def test_a_person_who_turned_chat_off_gets_no_post(manager, private_webhooks):
     assert Notification.objects.filter(recipient=rep).count() == 1  # in-app is always on
 
 
-def test_only_reminders_escalations_and_feedback_go_to_chat(manager, private_webhooks):
+def test_only_reminders_escalations_feedback_and_campaign_requests_go_to_chat(manager, private_webhooks):
     team = TeamFactory()
     rep = RepFactory(team=team)
     endpoint = chat_webhook(manager, team=team)
@@ -92,7 +92,7 @@ def test_only_reminders_escalations_and_feedback_go_to_chat(manager, private_web
     for kind in NotificationKind.values:
         notification_create(recipient=rep, kind=kind, message=kind)
 
-    assert sorted(p["message"] for p in posts_to(endpoint)) == ["escalation", "feedback", "reminder"]
+    assert sorted(p["message"] for p in posts_to(endpoint)) == ["escalation", "feedback", "reminder", "request"]
 
 
 def test_a_switched_off_chat_webhook_gets_nothing_and_event_webhooks_get_no_chat(manager, private_webhooks, webhook):

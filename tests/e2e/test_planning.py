@@ -111,3 +111,41 @@ def test_request_triage_plan_and_meeting(browser, transactional_db, live_server,
     assert ActionItem.objects.filter(title="Draft the webinar brief", owner=marketer).exists()
     report = "\n".join(f"{where}: {vs}" for where, vs in found.items())
     assert not found, f"Serious or critical accessibility violations at {width}px:\n{report}"
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_marketing_launches_a_mini_campaign_from_the_plan(browser, transactional_db, live_server, width):
+    from leads.models import Campaign
+    from planning.models import CampaignSegment
+
+    retail = VerticalFactory(name="Retail")
+    MarketerFactory(username="mia", first_name="Mia", last_name="Marketing")
+    rep = RepFactory(username="sam", first_name="Sam", last_name="Sales")
+    rep.verticals.add(retail)
+    rep.territories.add(Territory.objects.create(country="AT", region=""))
+
+    context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True)
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    found = {}
+    try:
+        login(page, live_server, "mia")
+        page.goto(f"{live_server.url}/campaigns/plan/")
+        _axe(page, "plan before launching", found)
+        assert page.get_by_test_id("served").count() == 0
+        _submit(page, page.get_by_test_id("launch-one").first)
+        assert "Launched" in page.content()
+        # The segment is served now, by the campaign just made.
+        served = page.get_by_test_id("served")
+        assert served.count() == 1
+        served_text = served.inner_text()
+        _axe(page, "plan after launching", found)
+    finally:
+        context.close()
+
+    segment = CampaignSegment.objects.select_related("campaign").get(vertical=retail, country="AT")
+    assert segment.rep == rep and segment.campaign.active
+    assert Campaign.objects.filter(pk=segment.campaign_id).count() == 1
+    assert segment.campaign.name in served_text
+    report = "\n".join(f"{where}: {vs}" for where, vs in found.items())
+    assert not found, f"Serious or critical accessibility violations at {width}px:\n{report}"

@@ -312,8 +312,9 @@ def test_scorecard_page_query_count_does_not_grow_with_leads(client, marketer, r
     # 1. the session  2. the user  3. the campaigns with their owners
     # 4. per campaign from the roll-up: leads captured / handed off / accepted / won, won revenue and
     #    their current verdicts  5. median time to first verdict, per campaign
-    # 6. bad reasons per campaign  7. the unread-notification count in the header
-    with django_assert_num_queries(7):
+    # 6. bad reasons per campaign  7. the delivered requests the campaigns answer, with their outcomes
+    # 8. the unread-notification count in the header
+    with django_assert_num_queries(8):
         response = client.get("/feedback/campaigns/?period=all&sort=-won_revenue")
 
     assert response.status_code == 200

@@ -310,3 +310,87 @@ def test_refreshing_keeps_the_evidence_current_until_delivery(marketer, rep, ret
         "since": refreshed.evidence["since"]
     }
     assert Handoff.objects.count() == 0
+
+
+def test_each_status_change_reaches_the_requester_in_app_by_email_and_in_chat_as_they_chose(
+    marketer, rep, other_rep, retail, manager, private_webhooks, mailoutbox
+):
+    from alignment.services import notification_email_send
+    from alignment.webhooks.services import webhook_endpoint_create
+    from tests.alignment.test_chat import posts_to
+
+    quiet = other_rep
+    quiet.chat_notifications = False
+    quiet.email_notifications = False
+    quiet.save(update_fields=["chat_notifications", "email_notifications"])
+    chat = webhook_endpoint_create(url="http://127.0.0.1:9/chat", kind="slack", user=rep, by=manager)
+    quiet_chat = webhook_endpoint_create(url="http://127.0.0.1:9/quiet", kind="slack", user=quiet, by=manager)
+    mine, theirs = file_request(by=rep, vertical=retail), file_request(by=quiet, vertical=retail)
+
+    campaign_request_accept(request=mine, by=marketer)
+    campaign_request_decline(request=theirs, by=marketer, reason="No budget this quarter.")
+
+    told = Notification.objects.filter(kind="request", recipient__in=[rep, quiet]).order_by("id")
+    assert [(n.recipient_id, "accepted" in n.message or "declined" in n.message) for n in told] == [
+        (rep.id, True),
+        (quiet.id, True),
+    ]
+    assert [(p["kind"], p["recipient"]["id"]) for p in posts_to(chat)] == [("request", rep.id)]
+    assert "accepted" in posts_to(chat)[0]["message"]
+    assert posts_to(quiet_chat) == []
+    sent = [notification_email_send(notification_id=n.id) for n in told]
+    assert sent == [True, False]
+    assert [m.to for m in mailoutbox] == [[rep.email]]
+
+
+def test_the_scorecard_shows_what_a_delivered_request_brought_on_its_campaigns_row(marketer, rep, retail, client):
+    from rest_framework.test import APIClient
+
+    request, campaign = _delivered(marketer, rep, retail)
+    other = CampaignFactory(owner=marketer, name="Other")
+    ours = [
+        accepted_lead(marketer=marketer, rep=rep, campaign=campaign, industry=retail, country="DE") for _ in range(2)
+    ]
+    theirs = [
+        accepted_lead(marketer=marketer, rep=rep, campaign=other, industry=retail, country="DE") for _ in range(2)
+    ]
+    verdict_give(lead=ours[0], by=rep, verdict="good")
+    verdict_give(lead=ours[1], by=rep, verdict="bad", reason="no_need")
+    verdict_give(lead=theirs[0], by=rep, verdict="bad", reason="no_need")
+    verdict_give(lead=theirs[1], by=rep, verdict="bad", reason="no_need")
+    lead_qualify(lead=ours[0], by=rep)
+    lead_win_with_feedback(lead=ours[0], by=rep, amount=Decimal("900.00"))
+    outcome = campaign_request_refresh(request=request).outcome
+
+    api = APIClient()
+    api.force_authenticate(marketer)
+    body = api.get("/api/feedback/campaigns/", {"period": "all"}).json()
+    rows = {row["campaign"]["name"]: row for row in body["campaigns"]}
+    assert rows["Other"]["requests"] == []
+    [shown] = rows["Retail DE spring"]["requests"]
+    assert shown["id"] == request.pk and shown["title"] == request.title
+    assert shown["outcome"] == {key: outcome[key] for key in shown["outcome"]}
+    assert (shown["outcome"]["leads"], shown["outcome"]["judged"], shown["outcome"]["good"]) == (2, 2, 1)
+    assert (shown["outcome"]["good_share"], shown["outcome"]["baseline_good_share"]) == (0.5, 0.0)
+    assert (shown["outcome"]["won"], shown["outcome"]["won_revenue"]) == (1, "900.00")
+
+    client.force_login(marketer)
+    page = client.get("/feedback/campaigns/?period=all").content.decode()
+    assert f"For the request “{request.title}”" in page
+    assert "2 leads in the segment, 2 judged, 1 good (50% good beside 0% for the segment" in page
+    # one query for every campaign's requests, however many were delivered
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries():
+        with CaptureQueriesContext(connection) as seen:
+            assert api.get("/api/feedback/campaigns/", {"period": "all"}).status_code == 200
+        return len(seen.captured_queries)
+
+    one = queries()
+    for n in range(3):
+        more = file_request(by=rep, vertical=retail)
+        campaign_request_accept(request=more, by=marketer)
+        campaign_request_start(request=more, by=marketer)
+        campaign_request_deliver(request=more, by=marketer, campaign=CampaignFactory(owner=marketer, name=f"More {n}"))
+    assert queries() == one

@@ -22,6 +22,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from feedback.models import PainTheme
+
 ACTORS = ("marketer_a", "marketer_b", "rep_a", "rep_b", "manager")
 LOGIN = reverse("login")
 
@@ -282,6 +284,13 @@ RULES = {
     "feedback:campaigns": page("GET", lambda w: "/feedback/campaigns/", "ok ok 403 403 ok"),
     "feedback:insights": page("GET", lambda w: "/feedback/insights/", "ok ok 403 403 ok"),
     "feedback:reasons": page("GET", lambda w: "/feedback/reasons/", "403 403 403 403 ok"),
+    "feedback:pain-themes": page("GET", lambda w: "/feedback/pain-themes/", "403 403 403 403 ok"),
+    "feedback:pain-theme-edit": page(
+        "POST",
+        lambda w: f"/feedback/pain-themes/{PainTheme.objects.get(code='price').pk}/",
+        "403 403 403 403 ok",
+        lambda w: {"action": "rename", "label": "Price and budget"},
+    ),
     "feedback:reason-edit": page(
         "POST",
         lambda w: f"/feedback/reasons/{w.reason.pk}/",
