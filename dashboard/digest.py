@@ -19,7 +19,7 @@ from django.utils import timezone
 from alignment.days import company_today, company_tz
 from alignment.errors import InvalidInput
 from alignment.models import Notification, NotificationKind, Role, User
-from dashboard.figures import ZERO, dashboard_figures, goal_pace, revenue_goal_for_period
+from dashboard.figures import ZERO, dashboard_figures, goal_pace, revenue_goal_for_scope
 from dashboard.models import DigestDelivery, GoalPeriod
 from dashboard.periods import LAST_DAY, DashboardFilters, dashboard_filters_parse, date_parse
 from feedback.selectors import feedback_backlog
@@ -78,7 +78,7 @@ def digest_agenda(*, week: date, now: datetime | None = None) -> dict:
     last_day = min(week_end, LAST_DAY)
     quarter = dashboard_filters_parse({"period": "quarter", "start": last_day.isoformat()})
     to_date = dashboard_figures(filters=DashboardFilters(kind="custom", start=quarter.start, end=last_day), now=now)
-    goal = revenue_goal_for_period(start=quarter.start, end=quarter.end, kind=GoalPeriod.QUARTER)
+    goal = revenue_goal_for_scope(kind=GoalPeriod.QUARTER, start=quarter.start, end=quarter.end)
     won = to_date["won_revenue"]
     # The pace as on the Monday after the week: the dashboard's own definition, the week's days gone.
     pace = (
