@@ -759,6 +759,23 @@ def test_dashboard_page_shows_speed_to_lead_with_reps_by_name(world, client):
     assert "No answered handoffs in this period." not in html
 
 
+def test_time_to_accept_and_speed_to_lead_say_what_each_counts(world, client):
+    client.force_login(world["r2"])
+
+    html = client.get(reverse("dashboard:dashboard"), Q4).content.decode()
+    figures = figures_for(Q4)
+
+    # Time to accept counts acceptances only, in calendar time; speed to lead every first answer.
+    accept_help = html.split('data-testid="time-to-accept-help">')[1].split("</small>")[0]
+    assert f"of the {figures['sla']['accepted']} handoffs accepted in the period" in accept_help
+    assert "rejections are left out" in accept_help
+    speed_help = html.split('data-testid="speed-help">')[1].split("</p>")[0]
+    assert "<strong>accept or reject</strong>" in speed_help
+    assert "a quick rejection counts here" in speed_help
+    # and the counts differ for that reason: the quick rejections are answers, not acceptances
+    assert figures["speed_to_lead"]["answered"] > figures["sla"]["accepted"]
+
+
 def test_dashboard_page_says_when_no_handoff_was_answered(world, client):
     client.force_login(world["r2"])
 
