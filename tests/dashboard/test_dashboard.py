@@ -892,3 +892,16 @@ def test_revenue_goal_page_sets_a_teams_goal_and_the_dashboard_shows_it(world, c
 )
 def test_durations_show_hours_under_two_days_and_days_beyond(seconds, shown):
     assert render_to_string("dashboard/_dashboard_duration.html", {"seconds": seconds}).strip() == shown
+
+
+def test_speed_to_lead_reads_the_periods_handoffs_once(world, django_assert_num_queries):
+    from alignment.aggregates import uses_percentile_cont
+    from dashboard.figures.handoffs import speed_to_lead_figures
+
+    filters = dashboard_filters_parse(Q4, today=NOW.date())
+    sla_settings_get()  # the settings' row exists, as on any running site
+    # 1 the SLA clock's settings, 2 every answered handoff's rep and seconds with the totals and by
+    # rep (one pass, on every database), 3 the verdicts by time to first response.
+    with django_assert_num_queries(3):
+        speed = speed_to_lead_figures(filters, uses_percentile_cont())
+    assert speed["answered"] == sum(row["answered"] for row in speed["by_rep"])
