@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from alignment.days import company_today, company_tz
 from alignment.errors import InvalidInput
@@ -166,7 +167,7 @@ def digest_send_weekly(*, week: date | None = None, now: datetime | None = None)
         return 0
     agenda = digest_agenda(week=week, now=now)
     url = settings.ALIGNMENT_BASE_URL.rstrip("/") + reverse("dashboard:digest") + f"?week={week.isoformat()}"
-    subject = f"Alignment digest: the week of {week:%d %B %Y}"
+    subject = f"Alignment digest: the week of {date_format(week)}"
     sent = 0
     for delivery in pending:
         claimed = (
@@ -196,7 +197,7 @@ def digest_send_weekly(*, week: date | None = None, now: datetime | None = None)
         Notification.objects.create(
             recipient=member,
             kind=NotificationKind.DIGEST,
-            message=f"The alignment digest for the week of {week:%d %B} is ready.",
+            message=f"The alignment digest for the week of {date_format(week)} is ready.",
             url=reverse("dashboard:digest") + f"?week={week.isoformat()}",
             email_sent_at=sent_at,
         )

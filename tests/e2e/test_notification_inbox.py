@@ -14,7 +14,9 @@ pytestmark = pytest.mark.e2e
 @pytest.mark.parametrize("width", (1280, 390))
 def test_notifications_inbox_is_compact_and_accessible(browser, live_server, transactional_db, width):
     marketer = MarketerFactory(username="mia")
-    lead = LeadFactory(name="Ada Lovelace", company="Engines", owner=RepFactory(first_name="Rita"), captured_by=marketer)
+    lead = LeadFactory(
+        name="Ada Lovelace", company="Engines", owner=RepFactory(first_name="Rita"), captured_by=marketer
+    )
     for message in ("Ada Lovelace is going cold.", "Ada Lovelace was escalated.", "Feedback waits."):
         Notification.objects.create(recipient=marketer, kind=NotificationKind.REMINDER, lead=lead, message=message)
     context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True)
