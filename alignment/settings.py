@@ -183,6 +183,8 @@ SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=12 * 60 * 60)
 ALIGNMENT_SESSION_IDLE_MINUTES = env.float("ALIGNMENT_SESSION_IDLE_MINUTES", default=120)
 
 LANGUAGE_CODE = "en"
+# One date format everywhere (alignment/formats/en/formats.py): "7 Dec 2026", "7 Dec 2026, 14:05".
+FORMAT_MODULE_PATH = ["alignment.formats"]
 TIME_ZONE = env("ALIGNMENT_TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

@@ -7,9 +7,9 @@ from dashboard.models import DigestDelivery, RevenueGoal
 
 @admin.register(RevenueGoal)
 class RevenueGoalAdmin(admin.ModelAdmin):
-    list_display = ["period", "starts_on", "amount", "current", "set_by", "set_at"]
-    list_filter = ["period", "current"]
-    list_select_related = ["set_by"]
+    list_display = ["period", "starts_on", "team", "amount", "current", "set_by", "set_at"]
+    list_filter = ["period", "current", "team"]
+    list_select_related = ["set_by", "team"]
     raw_id_fields = ["set_by"]
 
 

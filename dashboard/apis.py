@@ -40,12 +40,33 @@ class SpeedToLeadOutputSerializer(SpeedFiguresOutputSerializer):
     by_rep = SpeedRepOutputSerializer(many=True)
 
 
+class GoalDetailOutputSerializer(serializers.Serializer):
+    class TeamSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        name = serializers.CharField()
+
+    period = serializers.ChoiceField(choices=["month", "quarter"])
+    starts_on = serializers.DateField()
+    team = TeamSerializer(allow_null=True, help_text="The team whose goal it is; null for the company's.")
+    basis = serializers.ChoiceField(
+        choices=["set", "quarter_prorated", "team_sum"],
+        help_text="set: a goal of this period and scope; quarter_prorated: a month takes its quarter's goal, "
+        "prorated to its days; team_sum: the company has no goal of its own and sums its teams'.",
+    )
+    text = serializers.CharField(help_text="Which goal applies, in a sentence.")
+    set_by = serializers.CharField(allow_null=True)
+    set_at = serializers.DateTimeField(allow_null=True)
+
+
 class DashboardOutputSerializer(serializers.Serializer):
     """The contract's figures; the others sit beside them under their own keys."""
 
     period = PeriodOutputSerializer()
     currency = serializers.CharField(help_text="The ISO 4217 code of every amount, e.g. EUR.")
-    goal = serializers.FloatField(allow_null=True)
+    goal = serializers.FloatField(
+        allow_null=True, help_text="The goal of the filter's scope: the team's with `team`, else the company's."
+    )
+    goal_detail = GoalDetailOutputSerializer(allow_null=True)
     won_revenue = serializers.FloatField()
     pipeline_value = serializers.FloatField()
     funnel = serializers.DictField(help_text="captured, handed_off, accepted, qualified, won; and the steps.")

@@ -15,11 +15,12 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from alignment.days import company_today, company_tz
 from alignment.errors import InvalidInput
 from alignment.models import Notification, NotificationKind, Role, User
-from dashboard.figures import ZERO, digest_figures, goal_pace, revenue_goal_for_period
+from dashboard.figures import ZERO, digest_figures, goal_pace, revenue_goal_for_scope
 from dashboard.models import DigestDelivery, GoalPeriod
 from dashboard.periods import LAST_DAY, DashboardFilters, dashboard_filters_parse, date_parse
 from feedback.selectors import feedback_backlog
@@ -82,8 +83,8 @@ def digest_agenda(*, week: date, now: datetime | None = None) -> dict:
         won_at__gte=start, won_at__lt=end, captured_by__role=Role.MARKETER, merged_into__isnull=True
     ).select_related("campaign", "captured_by", "owner")
 
-    # Revenue against the goal: the quarter's, won up to the week's end.
-    goal = revenue_goal_for_period(start=quarter.start, end=quarter.end, kind=GoalPeriod.QUARTER)
+    # Revenue against the goal: the quarter's (the company's), won up to the week's end.
+    goal = revenue_goal_for_scope(kind=GoalPeriod.QUARTER, start=quarter.start, end=quarter.end)
     won = to_date["won_revenue"]
     # The pace as on the Monday after the week: the dashboard's own definition, the week's days gone.
     pace = (
@@ -171,7 +172,7 @@ def digest_send_weekly(*, week: date | None = None, now: datetime | None = None)
         return 0
     agenda = digest_agenda(week=week, now=now)
     url = settings.ALIGNMENT_BASE_URL.rstrip("/") + reverse("dashboard:digest") + f"?week={week.isoformat()}"
-    subject = f"Alignment digest: the week of {week:%d %B %Y}"
+    subject = f"Alignment digest: the week of {date_format(week)}"
     sent = 0
     for delivery in pending:
         claimed = (
@@ -201,7 +202,7 @@ def digest_send_weekly(*, week: date | None = None, now: datetime | None = None)
         Notification.objects.create(
             recipient=member,
             kind=NotificationKind.DIGEST,
-            message=f"The alignment digest for the week of {week:%d %B} is ready.",
+            message=f"The alignment digest for the week of {date_format(week)} is ready.",
             url=reverse("dashboard:digest") + f"?week={week.isoformat()}",
             email_sent_at=sent_at,
         )

@@ -1,5 +1,6 @@
 from django import forms
 
+from alignment.models import Team
 from dashboard.models import GoalPeriod
 
 
@@ -9,6 +10,12 @@ class RevenueGoalForm(forms.Form):
         label="Month or quarter containing",
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Any day of the month or quarter; the goal covers all of it.",
+    )
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.order_by("name"),
+        required=False,
+        empty_label="The whole company",
+        help_text="Without its own goal, the company's is the sum of the teams'.",
     )
     amount = forms.DecimalField(min_value=0, max_digits=14, decimal_places=2)
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=1000)

@@ -13,10 +13,11 @@ class GoalPeriod(models.TextChoices):
 
 
 class RevenueGoal(models.Model):
-    """The shared revenue goal for one month or quarter, set by a manager.
+    """The revenue goal for one month or quarter, set by a manager: the company's (no team) or a team's.
 
     Changing a goal adds a row and the old one stops being current, so the history of who promised
-    what, and when, is kept; the dashboard reads the current row.
+    what, and when, is kept; the dashboard reads the current rows. Without a goal of its own, the
+    company's is the sum of its teams' goals.
     """
 
     period = models.CharField(max_length=7, choices=GoalPeriod.choices)
@@ -27,19 +28,30 @@ class RevenueGoal(models.Model):
     set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     set_at = models.DateTimeField()
     current = models.BooleanField(default=True)
+    # None: the whole company's goal.
+    team = models.ForeignKey("alignment.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
         db_table = "alignment_revenuegoal"  # created when the goal lived in the base app
         ordering = ["-starts_on", "period", "-set_at", "-id"]
         constraints = [
+            # Two constraints, because a NULL team never collides with another in a unique index.
             models.UniqueConstraint(
-                fields=["period", "starts_on"], condition=models.Q(current=True), name="revenue_goal_one_current"
+                fields=["period", "starts_on"],
+                condition=models.Q(current=True, team__isnull=True),
+                name="revenue_goal_one_current",
+            ),
+            models.UniqueConstraint(
+                fields=["period", "starts_on", "team"],
+                condition=models.Q(current=True, team__isnull=False),
+                name="revenue_goal_one_current_per_team",
             ),
             models.CheckConstraint(condition=models.Q(amount__gte=0), name="revenue_goal_amount_ge_0"),
         ]
 
     def __str__(self):
-        return f"{self.get_period_display()} from {self.starts_on}: {self.amount}"
+        scope = self.team.name if self.team_id else "company"
+        return f"{self.get_period_display()} from {self.starts_on} ({scope}): {self.amount}"
 
 
 class DigestDelivery(models.Model):

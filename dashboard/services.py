@@ -1,4 +1,4 @@
-"""The shared revenue goal: managers set one per month or quarter; every change is kept."""
+"""Revenue goals: managers set one per month or quarter, for the company or for a team; every change is kept."""
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -8,14 +8,16 @@ from django.utils import timezone
 
 from alignment.audit import audit_record
 from alignment.errors import InvalidInput, NotAllowed, TransitionNotAllowed
-from alignment.models import AuditArea, Role, User
+from alignment.models import AuditArea, Role, Team, User
 from dashboard.models import GoalPeriod, RevenueGoal
 from dashboard.periods import month_bounds, quarter_bounds
 
 
 @transaction.atomic
-def revenue_goal_set(*, period: str, starts_on: date, amount, by: User, note: str = "") -> RevenueGoal:
-    """Set the goal of the month or quarter containing `starts_on`.
+def revenue_goal_set(
+    *, period: str, starts_on: date, amount, by: User, note: str = "", team: Team | None = None
+) -> RevenueGoal:
+    """Set the goal of the month or quarter containing `starts_on`, for `team` (None: the whole company).
 
     The previous goal of that period stops being current but stays, so the dashboard can show who
     changed the target and when; the row lock makes two managers saving at once queue up.
@@ -37,7 +39,9 @@ def revenue_goal_set(*, period: str, starts_on: date, amount, by: User, note: st
         raise InvalidInput("The goal could not be saved.", fields=errors)
     bounds = quarter_bounds if period == GoalPeriod.QUARTER else month_bounds
     starts_on = bounds(starts_on)[0]
-    previous = list(RevenueGoal.objects.select_for_update().filter(period=period, starts_on=starts_on, current=True))
+    previous = list(
+        RevenueGoal.objects.select_for_update().filter(period=period, starts_on=starts_on, team=team, current=True)
+    )
     RevenueGoal.objects.filter(pk__in=[g.pk for g in previous]).update(current=False)
     try:
         with transaction.atomic():
@@ -48,6 +52,7 @@ def revenue_goal_set(*, period: str, starts_on: date, amount, by: User, note: st
                 note=(note or "").strip(),
                 set_by=by,
                 set_at=timezone.now(),
+                team=team,
             )
     except IntegrityError as error:
         raise TransitionNotAllowed("Another manager set this goal at the same moment: reload and check it.") from error
@@ -56,11 +61,11 @@ def revenue_goal_set(*, period: str, starts_on: date, amount, by: User, note: st
         actor=by,
         area=AuditArea.GOAL,
         action="changed" if previous else "created",
-        target=f"{goal.get_period_display()} from {starts_on.isoformat()}",
+        target=f"{goal.get_period_display()} from {starts_on.isoformat()}" + (f", team {team.name}" if team else ""),
         changes={"amount": [was, format(amount, "f")]},
     )
     return goal
 
 
 def revenue_goal_history(*, limit: int = 50):
-    return RevenueGoal.objects.select_related("set_by").order_by("-set_at", "-id")[:limit]
+    return RevenueGoal.objects.select_related("set_by", "team").order_by("-set_at", "-id")[:limit]

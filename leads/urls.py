@@ -5,7 +5,7 @@ that reach into feedback (outcomes that tell marketing, bulk actions, merge) are
 
 from django.urls import path
 
-from leads import views
+from leads import routing_rule_views, views
 from leads.apis import capture, imports, lifecycle, public_form, routing_rules
 
 app_name = "leads"
@@ -18,6 +18,9 @@ urlpatterns = [
     path("import/<int:pk>/progress/", views.lead_import_progress, name="import-progress"),
     path("import/<int:pk>/retry/", views.lead_import_retry, name="import-retry"),
     path("import/<int:pk>/failed-rows.csv", views.lead_import_failed_rows, name="import-failed-rows"),
+    path("routing-rules/", routing_rule_views.routing_rule_list, name="routing-rules"),
+    path("routing-rules/<int:pk>/", routing_rule_views.routing_rule_edit, name="routing-rule-edit"),
+    path("routing-rules/<int:pk>/delete/", routing_rule_views.routing_rule_delete, name="routing-rule-delete"),
     path("<int:pk>/", views.lead_detail, name="detail"),
     path("<int:pk>/edit/", views.lead_edit, name="edit"),
     path("<int:pk>/handoff/", views.lead_hand_off, name="hand-off"),

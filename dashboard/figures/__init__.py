@@ -30,7 +30,7 @@ from django.utils import timezone
 from alignment.aggregates import uses_percentile_cont
 from dashboard.figures.common import ZERO, money
 from dashboard.figures.feedback import feedback_backlog_figures
-from dashboard.figures.goal import goal_figures, goal_pace, revenue_by_week, revenue_goal_for_period
+from dashboard.figures.goal import goal_figures, goal_pace, revenue_by_week, revenue_goal_for_scope
 from dashboard.figures.handoffs import rejection_reasons_figures, sla_figures, speed_to_lead_figures
 from dashboard.figures.leads import (
     FUNNEL_STEPS,
@@ -47,7 +47,7 @@ __all__ = [
     "dashboard_as_json",
     "dashboard_figures",
     "goal_pace",
-    "revenue_goal_for_period",
+    "revenue_goal_for_scope",
     "speed_to_lead_figures",
 ]
 
@@ -55,7 +55,8 @@ __all__ = [
 def dashboard_figures(*, filters: DashboardFilters, now: datetime | None = None) -> dict:
     """Every figure of the dashboard for the filters; a fixed number of queries.
 
-    On PostgreSQL, fifteen: 1 the goal; 2–7 the period's lead figures from the roll-up (totals and
+    On PostgreSQL, fifteen: 1 the goal of the filter's scope (the team's, or the company's); 2–7 the period's lead
+    figures from the roll-up (totals and
     both funnels; revenue and quality by campaign; revenue by source, marketer, rep and week);
     8 the open pipeline and snoozed leads, 9 cold leads, 10 handoffs (SLA, percentiles),
     11 rejection reasons, 12–13 the feedback backlog (its count; its middle items in index order),
@@ -66,7 +67,7 @@ def dashboard_figures(*, filters: DashboardFilters, now: datetime | None = None)
     on_pg = uses_percentile_cont()
 
     # 1
-    goal = revenue_goal_for_period(start=filters.start, end=filters.end, kind=filters.kind)
+    goal = revenue_goal_for_scope(kind=filters.kind, start=filters.start, end=filters.end, team=filters.team)
     # 2–7
     lead_figures = lead_figures_of_period(filters)
     # 8, 9

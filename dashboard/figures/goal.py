@@ -1,20 +1,108 @@
 """Revenue against the goal: the goal of a month or quarter, its pace, and won revenue week by week
-against an even path to it. `goal_pace` is the one definition the dashboard and the digest read."""
+against an even path to it. `goal_pace` is the one definition the dashboard and the digest read, and
+`revenue_goal_for_scope` the one answer to "which goal applies" (the company's or a team's)."""
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.db.models import Q
+
 from alignment.days import company_today
+from alignment.models import Team
 from dashboard.figures.common import CENT, ZERO, money, share
 from dashboard.models import GoalPeriod, RevenueGoal
-from dashboard.periods import DashboardFilters
+from dashboard.periods import DashboardFilters, quarter_bounds
 
 
-def revenue_goal_for_period(*, start: date, end: date, kind: str) -> RevenueGoal | None:
-    """The current goal of exactly this month or quarter; a custom range has none."""
+@dataclass(frozen=True)
+class ScopeGoal:
+    """The goal that applies to a period and a scope (the company, or one team), and where it comes from:
+    `set` for this period and scope, `quarter_prorated` (a month inside a quarter with a goal: the
+    quarter's share of the month's days), `team_sum` (the company without a goal of its own: the sum of
+    its teams' goals, each prorated the same way when needed)."""
+
+    amount: Decimal
+    period: str
+    starts_on: date
+    basis: str
+    team: Team | None = None
+    set_by: str | None = None
+    set_at: object = None
+    teams: int = 0
+
+    @property
+    def text(self) -> str:
+        scope = f"{self.team.name}'s goal" if self.team else "The company's goal"
+        if self.basis == "quarter_prorated":
+            return f"{scope}: the quarter's goal, prorated to the month's days."
+        if self.basis == "team_sum":
+            prorated = ", prorated to the month" if self.period == GoalPeriod.MONTH else ""
+            return f"The sum of {self.teams} team goal{'s' if self.teams != 1 else ''}{prorated}."
+        return f"{scope} for the {self.get_period_word()}."
+
+    def get_period_word(self) -> str:
+        return "quarter" if self.period == GoalPeriod.QUARTER else "month"
+
+
+def _one_scope(rows, team_id, kind, start, end, quarter) -> tuple[Decimal, str, RevenueGoal] | None:
+    """(amount, basis, row) for one scope from the current rows of the period's quarter."""
+    exact = rows.get((team_id, kind, start))
+    if exact is not None:
+        return exact.amount, "set", exact
+    if kind == GoalPeriod.MONTH:
+        whole = rows.get((team_id, GoalPeriod.QUARTER, quarter[0]))
+        if whole is not None:
+            days = (end - start).days + 1
+            quarter_days = (quarter[1] - quarter[0]).days + 1
+            return (whole.amount * days / quarter_days).quantize(CENT), "quarter_prorated", whole
+    return None
+
+
+def revenue_goal_for_scope(*, kind: str, start: date, end: date, team: Team | None = None) -> ScopeGoal | None:
+    """The goal of this month or quarter for the team, or for the whole company when `team` is None;
+    a custom range has none. One query: the current goals of the quarter and of the month, every scope."""
     if kind not in (GoalPeriod.MONTH, GoalPeriod.QUARTER):
         return None
-    return RevenueGoal.objects.filter(period=kind, starts_on=start, current=True).select_related("set_by").first()
+    quarter = quarter_bounds(start)
+    found = RevenueGoal.objects.filter(current=True).filter(
+        Q(period=GoalPeriod.QUARTER, starts_on=quarter[0]) | Q(period=GoalPeriod.MONTH, starts_on=start)
+    )
+    if team is not None:
+        found = found.filter(team=team)
+    rows = {(g.team_id, g.period, g.starts_on): g for g in found.select_related("set_by", "team")}
+    scope_id = team.pk if team else None
+    own = _one_scope(rows, scope_id, kind, start, end, quarter)
+    if own is not None:
+        amount, basis, row = own
+        return ScopeGoal(
+            amount=amount,
+            period=kind,
+            starts_on=start,
+            basis=basis,
+            team=team,
+            set_by=row.set_by.username if row.set_by else None,
+            set_at=row.set_at,
+        )
+    if team is not None:
+        return None
+    parts = [
+        part
+        for team_id in sorted({key[0] for key in rows if key[0] is not None})
+        if (part := _one_scope(rows, team_id, kind, start, end, quarter)) is not None
+    ]
+    if not parts:
+        return None
+    latest = max((row for _, _, row in parts), key=lambda row: row.set_at)
+    return ScopeGoal(
+        amount=sum((amount for amount, _, _ in parts), ZERO),
+        period=kind,
+        starts_on=start,
+        basis="team_sum",
+        set_by=latest.set_by.username if latest.set_by else None,
+        set_at=latest.set_at,
+        teams=len(parts),
+    )
 
 
 def goal_pace(*, amount: Decimal, won: Decimal, start: date, end: date, today: date) -> dict:
@@ -34,7 +122,7 @@ def goal_pace(*, amount: Decimal, won: Decimal, start: date, end: date, today: d
     }
 
 
-def goal_figures(goal: RevenueGoal | None, won: Decimal, filters: DashboardFilters, now) -> dict:
+def goal_figures(goal: ScopeGoal | None, won: Decimal, filters: DashboardFilters, now) -> dict:
     if goal is None:
         return {"goal": None, "goal_detail": None, "attainment": None, "remaining": None, "pace": None}
     pace = goal_pace(amount=goal.amount, won=won, start=filters.start, end=filters.end, today=company_today(now))
@@ -43,8 +131,11 @@ def goal_figures(goal: RevenueGoal | None, won: Decimal, filters: DashboardFilte
         "goal_detail": {
             "period": goal.period,
             "starts_on": goal.starts_on,
-            "set_by": goal.set_by.username if goal.set_by else None,
+            "set_by": goal.set_by,
             "set_at": goal.set_at,
+            "team": {"id": goal.team.pk, "name": goal.team.name} if goal.team else None,
+            "basis": goal.basis,
+            "text": goal.text,
         },
         "attainment": pace["attainment"],
         "remaining": pace["remaining"],
@@ -58,7 +149,7 @@ def goal_figures(goal: RevenueGoal | None, won: Decimal, filters: DashboardFilte
     }
 
 
-def revenue_by_week(goal: RevenueGoal | None, week_rows: dict, filters: DashboardFilters, now) -> list[dict]:
+def revenue_by_week(goal: ScopeGoal | None, week_rows: dict, filters: DashboardFilters, now) -> list[dict]:
     """Won revenue week by week (weeks start on Monday), against an even path to the goal."""
     by_week = []
     today = company_today(now)

@@ -393,12 +393,60 @@ def test_dashboard_month_and_custom_periods(world):
     october = figures_for({"period": "month", "start": "2026-10-15"})
     assert (october["period"]["start"], october["period"]["end"]) == (date(2026, 10, 1), date(2026, 10, 31))
     assert october["won_revenue"] == Decimal("500.00")
-    assert october["goal"] is None  # only the quarter has a goal
+    # Only the quarter has a goal: October takes its share of the quarter's days, 31 of 92.
+    assert october["goal"] == Decimal("3369.57")
+    assert october["goal_detail"]["basis"] == "quarter_prorated"
+    assert "prorated" in october["goal_detail"]["text"]
 
     custom = figures_for({"period": "custom", "start": "2026-11-01", "end": "2026-11-02"})
     assert custom["won_revenue"] == Decimal("1000.00")
     assert custom["funnel"]["captured"] == 1
     assert custom["goal"] is None
+
+
+def test_dashboard_team_filter_reads_the_teams_goal_and_its_pace(world):
+    # given East's own goal for Q4, and none for Sales
+    revenue_goal_set(
+        period="quarter", starts_on=date(2026, 10, 1), amount="2000", by=world["manager"], team=world["east"]
+    )
+
+    # when East's dashboard is read
+    east = figures_for({**Q4, "team": str(world["east"].pk)})
+
+    # then its revenue (500, l2) stands against its own goal, not the company's 10000
+    assert east["goal"] == Decimal("2000.00")
+    assert east["goal_detail"]["team"] == {"id": world["east"].pk, "name": "East"}
+    assert east["attainment"] == 0.25
+    assert east["remaining"] == Decimal("1500.00")
+    # 53 of 92 days gone, 39 left: 1500 / (39 / 7) a week.
+    assert east["pace"]["needed_per_week"] == Decimal("269.23")
+    assert east["pace"]["expected_to_date"] == Decimal("1152.17")
+    # the company keeps its own goal
+    assert figures_for(Q4)["goal"] == Decimal("10000.00")
+    # a team without a goal has none (the company's is not its own)
+    sales = TeamFactory(name="Sales team without goal")
+    assert figures_for({**Q4, "team": str(sales.pk)})["goal"] is None
+
+
+def test_dashboard_company_goal_is_the_sum_of_team_goals_without_its_own(world):
+    # given a quarter with two team goals and no company goal
+    manager, east = world["manager"], world["east"]
+    west = TeamFactory(name="West")
+    revenue_goal_set(period="quarter", starts_on=date(2027, 1, 1), amount="3000", by=manager, team=east)
+    revenue_goal_set(period="quarter", starts_on=date(2027, 1, 1), amount="6000", by=manager, team=west)
+    revenue_goal_set(period="month", starts_on=date(2027, 2, 1), amount="100", by=manager, team=west)
+
+    q1 = figures_for({"period": "quarter", "start": "2027-01-01"})
+    february = figures_for({"period": "month", "start": "2027-02-01"})
+
+    assert q1["goal"] == Decimal("9000.00")
+    assert q1["goal_detail"]["basis"] == "team_sum"
+    assert q1["goal_detail"]["text"] == "The sum of 2 team goals."
+    # February: East's quarter prorated (28 of 90 days: 933.33) plus West's own month goal (100).
+    assert february["goal"] == Decimal("1033.33")
+    # and the company setting its own goal replaces the sum
+    revenue_goal_set(period="quarter", starts_on=date(2027, 1, 1), amount="12000", by=manager)
+    assert figures_for({"period": "quarter", "start": "2027-01-01"})["goal"] == Decimal("12000.00")
 
 
 def test_dashboard_of_an_empty_period_is_zeros_and_nulls(world):
@@ -711,6 +759,23 @@ def test_dashboard_page_shows_speed_to_lead_with_reps_by_name(world, client):
     assert "No answered handoffs in this period." not in html
 
 
+def test_time_to_accept_and_speed_to_lead_say_what_each_counts(world, client):
+    client.force_login(world["r2"])
+
+    html = client.get(reverse("dashboard:dashboard"), Q4).content.decode()
+    figures = figures_for(Q4)
+
+    # Time to accept counts acceptances only, in calendar time; speed to lead every first answer.
+    accept_help = html.split('data-testid="time-to-accept-help">')[1].split("</small>")[0]
+    assert f"of the {figures['sla']['accepted']} handoffs accepted in the period" in accept_help
+    assert "rejections are left out" in accept_help
+    speed_help = html.split('data-testid="speed-help">')[1].split("</p>")[0]
+    assert "<strong>accept or reject</strong>" in speed_help
+    assert "a quick rejection counts here" in speed_help
+    # and the counts differ for that reason: the quick rejections are answers, not acceptances
+    assert figures["speed_to_lead"]["answered"] > figures["sla"]["accepted"]
+
+
 def test_dashboard_page_says_when_no_handoff_was_answered(world, client):
     client.force_login(world["r2"])
 
@@ -792,6 +857,28 @@ def test_revenue_goal_page_lets_managers_set_and_others_read(world, client):
     assert RevenueGoal.objects.count() == 3
 
 
+def test_revenue_goal_page_sets_a_teams_goal_and_the_dashboard_shows_it(world, client):
+    client.force_login(world["manager"])
+    east = world["east"]
+    response = client.post(
+        reverse("dashboard:goal"),
+        {"period": "quarter", "starts_on": "2026-10-01", "team": str(east.pk), "amount": "2000", "note": ""},
+    )
+    assert response.status_code == 302
+    assert RevenueGoal.objects.get(team=east, current=True).amount == Decimal("2000.00")
+    # the company's goal is untouched
+    assert RevenueGoal.objects.get(team=None, current=True).amount == Decimal("10000.00")
+    history = client.get(reverse("dashboard:goal")).content.decode()
+    assert "<td>East</td>" in history
+
+    page = client.get(reverse("dashboard:dashboard"), {**Q4, "team": str(east.pk)}).content.decode()
+    assert "East&#x27;s goal" in page
+    assert "€2,000" in page or "2,000" in page
+    october = client.get(reverse("dashboard:dashboard"), {"period": "month", "start": "2026-10-01"})
+    assert "No goal is set" not in october.content.decode()
+    assert "prorated" in october.content.decode()
+
+
 @pytest.mark.parametrize(
     ("seconds", "shown"),
     [
@@ -805,3 +892,16 @@ def test_revenue_goal_page_lets_managers_set_and_others_read(world, client):
 )
 def test_durations_show_hours_under_two_days_and_days_beyond(seconds, shown):
     assert render_to_string("dashboard/_dashboard_duration.html", {"seconds": seconds}).strip() == shown
+
+
+def test_speed_to_lead_reads_the_periods_handoffs_once(world, django_assert_num_queries):
+    from alignment.aggregates import uses_percentile_cont
+    from dashboard.figures.handoffs import speed_to_lead_figures
+
+    filters = dashboard_filters_parse(Q4, today=NOW.date())
+    sla_settings_get()  # the settings' row exists, as on any running site
+    # 1 the SLA clock's settings, 2 every answered handoff's rep and seconds with the totals and by
+    # rep (one pass, on every database), 3 the verdicts by time to first response.
+    with django_assert_num_queries(3):
+        speed = speed_to_lead_figures(filters, uses_percentile_cont())
+    assert speed["answered"] == sum(row["answered"] for row in speed["by_rep"])

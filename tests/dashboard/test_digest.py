@@ -226,7 +226,7 @@ def test_digest_defaults_to_last_week(week_of_work):
     digest_send_weekly(now=NOW)
 
     assert set(DigestDelivery.objects.values_list("week", flat=True)) == {WEEK}
-    assert "16 November 2026" in mail.outbox[0].subject
+    assert "16 Nov 2026" in mail.outbox[0].subject
 
 
 def test_digest_skips_a_member_another_process_is_sending_to(week_of_work):
@@ -285,7 +285,7 @@ def test_digest_page_shows_any_week(week_of_work, client):
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert "the week of 16 November 2026" in html
+    assert "the week of 16 Nov 2026" in html
     assert "Big win" in html and "Gone cold" in html and "Spam" in html
 
 

@@ -141,6 +141,14 @@ def test_seed_demo_builds_the_demo_through_the_services_and_a_second_run_changes
     marketer = User.objects.get(username="marketer")
     assert Notification.objects.filter(recipient=marketer).count() > 20
     assert 0 < Notification.objects.filter(recipient=marketer, read=False).count() <= 5
+    # and so does the first login after the beat's first sweep, for every role
+    call_command("sweep_cold_leads", stdout=StringIO())
+    unread = {
+        user.username: Notification.objects.filter(recipient=user, read=False).count()
+        for user in User.objects.filter(username__in=["marketer", "marketer2", "rep", "rep2", "manager"])
+    }
+    assert all(count <= 5 for count in unread.values()), unread
+    assert Notification.objects.filter(recipient=marketer, read=False).exists()
 
     # "Your recent leads" on the marketer's home: newest first
     recent = marketer_home_context(user=marketer, now=timezone.now())["recent"]

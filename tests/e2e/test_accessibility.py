@@ -145,6 +145,7 @@ def _pages(world):
             "/dashboard/goal/",
             "/settings/sla/",
             "/settings/webhooks/",
+            "/leads/routing-rules/",
         ],
     }
 

@@ -216,6 +216,18 @@ RULES = {
     # --- pages -----------------------------------------------------------------------------
     "dashboard:home": page("GET", lambda w: "/", "ok ok ok ok ok"),
     "leads:list": page("GET", lambda w: "/leads/", "ok ok ok ok ok"),
+    "leads:routing-rules": page(
+        "POST", lambda w: "/leads/routing-rules/", "403 403 403 403 ok", lambda w: {"name": "Nordics", "active": "on"}
+    ),
+    "leads:routing-rule-edit": page(
+        "POST",
+        lambda w: f"/leads/routing-rules/{w.routing_rule.pk}/",
+        "403 403 403 403 ok",
+        lambda w: {"name": "Renamed rule", "countries": "DE"},
+    ),
+    "leads:routing-rule-delete": page(
+        "POST", lambda w: f"/leads/routing-rules/{w.routing_rule.pk}/delete/", "403 403 403 403 ok", empty
+    ),
     "leads:new": page(
         "POST",
         lambda w: "/leads/new/",

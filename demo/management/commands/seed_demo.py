@@ -33,6 +33,7 @@ from demo.people import demo_refuse_without_debug, demo_user
 from feedback import services as feedback_services
 from feedback.models import FeedbackItem, FeedbackKind, FeedbackReply, FeedbackStatus, Verdict
 from feedback.rollup import figures_rebuild
+from feedback.services import feedback_overdue_remind
 from leads.cold import cold_leads_sweep
 from leads.models import Campaign, Handoff, Lead, LeadEvent, ReasonCode, RoutingRule, Source, Touch
 from planning.demo import pain_themes_for, planning_demo_seed
@@ -174,6 +175,11 @@ class Command(BaseCommand):
             # would find them; its reminders are part of the demo, not mail to send.
             swept = cold_leads_sweep()
             Notification.objects.filter(id__in=swept.notification_ids).update(email_sent_at=timezone.now())
+            # Likewise the feedback that has waited too long in that history: reminded now, not by the
+            # beat's first sweep after the first login (a hundred reminders on the marketers' bells).
+            last_id = Notification.objects.order_by("-id").values_list("id", flat=True).first() or 0
+            feedback_overdue_remind()
+            Notification.objects.filter(id__gt=last_id).update(email_sent_at=timezone.now())
             planning_demo_seed(users=users)
             self._notifications_read(users)
             self._goal(users)
