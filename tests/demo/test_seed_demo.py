@@ -13,6 +13,7 @@ from alignment.days import company_today
 from alignment.models import Notification, Role, Team, User
 from dashboard.digest import digest_agenda, digest_week_parse
 from dashboard.figures import dashboard_figures
+from dashboard.models import RevenueGoal
 from dashboard.periods import dashboard_filters_parse
 from dashboard.views import marketer_home_context
 from feedback.models import FeedbackItem, FeedbackStatus, Verdict
@@ -136,6 +137,9 @@ def test_seed_demo_builds_the_demo_through_the_services_and_a_second_run_changes
     north = Team.objects.get(name="North")
     by_team = dashboard_figures(filters=dashboard_filters_parse({"team": str(north.pk)}))
     assert 0 < by_team["funnel"]["captured"] < figures["funnel"]["captured"]
+    # with the Team filter on, the figures read that team's own goal: half the company's, set once
+    assert by_team["goal"] == figures["goal"] / 2
+    assert RevenueGoal.objects.filter(team=north, current=True).count() == 1
 
     # a first login shows a handful of new notifications, not the whole made-up history
     marketer = User.objects.get(username="marketer")

@@ -250,15 +250,25 @@ class Command(BaseCommand):
 
     def _goal(self, users):
         """A goal for this quarter, a little above what the demo has won in it, so the goal line has a
-        target the team is chasing."""
+        target the team is chasing; and each team's half of it, so the Team filter has its own."""
         start, end = quarter_bounds(company_today())
-        if RevenueGoal.objects.filter(period=GoalPeriod.QUARTER, starts_on=start, current=True).exists():
-            return
-        won = Lead.objects.filter(won_at__date__gte=start, won_at__date__lte=end).aggregate(total=Sum("won_amount"))
-        amount = max(Decimal("50000"), ((won["total"] or 0) * Decimal("1.6")).quantize(Decimal("1E4")))
-        revenue_goal_set(
-            period=GoalPeriod.QUARTER, starts_on=start, amount=amount, by=users["manager"], note="Demo goal."
-        )
+        goals = RevenueGoal.objects.filter(period=GoalPeriod.QUARTER, starts_on=start, current=True)
+        if not goals.filter(team=None).exists():
+            won = Lead.objects.filter(won_at__date__gte=start, won_at__date__lte=end).aggregate(total=Sum("won_amount"))
+            amount = max(Decimal("50000"), ((won["total"] or 0) * Decimal("1.6")).quantize(Decimal("1E4")))
+            revenue_goal_set(
+                period=GoalPeriod.QUARTER, starts_on=start, amount=amount, by=users["manager"], note="Demo goal."
+            )
+        company = goals.get(team=None).amount
+        for team in Team.objects.filter(name__in=TEAMS).exclude(pk__in=goals.exclude(team=None).values("team_id")):
+            revenue_goal_set(
+                period=GoalPeriod.QUARTER,
+                starts_on=start,
+                amount=(company / len(TEAMS)).quantize(Decimal("1E3")),
+                by=users["manager"],
+                team=team,
+                note="Demo goal: half the company's.",
+            )
 
     # --- leads --------------------------------------------------------------------------------
 
