@@ -78,7 +78,8 @@ def test_manager_nav_links_every_setting_and_staff_get_the_admin(client, manager
         reverse("alignment:sla-settings"),
         reverse("feedback:reasons"),
         reverse("dashboard:goal"),
-        reverse("admin:leads_routingrule_changelist"),
+        reverse("leads:routing-rules"),
+        reverse("feedback:pain-themes"),
         reverse("admin:index"),
     ]:
         assert f'href="{url}"' in page, url
