@@ -16,22 +16,27 @@ class ScorecardReasonOutputSerializer(serializers.Serializer):
     count = serializers.IntegerField()
 
 
-class ScorecardOutcomeOutputSerializer(serializers.Serializer):
+class OutcomeOutputSerializer(serializers.Serializer):
+    """What a campaign made for a sales request brought in the requested segment: on the scorecard
+    row of its campaign and on the request itself."""
+
     leads = serializers.IntegerField()
     judged = serializers.IntegerField()
     good = serializers.IntegerField()
     good_share = serializers.FloatField(allow_null=True)
-    baseline_good_share = serializers.FloatField(allow_null=True)
+    baseline_good_share = serializers.FloatField(
+        allow_null=True, help_text="The segment's other campaigns over the same dates."
+    )
     won = serializers.IntegerField()
-    won_revenue = serializers.CharField()
-    since = serializers.CharField()
+    won_revenue = serializers.DecimalField(max_digits=18, decimal_places=2)
+    since = serializers.DateField()
 
 
 class ScorecardRequestOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
     segment = serializers.CharField()
-    outcome = ScorecardOutcomeOutputSerializer(allow_null=True)
+    outcome = OutcomeOutputSerializer(allow_null=True)
 
 
 class ScorecardRowOutputSerializer(serializers.Serializer):

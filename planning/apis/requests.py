@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from alignment.idempotency import IDEMPOTENCY_KEY, idempotent
 from alignment.rest import CursorPagination, EmptyInputSerializer, InputSerializer, IsMarketerOrManager
+from feedback.apis.scorecard import OutcomeOutputSerializer
 from feedback.theme_fields import PainThemeCodeField
 from leads.apis.common import ERRORS, paginated
 from planning import selectors, services
@@ -79,19 +80,6 @@ class EvidenceOutputSerializer(serializers.Serializer):
     lost_reasons = CountOutputSerializer(many=True)
     pain_themes = CountOutputSerializer(many=True)
     since = serializers.DateField(help_text="The first day counted: twelve months back.")
-
-
-class OutcomeOutputSerializer(serializers.Serializer):
-    leads = serializers.IntegerField()
-    judged = serializers.IntegerField()
-    good = serializers.IntegerField()
-    good_share = serializers.FloatField(allow_null=True)
-    baseline_good_share = serializers.FloatField(
-        allow_null=True, help_text="The segment's other campaigns over the same dates."
-    )
-    won = serializers.IntegerField()
-    won_revenue = serializers.DecimalField(max_digits=18, decimal_places=2)
-    since = serializers.DateField()
 
 
 class CampaignRequestOutputSerializer(serializers.Serializer):
