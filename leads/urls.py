@@ -5,7 +5,7 @@ that reach into feedback (outcomes that tell marketing, bulk actions, merge) are
 
 from django.urls import path
 
-from leads import routing_rule_views, views
+from leads import import_views, routing_rule_views, views
 from leads.apis import capture, imports, lifecycle, public_form, routing_rules
 
 app_name = "leads"
@@ -13,11 +13,11 @@ app_name = "leads"
 urlpatterns = [
     path("", views.lead_list, name="list"),
     path("new/", views.lead_create, name="new"),
-    path("import/", views.lead_import, name="import"),
-    path("import/<int:pk>/", views.lead_import_detail, name="import-detail"),
-    path("import/<int:pk>/progress/", views.lead_import_progress, name="import-progress"),
-    path("import/<int:pk>/retry/", views.lead_import_retry, name="import-retry"),
-    path("import/<int:pk>/failed-rows.csv", views.lead_import_failed_rows, name="import-failed-rows"),
+    path("import/", import_views.lead_import, name="import"),
+    path("import/<int:pk>/", import_views.lead_import_detail, name="import-detail"),
+    path("import/<int:pk>/progress/", import_views.lead_import_progress, name="import-progress"),
+    path("import/<int:pk>/retry/", import_views.lead_import_retry, name="import-retry"),
+    path("import/<int:pk>/failed-rows.csv", import_views.lead_import_failed_rows, name="import-failed-rows"),
     path("routing-rules/", routing_rule_views.routing_rule_list, name="routing-rules"),
     path("routing-rules/<int:pk>/", routing_rule_views.routing_rule_edit, name="routing-rule-edit"),
     path("routing-rules/<int:pk>/delete/", routing_rule_views.routing_rule_delete, name="routing-rule-delete"),
