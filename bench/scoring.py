@@ -12,8 +12,9 @@ database `<name>_scoring_bench`, migrated and filled with generated leads up to 
   features; then the training's full rescore, every open lead's score unset first;
 - the held-out figures beside the base-rate and campaign-only baselines, and the learning curve;
 - the ceiling: the generator's own probabilities on the same held-out verdicts, both the whole
-  (with the rep's response time and "a won lead is judged good", unknown at handoff) and the best a
-  reading at handoff can do (each planted log-odds' good share among the training verdicts);
+  (with the rep's response time and a later win's log-odds, unknown at handoff) and the best a
+  reading at handoff can do (each planted log-odds' good share among the training verdicts); the
+  model's Brier skill is printed beside that ceiling and the two baselines;
 - that full rescore of every open lead beside a plain UPDATE of the same rows (the write floor);
 - one lead's score with its explanation beside fetching that lead by its id;
 - a rep's inbox sorted by score (the rep home's two lists) beside the same lists by id, and the
@@ -47,7 +48,7 @@ def planted_probabilities(data, train_index):
     import numpy as np
 
     from alignment.models import Vertical
-    from demo.generate import FREE_MAIL_DOMAIN, TITLES, planted_log_odds, response_log_odds
+    from demo.generate import FREE_MAIL_DOMAIN, PLANTED_WON, TITLES, planted_log_odds, response_log_odds
     from demo.management.commands.generate_leads import CAMPAIGNS, VERTICALS
     from leads.models import Campaign, Lead, LeadStatus
 
@@ -82,8 +83,8 @@ def planted_probabilities(data, train_index):
             country=country,
             title_index=TITLES.index(title),
         )
-        z = planted[n] + response_log_odds(accepted - handed)
-        whole[n] = 1.0 if status == LeadStatus.WON else 1.0 / (1.0 + math.exp(-z))
+        z = planted[n] + response_log_odds(accepted - handed) + (PLANTED_WON if status == LeadStatus.WON else 0.0)
+        whole[n] = 1.0 / (1.0 + math.exp(-z))
     training = np.zeros(len(ids), dtype=bool)
     training[train_index] = True
     good, cells = data.good.astype(float), np.round(planted, 6)
@@ -93,6 +94,37 @@ def planted_probabilities(data, train_index):
         if (mine & training).any():
             at_handoff[mine] = good[mine & training].mean()
     return whole, at_handoff
+
+
+def planted_effects_recovered(effects) -> bool:
+    """Prints the served model's effect (calibrated log-odds) of each planted value, and says whether
+    each has the sign and order the generator planted (demo/generate.py)."""
+    from alignment.models import Vertical
+    from demo.generate import PLANTED_GOOD_CAMPAIGNS, PLANTED_PAIR
+    from demo.management.commands.generate_leads import CAMPAIGNS, VERTICALS
+    from leads.models import Campaign
+
+    def effect(feature, value):
+        return effects.get((feature, str(value)), 0.0)
+
+    ids = dict(Campaign.objects.filter(name__in=list(CAMPAIGNS)).values_list("name", "id"))
+    campaigns = [effect("campaign", ids[name]) for name in CAMPAIGNS]
+    good, rest = campaigns[:PLANTED_GOOD_CAMPAIGNS], campaigns[PLANTED_GOOD_CAMPAIGNS:]
+    seniority = [effect("seniority", rank) for rank in ("c_level", "director", "manager", "")]
+    vertical = Vertical.objects.get(name=VERTICALS[PLANTED_PAIR[0]])
+    pair = effect("vertical", vertical.pk) + effect("country", PLANTED_PAIR[1])
+    print(f"planted effects recovered: free mail {effect('email_kind', 'free'):+.2f}, company mail "
+          f"{effect('email_kind', 'company'):+.2f}; the good campaigns {min(good):+.2f} or more, the rest "
+          f"{max(rest):+.2f} or less; C-level {seniority[0]:+.2f}, director {seniority[1]:+.2f}, manager "
+          f"{seniority[2]:+.2f}, no title {seniority[3]:+.2f}; {vertical.name} and {PLANTED_PAIR[1]} "
+          f"{pair:+.2f} together")  # fmt: skip
+    return (
+        effect("email_kind", "free") < 0 < effect("email_kind", "company")
+        and min(good) > 0 > max(rest)
+        and seniority == sorted(seniority, reverse=True)
+        and seniority[3] < 0 < seniority[0]
+        and pair < 0
+    )
 
 
 def bench_database(leads: int) -> None:
@@ -208,18 +240,23 @@ def main():
                     f"{name:28} "
                     + " ".join(f"{figs[k]:>9.4f}" for k in ("auc", "brier", "brier_skill", "calibration_error"))
                 )
-            record("Brier skill", metrics["model"]["brier_skill"], ceiling[1]["brier_skill"], "", "≥ 0.10",
-                   metrics["model"]["brier_skill"] >= 0.10, "the ceiling at handoff")  # fmt: skip
+            skill, best = metrics["model"]["brier_skill"], ceiling[1]["brier_skill"]
+            print(f"Brier skill: model {skill:.4f}; the ceiling at handoff {best:.4f} (the model reaches "
+                  f"{skill / best:.0%} of it); base rate {metrics['base_rate']['brier_skill']:.4f}; "
+                  f"campaign only {metrics['campaign_only']['brier_skill']:.4f}")  # fmt: skip
+            record("Brier skill", skill, best, "", "≥ 0.10", skill >= 0.10,
+                   "the ceiling at handoff")  # fmt: skip
         for point in model.learning_curve:
             print(f"  learning curve {point['verdicts']:>5} verdicts: AUC {point['auc']:.3f}, "
                   f"calibration error {point['calibration_error']:.3f}, Brier {point['brier']:.4f}")  # fmt: skip
-        effects = {(w.feature, w.value): w.effect for w in model.weights.all()}
-        print("planted effects recovered: free mail", f"{effects.get(('email_kind', 'free'), 0):+.2f},",
-              "company mail", f"{effects.get(('email_kind', 'company'), 0):+.2f},",
-              "C-level", f"{effects.get(('seniority', 'c_level'), 0):+.2f},",
-              "director", f"{effects.get(('seniority', 'director'), 0):+.2f},",
-              "manager", f"{effects.get(('seniority', 'manager'), 0):+.2f},",
-              "no title", f"{effects.get(('seniority', ''), 0):+.2f}")  # fmt: skip
+        auc, campaign_auc = metrics["model"]["auc"], metrics["campaign_only"]["auc"]
+        record("held-out AUC", auc, campaign_auc, "", "≥ campaign only + 0.05", auc >= campaign_auc + 0.05,
+               "campaign only")  # fmt: skip
+        ece = metrics["model"]["calibration_error"]
+        record("calibration error", ece, metrics["base_rate"]["calibration_error"], "", "≤ 0.03", ece <= 0.03,
+               "the base rate's")  # fmt: skip
+        recovered = planted_effects_recovered({(w.feature, w.value): w.effect for w in model.weights.all()})
+        record("planted effects with their sign and order", float(recovered), 0, "", "1 (all)", recovered, "—")
 
     # --- the full rescore (timed in the training) beside the write floor ---
     started = time.perf_counter()

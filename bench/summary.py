@@ -26,6 +26,8 @@ def record(what: str, value: float, baseline: float, unit: str, target: str, met
 
 
 def _figure(value, unit) -> str:
+    if not unit and abs(value) < 10:  # a metric: AUC, Brier skill, calibration error
+        return f"{value:.3f}"
     return f"{value:,.0f} {unit}" if abs(value) >= 100 else f"{value:,.1f} {unit}"
 
 

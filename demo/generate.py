@@ -171,19 +171,24 @@ RECYCLE_REASON = "Timing: revisit next quarter."
 ACCEPTED_ON = {S.ACCEPTED, S.WORKING, S.QUALIFIED, S.WON, S.LOST}
 VERDICT_ON = ACCEPTED_ON
 
-# The effects planted in the reps' verdicts, for the lead score to find (a won lead is always judged
-# good): a verdict is good with chance logistic(base + the lead's effects), in log-odds.
+# The effects planted in the reps' verdicts, for the lead score to find: a verdict is good with chance
+# logistic(base + the lead's effects + the rep's response time + a win's), in log-odds. Sized so a
+# reading at handoff has something to find (the bench's ceiling: a Brier skill about 0.15) and a
+# sales team would recognise each: about two verdicts in three are good.
 PLANTED_BASE = 0.3
 FREE_MAIL_SHARE = 0.25
 FREE_MAIL_DOMAIN = "gmail.com"
-PLANTED_FREE_MAIL = -1.2  # a free-mail address instead of a company's
+PLANTED_FREE_MAIL = -1.5  # a free-mail address instead of a company's: odds × 0.22
 PLANTED_GOOD_CAMPAIGNS = 2  # the team's first two campaigns …
-PLANTED_GOOD_CAMPAIGN = 1.1  # … are much better than the rest
+PLANTED_GOOD_CAMPAIGN = 1.3  # … are much better than the rest: odds × 3.7
 PLANTED_PAIR = (0, "FR")  # the first vertical in France: reps dislike the pair
-PLANTED_PAIR_EFFECT = -1.4
+PLANTED_PAIR_EFFECT = -1.8
 # By title, in TITLES' order: C-level highest, then head and director, nothing for managers and
 # leads, below for no title.
-PLANTED_TITLE = (0.4, 0.8, 0.0, 0.0, 0.8, 0.4, -0.6)
+PLANTED_TITLE = (0.5, 1.0, 0.0, 0.0, 1.0, 0.5, -0.8)
+# A lead that is later won was likelier judged good, not always: the verdict comes days after the
+# handoff, weeks before the win, and reps misjudge some. Not known at handoff either.
+PLANTED_WON = 2.0
 
 
 # The time the rep took to answer moves the verdict too, in log-odds beside the planted effects (the
@@ -351,7 +356,9 @@ def lead_stories(*, team: Team, first_id: int, count: int, start, end, now, rng:
                     country=country,
                     title_index=title_index,
                 ) + response_log_odds(accepted - handed)
-                good = status == S.WON or rand() < 1 / (1 + math.exp(-z))
+                if status == S.WON:
+                    z += PLANTED_WON
+                good = rand() < 1 / (1 + math.exp(-z))
                 verdict = VerdictValue.GOOD if good else VerdictValue.BAD
                 verdict_at = later(accepted, HOUR, 5 * DAY)
                 bad_reason = choice(team.reasons) if verdict == VerdictValue.BAD else None

@@ -27,6 +27,7 @@ from demo.generate import (
     PLANTED_PAIR,
     PLANTED_PAIR_EFFECT,
     PLANTED_TITLE,
+    PLANTED_WON,
     RECENT_DAYS,
     RECENT_WEIGHTS,
     RECYCLE_REASON,
@@ -209,8 +210,8 @@ CROSS JOIN LATERAL (
 ) AS t
 CROSS JOIN LATERAL (
     SELECT CASE WHEN s.status NOT IN ({verdict_on}) OR d.verdict >= 0.6 THEN ''
-            WHEN s.status = '{S.WON}'
-                OR d.good < 1 / (1 + exp(-{_planted_log_odds_sql()} - {_response_log_odds_sql()}))
+            WHEN d.good < 1 / (1 + exp(-{_planted_log_odds_sql()} - {_response_log_odds_sql()}
+                - CASE WHEN s.status = '{S.WON}' THEN {PLANTED_WON!r} ELSE 0 END))
             THEN '{VerdictValue.GOOD}' ELSE '{VerdictValue.BAD}' END
             AS verdict
     OFFSET 0

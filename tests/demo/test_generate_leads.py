@@ -172,6 +172,38 @@ def test_the_generated_verdicts_fall_with_the_time_to_first_response(debug):
     assert shares[0] > shares[2] > shares[3], curve
 
 
+def test_the_generated_verdicts_carry_each_planted_effect(debug):
+    """What a manager would see on the scorecard of the generated data: each effect planted in
+    demo/generate.py moves the good share of the verdicts its way."""
+    from demo.generate import FREE_MAIL_DOMAIN, PLANTED_GOOD_CAMPAIGNS, PLANTED_PAIR
+    from demo.management.commands.generate_leads import CAMPAIGNS, VERTICALS
+
+    _generate(count=6000)
+
+    judged = Lead.objects.exclude(verdict="")
+
+    def good_share(leads):
+        n = leads.count()
+        assert n >= 40, n  # enough verdicts for the share to mean something
+        return leads.filter(verdict="good").count() / n
+
+    free = judged.filter(email__endswith="@" + FREE_MAIL_DOMAIN)
+    assert good_share(free) < good_share(judged.exclude(pk__in=free)) - 0.15
+    good_campaigns = list(CAMPAIGNS)[:PLANTED_GOOD_CAMPAIGNS]
+    best = judged.filter(campaign__name__in=good_campaigns)
+    assert good_share(best) > good_share(judged.exclude(pk__in=best)) + 0.1
+    pair = judged.filter(industry__name=VERTICALS[PLANTED_PAIR[0]], country=PLANTED_PAIR[1])
+    assert good_share(pair) < good_share(judged.exclude(pk__in=pair)) - 0.15
+    c_level, director = ("CTO", "CFO"), ("Head of Operations", "Marketing Director")
+    manager, none = ("IT Manager", "Procurement Lead"), ("",)
+    by_title = [good_share(judged.filter(title__in=titles)) for titles in (c_level, director, manager, none)]
+    assert by_title[0] > by_title[1] + 0.02 and by_title[1] > by_title[2] + 0.02, by_title
+    assert by_title[2] > by_title[3] + 0.05, by_title
+    # a lead later won was likelier judged good, but not always: reps judge it weeks before the win
+    won = judged.filter(status=S.WON)
+    assert good_share(judged.exclude(status=S.WON)) + 0.1 < good_share(won) < 1
+
+
 def test_generated_data_has_pain_themes_and_requests_in_every_status(debug):
     from planning.models import CampaignRequest
 

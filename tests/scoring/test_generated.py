@@ -18,9 +18,11 @@ def test_the_score_recovers_the_planted_effects_with_the_right_sign_and_order(se
     call_command("generate_leads", count=5000, seed=3, stdout=StringIO())
     # when
     model = scoring_train()
-    # then: better than the campaign alone, and each planted effect where the generator put it
+    # then: the bench's targets on held-out verdicts (AUC 0.05 above the campaign alone, Brier skill
+    # 0.10), and each planted effect where the generator put it
     metrics = model.metrics
-    assert metrics["model"]["auc"] > metrics["campaign_only"]["auc"]
+    assert metrics["model"]["auc"] > metrics["campaign_only"]["auc"] + 0.05
+    assert metrics["model"]["brier_skill"] >= 0.10
     effect = {(w.feature, w.value): w.effect for w in ScoreWeight.objects.filter(model=model)}
     assert effect[("email_kind", "free")] < 0 < effect[("email_kind", "company")]
     seniority = [effect[("seniority", rank)] for rank in ("c_level", "director", "manager", "")]
