@@ -158,21 +158,27 @@ LEAD_FIELDS = (
 LeadRow = namedtuple("LeadRow", LEAD_FIELDS)
 DUE_FIELDS = ("offer_id", "handoff_id", "position", "rep_id", "rule_id", "story", "rep_name")
 
-# Lock the lapsed offers with their leads (a lead an accept holds is skipped, and taken by the next
-# sweep if its offer is still open), mark them lapsed and read what the sweep needs: one statement.
+# Lock the lapsed offers, then their leads (a lead an accept holds is skipped, and its offer taken by
+# the next sweep if it is still open), mark them lapsed and read what the sweep needs: one statement.
+# The offers come first, alone, from their partial index (a materialized CTE): each lead, handoff and
+# rep is then one primary-key probe. Joined in one query with the offers, the planner expected more
+# offers than there are and hashed the whole lead and handoff tables, read end to end, to join them.
 TAKE_SQL = f"""
-WITH due AS (
+WITH offers AS MATERIALIZED (
+    SELECT id, handoff_id, lead_id, position, rep_id, due_at FROM leads_handoffoffer
+    WHERE outcome = 'open' AND due_at <= %s
+    ORDER BY due_at, id
+    LIMIT %s
+    FOR UPDATE SKIP LOCKED
+), due AS MATERIALIZED (
     SELECT o.id AS offer_id, o.handoff_id, o.position, o.rep_id, h.routing_rule_id AS rule_id, h.note AS story,
         COALESCE(NULLIF(TRIM(u.first_name || ' ' || u.last_name), ''), u.username) AS rep_name,
         {", ".join(f"l.{name}" for name in LEAD_FIELDS)}, o.due_at
-    FROM leads_handoffoffer o
+    FROM offers o
     JOIN leads_lead l ON l.id = o.lead_id
     JOIN leads_handoff h ON h.id = o.handoff_id
     JOIN alignment_user u ON u.id = o.rep_id
-    WHERE o.outcome = 'open' AND o.due_at <= %s
-    ORDER BY o.due_at, o.id
-    LIMIT %s
-    FOR UPDATE OF o, l SKIP LOCKED
+    FOR UPDATE OF l SKIP LOCKED
 ), lapsed AS (
     UPDATE leads_handoffoffer SET outcome = 'lapsed', ended_at = %s FROM due WHERE leads_handoffoffer.id = due.offer_id
 )
@@ -242,6 +248,10 @@ def _write(model, columns: dict[str, str], rows: list[tuple], *, key: str | None
         model.objects.bulk_update(objects, [name.removesuffix("_id") for name in names])
         return
     table = model._meta.db_table
+    if key is not None:
+        # In key order: the rows' pages are visited in order, and two writers never lock the same
+        # rows in opposite orders.
+        rows = sorted(rows, key=lambda row: row[0])
     kinds = (["bigint"] if key else []) + list(columns.values())
     arrays = ", ".join(f"%s::{kind}[]" for kind in kinds)
     if key is None:
