@@ -6,7 +6,7 @@ import zoneinfo
 from datetime import date, datetime
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import formats, timezone
 
 
 def company_tz() -> zoneinfo.ZoneInfo:
@@ -21,3 +21,13 @@ def company_day(at: datetime) -> date:
 def company_today(now: datetime | None = None) -> date:
     """The company's day now (or at `now`)."""
     return company_day(now or timezone.now())
+
+
+def date_text(value: date | datetime, format_name: str = "DATE_FORMAT") -> str:
+    """A day or a moment written in the house format (alignment/formats), for strings made in
+    Python (notification messages, timeline notes, names): "7 Dec 2026", or with
+    `"SHORT_DATETIME_FORMAT"` "7 Dec 2026, 14:05" in the company's time zone, as the `date`
+    filter writes them on pages."""
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return formats.date_format(value, format_name)

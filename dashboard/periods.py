@@ -5,7 +5,7 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from alignment.days import company_today, company_tz
+from alignment.days import company_today, company_tz, date_text
 from alignment.errors import InvalidInput
 from alignment.models import Team
 from leads.models import Campaign, Source
@@ -42,8 +42,8 @@ class DashboardFilters:
         if self.kind == "quarter":
             return f"Q{(self.start.month - 1) // 3 + 1} {self.start.year}"
         if self.kind == "month":
-            return self.start.strftime("%B %Y")
-        return f"{self.start.isoformat()} – {self.end.isoformat()}"
+            return date_text(self.start, "YEAR_MONTH_FORMAT")
+        return f"{date_text(self.start)} – {date_text(self.end)}"
 
 
 def quarter_bounds(day: date) -> tuple[date, date]:

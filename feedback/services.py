@@ -13,6 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from alignment.days import date_text
 from alignment.errors import InvalidInput, NotAllowed, TransitionNotAllowed
 from alignment.models import NotificationKind, Role, User
 from alignment.services import NotificationRow, notification_create, notification_create_many
@@ -410,7 +411,7 @@ def feedback_resolve(
         if not reason:
             raise InvalidInput("Say why the lead goes back to nurture.", fields={"reason": ["This field is required."]})
         lead_services.lead_recycle(lead=lead, by=by, reason=reason, reengage_after=reengage_after)
-        summary += f": {reason}" + (f" (re-engage after {reengage_after:%Y-%m-%d})" if reengage_after else "")
+        summary += f": {reason}" + (f" (re-engage after {date_text(reengage_after)})" if reengage_after else "")
     elif resolution in (Resolution.CAMPAIGN_CHANGED, Resolution.DISPUTED):
         if not note:
             what = "what changed in the campaign" if resolution == Resolution.CAMPAIGN_CHANGED else "why you disagree"

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from alignment.days import date_text
 from alignment.errors import InvalidInput, NotAllowed, NotFound
 from alignment.models import NotificationKind, Role, User
 from alignment.services import notification_create
@@ -132,7 +133,7 @@ def action_item_create(
         notification_create(
             recipient=owner_row,
             kind=NotificationKind.REMINDER,
-            message=f"{by.display_name} gave you an action item: {title} (due {due:%d %b}).",
+            message=f"{by.display_name} gave you an action item: {title} (due {date_text(due)}).",
             url=reverse("planning:action-items"),
         )
     return item
@@ -168,7 +169,7 @@ def action_items_overdue_remind(*, now: datetime | None = None) -> int:
                 notification_create(
                     recipient=item.owner,
                     kind=NotificationKind.REMINDER,
-                    message=f"Overdue since {item.due:%d %b}: {item.title}",
+                    message=f"Overdue since {date_text(item.due)}: {item.title}",
                     url=reverse("planning:action-items"),
                 )
         except IntegrityError:
