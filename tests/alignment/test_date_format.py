@@ -35,7 +35,8 @@ def house_format(monkeypatch):
     """The house's day format changed to one nobody writes by hand: a page or a message that
     still formats a date itself shows the old form."""
     monkeypatch.setattr(house, "DATE_FORMAT", r"\D\a\y j \o\f F Y")
-    monkeypatch.setattr(house, "SHORT_DATETIME_FORMAT", r"\D\a\y j \o\f F Y \a\t H:i")
+    for name in ("SHORT_DATETIME_FORMAT", "DATETIME_FORMAT"):
+        monkeypatch.setattr(house, name, r"\D\a\y j \o\f F Y \a\t H:i")
     formats.reset_format_cache()
     yield
     monkeypatch.undo()
@@ -43,24 +44,24 @@ def house_format(monkeypatch):
 
 
 def test_lists_messages_and_names_follow_the_house_format(client, house_format):
-    # given a lead captured on 7 Dec 2026, an action item due then, a meeting that week and a snooze
+    # given a lead captured on 2 Nov 2026, an action item due then, a meeting that week and a snooze
     manager, rep = ManagerFactory(), RepFactory()
-    LeadFactory(captured_at=datetime(2026, 12, 7, 9, 0, tzinfo=UTC))
-    action_item_create(by=manager, title="Call the chains", owner=rep, due=date(2026, 12, 7))
-    meeting = meeting_get_or_create(week=date(2026, 12, 7))
+    LeadFactory(captured_at=datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
+    action_item_create(by=manager, title="Call the chains", owner=rep, due=date(2026, 11, 2))
+    meeting = meeting_get_or_create(week=date(2026, 11, 2))
     client.force_login(manager)
 
     # when the lead list, the dashboard's custom period and the messages are read
     leads_html = client.get(reverse("leads:list")).content.decode()
     dashboard_html = client.get(
-        reverse("dashboard:dashboard"), {"period": "custom", "start": "2026-12-07", "end": "2026-12-13"}
+        reverse("dashboard:dashboard"), {"period": "custom", "start": "2026-11-02", "end": "2026-11-08"}
     )
 
     # then each writes the day as the house does
-    assert "Day 7 of December 2026" in leads_html
-    assert "Day 7 of December 2026 – Day 13 of December 2026" in dashboard_html.content.decode()
-    assert Notification.objects.get(recipient=rep).message.endswith("(due Day 7 of December 2026).")
-    assert str(meeting) == "Week of Day 7 of December 2026"
+    assert 'title="Day 2 of November 2026 at 09:00"' in leads_html
+    assert "Day 2 of November 2026 – Day 8 of November 2026" in dashboard_html.content.decode()
+    assert Notification.objects.get(recipient=rep).message.endswith("(due Day 2 of November 2026).")
+    assert str(meeting) == "Week of Day 2 of November 2026"
 
 
 def test_a_snooze_note_writes_its_moment_in_the_house_format(house_format, marketer, rep):
