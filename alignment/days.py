@@ -31,3 +31,20 @@ def date_text(value: date | datetime, format_name: str = "DATE_FORMAT") -> str:
     if isinstance(value, datetime) and timezone.is_aware(value):
         value = timezone.localtime(value)
     return formats.date_format(value, format_name)
+
+
+# What a date field says when it cannot read what it was given: the house format, and the ISO form
+# a browser's date picker and an API client send.
+DAY_HINT = "Enter a day such as 31 Dec 2026 (or 2026-12-31)."
+
+
+def day_parse(value) -> date:
+    """A day typed or picked as the product reads them: the ISO form a date picker sends
+    ("2026-12-31") or the house format ("31 Dec 2026"); ValueError with `DAY_HINT` otherwise."""
+    text = str(value).strip()
+    for pattern in formats.get_format("DATE_INPUT_FORMATS"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise ValueError(DAY_HINT)

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from alignment.days import date_text
+from alignment.days import date_text, day_parse
 from alignment.errors import InvalidInput, NotAllowed, NotFound
 from alignment.models import NotificationKind, Role, User
 from alignment.services import notification_create
@@ -108,9 +108,9 @@ def action_item_create(
             errors["owner"] = ["Choose who does it." if owner in (None, "") else "Unknown person."]
     if isinstance(due, str) and due.strip():
         try:
-            due = date.fromisoformat(due.strip())
-        except ValueError:
-            errors["due"] = ["A date, e.g. 2030-03-31."]
+            due = day_parse(due)
+        except ValueError as error:
+            errors["due"] = [str(error)]
     if not isinstance(due, date) and "due" not in errors:
         errors["due"] = ["This field is required."]
     lead_row = _ref(Lead, lead, "lead", errors)
