@@ -188,7 +188,10 @@ def campaign_request_file(
     marketers = User.objects.filter(role=Role.MARKETER, is_active=True).values_list("id", flat=True)
     message = f"{by.display_name} asks for a campaign: {request.title} ({request.segment})."
     notification_create_many(
-        rows=[NotificationRow(pk, NotificationKind.REQUEST, None, message, _url(request)) for pk in marketers]
+        rows=[
+            NotificationRow(pk, NotificationKind.REQUEST, None, message, _url(request), actor_id=by.pk)
+            for pk in marketers
+        ]
     )
     _emit("campaign_request.created", request, by=by)
     return request
@@ -219,6 +222,7 @@ def _move(request: CampaignRequest, action: str, *, by: User, now, fields: dict,
         kind=NotificationKind.REQUEST,
         message=f"{by.display_name}: your request “{request.title}” — {message}",
         url=_url(request),
+        actor=by,
     )
     _emit("campaign_request.updated", request, by=by)
     return request
