@@ -2,6 +2,8 @@
 
 from django import forms
 
+from alignment.days import DAY_HINT
+
 
 class ServiceForm(forms.Form):
     """Labels without a trailing colon; errors from a service land on the field they name (or on
@@ -19,3 +21,11 @@ class ServiceForm(forms.Form):
                 placed = True
         if not placed:
             self.add_error(None, error.message)
+
+
+class DayField(forms.DateField):
+    """A day, picked with the browser's date input (keyboard friendly), typed as "31 Dec 2026"
+    where there is no picker; an unreadable one says which form to use."""
+
+    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    default_error_messages = {"invalid": DAY_HINT}

@@ -140,6 +140,11 @@ class Notification(models.Model):
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=12, choices=NotificationKind.choices)
     lead = models.ForeignKey("leads.Lead", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    # Who did what it tells of ("Ana replied …"); null when nobody did (a reminder, an escalation).
+    # No index: nothing looks notifications up by their actor, and the cold sweep inserts thousands.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     message = models.TextField()
     url = models.CharField(max_length=300, blank=True)
     read = models.BooleanField(default=False)

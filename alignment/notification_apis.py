@@ -11,12 +11,20 @@ from alignment.models import Notification
 from alignment.rest import EmptyInputSerializer, ErrorOutputSerializer
 
 
+class NotificationActorOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+
+
 class NotificationOutputSerializer(serializers.ModelSerializer):
     lead = serializers.PrimaryKeyRelatedField(read_only=True, help_text="The lead's id, or null.")
+    actor = NotificationActorOutputSerializer(
+        read_only=True, allow_null=True, help_text="Who did what it tells of; null for a reminder or an escalation."
+    )
 
     class Meta:
         model = Notification
-        fields = ["id", "kind", "lead", "message", "read", "created_at"]
+        fields = ["id", "kind", "lead", "actor", "message", "read", "created_at"]
         read_only_fields = fields
 
 

@@ -9,7 +9,7 @@ from alignment.models import AuditArea, AuditEntry, Notification, Role, Team, Us
 
 def notification_list_for_user(*, user: User, unread_only: bool = False) -> QuerySet[Notification]:
     """The user's own notifications, newest first. Nobody reads anyone else's."""
-    qs = Notification.objects.filter(recipient=user).select_related("lead", "lead__owner")
+    qs = Notification.objects.filter(recipient=user).select_related("lead", "lead__owner", "actor")
     if unread_only:
         qs = qs.filter(read=False)
     return qs.order_by("-id")

@@ -103,8 +103,11 @@ def _bell_event(pk, recipient_id, kind, lead_id, message) -> LiveRow:
     return LiveRow(recipient_id, "notification", {"id": pk, "kind": kind, "lead": lead_id, "message": message})
 
 
-def notification_create(*, recipient, kind, message, lead=None, url="") -> Notification:
-    notification = Notification.objects.create(recipient=recipient, kind=kind, message=message, lead=lead, url=url)
+def notification_create(*, recipient, kind, message, lead=None, url="", actor=None) -> Notification:
+    """One notice to one person; `actor` is who did what it tells of, when someone did."""
+    notification = Notification.objects.create(
+        recipient=recipient, kind=kind, message=message, lead=lead, url=url, actor=actor
+    )
     live_publish(rows=[_bell_event(notification.id, recipient.id, kind, notification.lead_id, message)])
     if kind in CHAT_NOTIFICATION_KINDS:
         chat_post_many(rows=[NotificationRow(recipient.id, kind, notification.lead_id, message, url)])
@@ -121,6 +124,7 @@ class NotificationRow:
     lead_id: int | None
     message: str
     url: str = ""
+    actor_id: int | None = None
 
 
 def notification_create_many(*, rows: list[NotificationRow]) -> list[int]:
@@ -135,9 +139,10 @@ def notification_create_many(*, rows: list[NotificationRow]) -> list[int]:
     if connection.vendor == "postgresql":
         table = Notification._meta.db_table
         sql = f"""
-            INSERT INTO {table} (recipient_id, kind, lead_id, message, url, read, created_at)
-            SELECT r, k, l, m, u, false, %s
-            FROM unnest(%s::bigint[], %s::text[], %s::bigint[], %s::text[], %s::text[]) AS t(r, k, l, m, u)
+            INSERT INTO {table} (recipient_id, kind, lead_id, message, url, actor_id, read, created_at)
+            SELECT r, k, l, m, u, a, false, %s
+            FROM unnest(%s::bigint[], %s::text[], %s::bigint[], %s::text[], %s::text[], %s::bigint[])
+                AS t(r, k, l, m, u, a)
             RETURNING id
         """
         columns = [
@@ -146,6 +151,7 @@ def notification_create_many(*, rows: list[NotificationRow]) -> list[int]:
             [row.lead_id for row in rows],
             [row.message for row in rows],
             [row.url for row in rows],
+            [row.actor_id for row in rows],
         ]
         with connection.cursor() as cursor:
             cursor.execute(sql, [now, *columns])
@@ -153,7 +159,12 @@ def notification_create_many(*, rows: list[NotificationRow]) -> list[int]:
     else:
         created = Notification.objects.bulk_create(
             Notification(
-                recipient_id=row.recipient_id, kind=row.kind, lead_id=row.lead_id, message=row.message, url=row.url
+                recipient_id=row.recipient_id,
+                kind=row.kind,
+                lead_id=row.lead_id,
+                message=row.message,
+                url=row.url,
+                actor_id=row.actor_id,
             )
             for row in rows
         )

@@ -1,14 +1,14 @@
 from django import forms
 
+from alignment.forms import DayField
 from alignment.models import Team
 from dashboard.models import GoalPeriod
 
 
 class RevenueGoalForm(forms.Form):
     period = forms.ChoiceField(choices=GoalPeriod.choices, initial=GoalPeriod.QUARTER)
-    starts_on = forms.DateField(
+    starts_on = DayField(
         label="Month or quarter containing",
-        widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Any day of the month or quarter; the goal covers all of it.",
     )
     team = forms.ModelChoiceField(

@@ -5,7 +5,7 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from alignment.days import company_today, company_tz
+from alignment.days import company_today, company_tz, date_text, day_parse
 from alignment.errors import InvalidInput
 from alignment.models import Team
 from leads.models import Campaign, Source
@@ -42,8 +42,8 @@ class DashboardFilters:
         if self.kind == "quarter":
             return f"Q{(self.start.month - 1) // 3 + 1} {self.start.year}"
         if self.kind == "month":
-            return self.start.strftime("%B %Y")
-        return f"{self.start.isoformat()} – {self.end.isoformat()}"
+            return date_text(self.start, "YEAR_MONTH_FORMAT")
+        return f"{date_text(self.start)} – {date_text(self.end)}"
 
 
 def quarter_bounds(day: date) -> tuple[date, date]:
@@ -58,13 +58,10 @@ def month_bounds(day: date) -> tuple[date, date]:
 
 
 def date_parse(value) -> date:
-    """A YYYY-MM-DD day between FIRST_DAY and LAST_DAY; ValueError with the message to show otherwise."""
-    try:
-        day = date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ValueError("Enter a date as YYYY-MM-DD.") from None
+    """A day (as `day_parse` reads it) between FIRST_DAY and LAST_DAY; ValueError with the message to show otherwise."""
+    day = day_parse(value)
     if not FIRST_DAY <= day <= LAST_DAY:
-        raise ValueError(f"Choose a day between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()}.")
+        raise ValueError(f"Choose a day between {date_text(FIRST_DAY)} and {date_text(LAST_DAY)}.")
     return day
 
 

@@ -6,7 +6,7 @@ Reason choices come in through the constructor (loaded once by the view or templ
 from django import forms
 
 from alignment.countries import country_form_field
-from alignment.forms import ServiceForm
+from alignment.forms import DayField, ServiceForm
 from feedback.models import Resolution, VerdictValue
 from leads.forms import reason_choices
 
@@ -67,9 +67,7 @@ class ResolveForm(ServiceForm):
         widget=forms.Textarea(attrs={"rows": ROWS}),
     )
     reason = forms.CharField(required=False, max_length=10_000, label="Why back to nurture")
-    reengage_after = forms.DateField(
-        required=False, label="Re-engage after", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    reengage_after = DayField(required=False, label="Re-engage after")
     email = forms.EmailField(required=False, max_length=254)
     name = forms.CharField(required=False, max_length=200)
     company = forms.CharField(required=False, max_length=200)

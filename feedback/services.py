@@ -13,6 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from alignment.days import date_text
 from alignment.errors import InvalidInput, NotAllowed, TransitionNotAllowed
 from alignment.models import NotificationKind, Role, User
 from alignment.services import NotificationRow, notification_create, notification_create_many
@@ -48,10 +49,15 @@ def _item_url(item) -> str:
     return reverse("feedback:item", args=[item.pk])
 
 
-def _feedback_notify(recipient: User, item: FeedbackItem, *, lead: Lead, message: str) -> None:
-    """Tell one side of the conversation about `item`, linking to it."""
+def _feedback_notify(recipient: User, item: FeedbackItem, *, lead: Lead, actor: User, message: str) -> None:
+    """Tell one side of the conversation about `item`, linking to it, and who spoke."""
     notification_create(
-        recipient=recipient, kind=NotificationKind.FEEDBACK, message=message, lead=lead, url=_item_url(item)
+        recipient=recipient,
+        kind=NotificationKind.FEEDBACK,
+        message=message,
+        lead=lead,
+        url=_item_url(item),
+        actor=actor,
     )
 
 
@@ -121,7 +127,7 @@ def feedback_item_open(
     message = f"{by.display_name}: {lead} — {label}" + (f" ({reason.label})" if reason else "")
     if status == FeedbackStatus.OPEN:
         message += ". Your answer is needed."
-    _feedback_notify(marketer, item, lead=lead, message=message)
+    _feedback_notify(marketer, item, lead=lead, actor=by, message=message)
     _feedback_event_emit("feedback.created", item, by=by)
     return item
 
@@ -153,7 +159,9 @@ def feedback_request(*, lead: Lead, by: User, note: str) -> FeedbackItem:
     except IntegrityError:
         raise TransitionNotAllowed("Feedback on this lead has already been requested and not yet answered.") from None
     lead_services.lead_event_record(lead, EventKind.FEEDBACK, by=by, note=f"Feedback requested: {note}", at=now)
-    _feedback_notify(lead.owner, item, lead=lead, message=f"{by.display_name} asks how {lead} is going: {note}")
+    _feedback_notify(
+        lead.owner, item, lead=lead, actor=by, message=f"{by.display_name} asks how {lead} is going: {note}"
+    )
     _feedback_event_emit("feedback.created", item, by=by)
     return item
 
@@ -260,6 +268,7 @@ def _verdict_revision_reply(item: FeedbackItem, row: Verdict, *, lead: Lead, by:
         item.marketer,
         item,
         lead=lead,
+        actor=by,
         message=f"{by.display_name} revised the verdict on {lead}: {VerdictValue(row.verdict).label}.",
     )
 
@@ -317,7 +326,7 @@ def feedback_reply(*, item: FeedbackItem, by: User, body: str) -> FeedbackReply:
         recipients.discard(item.rep)
     for recipient in sorted(recipients, key=lambda u: u.id):
         _feedback_notify(
-            recipient, item, lead=item.lead, message=f"{by.display_name} replied on {item.lead}: {body[:200]}"
+            recipient, item, lead=item.lead, actor=by, message=f"{by.display_name} replied on {item.lead}: {body[:200]}"
         )
     return reply
 
@@ -410,7 +419,7 @@ def feedback_resolve(
         if not reason:
             raise InvalidInput("Say why the lead goes back to nurture.", fields={"reason": ["This field is required."]})
         lead_services.lead_recycle(lead=lead, by=by, reason=reason, reengage_after=reengage_after)
-        summary += f": {reason}" + (f" (re-engage after {reengage_after:%Y-%m-%d})" if reengage_after else "")
+        summary += f": {reason}" + (f" (re-engage after {date_text(reengage_after)})" if reengage_after else "")
     elif resolution in (Resolution.CAMPAIGN_CHANGED, Resolution.DISPUTED):
         if not note:
             what = "what changed in the campaign" if resolution == Resolution.CAMPAIGN_CHANGED else "why you disagree"
@@ -431,7 +440,7 @@ def feedback_resolve(
     other = item.rep if by.id != item.rep_id else item.marketer
     if other is not None and other.id != by.id:
         _feedback_notify(
-            other, item, lead=lead, message=f"{by.display_name} resolved the feedback on {lead}: {summary}."
+            other, item, lead=lead, actor=by, message=f"{by.display_name} resolved the feedback on {lead}: {summary}."
         )
     _feedback_event_emit("feedback.resolved", item, by=by)
     return item

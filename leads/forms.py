@@ -7,7 +7,7 @@ forms, such as the inbox with a reject form per lead, runs one query for them, n
 from django import forms
 
 from alignment.countries import country_form_field
-from alignment.forms import ServiceForm
+from alignment.forms import DayField, ServiceForm
 from leads.models import ACTIVITY_KINDS, LeadStatus, Source
 from leads.selectors import NO_OWNER, SCORE_ORDERING
 
@@ -115,16 +115,15 @@ class WinForm(ServiceForm):
 
 class RecycleForm(ServiceForm):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why back to nurture")
-    reengage_after = forms.DateField(
-        required=False, label="Re-engage after", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    reengage_after = DayField(required=False, label="Re-engage after")
 
 
 class SnoozeForm(ServiceForm):
     until = forms.DateTimeField(
         label="Snooze until",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%d %b %Y, %H:%M", "%d %b %Y"],
+        error_messages={"invalid": "Enter a day and time such as 31 Dec 2026, 09:00 (or 2026-12-31 09:00)."},
     )
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
 

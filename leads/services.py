@@ -14,7 +14,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from alignment.days import company_today
+from alignment.days import company_today, date_text
 from alignment.errors import InvalidInput, TransitionNotAllowed
 from alignment.live import LiveRow, live_publish
 from alignment.models import Role, User
@@ -322,5 +322,11 @@ def lead_snooze(*, lead: Lead, by: User, until: datetime, reason: str) -> Lead:
     lead.snooze_reason = reason
     lead.save(update_fields=["snoozed_until", "snooze_reason", "updated_at"])
     _close_cold_episode(lead, now)
-    lead_event_record(lead, EventKind.SNOOZE, by=by, note=f"Snoozed until {until:%Y-%m-%d %H:%M}: {reason}", at=now)
+    lead_event_record(
+        lead,
+        EventKind.SNOOZE,
+        by=by,
+        note=f"Snoozed until {date_text(until, 'SHORT_DATETIME_FORMAT')}: {reason}",
+        at=now,
+    )
     return lead

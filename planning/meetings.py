@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from alignment.days import date_text, day_parse
 from alignment.errors import InvalidInput, NotAllowed, NotFound
 from alignment.models import NotificationKind, Role, User
 from alignment.services import notification_create
@@ -107,9 +108,9 @@ def action_item_create(
             errors["owner"] = ["Choose who does it." if owner in (None, "") else "Unknown person."]
     if isinstance(due, str) and due.strip():
         try:
-            due = date.fromisoformat(due.strip())
-        except ValueError:
-            errors["due"] = ["A date, e.g. 2030-03-31."]
+            due = day_parse(due)
+        except ValueError as error:
+            errors["due"] = [str(error)]
     if not isinstance(due, date) and "due" not in errors:
         errors["due"] = ["This field is required."]
     lead_row = _ref(Lead, lead, "lead", errors)
@@ -132,7 +133,7 @@ def action_item_create(
         notification_create(
             recipient=owner_row,
             kind=NotificationKind.REMINDER,
-            message=f"{by.display_name} gave you an action item: {title} (due {due:%d %b}).",
+            message=f"{by.display_name} gave you an action item: {title} (due {date_text(due)}).",
             url=reverse("planning:action-items"),
         )
     return item
@@ -168,7 +169,7 @@ def action_items_overdue_remind(*, now: datetime | None = None) -> int:
                 notification_create(
                     recipient=item.owner,
                     kind=NotificationKind.REMINDER,
-                    message=f"Overdue since {item.due:%d %b}: {item.title}",
+                    message=f"Overdue since {date_text(item.due)}: {item.title}",
                     url=reverse("planning:action-items"),
                 )
         except IntegrityError:

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from alignment.days import date_text
+
 
 class RequestStatus(models.TextChoices):
     NEW = "new", "New"
@@ -124,7 +126,7 @@ class Meeting(models.Model):
         ordering = ["-week"]
 
     def __str__(self):
-        return f"Week of {self.week:%d %b %Y}"
+        return f"Week of {date_text(self.week)}"
 
 
 class MeetingItemKind(models.TextChoices):

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from alignment.days import DAY_HINT, day_parse
 from alignment.errors import InvalidInput, NotAllowed, TransitionNotAllowed
 from alignment.models import NotificationKind, Role, User, Vertical
 from alignment.services import NotificationRow, notification_create, notification_create_many
@@ -108,13 +109,13 @@ def _clean(*, title, vertical, territory, goal_leads, needed_by, today: date) ->
                 errors["goal_leads"] = [f"Between 1 and {MAX_GOAL_LEADS:,} leads."]
     if isinstance(needed_by, str) and needed_by.strip():
         try:
-            needed_by = date.fromisoformat(needed_by.strip())
+            needed_by = day_parse(needed_by)
         except ValueError:
             needed_by = "not a date"
     if needed_by in (None, ""):
         errors["needed_by"] = ["This field is required."]
     elif not isinstance(needed_by, date):
-        errors["needed_by"] = ["A date, e.g. 2030-03-31."]
+        errors["needed_by"] = [DAY_HINT]
     elif needed_by <= today:
         errors["needed_by"] = ["A date in the future."]
     if errors:
@@ -187,7 +188,10 @@ def campaign_request_file(
     marketers = User.objects.filter(role=Role.MARKETER, is_active=True).values_list("id", flat=True)
     message = f"{by.display_name} asks for a campaign: {request.title} ({request.segment})."
     notification_create_many(
-        rows=[NotificationRow(pk, NotificationKind.REQUEST, None, message, _url(request)) for pk in marketers]
+        rows=[
+            NotificationRow(pk, NotificationKind.REQUEST, None, message, _url(request), actor_id=by.pk)
+            for pk in marketers
+        ]
     )
     _emit("campaign_request.created", request, by=by)
     return request
@@ -218,6 +222,7 @@ def _move(request: CampaignRequest, action: str, *, by: User, now, fields: dict,
         kind=NotificationKind.REQUEST,
         message=f"{by.display_name}: your request “{request.title}” — {message}",
         url=_url(request),
+        actor=by,
     )
     _emit("campaign_request.updated", request, by=by)
     return request

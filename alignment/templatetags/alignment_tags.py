@@ -4,8 +4,11 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
 from django.conf import settings
+from django.template.defaultfilters import date as date_filter
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.html import format_html
+from django.utils.timesince import timesince
 
 from alignment.countries import country_name
 
@@ -51,3 +54,20 @@ def currency(value):
 def country(code):
     """A stored ISO code as people read it: "DE" -> "Germany"."""
     return country_name(code)
+
+
+@register.simple_tag
+def ago(moment, now=None):
+    """How long ago a moment was, where recency matters ("12 minutes ago"), with the full date and
+    time on hover: `<time datetime=… title="7 Dec 2026, 14:05">12 minutes ago</time>`. One unit
+    only ("3 hours", not "3 hours, 1 minute"), so it fits a table's column; under a minute, "just now"."""
+    if not moment:
+        return ""
+    local = timezone.localtime(moment)
+    seconds = ((now or timezone.now()) - moment).total_seconds()
+    return format_html(
+        '<time datetime="{}" title="{}">{}</time>',
+        date_filter(local, "c"),
+        date_filter(local, "DATETIME_FORMAT"),
+        "just now" if seconds < 60 else f"{timesince(moment, now, depth=1)} ago",
+    )

@@ -193,6 +193,7 @@ def test_notification_api_lists_only_your_own_newest_first(rep, other_rep, djang
         "id": mine[2].id,
         "kind": "reminder",
         "lead": lead.id,
+        "actor": None,
         "message": "Mine 2",
         "read": False,
         "created_at": body["results"][0]["created_at"],

@@ -681,9 +681,9 @@ def test_dashboard_refuses_days_out_of_range_everywhere(world, client, params):
 
     assert api.status_code == 400
     assert api.json()["code"] == "invalid"
-    assert "Choose a day between 2000-01-01 and 2100-12-31." in str(api.json()["fields"])
+    assert "Choose a day between 1 Jan 2000 and 31 Dec 2100." in str(api.json()["fields"])
     assert page.status_code == 400
-    assert "Choose a day between 2000-01-01 and 2100-12-31." in page.content.decode()
+    assert "Choose a day between 1 Jan 2000 and 31 Dec 2100." in page.content.decode()
     assert "Showing this quarter instead." in page.content.decode()
     assert export.status_code == 400
 

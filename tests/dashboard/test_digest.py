@@ -275,7 +275,7 @@ def test_digest_week_parse():
     for day in ("0001-01-01", "1999-12-31", "2101-01-01", "9999-12-31"):
         with pytest.raises(InvalidInput) as error:
             digest_week_parse(day)
-        assert error.value.fields == {"week": ["Choose a day between 2000-01-01 and 2100-12-31."]}
+        assert error.value.fields == {"week": ["Choose a day between 1 Jan 2000 and 31 Dec 2100."]}
 
 
 def test_digest_page_shows_any_week(week_of_work, client):
@@ -295,7 +295,7 @@ def test_digest_page_with_a_bad_week_says_so(week_of_work, client):
     response = client.get(reverse("dashboard:digest"), {"week": "soon"})
 
     assert response.status_code == 400
-    assert "YYYY-MM-DD" in response.content.decode()
+    assert "Enter a day such as 31 Dec 2026 (or 2026-12-31)." in response.content.decode()
 
 
 @pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
@@ -306,7 +306,7 @@ def test_digest_page_with_a_week_out_of_range_says_so(week_of_work, client, day)
 
     assert response.status_code == 400
     html = response.content.decode()
-    assert "Choose a day between 2000-01-01 and 2100-12-31. Showing last week instead." in html
+    assert "Choose a day between 1 Jan 2000 and 31 Dec 2100. Showing last week instead." in html
     assert 'min="2000-01-01" max="2100-12-31"' in html
 
 

@@ -56,7 +56,7 @@ def test_the_queue_fits_the_screen_with_age_and_status_in_view(page, live_server
         expect(cell).to_be_visible()
         box = cell.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= width, f"{text} is outside the screen: {box}"
-    age = first.locator("time")
+    age = first.locator(".queue-age time")
     expect(age).to_be_visible()
     assert age.bounding_box()["x"] + age.bounding_box()["width"] <= width
 

@@ -6,6 +6,7 @@ from django.db import connection, connections
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from alignment.days import date_text
 from alignment.models import Notification
 from feedback.models import FeedbackItem
 from feedback.services import verdict_give
@@ -106,7 +107,7 @@ def test_an_overdue_action_item_is_reminded_once_however_often_the_sweep_runs(ma
 
     assert sent == [1, 0]
     assert list(Notification.objects.filter(recipient=rep).values_list("message", flat=True)) == [
-        f"Overdue since {timezone.localdate() - timedelta(days=1):%d %b}: Late"
+        f"Overdue since {date_text(timezone.localdate() - timedelta(days=1))}: Late"
     ]
 
 

@@ -9,6 +9,7 @@ SHORT_DATETIME_FORMAT = "j M Y, H:i"
 MONTH_DAY_FORMAT = "j M"
 YEAR_MONTH_FORMAT = "F Y"
 TIME_FORMAT = "H:i"
-DATE_INPUT_FORMATS = ["%Y-%m-%d"]
-DATETIME_INPUT_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"]
+# What a date picker sends first, then the house format as people type it ("31 Dec 2026").
+DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d %b %Y"]
+DATETIME_INPUT_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%d %b %Y, %H:%M"]
 FIRST_DAY_OF_WEEK = 1  # Monday, as the digest's weeks
