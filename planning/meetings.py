@@ -135,6 +135,7 @@ def action_item_create(
             kind=NotificationKind.REMINDER,
             message=f"{by.display_name} gave you an action item: {title} (due {date_text(due)}).",
             url=reverse("planning:action-items"),
+            actor=by,
         )
     return item
 

@@ -35,3 +35,14 @@ def test_a_campaign_request_names_its_requester_to_every_marketer(marketer, rep)
     file_request(by=rep, vertical=VerticalFactory())
 
     assert list(Notification.objects.filter(recipient=marketer).values_list("actor", flat=True)) == [rep.id]
+
+
+def test_an_action_item_given_to_someone_names_who_gave_it(manager, rep):
+    from datetime import date
+
+    from planning.meetings import action_item_create
+
+    action_item_create(by=manager, title="Call the chains", owner=rep, due=date(2030, 11, 2))
+
+    [notice] = Notification.objects.filter(recipient=rep)
+    assert (notice.kind, notice.actor_id) == (NotificationKind.REMINDER, manager.id)
