@@ -17,8 +17,8 @@ database `<name>_scoring_bench`, migrated and filled with generated leads up to 
   model's Brier skill is printed beside that ceiling and the two baselines;
 - that full rescore of every open lead beside a plain UPDATE of the same rows (the write floor);
 - one lead's score with its explanation beside fetching that lead by its id;
-- a rep's inbox sorted by score (the rep home's two lists) beside the same lists by id, and the
-  lead list API's first page `?ordering=-score` beside its newest-first page.
+- a rep's inbox sorted by score (the first page of the rep home's two lists) beside the same lists'
+  first rows by id, and the lead list API's first page `?ordering=-score` beside its newest-first page.
 
 Options: --runs N (default 7), --leads N (the sibling database's size, default 100,000).
 """
@@ -162,7 +162,7 @@ def main():
     from summary import record
 
     from alignment.models import User
-    from leads.models import Lead, LeadStatus
+    from leads.models import ACCEPTED_OPEN_STATUSES, Handoff, HandoffOutcome, Lead, LeadStatus
     from leads.selectors import inbox_for_rep
     from scoring import serving
     from scoring.selectors import lead_score_explain
@@ -287,14 +287,13 @@ def main():
     rep = User.objects.filter(username__startswith="gen-rep-").order_by("id").first()
 
     def inbox():
-        lists = inbox_for_rep(user=rep)
-        list(lists["awaiting"][:26])
-        list(lists["working"][:26])
+        inbox_for_rep(user=rep, size=25)
 
     def inbox_by_id():
-        lists = inbox_for_rep(user=rep)
-        list(lists["awaiting"].order_by("id")[:26])
-        list(lists["working"].order_by("id")[:26])
+        awaiting = Handoff.objects.filter(to_rep=rep, outcome=HandoffOutcome.OPEN)
+        list(awaiting.select_related("lead", "lead__campaign", "by").order_by("id")[:26])
+        working = Lead.objects.filter(owner=rep, status__in=ACCEPTED_OPEN_STATUSES, merged_into__isnull=True)
+        list(working.select_related("campaign").order_by("id")[:26])
 
     inbox_ms, by_id_ms = median_ms(inbox, args.runs), median_ms(inbox_by_id, args.runs)
     print(f"{rep.username}'s inbox by urgency then score: {inbox_ms:.1f} ms; the same lists by id {by_id_ms:.1f} ms")

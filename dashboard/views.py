@@ -50,9 +50,10 @@ def home(request):
 HOME_PAGE_SIZE = 25
 
 
-def _first_page(queryset, size=HOME_PAGE_SIZE) -> tuple[list, int]:
-    """The first `size` rows and the total; the total costs a count only when the page is full."""
-    rows = list(queryset[: size + 1])
+def _first_page(queryset, size=HOME_PAGE_SIZE, rows=None) -> tuple[list, int]:
+    """The first `size` rows (`rows` when read already, one more when there are more) and the
+    total; the total costs a count only when the page is full."""
+    rows = list(queryset[: size + 1]) if rows is None else rows
     if len(rows) <= size:
         return rows, len(rows)
     return rows[:size], queryset.count()
@@ -65,12 +66,12 @@ def _lead_list_url(**filters) -> str:
 def rep_inbox_context(*, user, now) -> dict:
     """Handoffs waiting for the rep's answer, each with its own reject form (written out by the
     template from the reason codes), then their work; how many more wait beyond the first page."""
-    inbox = lead_selectors.inbox_for_rep(user=user)
-    handoffs, awaiting_count = _first_page(inbox["awaiting"])
+    inbox = lead_selectors.inbox_for_rep(user=user, size=HOME_PAGE_SIZE)
+    handoffs, awaiting_count = _first_page(inbox["awaiting_all"], rows=inbox["awaiting"])
     awaiting = [
         {"handoff": handoff, "lead": handoff.lead, "overdue": handoff.sla_overdue_at(now)} for handoff in handoffs
     ]
-    working, working_count = _first_page(inbox["working"])
+    working, working_count = _first_page(inbox["working_all"], rows=inbox["working"])
     return {
         "awaiting": awaiting,
         "awaiting_count": awaiting_count,

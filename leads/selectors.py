@@ -5,7 +5,7 @@ and the API both read through here, so they cannot disagree.
 """
 
 from django.db import connection
-from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -200,34 +200,44 @@ def lead_latest_handoffs(*, ids) -> dict[int, Handoff]:
     return latest
 
 
-def inbox_for_rep(*, user: User) -> dict:
-    """The rep's home: handoffs waiting for an answer, then their work. Handoffs still within their
-    SLA come before the overdue ones: those can still be answered in time, and a new handoff would
-    otherwise sit below every overdue one, past the home's first page. Within each, the best score
-    first, then the soonest deadline. Working leads cold right now come before the others, each by
-    score, then the longest untouched."""
+def inbox_for_rep(*, user: User, size: int) -> dict:
+    """The rep's home: handoffs waiting for an answer, then their work. Each list's first `size` rows
+    (`awaiting`, `working`; one more when there are more) and the whole list to count
+    (`awaiting_all`, `working_all`). Handoffs still within their SLA come before the overdue ones:
+    those can still be answered in time, and a new handoff would otherwise sit below every overdue
+    one, past the home's first page. Within each, the best score first, then the soonest deadline.
+    Working leads cold right now come before the others, each by score, then the longest untouched."""
     now = timezone.now()
-    awaiting = (
-        Handoff.objects.filter(to_rep=user, outcome=HandoffOutcome.OPEN)
-        .select_related("lead", "lead__campaign", "by")
-        .annotate(
-            urgent=Case(When(sla_due_at__lte=now, then=Value(1)), default=Value(0)),
-            score_rank=Coalesce(F("lead__score"), Value(-1.0)),
-            # With offers on: when the rep's offer lapses and the lead moves on to the next rep.
-            offer_due_at=Subquery(
-                HandoffOffer.objects.filter(handoff=OuterRef("pk"), outcome=OfferOutcome.OPEN).values("due_at")[:1]
-            ),
-        )
-        .order_by("urgent", "-score_rank", "sla_due_at", "id")
+    awaiting = Handoff.objects.filter(to_rep=user, outcome=HandoffOutcome.OPEN)
+    handoffs = awaiting.select_related("lead", "lead__campaign", "by").annotate(
+        score_rank=Coalesce(F("lead__score"), Value(-1.0)),
+        # With offers on: when the rep's offer lapses and the lead moves on to the next rep.
+        offer_due_at=Subquery(
+            HandoffOffer.objects.filter(handoff=OuterRef("pk"), outcome=OfferOutcome.OPEN).values("due_at")[:1]
+        ),
     )
-    cold = ColdEpisode.objects.filter(lead=OuterRef("pk"), closed_at__isnull=True)
-    working = (
-        Lead.objects.filter(owner=user, status__in=ACCEPTED_OPEN_STATUSES, merged_into__isnull=True)
-        .select_related("campaign")
-        .annotate(urgent=Exists(cold), score_rank=SCORE_RANK)
-        .order_by("-urgent", "-score_rank", "last_activity_at", "id")
-    )
-    return {"awaiting": awaiting, "working": working}
+    working = Lead.objects.filter(owner=user, status__in=ACCEPTED_OPEN_STATUSES, merged_into__isnull=True)
+    leads = working.select_related("campaign").annotate(score_rank=SCORE_RANK)
+    cold = Exists(ColdEpisode.objects.filter(lead=OuterRef("pk"), closed_at__isnull=True))
+    return {
+        "awaiting": _parts_in_order(
+            handoffs, (Q(sla_due_at__gt=now), Q(sla_due_at__lte=now)), ("-score_rank", "sla_due_at", "id"), size + 1
+        ),
+        "awaiting_all": awaiting,
+        "working": _parts_in_order(leads, (cold, ~cold), ("-score_rank", "last_activity_at", "id"), size + 1),
+        "working_all": working,
+    }
+
+
+def _parts_in_order(queryset: QuerySet, parts: tuple, order: tuple[str, ...], limit: int) -> list:
+    """The first `limit` rows of `queryset`: those matching the first of `parts`, then the second,
+    each in `order`. One UNION ALL of the two, each ordered and cut on its own where the database
+    allows it (PostgreSQL), so each is read from an index in `order`: a single ORDER BY with the
+    part first would sort every row of the rep's before returning the first page."""
+    first, rest = (queryset.filter(part).annotate(part=Value(i)).order_by() for i, part in enumerate(parts))
+    if connection.features.supports_slicing_ordering_in_compound:
+        first, rest = first.order_by(*order)[:limit], rest.order_by(*order)[:limit]
+    return list(first.union(rest, all=True).order_by("part", *order)[:limit])
 
 
 def managers_queue() -> QuerySet[Handoff]:

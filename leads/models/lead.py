@@ -168,11 +168,15 @@ class Lead(models.Model):
             models.Index(fields=["handed_off_at"], name="lead_handed_off_at", condition=Q(handed_off_at__isnull=False)),
             models.Index(fields=["accepted_at"], name="lead_accepted_at", condition=Q(accepted_at__isnull=False)),
             models.Index(fields=["qualified_at"], name="lead_qualified_at", condition=Q(qualified_at__isnull=False)),
-            # The rep's home reads the first page of the leads a rep works, in its two orders, from
-            # these: a rep holding tens of thousands of leads still gets a page of 25 or 50 rows read.
+            # The rep's home reads the first page of the leads a rep works from these: the best
+            # score first (then the longest untouched), and the oldest accepted first. A rep holding
+            # tens of thousands of leads still gets a page of 25 or 50 rows read.
             models.Index(
-                fields=["owner", "last_activity_at", "id"],
-                name="lead_rep_working",
+                "owner",
+                models.functions.Coalesce("score", models.Value(-1.0)).desc(),
+                "last_activity_at",
+                "id",
+                name="lead_rep_score",
                 condition=Q(status__in=ACCEPTED_OPEN_STATUSES, merged_into__isnull=True),
             ),
             models.Index(
