@@ -96,9 +96,14 @@ class Handoff(models.Model):
             models.Index(fields=["ended_at"], name="handoff_ended_at", condition=Q(ended_at__isnull=False)),
             # The cold-lead sweep: open handoffs whose SLA ran out.
             models.Index(fields=["sla_due_at"], name="handoff_open_due", condition=Q(outcome="open")),
-            # The rep's home: the handoffs waiting for one rep, soonest deadline first.
+            # The rep's home: the handoffs waiting for one rep, soonest deadline first; with their
+            # leads, so that the overdue ones are put in their leads' score order without reading
+            # a handoff row (PostgreSQL; elsewhere `include` is left out).
             models.Index(
-                fields=["to_rep", "sla_due_at", "id"], name="handoff_rep_open_due", condition=Q(outcome="open")
+                fields=["to_rep", "sla_due_at", "id"],
+                include=["lead"],
+                name="handoff_rep_open_due",
+                condition=Q(outcome="open"),
             ),
             models.Index(fields=["sla_due_at"], name="handoff_sla_due_at"),
         ]
