@@ -8,17 +8,12 @@ from rest_framework.views import APIView
 
 from alignment import selectors, services
 from alignment.models import Notification
-from alignment.rest import EmptyInputSerializer, ErrorOutputSerializer
-
-
-class NotificationActorOutputSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    username = serializers.CharField()
+from alignment.rest import EmptyInputSerializer, ErrorOutputSerializer, UserRefSerializer
 
 
 class NotificationOutputSerializer(serializers.ModelSerializer):
     lead = serializers.PrimaryKeyRelatedField(read_only=True, help_text="The lead's id, or null.")
-    actor = NotificationActorOutputSerializer(
+    actor = UserRefSerializer(
         read_only=True, allow_null=True, help_text="Who did what it tells of; null for a reminder or an escalation."
     )
 

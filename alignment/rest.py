@@ -209,6 +209,13 @@ class ErrorOutputSerializer(serializers.Serializer):
     fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
 
 
+class UserRefSerializer(serializers.Serializer):
+    """A person as every endpoint names one: a lead's owner, an item's assignee, a notice's actor."""
+
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+
+
 # --- errors outside any API view --------------------------------------------------------------
 
 

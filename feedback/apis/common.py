@@ -4,10 +4,9 @@ they show it (with its lead, verdict, reason and replies)."""
 from django.utils import timezone
 from rest_framework import serializers
 
-from alignment.rest import ErrorOutputSerializer
+from alignment.rest import ErrorOutputSerializer, UserRefSerializer
 from feedback.models import FeedbackItem, FeedbackKind, FeedbackReply, FeedbackStatus, Resolution
 from feedback.selectors import feedback_item_is_overdue, feedback_overdue_cutoff
-from leads.apis.common import UserRefSerializer
 
 ERRORS = dict.fromkeys((400, 401, 403, 404, 409, 422), ErrorOutputSerializer)
 

@@ -6,13 +6,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from alignment.idempotency import IDEMPOTENCY_KEY, idempotent
-from alignment.rest import InputSerializer, IsRep
+from alignment.rest import InputSerializer, IsRep, UserRefSerializer
 from feedback.apis.common import ERRORS, ReasonOutputSerializer
 from feedback.models import Verdict, VerdictValue
 from feedback.selectors import verdict_get
 from feedback.services import verdict_give
 from feedback.theme_fields import PainThemesInput, PainThemesOutput
-from leads.apis.common import ReasonCodeField, UserRefSerializer
+from leads.apis.common import ReasonCodeField
 from leads.selectors import lead_get_for_user
 
 

@@ -10,16 +10,11 @@ from rest_framework.views import APIView
 
 from alignment.idempotency import IDEMPOTENCY_KEY, idempotent
 from alignment.parsers import FormParser, JSONParser
-from alignment.rest import EmptyInputSerializer, ErrorOutputSerializer, IsRep
+from alignment.rest import EmptyInputSerializer, ErrorOutputSerializer, IsRep, UserRefSerializer
 from leads.models import LEAD_DATA_FIELDS, Campaign, Handoff, HandoffOffer, Lead, LeadEvent, LeadStatus, OfferOutcome
 from leads.selectors import lead_get_for_user, lead_latest_handoff, lead_overlap_warnings, reason_code_active_codes
 
 BULK_MAX = 1000
-
-
-class UserRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    username = serializers.CharField()
 
 
 class CampaignRefSerializer(serializers.Serializer):

@@ -5,9 +5,9 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from alignment.rest import ErrorOutputSerializer, InputSerializer, IsManager
+from alignment.rest import ErrorOutputSerializer, InputSerializer, IsManager, UserRefSerializer
 from leads import routing_rules
-from leads.apis.common import CampaignRefSerializer, UserRefSerializer
+from leads.apis.common import CampaignRefSerializer
 from leads.models import RoutingRule
 
 ERRORS = dict.fromkeys((400, 401, 403, 404), ErrorOutputSerializer)

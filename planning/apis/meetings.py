@@ -11,8 +11,8 @@ from rest_framework.views import APIView
 
 from alignment.errors import InvalidInput, NotFound
 from alignment.idempotency import IDEMPOTENCY_KEY, idempotent
-from alignment.rest import CursorPagination, InputSerializer
-from leads.apis.common import ERRORS, UserRefSerializer, paginated
+from alignment.rest import CursorPagination, InputSerializer, UserRefSerializer
+from leads.apis.common import ERRORS, paginated
 from planning import meetings
 from planning.models import ActionItem, MeetingItemKind
 
