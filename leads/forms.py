@@ -122,7 +122,6 @@ class SnoozeForm(ServiceForm):
     until = forms.DateTimeField(
         label="Snooze until",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%d %b %Y, %H:%M", "%d %b %Y"],
         error_messages={"invalid": "Enter a day and time such as 31 Dec 2026, 09:00 (or 2026-12-31 09:00)."},
     )
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
