@@ -10,7 +10,7 @@ rep is available; otherwise the usual rules apply.
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from alignment.days import date_text
+from alignment.days import company_today, date_text
 from alignment.errors import InvalidInput, NotAllowed
 from alignment.models import Role, User, Vertical
 from leads.models import Campaign, RoutingRule, Source
@@ -121,7 +121,7 @@ def campaign_create(
 def _mini_campaign_name(*, vertical, territory: str, rep: User) -> str:
     name = f"{vertical.name} {territory} · {rep.display_name}"[:180]
     if Campaign.objects.filter(name__iexact=name).exists():
-        name = f"{name} ({date_text(timezone.localdate())})"
+        name = f"{name} ({date_text(company_today())})"
     return name
 
 

@@ -1,8 +1,7 @@
 import pytest
-from django.utils import timezone
 from rest_framework.test import APIClient
 
-from alignment.days import date_text
+from alignment.days import company_today, date_text
 from alignment.models import Territory
 from feedback.services import verdict_give
 from leads.models import Campaign, RoutingRule
@@ -78,7 +77,7 @@ def test_launching_makes_the_campaign_and_routes_its_segment_to_the_rep(client, 
     assert again.status_code == 302 and Campaign.objects.filter(segment__rep=rep).count() == 3
     # the same segment's second campaign is told apart by its day, written as every page writes one
     newest = Campaign.objects.filter(segment__rep=rep).latest("id")
-    assert newest.name.endswith(f"({date_text(timezone.localdate())})"), newest.name
+    assert newest.name.endswith(f"({date_text(company_today())})"), newest.name
 
 
 def test_a_stale_or_forged_key_launches_nothing(client, marketer, rep):
