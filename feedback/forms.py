@@ -112,7 +112,3 @@ class PainThemeForm(ServiceForm):
     code = forms.SlugField(
         required=False, max_length=50, help_text="Optional; made from the label when empty (e.g. mobile_access)."
     )
-
-
-class ReasonRenameForm(ServiceForm):
-    label = forms.CharField(max_length=100)

@@ -13,6 +13,7 @@ from alignment.errors import InvalidInput, NotFound
 from alignment.models import Role, Vertical
 from alignment.pagination import keyset_page
 from feedback import forms, theme_settings, themes
+from feedback.code_list_views import code_list_edit
 from feedback.scorecard import PERIODS, scorecard_period
 
 PAGE_SIZE = 50
@@ -104,16 +105,6 @@ def pain_theme_edit(request, pk):
         theme = theme_settings.pain_theme_get(pk=pk)
     except NotFound:
         raise Http404("No such pain theme.") from None
-    action = request.POST.get("action")
-    try:
-        if action == "rename":
-            theme_settings.pain_theme_rename(theme=theme, label=request.POST.get("label", ""), by=request.user)
-            messages.success(request, f"Renamed to “{theme.label}”.")
-        elif action in ("retire", "restore"):
-            theme_settings.pain_theme_set_active(theme=theme, active=action == "restore", by=request.user)
-            messages.success(request, f"“{theme.label}” is {'offered again' if theme.active else 'retired'}.")
-        else:
-            messages.error(request, "Choose rename, retire or restore.")
-    except InvalidInput as error:
-        messages.error(request, error.message)
-    return redirect("feedback:pain-themes")
+    return code_list_edit(
+        request, codes=theme_settings.PAIN_THEMES, row=theme, back="feedback:pain-themes", restored="offered again"
+    )

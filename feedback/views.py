@@ -22,6 +22,7 @@ from alignment.pages import form_post
 from alignment.pagination import keyset_page
 from alignment.sla import sla_settings_get
 from feedback import forms, scorecard, selectors, services
+from feedback.code_list_views import code_list_edit
 from feedback.models import FeedbackKind, FeedbackStatus, Resolution
 from feedback.themes import pain_theme_list
 from leads import reason_codes as lead_reason_codes
@@ -330,18 +331,6 @@ def reason_code_edit(request, pk):
         reason = lead_selectors.reason_code_get(pk=pk)
     except NotFound:
         raise Http404("No such reason code.") from None
-    action = request.POST.get("action")
-    try:
-        if action == "rename":
-            form = forms.ReasonRenameForm(request.POST)
-            label = form.data.get("label", "")
-            lead_reason_codes.reason_code_rename(reason=reason, label=label, by=request.user)
-            messages.success(request, f"Renamed to “{reason.label}”.")
-        elif action in ("retire", "restore"):
-            lead_reason_codes.reason_code_set_active(reason=reason, active=action == "restore", by=request.user)
-            messages.success(request, f"“{reason.label}” is {'in use again' if reason.active else 'retired'}.")
-        else:
-            messages.error(request, "Choose rename, retire or restore.")
-    except InvalidInput as error:
-        messages.error(request, error.message)
-    return redirect("feedback:reasons")
+    return code_list_edit(
+        request, codes=lead_reason_codes.REASON_CODES, row=reason, back="feedback:reasons", restored="in use again"
+    )
