@@ -315,6 +315,9 @@ def _sweep_measure(*, leads: int, rolled_back: bool) -> None:
         f"{len(queries)} queries"
     )
     print(f"  bare UPDATE of the same {bare_rows:,} rows (baseline): {bare * 1000:.0f} ms")
+    in_statements = sum(float(query["time"]) for query in queries.captured_queries)
+    between = took - in_statements
+    print(f"  in its statements {in_statements * 1000:.0f} ms, between them (Python) {between * 1000:.0f} ms")
     for query in sorted(queries.captured_queries, key=lambda q: -float(q["time"])):
         print(f"    {float(query['time']) * 1000:7.1f} ms  {' '.join(query['sql'].split())[:100]}")
     with CaptureQueriesContext(connection) as idle:
