@@ -68,19 +68,30 @@ class Handoff(models.Model):
     `to_rep` is empty when routing found nobody: the lead waits in the managers' queue.
     """
 
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="handoffs")
+    # No index of their own for `lead`, `to_rep`, `reject_reason` and `routing_rule`: `handoff_lead`,
+    # `handoff_rep_outcome`/`handoff_rep_lead`, `handoff_reject_reason` and `handoff_unique_turn`
+    # lead with them. The offer sweep moves ten thousand handoffs at a time to their next rep, and
+    # each index is one more entry written for every one of them.
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="handoffs", db_index=False)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="handoffs_made")
     to_rep = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="handoffs_received"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="handoffs_received",
+        db_index=False,
     )
     note = models.TextField()
     created_at = models.DateTimeField()
     sla_due_at = models.DateTimeField()
     outcome = models.CharField(max_length=10, choices=HandoffOutcome.choices, default=HandoffOutcome.OPEN)
     ended_at = models.DateTimeField(null=True, blank=True)
-    reject_reason = models.ForeignKey(ReasonCode, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reject_reason = models.ForeignKey(
+        ReasonCode, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     outcome_note = models.TextField(blank=True)
-    routing_rule = models.ForeignKey(RoutingRule, null=True, blank=True, on_delete=models.SET_NULL)
+    routing_rule = models.ForeignKey(RoutingRule, null=True, blank=True, on_delete=models.SET_NULL, db_index=False)
     routing_turn = models.PositiveIntegerField(null=True, blank=True)
     routing_reason = models.TextField(blank=True)
 
@@ -106,6 +117,10 @@ class Handoff(models.Model):
                 condition=Q(outcome="open"),
             ),
             models.Index(fields=["sla_due_at"], name="handoff_sla_due_at"),
+            # Deleting a reason code checks no rejected handoff names it; most handoffs have none.
+            models.Index(
+                fields=["reject_reason"], name="handoff_reject_reason", condition=Q(reject_reason__isnull=False)
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["lead"], condition=Q(outcome="open"), name="handoff_one_open_per_lead"),
