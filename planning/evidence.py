@@ -8,10 +8,11 @@ figure is one SQL aggregate; nothing here loops over leads.
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Min, Q, Sum
+from django.db.models import Count, F, Min, Q, Sum
 from django.utils import timezone
 
 from alignment.countries import country_code
+from alignment.probes import InProbed
 from feedback.models import BAD_REASON_KINDS, FeedbackItem, Verdict
 from leads.models import Lead, VerdictValue
 
@@ -46,7 +47,11 @@ def _counts(rows, key: str) -> list[dict]:
 def segment_evidence(*, vertical_id: int, country: str, region: str = "", now: datetime | None = None) -> dict:
     """The segment's last twelve months: leads captured, judged (a current verdict), good, bad,
     the top bad reasons (bad verdicts, rejections and losses), the lost reasons and the pain
-    themes of the current verdicts, each with its count. Four queries."""
+    themes of the current verdicts, each with its count. Four queries.
+
+    The leads' figures come from `lead_segment` alone; the bad reasons and the themes look up the
+    segment's lead ids in the feedback items' and the current verdicts' lead indexes (`InProbed`),
+    so a segment costs its own few thousand leads, not every item and verdict there is."""
     now = now or timezone.now()
     since = now - timedelta(days=EVIDENCE_DAYS)
     leads = Lead.objects.filter(
@@ -58,12 +63,12 @@ def segment_evidence(*, vertical_id: int, country: str, region: str = "", now: d
         good=Count("id", filter=Q(verdict=VerdictValue.GOOD)),
         bad=Count("id", filter=Q(verdict=VerdictValue.BAD)),
     )
-    in_segment = segment_q(vertical_id=vertical_id, country=country, region=region, prefix="lead__")
+    lead_ids = leads.values("id")
     bad_reasons = (
-        FeedbackItem.objects.filter(in_segment, lead__captured_at__gte=since, kind__in=BAD_REASON_KINDS)
+        FeedbackItem.objects.filter(InProbed(F("lead_id"), lead_ids), kind__in=BAD_REASON_KINDS)
         .exclude(reason__isnull=True)
         .values("reason__code")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
         .order_by("-n", "reason__code")[:TOP]
     )
     lost_reasons = (
@@ -73,11 +78,7 @@ def segment_evidence(*, vertical_id: int, country: str, region: str = "", now: d
         .order_by("-n", "lost_reason__code")[:TOP]
     )
     themes = (
-        Verdict.pain_themes.through.objects.filter(
-            segment_q(vertical_id=vertical_id, country=country, region=region, prefix="verdict__lead__"),
-            verdict__current=True,
-            verdict__lead__captured_at__gte=since,
-        )
+        Verdict.pain_themes.through.objects.filter(InProbed(F("verdict__lead_id"), lead_ids), verdict__current=True)
         .values("paintheme__code")
         .annotate(n=Count("verdict_id"))
         .order_by("-n", "paintheme__code")[:TOP]
