@@ -13,6 +13,10 @@ class InProbed(In):
     """`InProbed(F("lead_id"), leads.values("id"))` in a `filter()`: the rows whose column is one
     of the subquery's values, each found through the column's index on PostgreSQL."""
 
+    def __init__(self, lhs, rhs):
+        # The values' order is of no use to a set and would cost a sort (a model's default order).
+        super().__init__(lhs, rhs.order_by())
+
     def as_postgresql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
