@@ -46,7 +46,10 @@ class Verdict(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["lead"], condition=Q(current=True), name="verdict_one_current_per_lead"),
+            # Its id beside the lead: a segment's current verdicts (and their themes) from the index alone.
+            models.UniqueConstraint(
+                fields=["lead"], include=["id"], condition=Q(current=True), name="verdict_one_current_per_lead"
+            ),
         ]
         indexes = [
             models.Index(fields=["created_at"], name="verdict_created_at"),

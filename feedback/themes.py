@@ -67,13 +67,19 @@ class ThemeCount:
         return f"{self.vertical or 'No vertical'} · {self.territory or 'no country'}"
 
 
-def _verdicts_in(start: datetime | None, end: datetime | None):
-    qs = Verdict.objects.filter(current=True)
+def _current_in(start: datetime | None, end: datetime | None, prefix: str = "") -> Q:
+    """Current verdicts given in [start, end) (or rows reaching them through `prefix`, e.g.
+    "verdict__": the themes' rows filter their one join to the verdict, not a second one)."""
+    q = Q(**{f"{prefix}current": True})
     if start is not None:
-        qs = qs.filter(created_at__gte=start)
+        q &= Q(**{f"{prefix}created_at__gte": start})
     if end is not None:
-        qs = qs.filter(created_at__lt=end)
-    return qs
+        q &= Q(**{f"{prefix}created_at__lt": end})
+    return q
+
+
+def _verdicts_in(start: datetime | None, end: datetime | None):
+    return Verdict.objects.filter(_current_in(start, end))
 
 
 def pain_theme_counts(
@@ -82,7 +88,7 @@ def pain_theme_counts(
     """How many leads' current verdicts named each theme in each segment, biggest first, with the
     newest quotes of each count. Two queries: the counts, and the newest quotes."""
     through = Verdict.pain_themes.through
-    rows = through.objects.filter(verdict__in=_verdicts_in(start, end))
+    rows = through.objects.filter(_current_in(start, end, prefix="verdict__"))
     if vertical:
         rows = rows.filter(verdict__lead__industry_id=vertical)
     if country:
@@ -115,7 +121,8 @@ def pain_theme_counts(
         return counts
     by_key = {(c.theme_code, c.vertical_id, c.country, c.region): c for c in counts}
     quotes = (
-        through.objects.filter(verdict__in=_verdicts_in(start, end).exclude(pain_points=""))
+        through.objects.filter(_current_in(start, end, prefix="verdict__"))
+        .exclude(verdict__pain_points="")
         .filter(**({"verdict__lead__industry_id": vertical} if vertical else {}))
         .filter(**({"verdict__lead__country__iexact": country} if country else {}))
         .values(

@@ -94,7 +94,7 @@ def plan_for(*, now=None) -> list[Proposal]:
     reasons = (
         FeedbackItem.objects.filter(lead_scope, kind__in=BAD_REASON_KINDS, reason__isnull=False)
         .values("lead__industry_id", "lead__country", "lead__region", "reason__code")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
         .order_by()
     )
     themes = (

@@ -105,6 +105,18 @@ def test_filing_attaches_the_segments_evidence_equal_to_a_count_of_the_rows(mark
     assert (bavaria.country, bavaria.region, bavaria.territory) == ("DE", "bavaria", "DE/bavaria")
 
 
+def test_a_segments_evidence_is_three_queries(marketer, rep, retail, django_assert_num_queries):
+    _segment_rows(marketer, rep, retail)
+
+    # 1. the segment's leads counted by lost reason (the totals are their sums), 2. the bad reasons
+    # of its leads' feedback items, 3. the pain themes of its leads' current verdicts
+    with django_assert_num_queries(3):
+        evidence = segment_evidence(vertical_id=retail.pk, country="DE")
+
+    assert _as_dicts(evidence) == _reference_evidence(retail)
+    assert evidence["lost_reasons"] == [{"code": "competitor", "count": 1}]
+
+
 def test_a_segment_without_leads_has_zero_evidence(rep, retail):
     request = file_request(by=rep, vertical=retail, territory="NO")
 
