@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("alignment", "0012_notification_actor"),
-        ("leads", "0022_handoff_rep_open_due_with_lead"),
+        ("leads", "0024_handoff_indexes_the_sweep_need_not_write"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
