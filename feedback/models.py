@@ -46,10 +46,7 @@ class Verdict(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            # Its id beside the lead: a segment's current verdicts (and their themes) from the index alone.
-            models.UniqueConstraint(
-                fields=["lead"], include=["id"], condition=Q(current=True), name="verdict_one_current_per_lead"
-            ),
+            models.UniqueConstraint(fields=["lead"], condition=Q(current=True), name="verdict_one_current_per_lead"),
         ]
         indexes = [
             models.Index(fields=["created_at"], name="verdict_created_at"),
