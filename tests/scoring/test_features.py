@@ -24,6 +24,7 @@ TITLES = (
     "vp,sales",
     "ceo",
     "Analyst",
+    "D\u0130RECTOR",  # a capital I with a dot lowers to "i" only outside ASCII: not a director
     "",
 )
 VALUES = (None, Decimal("4999.99"), Decimal("5000"), Decimal("24999"), Decimal("25000"), Decimal("100000"))
