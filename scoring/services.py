@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
+from psycopg.types.datetime import TimestamptzLoader
 
 from alignment.audit import audit_record
 from alignment.models import AuditArea, Team, User, Vertical
@@ -67,8 +68,6 @@ def verdicts_load(*, until: datetime | None = None):
         if connection.vendor == "postgresql":
             cursor.execute("SET LOCAL jit = off")  # compiling this query would take longer than running it
             cursor.execute("SET LOCAL work_mem = '64MB'")  # its sorts and hashes in memory, not on disk
-            from psycopg.types.datetime import TimestamptzLoader
-
             # The verdicts' times through psycopg's own loader (C), not Django's, which parses each one
             # in Python: most of the rows' fetch time at a million verdicts. Both give the same instant.
             cursor.cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
