@@ -18,8 +18,27 @@ def prepared_cursor():
     and not parsed and planned again: Django's own cursors put the values into the SQL text. It
     goes through Django's wrappers like any cursor, so its queries are logged and counted."""
     connection.ensure_connection()
-    raw = psycopg.Cursor(connection.connection)
+    raw = _NumberedCursor(connection.connection)
     return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+
+
+class _NumberedCursor(psycopg.RawCursor):
+    """psycopg's cursor for PostgreSQL's own placeholders ($1, $2, …), given the `%s` ones of the
+    statements built here: they are numbered once per statement text (`numbered`). psycopg's own
+    cursor finds the placeholders of a statement as long as a capture's on every run."""
+
+    def execute(self, query, params=None, **kwargs):
+        return super().execute(numbered(query), params, **kwargs)
+
+
+@functools.lru_cache(maxsize=256)
+def numbered(sql: str) -> str:
+    """`sql` with each `%s` as `$1`, `$2`, … in order, and `%%` as `%`."""
+    parts = sql.replace("%%", "\0").split("%s")
+    if any("%" in part for part in parts):
+        raise ValueError("Only %s placeholders (and %% for a percent sign) are numbered.")
+    text = "".join(f"{part}${n}" for n, part in enumerate(parts[:-1], 1)) + parts[-1]
+    return text.replace("\0", "%")
 
 
 def insert_statement(model, names, rows) -> tuple[str, list]:

@@ -64,6 +64,13 @@ def test_a_known_email_through_the_api_reads_the_lead_back_once(django_assert_nu
     assert body["duplicate"] is True and body["touch_count"] == 4
     assert body["owner"] == {"id": rep.id, "username": rep.username}
     assert (body["name"], body["company"]) == ("Known", "Acme")
+    # a touch on its timeline, and nothing more captured in the roll-up than the warm-up's lead
+    lead = Lead.objects.get(email="known@x.test")
+    assert [(e.kind, e.note) for e in lead.events.all()] == [
+        (EventKind.TOUCH, f"Captured again via API ({campaign.name}).")
+    ]
+    assert lead.touches.get().channel == CaptureChannel.API
+    assert sum(LeadDay.objects.filter(campaign=campaign).values_list("captured", flat=True)) == 1
 
 
 @pytest.mark.parametrize("count", [5, 200])
