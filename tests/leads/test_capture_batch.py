@@ -73,6 +73,20 @@ def test_a_known_email_through_the_api_reads_the_lead_back_once(django_assert_nu
     assert sum(LeadDay.objects.filter(campaign=campaign).values_list("captured", flat=True)) == 1
 
 
+def test_a_capture_naming_a_new_industry_files_the_lead_under_a_new_vertical(marketer, campaign):
+    client = token_client(marketer)
+
+    response = client.post(
+        "/api/leads/", {"email": "vi@x.test", "campaign": campaign.id, "industry": "Agritech"}, format="json"
+    )
+
+    assert response.status_code == 201 and response.json()["industry"] == "Agritech"
+    lead = Lead.objects.get(email="vi@x.test")
+    assert lead.industry.name == "Agritech"
+    assert [e.kind for e in lead.events.all()] == [EventKind.CAPTURED] and lead.touches.count() == 1
+    assert LeadDay.objects.get(campaign=campaign).captured == 1
+
+
 @pytest.mark.parametrize("count", [5, 200])
 def test_bulk_capture_runs_the_same_statements_for_5_or_200_leads(django_assert_num_queries, marketer, count):
     campaign = CampaignFactory(owner=marketer)
