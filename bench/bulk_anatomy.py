@@ -78,7 +78,7 @@ def insert_rows(table, items, campaign, marketer):
     from django.db import connection
     from django.utils import timezone
 
-    from leads.capture import _insert
+    from leads.capture_sql import insert_statement
     from leads.models import Lead
 
     now = timezone.now()
@@ -103,7 +103,7 @@ def insert_rows(table, items, campaign, marketer):
     for item in items:
         row = {**defaults, **values, **{k: item[k] for k in ("email", "name", "company", "title")}}
         rows.append(tuple(str(row[f.attname]) if isinstance(row[f.attname], str) else row[f.attname] for f in fields))
-    sql, params = _insert(Lead, [f.attname for f in fields], rows)
+    sql, params = insert_statement(Lead, [f.attname for f in fields], rows)
     with connection.cursor() as cursor:
         cursor.execute(sql.replace(f"INSERT INTO {Lead._meta.db_table} ", f"INSERT INTO {table} ", 1), params)
 

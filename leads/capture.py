@@ -6,16 +6,25 @@ lead that is already there instead of a second lead. Marketing's data fixes go t
 import functools
 from decimal import Decimal, InvalidOperation
 
-import psycopg
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from alignment.caching import vertical_map, vertical_map_forget
+from alignment.caching import vertical_map, vertical_map_forget, webhook_endpoints_active_cached
 from alignment.countries import country_code
 from alignment.errors import InvalidInput
 from alignment.models import Role, User, Vertical
+from alignment.webhooks.outbox import webhook_subscribers
+from leads.capture_sql import (
+    Either,
+    converted,
+    insert_per_row,
+    insert_statement,
+    prepared_cursor,
+    records_insert,
+    with_statement,
+)
 from leads.lifecycle import lead_action_require
 from leads.models import Campaign, CaptureChannel, EventKind, Lead, LeadAlias, LeadEvent, LeadStatus, Source, Touch
 from leads.rollup import lead_day_rows, lead_days_apply_statements
@@ -106,7 +115,17 @@ def lead_capture(
     With `find_duplicates`, a new lead comes back with `possible_duplicates`: other leads with its
     name and company (`leads.selectors.lead_possible_duplicates`), read in the capture's own
     statement; nothing is refused for them.
+
+    On PostgreSQL it is one statement (`_capture_in_one_statement`), in autocommit unless a
+    transaction is open already; a capture that has to write something first (a vertical named for
+    the first time, the webhooks' outbox) or that lands on a lead merged away goes the general way.
     """
+    if connection.vendor == "postgresql":
+        result = _capture_in_one_statement(
+            data=data, campaign=campaign, by=by, channel=channel, find_duplicates=find_duplicates
+        )
+        if result is not None:
+            return result
     [result] = lead_capture_many(items=[(data, campaign)], by=by, channel=channel, find_duplicates=find_duplicates)
     if isinstance(result, InvalidInput):
         raise result
@@ -154,13 +173,8 @@ def lead_capture_many(*, items, by: User | None, channel=CaptureChannel.FORM, fi
         for position, (index, _, campaign) in enumerate(captures):
             first = created and position == 0
             results[index] = (lead, first)
-            touches.append((lead.pk, campaign.pk, str(channel), by_id, now))
-            if first:
-                note = f"Captured via {channel.label} ({campaign.name})."
-                events.append((lead.pk, str(EventKind.CAPTURED), "", str(LeadStatus.NEW), by_id, note, now))
-            else:
-                note = f"Captured again via {channel.label} ({campaign.name})."
-                events.append((lead.pk, str(EventKind.TOUCH), "", "", by_id, note, now))
+            touches.append((lead.pk, *_touch_row(campaign, channel, by_id, now)))
+            events.append((lead.pk, *_event_row(first, campaign, channel, by_id, now)))
         if created:
             created_leads.append(lead)
     rows = {}
@@ -172,7 +186,12 @@ def lead_capture_many(*, items, by: User | None, channel=CaptureChannel.FORM, fi
     if find_duplicates and len(created_leads) == 1:
         new = created_leads[0]
         duplicates = lead_possible_duplicates_statement(name=new.name, company=new.company, email=new.email, user=by)
-    found = _records_insert(lead_days_apply_statements(before={}, after=rows), touches, events, tail=duplicates)
+    found = records_insert(
+        lead_days_apply_statements(before={}, after=rows),
+        (Touch, TOUCH_COLUMNS, touches),
+        (LeadEvent, EVENT_COLUMNS, events),
+        tail=duplicates,
+    )
     if find_duplicates:
         for lead in created_leads:
             lead.possible_duplicates = possible_duplicates_from_rows(found or [])
@@ -206,96 +225,74 @@ TOUCH_COLUMNS = ("lead_id", "campaign_id", "channel", "by_id", "at")
 EVENT_COLUMNS = ("lead_id", "kind", "from_status", "to_status", "actor_id", "note", "at")
 
 
-def _records_insert(rollup_statements, touches, events, *, tail=None) -> list | None:
-    """The roll-up's upserts, the touches and the timeline events of a batch (tuples of
-    TOUCH_COLUMNS, EVENT_COLUMNS). On PostgreSQL they go as one statement (data-modifying WITH
-    clauses), one round trip however many; elsewhere one statement each. `tail`, a `(sql, params)`
-    SELECT, ends that statement (it sees the leads upserted before it) and its rows are returned."""
-    if not touches:  # nothing was captured
+def _touch_row(campaign, channel, by_id, now) -> tuple:
+    """A capture's touch: TOUCH_COLUMNS but the lead."""
+    return (campaign.pk, str(channel), by_id, now)
+
+
+def _event_row(first: bool, campaign, channel, by_id, now) -> tuple:
+    """A capture's timeline event, `first` for the capture that created the lead: EVENT_COLUMNS but
+    the lead."""
+    if first:
+        note = f"Captured via {channel.label} ({campaign.name})."
+        return (str(EventKind.CAPTURED), "", str(LeadStatus.NEW), by_id, note, now)
+    note = f"Captured again via {channel.label} ({campaign.name})."
+    return (str(EventKind.TOUCH), "", "", by_id, note, now)
+
+
+def _capture_in_one_statement(*, data, campaign, by, channel, find_duplicates):
+    """`lead_capture` on PostgreSQL as one statement, `lead_capture_many`'s for one item: the lead's
+    upsert, and from what it returns the roll-up (a new lead only), the touch and the timeline
+    event, as data-modifying WITH steps; the possible duplicates, for a new lead, in its result.
+    One round trip, atomic by itself. None, before anything is written, when the capture must go
+    the general way: an endpoint listens to `lead.captured` (the outbox rows need the lead's id),
+    or the industry names no vertical yet; None too when the email is a merged-away lead's, which
+    the upsert leaves alone (nothing else is written then either)."""
+    if webhook_subscribers("lead.captured", endpoints=webhook_endpoints_active_cached()):
         return None
-    statements = [*rollup_statements, _insert(Touch, TOUCH_COLUMNS, touches), _insert(LeadEvent, EVENT_COLUMNS, events)]
-    if tail is not None:
-        statements.append(tail)
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
-            for sql, params in statements:
-                cursor.execute(sql, params)
-            return cursor.fetchall() if tail is not None else None
-    *first, (last_sql, last_params) = statements
-    sql = "WITH " + ", ".join(f"step{n} AS ({step})" for n, (step, _) in enumerate(first)) + " " + last_sql
-    params = [param for _, step_params in first for param in step_params] + last_params
-    with _prepared_cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall() if tail is not None else None
-
-
-def _prepared_cursor():
-    """A cursor (PostgreSQL only) that sends its parameters apart from the statement, so that a
-    statement run again is prepared once per connection (settings: DATABASE_PREPARED_STATEMENTS)
-    and not parsed and planned again: Django's own cursors put the values into the SQL text. It
-    goes through Django's wrappers like any cursor, so its queries are logged and counted."""
-    connection.ensure_connection()
-    raw = psycopg.Cursor(connection.connection)
-    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
-
-
-def _insert(model, names, rows) -> tuple[str, list]:
-    """An INSERT of `rows` (tuples of the values of the fields `names`). On PostgreSQL a column
-    whose rows all hold one value is one parameter, and each other column one array parameter in
-    PostgreSQL's own text form (`_array_literal`) read through `unnest`, so neither the statement
-    nor its parsing grows with the rows; elsewhere a VALUES list, the values prepared as the ORM
-    would."""
-    fields, head, kinds = _insert_head(model, tuple(names), connection.vendor)
-    if kinds:
-        values = list(zip(*rows, strict=True))
-        varying = [n for n, column in enumerate(values) if column.count(column[0]) != len(column)]
-        if not varying and len(rows) > 1:
-            varying = [0]  # the same row more than once: unnest one column to make that many
-        selected, selected_params, arrays, array_params = [], [], [], []
-        for n, (kind, column) in enumerate(zip(kinds, values, strict=True)):
-            if n in varying:
-                selected.append(f"u{n}")
-                arrays.append(f"%s::{kind}[]")
-                array_params.append(_array_literal(column))
-            else:
-                selected.append(f"%s::{kind}")
-                selected_params.append(column[0])
-        sql = head + "SELECT " + ", ".join(selected)
-        if arrays:
-            sql += f" FROM unnest({', '.join(arrays)}) AS u({', '.join(f'u{n}' for n in varying)})"
-        return sql, selected_params + array_params
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    params = [
-        field.get_db_prep_save(value, connection)
-        for values in rows
-        for field, value in zip(fields, values, strict=True)
+    if by is not None:
+        lead_action_require(lead=None, user=by, action="capture")
+    clean = _clean_capture_data(data)
+    if isinstance(clean["industry"], str):
+        clean["industry"] = vertical_map().get(clean["industry"].lower())
+        if clean["industry"] is None:
+            return None
+    now = timezone.now()
+    people = {clean["email"]: [(0, clean, campaign)]}
+    rows, first_captures = _upsert_rows(people, by=by, now=now)
+    insert, params = insert_statement(Lead, UPSERT_NAMES, rows)
+    # The lead as this capture creates it, if it does: what it adds to the roll-up.
+    new = Lead.from_db(connection.alias, None, [None, *rows[0]])
+    by_id = by.pk if by is not None else None
+    first, again = _event_row(True, campaign, channel, by_id, now), _event_row(False, campaign, channel, by_id, now)
+    per_lead = {"source": "captured", "id_column": "captured.id", "created_column": "captured.created"}
+    steps = [
+        ("captured", _upsert_sql(insert, postgres=True), params),
+        *lead_days_apply_statements(before={}, after=lead_day_rows(new), when="(SELECT created FROM captured)"),
+        insert_per_row(Touch, TOUCH_COLUMNS, _touch_row(campaign, channel, by_id, now), **per_lead),
+        insert_per_row(LeadEvent, EVENT_COLUMNS, [Either(a, b) for a, b in zip(first, again, strict=True)], **per_lead),
     ]
-    return head + "VALUES " + ", ".join([row] * len(rows)), params
-
-
-def _array_literal(values) -> str:
-    """`values` as PostgreSQL writes an array (`{"a","b",NULL}`), each element quoted and its
-    backslashes and double quotes escaped, as the column's type reads it from text. Built in one
-    pass: psycopg adapts a list element by element in Python, which cost more than the upsert."""
-    return (
-        "{"
-        + ",".join(
-            "NULL" if value is None else '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
-            for value in values
-        )
-        + "}"
+    last = ("SELECT captured.* FROM captured", [])
+    duplicates = find_duplicates and lead_possible_duplicates_statement(
+        name=new.name, company=new.company, email=new.email, user=by
     )
-
-
-@functools.cache
-def _insert_head(model, names, vendor) -> tuple[list, str, list]:
-    """`_insert`'s fields, its `INSERT INTO … (…)` and on PostgreSQL each column's type: the same
-    for every batch, and reading a field's database type is not free."""
-    fields = [model._meta.get_field(name) for name in names]
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    head = f"INSERT INTO {model._meta.db_table} ({columns}) "
-    kinds = [field.db_type(connection) for field in fields] if vendor == "postgresql" else []
-    return fields, head, kinds
+    if duplicates:  # for a new lead only (the statement's snapshot never holds the new lead)
+        sql, duplicate_params = duplicates
+        sql = f"LEFT JOIN LATERAL (SELECT * FROM ({sql}) AS d WHERE captured.created) AS d ON true"
+        last = (f"SELECT captured.*, d.* FROM captured {sql}", duplicate_params)
+    with prepared_cursor() as cursor:
+        cursor.execute(*with_statement(steps, last))
+        found = cursor.fetchall()
+    if not found:
+        return None
+    width = len(UPSERT_NAMES) + 2  # the id, the email, whether created, a known lead's columns
+    lead, created = _lead_from_row(found[0][:width], postgres=True, sent={new.email: rows[0]}, existing=None)
+    _known_relations(lead, created, first_captures)
+    if find_duplicates and created:
+        others = [row[width:] for row in found if duplicates and row[width] is not None]
+        lead.possible_duplicates = possible_duplicates_from_rows(others)
+    leads_scores_refresh(lead_ids=[lead.pk])
+    return lead, created
 
 
 def _aliases_upsert(people, emails, *, by, now) -> dict[str, tuple[Lead, bool]]:
@@ -329,18 +326,47 @@ FILLED_IF_NULL = ("estimated_value", "industry_id")
 UPSERT_BATCH = 500
 
 
+UPSERT_FIELDS = Lead._meta.concrete_fields
+UPSERT_NAMES = [field.attname for field in UPSERT_FIELDS if not field.primary_key]
+UPSERT_POSITION = {name: n for n, name in enumerate(UPSERT_NAMES)}
+
+
 def _leads_upsert(people: dict[str, list], *, by, now) -> dict[str, tuple[Lead, bool]]:
     """Insert the leads of these emails, or count the touches on the ones that exist, in one
     statement; returns `{email: (lead as it is now, created)}`. Rows go in email order, so two
     batches never wait for each other's rows in opposite orders."""
     if not people:
         return {}
-    table = Lead._meta.db_table
-    fields = Lead._meta.concrete_fields
-    names = [field.attname for field in fields if not field.primary_key]
-    position = {name: n for n, name in enumerate(names)}
+    rows, first_captures = _upsert_rows(people, by=by, now=now)
+    # On PostgreSQL a row this statement inserted has no updater; SQLite writes one transaction at
+    # a time, so which emails exist can be read first.
+    postgres = connection.vendor == "postgresql"
+    sent = {row[0]: row for row in rows} if postgres else None
+    size = len(rows) if postgres else UPSERT_BATCH
+    leads = {}
+    for start in range(0, len(rows), size):
+        batch = rows[start : start + size]
+        existing = None
+        if not postgres:
+            emails = [values[0] for values in batch]
+            existing = set(Lead.objects.filter(email__in=emails).order_by().values_list("email", flat=True))
+        insert, params = insert_statement(Lead, UPSERT_NAMES, batch)
+        with prepared_cursor() if postgres else connection.cursor() as cursor:
+            cursor.execute(_upsert_sql(insert, postgres=postgres), params)
+            found = cursor.fetchall()
+        for values in converted(Lead, found):
+            lead, created = _lead_from_row(values, postgres=postgres, sent=sent, existing=existing)
+            _known_relations(lead, created, first_captures)
+            leads[lead.email] = (lead, created)
+    return leads
+
+
+def _upsert_rows(people: dict[str, list], *, by, now) -> tuple[list, dict]:
+    """The upsert's rows (values of UPSERT_NAMES), in email order, and each email's first capture's
+    `(campaign, industry)`."""
     # (A choice's default as the plain string the database returns, not the enum member.)
-    defaults = [_plain(field.get_default()) for field in fields if not field.primary_key]
+    defaults = [_plain(field.get_default()) for field in UPSERT_FIELDS if not field.primary_key]
+    position = UPSERT_POSITION
     for name in ("captured_at", "last_touch_at", "last_activity_at", "updated_at"):
         defaults[position[name]] = now
     marketer = by.pk if by is not None and by.role == Role.MARKETER else None
@@ -368,6 +394,18 @@ def _leads_upsert(people: dict[str, list], *, by, now) -> dict[str, tuple[Lead, 
         row[position["touch_count"]] = len(captures)
         first_captures[email] = (campaign, industry)
         rows.append(row)
+    return rows, first_captures
+
+
+@functools.lru_cache(maxsize=64)
+def _upsert_sql(insert: str, *, postgres: bool) -> str:
+    """`insert` (of UPSERT_NAMES) as the upsert: a known email counts the touches and fills in its
+    blanks; a lead merged away keeps its email but takes no touches (its captures go to its
+    survivor). It returns the lead as it now is, in the model's column order, so that a row
+    becomes a Lead as a query's would (`from_db`); on PostgreSQL a lead just inserted is the row
+    that was sent, so only a known lead's columns come back, after its id, email and whether it was
+    created (reading back a thousand new rows was a third of the upsert's time)."""
+    table = Lead._meta.db_table
     updates = [
         f"touch_count = {table}.touch_count + excluded.touch_count",
         "last_touch_at = excluded.last_touch_at",
@@ -378,59 +416,39 @@ def _leads_upsert(people: dict[str, list], *, by, now) -> dict[str, tuple[Lead, 
         ),
         *(f"{name} = COALESCE({table}.{name}, excluded.{name})" for name in FILLED_IF_NULL),
     ]
-    # On PostgreSQL a row this statement inserted has no updater; SQLite writes one transaction at
-    # a time, so which emails exist can be read first.
-    postgres = connection.vendor == "postgresql"
-    # The lead as it now is, in the model's column order, so that a row becomes a Lead as a query's
-    # would (`from_db`). On PostgreSQL a lead just inserted is the row that was sent: only a known
-    # lead's columns come back (reading back a thousand new rows was a third of the upsert's time).
-    columns = [connection.ops.quote_name(field.column) for field in fields]
+    columns = [connection.ops.quote_name(field.column) for field in UPSERT_FIELDS]
     if postgres:
         known = ", ".join(f"CASE WHEN xmax = 0 THEN NULL ELSE {table}.{column} END" for column in columns[2:])
         returning = f"{columns[0]}, {columns[1]}, (xmax = 0) AS created, {known}"
-        sent = {row[0]: row for row in rows}
     else:
         returning = ", ".join(columns)
-    compiler = Lead.objects.none().query.get_compiler(connection=connection)
-    # What turns a value read back into the field's (SQLite returns dates and amounts as text).
-    converters = compiler.get_converters([field.get_col(table) for field in fields])
-    size = len(rows) if postgres else UPSERT_BATCH
-    alias = connection.alias
-    leads = {}
-    for start in range(0, len(rows), size):
-        batch = rows[start : start + size]
-        existing = None
-        if not postgres:
-            emails = [values[0] for values in batch]
-            existing = set(Lead.objects.filter(email__in=emails).order_by().values_list("email", flat=True))
-        insert, params = _insert(Lead, names, batch)
-        # A lead merged away keeps its email but takes no touches: the capture goes to its survivor.
-        sql = (
-            f"{insert} ON CONFLICT (email) DO UPDATE SET {', '.join(updates)} "
-            f"WHERE {table}.merged_into_id IS NULL RETURNING {returning}"
-        )
-        with _prepared_cursor() if postgres else connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            found = cursor.fetchall()
-        if converters:
-            found = compiler.apply_converters(found, converters)
-        for values in found:
-            if postgres:
-                pk, email, created, *rest = values
-                values = [pk, *sent[email]] if created else [pk, email, *rest]
-            else:
-                created = values[1] not in existing
-            lead = Lead.from_db(alias, None, values)
-            campaign, industry = first_captures[lead.email]
-            # What the capture knows already, so that reading the lead's campaign or industry is no query.
-            if lead.campaign_id == campaign.pk:
-                lead.campaign = campaign
-            if industry is not None and lead.industry_id == industry.pk:
-                lead.industry = industry
-            if created:
-                lead.owner = None
-            leads[lead.email] = (lead, created)
-    return leads
+    return (
+        f"{insert} ON CONFLICT (email) DO UPDATE SET {', '.join(updates)} "
+        f"WHERE {table}.merged_into_id IS NULL RETURNING {returning}"
+    )
+
+
+def _lead_from_row(values, *, postgres: bool, sent, existing) -> tuple[Lead, bool]:
+    """A row the upsert returned as `(lead, created)`: on PostgreSQL with the row `sent` for a new
+    lead (by email), elsewhere created when its email was not among those `existing` before."""
+    if postgres:
+        pk, email, created, *rest = values
+        values = [pk, *sent[email]] if created else [pk, email, *rest]
+    else:
+        created = values[1] not in existing
+    return Lead.from_db(connection.alias, None, values), created
+
+
+def _known_relations(lead: Lead, created: bool, first_captures) -> None:
+    """What the capture knows already, so that reading the lead's campaign, industry or (a new
+    lead's) owner is no query."""
+    campaign, industry = first_captures[lead.email]
+    if lead.campaign_id == campaign.pk:
+        lead.campaign = campaign
+    if industry is not None and lead.industry_id == industry.pk:
+        lead.industry = industry
+    if created:
+        lead.owner = None
 
 
 def _plain(value):

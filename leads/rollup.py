@@ -102,21 +102,23 @@ def lead_days_apply(*, before: Rows, after: Rows) -> None:
             cursor.execute(sql, params)
 
 
-def lead_days_apply_statements(*, before: Rows, after: Rows) -> list[tuple[str, list]]:
+def lead_days_apply_statements(*, before: Rows, after: Rows, when: str = "") -> list[tuple[str, list]]:
     """The upserts that add `after − before` to the roll-up, as `(sql, params)`, for a caller that
-    sends them with other statements; none when they are equal (`rollup_upserts`)."""
+    sends them with other statements; none when they are equal (`rollup_upserts`). With `when`, a
+    SQL condition, they add only if it holds as they run."""
     delta = {}
     for key in before.keys() | after.keys():
         old, new = before.get(key, {}), after.get(key, {})
         change = {column: new.get(column, 0) - old.get(column, 0) for column in COLUMNS}
         if any(change.values()):
             delta[key] = change
-    return rollup_upserts(LeadDay._meta.db_table, KEY, COLUMNS, delta)
+    return rollup_upserts(LeadDay._meta.db_table, KEY, COLUMNS, delta, when=when)
 
 
-def rollup_upserts(table: str, key: tuple, columns: tuple, delta: dict) -> list[tuple[str, list]]:
+def rollup_upserts(table: str, key: tuple, columns: tuple, delta: dict, *, when: str = "") -> list[tuple[str, list]]:
     """The upserts that add `delta` (`{key values: {column: change}}`) to a roll-up `table` unique
-    on `key`, as `(sql, params)`; none for an empty delta.
+    on `key`, as `(sql, params)`; none for an empty delta. With `when`, a SQL condition, a row is
+    added only if it holds.
 
     Rows are written in key order, so two transactions never wait for each other's rows in
     opposite orders, and in batches of APPLY_BATCH rows a statement.
@@ -129,9 +131,11 @@ def rollup_upserts(table: str, key: tuple, columns: tuple, delta: dict) -> list[
         params = []
         for values in batch:
             params += [*values, *(delta[values][column] for column in columns)]
+        rows = f"VALUES {', '.join([placeholders] * len(batch))}"
+        if when:
+            rows = f"SELECT * FROM ({rows}) AS v WHERE {when}"
         sql = (
-            f"INSERT INTO {table} ({', '.join(key + columns)}) "
-            f"VALUES {', '.join([placeholders] * len(batch))} "
+            f"INSERT INTO {table} ({', '.join(key + columns)}) {rows} "
             f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET "
             + ", ".join(f"{column} = {table}.{column} + excluded.{column}" for column in columns)
         )
