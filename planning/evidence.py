@@ -40,6 +40,16 @@ def segment_q(*, vertical_id: int, country: str, region: str = "", prefix: str =
     return q & Q(**{f"{prefix}merged_into__isnull": True})
 
 
+def segment_counts() -> dict:
+    """A segment's leads counted as its evidence counts them: all, judged (a current verdict), good, bad."""
+    return {
+        "leads": Count("id"),
+        "judged": Count("id", filter=~Q(verdict="")),
+        "good": Count("id", filter=Q(verdict=VerdictValue.GOOD)),
+        "bad": Count("id", filter=Q(verdict=VerdictValue.BAD)),
+    }
+
+
 def _counts(rows, key: str) -> list[dict]:
     return [{"code": row[key], "count": row["n"]} for row in rows]
 
@@ -58,16 +68,7 @@ def segment_evidence(*, vertical_id: int, country: str, region: str = "", now: d
     leads = Lead.objects.filter(
         segment_q(vertical_id=vertical_id, country=country, region=region), captured_at__gte=since
     )
-    by_lost_reason = list(
-        leads.values("lost_reason__code")
-        .annotate(
-            leads=Count("id"),
-            judged=Count("id", filter=~Q(verdict="")),
-            good=Count("id", filter=Q(verdict=VerdictValue.GOOD)),
-            bad=Count("id", filter=Q(verdict=VerdictValue.BAD)),
-        )
-        .order_by()
-    )
+    by_lost_reason = list(leads.values("lost_reason__code").annotate(**segment_counts()).order_by())
     totals = {key: sum(row[key] for row in by_lost_reason) for key in ("leads", "judged", "good", "bad")}
     lost_reasons = sorted(
         (

@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from alignment.models import Role, User
 from feedback.models import BAD_REASON_KINDS, FeedbackItem, Verdict
-from leads.models import Lead, VerdictValue
-from planning.evidence import EVIDENCE_DAYS, TOP
+from leads.models import Lead
+from planning.evidence import EVIDENCE_DAYS, TOP, segment_counts
 from planning.models import OPEN_REQUEST_STATUSES, CampaignRequest, CampaignSegment, RequestStatus
 
 
@@ -75,15 +75,7 @@ def plan_for(*, now=None) -> list[Proposal]:
     countries = {p.country for p in proposals}
     scope = Q(industry_id__in=verticals, country__in=countries, merged_into__isnull=True, captured_at__gte=since)
     figures = (
-        Lead.objects.filter(scope)
-        .values("industry_id", "country", "region")
-        .annotate(
-            leads=Count("id"),
-            judged=Count("id", filter=~Q(verdict="")),
-            good=Count("id", filter=Q(verdict=VerdictValue.GOOD)),
-            bad=Count("id", filter=Q(verdict=VerdictValue.BAD)),
-        )
-        .order_by()
+        Lead.objects.filter(scope).values("industry_id", "country", "region").annotate(**segment_counts()).order_by()
     )
     lead_scope = Q(
         lead__industry_id__in=verticals,
