@@ -78,16 +78,18 @@ def segment_evidence(*, vertical_id: int, country: str, region: str = "", now: d
         ),
         key=lambda row: (-row["count"], row["code"]),
     )[:TOP]
-    lead_ids = leads.values("id")
     bad_reasons = (
-        FeedbackItem.objects.filter(InProbed(F("lead_id"), lead_ids), kind__in=BAD_REASON_KINDS)
+        FeedbackItem.objects.filter(InProbed(F("lead_id"), leads.values("id")), kind__in=BAD_REASON_KINDS)
         .exclude(reason__isnull=True)
         .values("reason__code")
         .annotate(n=Count("*"))
         .order_by("-n", "reason__code")[:TOP]
     )
     themes = (
-        Verdict.pain_themes.through.objects.filter(InProbed(F("verdict__lead_id"), lead_ids), verdict__current=True)
+        # Only a judged lead (its `verdict` set) has a current verdict: a third of the probes.
+        Verdict.pain_themes.through.objects.filter(
+            InProbed(F("verdict__lead_id"), leads.exclude(verdict="").values("id")), verdict__current=True
+        )
         .values("paintheme__code")
         .annotate(n=Count("verdict_id"))
         .order_by("-n", "paintheme__code")[:TOP]
