@@ -23,11 +23,11 @@ import json
 import logging
 from dataclasses import dataclass
 
-import psycopg
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from alignment.cursors import bound_cursor
 from alignment.models import LiveEvent
 
 logger = logging.getLogger(__name__)
@@ -78,9 +78,7 @@ def live_publish(*, rows: list[LiveRow]) -> None:
     if not rows:
         return
     if connection.vendor == "postgresql":
-        connection.ensure_connection()
-        raw = psycopg.Cursor(connection.connection)
-        with connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw) as cursor:
+        with bound_cursor() as cursor:
             cursor.execute(
                 LIVE_INSERT_SQL,
                 [

@@ -11,15 +11,12 @@ from dataclasses import dataclass
 import psycopg
 from django.db import connection
 
+from alignment.cursors import bound_cursor
+
 
 def prepared_cursor():
-    """A cursor (PostgreSQL only) that sends its parameters apart from the statement, so that a
-    statement run again is prepared once per connection (settings: DATABASE_PREPARED_STATEMENTS)
-    and not parsed and planned again: Django's own cursors put the values into the SQL text. It
-    goes through Django's wrappers like any cursor, so its queries are logged and counted."""
-    connection.ensure_connection()
-    raw = _NumberedCursor(connection.connection)
-    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+    """A bound cursor (`alignment.cursors`) for the statements built here, numbered once per text."""
+    return bound_cursor(_NumberedCursor)
 
 
 class _NumberedCursor(psycopg.RawCursor):

@@ -23,11 +23,11 @@ from collections import namedtuple
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-import psycopg
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from alignment.cursors import bound_cursor
 from alignment.errors import TransitionNotAllowed
 from alignment.live import LiveRow, live_publish
 from alignment.models import NotificationKind, Role, User
@@ -81,7 +81,7 @@ def offers_excluded_reps(lead_ids) -> dict[int, set[int]]:
     ids go as one array parameter)."""
     excluded: dict[int, set[int]] = {}
     if connection.vendor == "postgresql":
-        with _pg_cursor() as cursor:
+        with bound_cursor() as cursor:
             cursor.execute(EXCLUDED_SQL, [list(lead_ids), list(lead_ids)])
             rows = cursor.fetchall()
     else:
@@ -187,18 +187,9 @@ SELECT {", ".join((*DUE_FIELDS, *LEAD_FIELDS))} FROM due ORDER BY due_at, offer_
 """
 
 
-def _pg_cursor():
-    """A cursor that sends its parameters apart from the statement (server-side binding): a list of
-    ten thousand ids goes as one array, not as ten thousand literals in the SQL text for the server
-    to parse. It goes through Django's wrappers, so its queries are logged and counted."""
-    connection.ensure_connection()
-    raw = psycopg.Cursor(connection.connection)
-    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
-
-
 def _offers_take(*, now, limit) -> list[tuple[tuple, LeadRow]]:
     if connection.vendor == "postgresql":
-        with _pg_cursor() as cursor:
+        with bound_cursor() as cursor:
             cursor.execute(TAKE_SQL, [now, limit, now])
             rows = cursor.fetchall()
     else:
@@ -266,7 +257,7 @@ def _write(model, columns: dict[str, str], rows: list[tuple], *, key: str | None
             f"UPDATE {table} SET {assignments} FROM unnest({arrays}) AS v(k, {', '.join(names)}) "
             f"WHERE {table}.{key} = v.k"
         )
-    with _pg_cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.execute(sql, [list(column) for column in zip(*rows, strict=True)])
 
 
