@@ -1,5 +1,6 @@
 """Template filters shared by every page."""
 
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
@@ -11,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince
 
 from alignment.countries import country_name
+from alignment.days import date_text
 
 register = template.Library()
 
@@ -48,6 +50,18 @@ def currency(value):
     code = settings.ALIGNMENT_CURRENCY
     symbol = CURRENCY_SYMBOLS.get(code)
     return f"{symbol}{number}" if symbol else f"{number}\u00a0{code}"
+
+
+@register.filter
+def day(value):
+    """A day in the house format (`alignment.days.date_text`), given as a date or as the ISO text a
+    stored figure keeps ("2026-12-07" -> "7 Dec 2026"); anything else as it is."""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value
+    return date_text(value) if isinstance(value, date) else value
 
 
 @register.filter

@@ -16,8 +16,10 @@ from dashboard.models import RevenueGoal
 from leads.models import EventKind
 from leads.services import lead_accept, lead_hand_off, lead_snooze
 from planning.meetings import action_item_create, meeting_get_or_create
-from tests.alignment.factories import ManagerFactory, RepFactory
-from tests.leads.factories import LeadFactory
+from planning.models import CampaignRequest
+from tests.alignment.factories import ManagerFactory, MarketerFactory, RepFactory, VerticalFactory
+from tests.leads.factories import CampaignFactory, LeadFactory
+from tests.planning.factories import file_request
 
 pytestmark = pytest.mark.django_db
 
@@ -98,3 +100,21 @@ def test_pages_and_the_audit_log_write_dates_one_way(client):
     for name, html in pages.items():
         assert not AMERICAN.search(html), (name, AMERICAN.search(html).group(0))
         assert not ISO_SHOWN.search(html), (name, ISO_SHOWN.search(html).group(0))
+
+
+def test_a_delivered_requests_outcome_writes_its_first_day_in_the_house_format(client, house_format):
+    # given a request delivered with a campaign, whose outcome (stored as figures) counts from a day
+    marketer, rep = MarketerFactory(), RepFactory()
+    request = file_request(by=rep, vertical=VerticalFactory(name="Retail"))
+    CampaignRequest.objects.filter(pk=request.pk).update(
+        status="delivered",
+        campaign=CampaignFactory(owner=marketer),
+        delivered_at=datetime(2026, 11, 2, 9, 0, tzinfo=UTC),
+    )
+    client.force_login(marketer)
+
+    # when its page is read
+    html = client.get(reverse("planning:request", args=[request.pk])).content.decode()
+
+    # then the outcome's first day reads as the house writes a day, not as ISO text
+    assert "in this segment since Day 2 of November 2026:" in html
