@@ -235,13 +235,11 @@ def test_the_meeting_page_query_count_does_not_grow_with_its_items(
 
 
 # 1. the session, 2. the user, 3. the meeting;
-# 4.–22. last week's digest, as the digest page reads it, each figure once: 4.–9. the week's lead
-#    figures from the roll-up, 10. its rejection reasons, 11. the quarter's totals from the roll-up,
-#    12.–13. the pipeline and the leads cold now, 14. the open feedback's count (its middle item only
-#    when there is some), 15. the revenue goal, 16. marketing's wins, 17.–18. the leads gone cold and
-#    their count, 19. the open feedback, 20. the meeting that goes through it (this one), 21.–22. the
-#    open action items and their count;
-# 23. requests waiting for triage, 24. delivered requests, 25. open action items carried over,
-# 26. the meeting's items, 27. its action items, 28. the layout's unread-notification count,
-# 29. the people for the action items' owner list
-QUERIES_ON_THE_MEETING_PAGE = 29
+# 4.–13. last week's digest, each figure once as the dashboard computes it: 4. the quarter's won
+#    revenue and the week's marketing wins from the roll-up, 5. the week's rejection reasons, 6. the
+#    open pipeline, 7. the leads cold now, 8. the open feedback's count, 9. the revenue goal,
+#    10. marketing's wins, 11.–12. the leads gone cold and their count, 13. the open feedback;
+# 14. requests waiting for triage, 15. delivered requests, 16. open action items carried over,
+# 17. the meeting's items, 18. its action items, 19. the layout's unread-notification count,
+# 20. the people for the action items' owner list
+QUERIES_ON_THE_MEETING_PAGE = 20
