@@ -221,10 +221,14 @@ def test_the_meeting_page_query_count_does_not_grow_with_its_items(
     this = meeting_get_or_create(week=_this_week())
     last = meeting_get_or_create(week=_this_week() - timedelta(days=7))
     for n in range(size):
-        file_request(by=RepFactory(), vertical=retail, title=f"R{n}")
+        request = file_request(by=RepFactory(), vertical=retail, title=f"R{n}")
+        lead = accepted_lead(marketer=marketer, rep=rep)
         meeting_item_add(meeting=this, by=rep, kind="note", text=f"Note {n}")
-        action_item_create(by=marketer, title=f"Old {n}", owner=rep, due=timezone.localdate(), meeting=last)
-        action_item_create(by=marketer, title=f"New {n}", owner=rep, due=timezone.localdate(), meeting=this)
+        # linked to a lead and a request, which the page links by id
+        action_item_create(
+            by=marketer, title=f"Old {n}", owner=rep, due=timezone.localdate(), meeting=last, lead=lead, request=request
+        )
+        action_item_create(by=marketer, title=f"New {n}", owner=rep, due=timezone.localdate(), meeting=this, lead=lead)
     client.force_login(marketer)
     # Warm: the digest's figures read settings and periods that are cached after the first page.
     client.get(f"/meetings/{this.pk}/")
@@ -232,6 +236,7 @@ def test_the_meeting_page_query_count_does_not_grow_with_its_items(
     with django_assert_num_queries(QUERIES_ON_THE_MEETING_PAGE):
         response = client.get(f"/meetings/{this.pk}/")
     assert response.content.count(b'data-testid="action-item"') == 2 * size
+    assert response.content.count(f'href="/leads/{lead.pk}/">lead</a>'.encode()) == 2
 
 
 # 1. the session, 2. the user, 3. the meeting;
