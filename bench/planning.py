@@ -15,7 +15,8 @@ something to count; then it prints the median of several runs of: a request's ev
 sales by segment over a year, the plan (service and page, logged in as gen-marketer-1) and this
 week's meeting page.
 
-Options: --sizes N [N …] (default 20000 1000000), --runs N (default 5), --keep, --database URL.
+Options: --sizes N [N …] (default 20000 1000000), --runs N (default 5), --keep, --database URL,
+--only meeting (time only the meeting page, beside its GROUP BY: no theme tagging, no plan).
 """
 
 import argparse
@@ -62,8 +63,9 @@ def _prepare():
     return segments[0]
 
 
-def measure(runs):
-    """Every figure at the size the current database holds, each beside the GROUP BY right after."""
+def measure(runs, only=None):
+    """Every figure at the size the current database holds (or only the meeting page), each beside
+    the GROUP BY right after."""
     from datetime import timedelta
 
     from django.db import connection
@@ -78,7 +80,7 @@ def measure(runs):
     from planning.meetings import meeting_get_or_create
     from planning.plan import plan_for
 
-    vertical_id, country = _prepare()
+    vertical_id, country = _prepare() if only is None else (None, None)
     meeting = meeting_get_or_create(week=timezone.localdate())
     client = Client()
     client.force_login(User.objects.get(username="gen-marketer-1"))
@@ -106,6 +108,8 @@ def measure(runs):
         "plan page /campaigns/plan/": (page("/campaigns/plan/"), 200),
         "meeting page /meetings/<id>/": (page(f"/meetings/{meeting.pk}/"), 100),
     }
+    if only == "meeting":
+        measures = {what: measure for what, measure in measures.items() if what.startswith("meeting")}
     leads = Lead.objects.count()
     print(f"{leads:,} leads, medians of {runs} runs")
     print(f"{'':44} {'figure':>9} {'GROUP BY':>9} {'ratio':>6}")
@@ -130,13 +134,14 @@ def main():
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--keep", action="store_true", help="Keep the bench databases afterwards.")
     parser.add_argument("--database", help="Measure this migrated database of generated leads as it is.")
+    parser.add_argument("--only", choices=["meeting"], help="Time only the meeting page (beside its GROUP BY).")
     args = parser.parse_args()
     if args.database:
         if not args.database.startswith(("postgres://", "postgresql://")):
             sys.exit("--database takes a PostgreSQL URL.")
         django_setup(args.database)
         pages_through_the_test_client()
-        measure(args.runs)
+        measure(args.runs, args.only)
         return
     base = bench_django_setup("_bench_planning")
     pages_through_the_test_client()
@@ -151,7 +156,7 @@ def main():
             call_command("migrate", verbosity=0)
             grow_to(size)
             print()
-            measure(args.runs)
+            measure(args.runs, args.only)
         finally:
             connections.close_all()
             if not args.keep:

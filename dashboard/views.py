@@ -19,7 +19,7 @@ from alignment.models import Role
 from alignment.selectors import team_list
 from alignment.spreadsheets import csv_safe
 from alignment.templatetags.alignment_tags import currency
-from dashboard.digest import digest_agenda, digest_week_parse
+from dashboard.digest import digest_agenda, digest_meeting, digest_week_parse
 from dashboard.figures import dashboard_as_json, dashboard_figures
 from dashboard.forms import RevenueGoalForm
 from dashboard.periods import FIRST_DAY, LAST_DAY, dashboard_filters_parse, dashboard_filters_shift
@@ -241,6 +241,7 @@ def dashboard_digest(request):
     previous_week, next_week = week - timedelta(days=7), week + timedelta(days=7)
     context = {
         **digest_agenda(week=week),
+        **digest_meeting(week),
         "error": error,
         # A week is named by any day in it, so the first week's link names its first allowed day.
         "previous_week": max(previous_week, FIRST_DAY) if previous_week + timedelta(days=6) >= FIRST_DAY else None,

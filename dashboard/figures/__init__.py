@@ -29,16 +29,18 @@ from django.utils import timezone
 
 from alignment.aggregates import uses_percentile_cont
 from dashboard.figures.common import ZERO, money
-from dashboard.figures.feedback import feedback_backlog_figures
+from dashboard.figures.feedback import feedback_backlog_figures, feedback_backlog_open
 from dashboard.figures.goal import goal_figures, goal_pace, revenue_by_week, revenue_goal_for_scope
 from dashboard.figures.handoffs import rejection_reasons_figures, sla_figures, speed_to_lead_figures
 from dashboard.figures.leads import (
     FUNNEL_STEPS,
     funnel,
     lead_breakdowns,
+    lead_cold_now,
     lead_figures_now,
     lead_figures_of_period,
-    lead_totals_of_period,
+    lead_pipeline_now,
+    lead_won_to_date_and_marketing_wins,
 )
 from dashboard.periods import DashboardFilters
 
@@ -126,20 +128,27 @@ def dashboard_as_json(figures):
 
 def digest_figures(*, week: DashboardFilters, to_date: DashboardFilters, now: datetime) -> dict:
     """The dashboard's figures the weekly digest and meeting show, and only those, each computed as
-    `dashboard_figures` computes it (so they never disagree): the week's wins by marketer and
-    rejection reasons; the quarter to date's won revenue, open pipeline, cold leads now and open
-    feedback. Not the SLA percentiles, speed to lead or breakdowns the digest does not show. Twelve
-    queries: the week's six from the roll-up and its rejection reasons; the quarter's total from
-    the roll-up, the pipeline and cold leads now, and the open feedback (count and middle item)."""
-    week_leads = lead_figures_of_period(week)
-    quarter_totals = lead_totals_of_period(to_date)
-    quarter_now = lead_figures_now(to_date, now)
+    `dashboard_figures` computes it (so they never disagree): the week's wins credited to marketers
+    (its `revenue_by_marketer` rows that name one) and rejection reasons; the quarter to date's won
+    revenue, the open pipeline, cold leads now and the open feedback count. Not the breakdowns,
+    SLA percentiles, speed to lead or the backlog's median age the digest does not show.
+
+    Five queries: 1 the quarter's won revenue and the week's marketing wins, from the roll-up;
+    2 the week's rejection reasons; 3 the open pipeline; 4 the leads cold now; 5 the open feedback.
+    """
+    # 1
+    won = lead_won_to_date_and_marketing_wins(to_date=to_date, week=week)
+    # 2
+    rejection_reasons = rejection_reasons_figures(week)
+    # 3
+    pipeline = lead_pipeline_now(to_date)
     return {
-        "revenue_by_marketer": lead_breakdowns(week_leads)["revenue_by_marketer"],
-        "rejection_reasons": rejection_reasons_figures(week),
-        "won_revenue": money(quarter_totals["won_revenue"]),
-        "pipeline_value": money(quarter_now["pipeline_value"]),
-        "pipeline_count": quarter_now["pipeline_count"],
-        "cold": {"now": quarter_now["cold"]},
-        "feedback_backlog": feedback_backlog_figures(to_date, now),
+        **won,
+        "rejection_reasons": rejection_reasons,
+        "pipeline_value": money(pipeline["pipeline_value"]),
+        "pipeline_count": pipeline["pipeline_count"],
+        # 4
+        "cold": {"now": lead_cold_now(to_date, now)},
+        # 5
+        "feedback_backlog": {"open": feedback_backlog_open(to_date)},
     }

@@ -6,7 +6,7 @@ from datetime import datetime
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncWeek
 
-from alignment.models import User
+from alignment.models import Role, User
 from alignment.selectors import user_display_name_expression
 from dashboard.figures.common import lead_filter, money, share
 from dashboard.periods import DashboardFilters
@@ -34,27 +34,39 @@ def funnel(counts: dict) -> dict:
     return {**counts, "steps": steps}
 
 
-def lead_figures_now(filters: DashboardFilters, now: datetime) -> dict:
-    """What is true now, whatever the period: the open pipeline, snoozed leads, cold leads. Two queries."""
-    # COUNT(*), not COUNT(id): naming only the index's own columns lets PostgreSQL answer
-    # from the `lead_open_pipeline` index alone (an index-only scan), without reading the leads.
-    open_leads = Lead.objects.filter(
-        lead_filter(filters), status__in=OPEN_STATUSES, merged_into__isnull=True
-    ).aggregate(
-        pipeline_value=Sum("estimated_value"),
-        pipeline_count=Count("*"),
-        snoozed=Count("snoozed_until", filter=Q(snoozed_until__gt=now)),
-    )
+def _open_leads(filters: DashboardFilters):
+    return Lead.objects.filter(lead_filter(filters), status__in=OPEN_STATUSES, merged_into__isnull=True)
+
+
+# COUNT(*), not COUNT(id): naming only the index's own columns lets PostgreSQL answer
+# from the `lead_open_pipeline` index alone (an index-only scan), without reading the leads.
+PIPELINE = {"pipeline_value": Sum("estimated_value"), "pipeline_count": Count("*")}
+
+
+def lead_pipeline_now(filters: DashboardFilters) -> dict:
+    """The open pipeline now, whatever the period: the open leads' value and count. One query."""
+    return _open_leads(filters).aggregate(**PIPELINE)
+
+
+def lead_cold_now(filters: DashboardFilters, now: datetime) -> int:
+    """The leads cold now: open cold episodes of leads not snoozed. One query."""
     # The lead's snooze is looked up per open episode (a scalar subquery, by primary key): open
     # episodes are few, and a join would make PostgreSQL read every lead to find them.
     lead_snoozed_until = Subquery(Lead.objects.filter(pk=OuterRef("lead_id")).order_by().values("snoozed_until")[:1])
-    cold = (
+    return (
         ColdEpisode.objects.filter(lead_filter(filters, "lead__"), closed_at__isnull=True)
         .annotate(lead_snoozed_until=lead_snoozed_until)
         .filter(Q(lead_snoozed_until__isnull=True) | Q(lead_snoozed_until__lte=now))
-        .aggregate(cold=Count("id"))
+        .aggregate(cold=Count("id"))["cold"]
     )
-    return {**open_leads, **cold}
+
+
+def lead_figures_now(filters: DashboardFilters, now: datetime) -> dict:
+    """What is true now, whatever the period: the open pipeline, snoozed leads, cold leads. Two queries."""
+    open_leads = _open_leads(filters).aggregate(
+        **PIPELINE, snoozed=Count("snoozed_until", filter=Q(snoozed_until__gt=now))
+    )
+    return {**open_leads, "cold": lead_cold_now(filters, now)}
 
 
 def _period_days(filters: DashboardFilters):
@@ -67,6 +79,33 @@ def lead_totals_of_period(filters: DashboardFilters) -> dict:
     """The period's totals from the daily roll-up, both funnels included. One query."""
     sums = _period_days(filters).aggregate(**{c: Sum(c) for c in ROLLUP_COLUMNS})
     return {column: value or 0 for column, value in sums.items()}
+
+
+def lead_won_to_date_and_marketing_wins(*, to_date: DashboardFilters, week: DashboardFilters) -> dict:
+    """From the roll-up in one query: the won revenue of `to_date` (as `lead_totals_of_period` sums
+    it), and the week's wins credited to marketers, the capturing users whose role is marketer (the
+    rows of the week's `revenue_by_marketer` that name a marketer, summed)."""
+    marketers = User.objects.filter(role=Role.MARKETER).values("pk")
+    in_to_date = Q(day__gte=to_date.start, day__lte=to_date.end) & lead_filter(
+        to_date, owner="rep", captured_by="marketer"
+    )
+    in_week = (
+        Q(day__gte=week.start, day__lte=week.end)
+        & lead_filter(week, owner="rep", captured_by="marketer")
+        & Q(marketer__in=marketers)
+    )
+    sums = LeadDay.objects.filter(
+        day__gte=min(to_date.start, week.start), day__lte=max(to_date.end, week.end)
+    ).aggregate(
+        # Named apart from the roll-up's own columns, so each sums the rows (as in `lead_figures_of_period`).
+        to_date_revenue=Sum("won_revenue", filter=in_to_date),
+        marketing_won=Sum("won", filter=in_week),
+        marketing_won_revenue=Sum("won_revenue", filter=in_week),
+    )
+    return {
+        "won_revenue": money(sums["to_date_revenue"]),
+        "marketing_wins": {"won": sums["marketing_won"] or 0, "revenue": money(sums["marketing_won_revenue"])},
+    }
 
 
 def lead_figures_of_period(filters: DashboardFilters) -> dict:

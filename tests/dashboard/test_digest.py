@@ -197,6 +197,47 @@ def test_digest_and_dashboard_agree_on_every_figure_both_show(quarter_to_the_wee
     ]
 
 
+def test_digest_of_a_week_across_a_quarters_start_counts_its_wins_and_the_quarters_revenue_apart(team):
+    # given the week of Monday 28 Sep, whose last four days open Q4: a marketing lead won on the
+    # Tuesday (Q3), another and the rep's own on Friday 2 Oct (Q4)
+    marketer, rep, campaign = team["marketer"], team["rep"], team["campaign"]
+    monday, sunday = date(2026, 9, 28), date(2026, 10, 4)
+
+    def won(name, day, amount, **fields):
+        captured = datetime(2026, 9, 1, 10, tzinfo=UTC)
+        LeadFactory(
+            campaign=campaign,
+            name=name,
+            status=LeadStatus.WON,
+            owner=rep,
+            captured_at=captured,
+            last_touch_at=captured,
+            last_activity_at=captured,
+            won_at=datetime(2026, day.month, day.day, 12, tzinfo=UTC),
+            won_amount=Decimal(amount),
+            **fields,
+        )
+
+    won("Tuesday's win", date(2026, 9, 29), "4000")
+    won("Friday's win", date(2026, 10, 2), "1000")
+    won("Rep's own", date(2026, 10, 2), "5", captured_by=rep)
+    lead_days_rebuild()
+    monday_after = datetime(2026, 10, 5, 8, tzinfo=UTC)
+
+    # when its digest is read beside the dashboard's week and Q4 up to that Sunday
+    agenda = digest_agenda(week=monday, now=monday_after)
+    week = dashboard_figures(filters=DashboardFilters(kind="custom", start=monday, end=sunday), now=monday_after)
+    to_date = dashboard_figures(
+        filters=DashboardFilters(kind="custom", start=date(2026, 10, 1), end=sunday), now=monday_after
+    )
+
+    # then the wins are the whole week's marketing wins, the revenue against the goal Q4's alone
+    (credited,) = [row for row in week["revenue_by_marketer"] if row["user_id"] == marketer.pk]
+    assert (agenda["wins_count"], agenda["wins_revenue"]) == (credited["won"], credited["revenue"]) == (2, 5000)
+    assert agenda["quarter"]["label"] == "Q4 2026"
+    assert agenda["quarter"]["won_revenue"] == to_date["won_revenue"] == Decimal("1005.00")
+
+
 def test_digest_sent_twice_for_the_same_week_emails_each_member_once(week_of_work):
     members = [week_of_work[k] for k in ("marketer", "rep", "manager")]
 

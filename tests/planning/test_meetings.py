@@ -221,10 +221,14 @@ def test_the_meeting_page_query_count_does_not_grow_with_its_items(
     this = meeting_get_or_create(week=_this_week())
     last = meeting_get_or_create(week=_this_week() - timedelta(days=7))
     for n in range(size):
-        file_request(by=RepFactory(), vertical=retail, title=f"R{n}")
+        request = file_request(by=RepFactory(), vertical=retail, title=f"R{n}")
+        lead = accepted_lead(marketer=marketer, rep=rep)
         meeting_item_add(meeting=this, by=rep, kind="note", text=f"Note {n}")
-        action_item_create(by=marketer, title=f"Old {n}", owner=rep, due=timezone.localdate(), meeting=last)
-        action_item_create(by=marketer, title=f"New {n}", owner=rep, due=timezone.localdate(), meeting=this)
+        # linked to a lead and a request, which the page links by id
+        action_item_create(
+            by=marketer, title=f"Old {n}", owner=rep, due=timezone.localdate(), meeting=last, lead=lead, request=request
+        )
+        action_item_create(by=marketer, title=f"New {n}", owner=rep, due=timezone.localdate(), meeting=this, lead=lead)
     client.force_login(marketer)
     # Warm: the digest's figures read settings and periods that are cached after the first page.
     client.get(f"/meetings/{this.pk}/")
@@ -232,16 +236,15 @@ def test_the_meeting_page_query_count_does_not_grow_with_its_items(
     with django_assert_num_queries(QUERIES_ON_THE_MEETING_PAGE):
         response = client.get(f"/meetings/{this.pk}/")
     assert response.content.count(b'data-testid="action-item"') == 2 * size
+    assert response.content.count(f'href="/leads/{lead.pk}/">lead</a>'.encode()) == 2
 
 
 # 1. the session, 2. the user, 3. the meeting;
-# 4.–22. last week's digest, as the digest page reads it, each figure once: 4.–9. the week's lead
-#    figures from the roll-up, 10. its rejection reasons, 11. the quarter's totals from the roll-up,
-#    12.–13. the pipeline and the leads cold now, 14. the open feedback's count (its middle item only
-#    when there is some), 15. the revenue goal, 16. marketing's wins, 17.–18. the leads gone cold and
-#    their count, 19. the open feedback, 20. the meeting that goes through it (this one), 21.–22. the
-#    open action items and their count;
-# 23. requests waiting for triage, 24. delivered requests, 25. open action items carried over,
-# 26. the meeting's items, 27. its action items, 28. the layout's unread-notification count,
-# 29. the people for the action items' owner list
-QUERIES_ON_THE_MEETING_PAGE = 29
+# 4.–13. last week's digest, each figure once as the dashboard computes it: 4. the quarter's won
+#    revenue and the week's marketing wins from the roll-up, 5. the week's rejection reasons, 6. the
+#    open pipeline, 7. the leads cold now, 8. the open feedback's count, 9. the revenue goal,
+#    10. marketing's wins, 11.–12. the leads gone cold and their count, 13. the open feedback;
+# 14. requests waiting for triage, 15. delivered requests, 16. open action items carried over,
+# 17. the meeting's items, 18. its action items, 19. the layout's unread-notification count,
+# 20. the people for the action items' owner list
+QUERIES_ON_THE_MEETING_PAGE = 20
