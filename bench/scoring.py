@@ -15,7 +15,7 @@ database `<name>_scoring_bench`, migrated and filled with generated leads up to 
   (with the rep's response time and a later win's log-odds, unknown at handoff) and the best a
   reading at handoff can do (each planted log-odds' good share among the training verdicts); the
   model's Brier skill is printed beside that ceiling and the two baselines;
-- that full rescore of every open lead beside a plain UPDATE of the same rows (the write floor);
+- that full rescore of every open lead beside a plain UPDATE of the same score rows (the write floor);
 - one lead's score with its explanation beside fetching that lead by its id;
 - a rep's inbox sorted by score (the first page of the rep home's two lists) beside the same lists'
   first rows by id, and the lead list API's first page `?ordering=-score` beside its newest-first page.
@@ -162,7 +162,7 @@ def main():
     from summary import record
 
     from alignment.models import User
-    from leads.models import ACCEPTED_OPEN_STATUSES, Handoff, HandoffOutcome, Lead, LeadStatus
+    from leads.models import ACCEPTED_OPEN_STATUSES, Handoff, HandoffOutcome, Lead, LeadScore, LeadStatus
     from leads.selectors import inbox_for_rep
     from scoring import serving
     from scoring.selectors import lead_score_explain
@@ -185,7 +185,7 @@ def main():
     # The training's own rescore is the full rescore from null: every open lead's score is unset first.
     open_rows = Lead.objects.filter(merged_into__isnull=True).exclude(status__in=[LeadStatus.WON, LeadStatus.LOST])
     rows = open_rows.count()
-    open_rows.filter(score__isnull=False).update(score=None)
+    LeadScore.objects.filter(lead__in=open_rows, score__isnull=False).update(score=None)
     rescore = serving.leads_rescore_all
     rescored = {}
 
@@ -263,7 +263,8 @@ def main():
     with connection.cursor() as cursor:
         cursor.execute("SET jit = off")
         cursor.execute(
-            "UPDATE leads_lead SET score = score + 0 WHERE merged_into_id IS NULL AND status NOT IN ('won', 'lost')"
+            "UPDATE leads_leadscore s SET score = score + 0 FROM leads_lead l "
+            "WHERE l.id = s.lead_id AND l.merged_into_id IS NULL AND l.status NOT IN ('won', 'lost')"
         )
     floor_s = time.perf_counter() - started
     print(f"full rescore of {rows:,} open leads from null: {rescore_s:.1f} s; a plain UPDATE of them {floor_s:.1f} s")

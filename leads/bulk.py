@@ -46,7 +46,8 @@ def lead_bulk_for_each(
     ids = list(dict.fromkeys(ids))
     if not 1 <= len(ids) <= BULK_MAX:
         raise InvalidInput(f"Send 1 to {BULK_MAX:,} lead ids.", fields={"ids": [f"Send 1 to {BULK_MAX:,} ids."]})
-    leads = Lead.objects.filter(lead_visible_q(by), pk__in=ids, merged_into__isnull=True).in_bulk()
+    leads = Lead.objects.filter(lead_visible_q(by), pk__in=ids, merged_into__isnull=True)
+    leads = (leads.select_related("scored") if best_first else leads).in_bulk()
     order = ids
     if best_first:
         position = {pk: n for n, pk in enumerate(ids)}

@@ -27,6 +27,7 @@ from leads.capture_sql import (
 )
 from leads.lifecycle import lead_action_require
 from leads.models import Campaign, CaptureChannel, EventKind, Lead, LeadAlias, LeadEvent, LeadStatus, Source, Touch
+from leads.models.score import LeadScore
 from leads.rollup import lead_day_rows, lead_days_apply_statements
 from leads.scores import leads_scores_refresh
 from leads.selectors import lead_possible_duplicates_statement, possible_duplicates_from_rows
@@ -45,8 +46,7 @@ def lead_normalise_email(email) -> str:
 def _clean_capture_data(data) -> dict:
     """Validate and normalise contact fields; raise InvalidInput with every field's problem.
     `industry` comes back as a Vertical, None, or the name of one (found or made in bulk later)."""
-    errors = {}
-    clean = {}
+    errors, clean = {}, {}
     email = lead_normalise_email(data.get("email"))
     if not email:
         errors["email"] = ["An email address is required."]
@@ -59,14 +59,13 @@ def _clean_capture_data(data) -> dict:
         except ValidationError:
             errors["email"] = ["Enter a valid email address."]
     clean["email"] = email
-    limits = LIMITS
     for name in CONTACT_FIELDS:
         if name == "country":
             continue  # a name or a code, stored as the code: below
         value = data.get(name)
         value = "" if value is None else str(value).strip()
-        if limits.get(name) and len(value) > limits[name]:
-            errors[name] = [f"At most {limits[name]} characters."]
+        if LIMITS.get(name) and len(value) > LIMITS[name]:
+            errors[name] = [f"At most {LIMITS[name]} characters."]
         clean[name] = value
     source = str(data.get("source") or "").strip().lower()
     if source and source not in Source.values:
@@ -112,9 +111,8 @@ def lead_capture(
 
     Returns `(lead, created)`; raises InvalidInput for bad data. One capture is a batch of one
     (`lead_capture_many`), so a lead typed into the form, imported or sent in bulk means the same.
-    With `find_duplicates`, a new lead comes back with `possible_duplicates`: other leads with its
-    name and company (`leads.selectors.lead_possible_duplicates`), read in the capture's own
-    statement; nothing is refused for them.
+    With `find_duplicates`, a new lead comes back with `possible_duplicates`: other leads with its name
+    and company (`leads.selectors.lead_possible_duplicates`), read in the capture's own statement.
 
     On PostgreSQL it is one statement (`_capture_in_one_statement`), in autocommit unless a
     transaction is open already; a capture that has to write something first (a vertical named for
@@ -135,8 +133,8 @@ def lead_capture(
 @transaction.atomic
 def lead_capture_many(*, items, by: User | None, channel=CaptureChannel.FORM, find_duplicates: bool = False) -> list:
     """Capture `(data, campaign)` items in a few statements however many there are: one upsert of
-    the leads, one statement for the roll-up, the touches and the timeline events (three on
-    SQLite), and the webhooks' outbox when an endpoint listens.
+    the leads, one statement for the roll-up, the new leads' score rows, the touches and the
+    timeline events (one each on SQLite), and the webhooks' outbox when an endpoint listens.
 
     Returns, per item, `(lead, created)` or the InvalidInput that says what is wrong with it (a bad
     item never stops the others). A second capture of an email — in the database already, or earlier
@@ -186,8 +184,9 @@ def lead_capture_many(*, items, by: User | None, channel=CaptureChannel.FORM, fi
     if find_duplicates and len(created_leads) == 1:
         new = created_leads[0]
         duplicates = lead_possible_duplicates_statement(name=new.name, company=new.company, email=new.email, user=by)
+    scores = [insert_statement(LeadScore, ("lead",), [(x.pk,) for x in created_leads])] if created_leads else []
     found = records_insert(
-        lead_days_apply_statements(before={}, after=rows),
+        [*lead_days_apply_statements(before={}, after=rows), *scores],
         (Touch, TOUCH_COLUMNS, touches),
         (LeadEvent, EVENT_COLUMNS, events),
         tail=duplicates,
@@ -242,8 +241,9 @@ def _event_row(first: bool, campaign, channel, by_id, now) -> tuple:
 
 def _capture_in_one_statement(*, data, campaign, by, channel, find_duplicates):
     """`lead_capture` on PostgreSQL as one statement, `lead_capture_many`'s for one item: the lead's
-    upsert, and from what it returns the roll-up (a new lead only), the touch and the timeline
-    event, as data-modifying WITH steps; the possible duplicates, for a new lead, in its result.
+    upsert, and from what it returns the roll-up and the score row (a new lead only), the touch and
+    the timeline event, as data-modifying WITH steps; a known lead's score and a new lead's possible
+    duplicates in its result.
     One round trip, atomic by itself. None, before anything is written, when the capture must go
     the general way: an endpoint listens to `lead.captured` (the outbox rows need the lead's id),
     or the industry names no vertical yet; None too when the email is a merged-away lead's, which
@@ -269,17 +269,19 @@ def _capture_in_one_statement(*, data, campaign, by, channel, find_duplicates):
     steps = [
         ("captured", _upsert_sql(insert, postgres=True), params),
         *lead_days_apply_statements(before={}, after=lead_day_rows(new), when="(SELECT created FROM captured)"),
+        (f"INSERT INTO {LeadScore._meta.db_table} (lead_id) SELECT id FROM captured WHERE created", []),
         insert_per_row(Touch, TOUCH_COLUMNS, _touch_row(campaign, channel, by_id, now), **per_lead),
         insert_per_row(LeadEvent, EVENT_COLUMNS, [Either(a, b) for a, b in zip(first, again, strict=True)], **per_lead),
     ]
-    last = ("SELECT captured.* FROM captured", [])
+    scored = f"LEFT JOIN {LeadScore._meta.db_table} AS s ON s.lead_id = captured.id"
+    last = (f"SELECT captured.*, s.score FROM captured {scored}", [])
     duplicates = find_duplicates and lead_possible_duplicates_statement(
         name=new.name, company=new.company, email=new.email, user=by
     )
     if duplicates:  # for a new lead only (the statement's snapshot never holds the new lead)
         sql, duplicate_params = duplicates
         sql = f"LEFT JOIN LATERAL (SELECT * FROM ({sql}) AS d WHERE captured.created) AS d ON true"
-        last = (f"SELECT captured.*, d.* FROM captured {sql}", duplicate_params)
+        last = (f"SELECT captured.*, s.score, d.* FROM captured {scored} {sql}", duplicate_params)
     with prepared_cursor() as cursor:
         cursor.execute(*with_statement(steps, last))
         found = cursor.fetchall()
@@ -288,8 +290,9 @@ def _capture_in_one_statement(*, data, campaign, by, channel, find_duplicates):
     width = len(UPSERT_NAMES) + 2  # the id, the email, whether created, a known lead's columns
     lead, created = _lead_from_row(found[0][:width], postgres=True, sent={new.email: rows[0]}, existing=None)
     _known_relations(lead, created, first_captures)
+    lead.scored = LeadScore(lead=lead, score=found[0][width])  # null for a new lead
     if find_duplicates and created:
-        others = [row[width:] for row in found if duplicates and row[width] is not None]
+        others = [row[width + 1 :] for row in found if duplicates and row[width + 1] is not None]
         lead.possible_duplicates = possible_duplicates_from_rows(others)
     leads_scores_refresh(lead_ids=[lead.pk])
     return lead, created
@@ -320,11 +323,9 @@ def _captures_by_person(cleaned) -> dict[str, list]:
 FILLED_IF_BLANK = CONTACT_FIELDS
 FILLED_IF_NULL = ("estimated_value", "industry_id")
 
-
 # Leads a statement on SQLite (× 35 parameters, under its 32,766); PostgreSQL takes a column an
 # array parameter, so any number in one.
 UPSERT_BATCH = 500
-
 
 UPSERT_FIELDS = Lead._meta.concrete_fields
 UPSERT_NAMES = [field.attname for field in UPSERT_FIELDS if not field.primary_key]
@@ -441,7 +442,7 @@ def _lead_from_row(values, *, postgres: bool, sent, existing) -> tuple[Lead, boo
 
 def _known_relations(lead: Lead, created: bool, first_captures) -> None:
     """What the capture knows already, so that reading the lead's campaign, industry or (a new
-    lead's) owner is no query."""
+    lead's) owner and score is no query."""
     campaign, industry = first_captures[lead.email]
     if lead.campaign_id == campaign.pk:
         lead.campaign = campaign
@@ -449,6 +450,7 @@ def _known_relations(lead: Lead, created: bool, first_captures) -> None:
         lead.industry = industry
     if created:
         lead.owner = None
+        lead.scored = LeadScore(lead=lead)  # its row, written by the capture with it
 
 
 def _plain(value):

@@ -69,7 +69,7 @@ def lead_list_for_user(*, user: User, filters: dict | None = None) -> QuerySet[L
     """
     filters = filters or {}
     qs = Lead.objects.filter(lead_visible_q(user), merged_into__isnull=True).select_related(
-        "owner", "campaign", "industry"
+        "owner", "campaign", "industry", "scored"
     )
     if filters.get("status"):
         qs = qs.filter(status=filters["status"])
@@ -87,13 +87,15 @@ def lead_list_for_user(*, user: User, filters: dict | None = None) -> QuerySet[L
     if filters.get("q"):
         qs = qs.filter(lead_search_q(filters["q"]))
     if filters.get("ordering") == SCORE_ORDERING:
-        return qs.annotate(score_rank=SCORE_RANK).order_by("-score_rank", "-id")
+        # Every lead has its score row: joined as a row that must be there, the best first come
+        # from the rank index (`lead_score_rank`) in its order, each lead then by its key.
+        return qs.filter(scored__isnull=False).annotate(score_rank=SCORE_RANK).order_by("-score_rank", "-id")
     return qs.order_by("-id")
 
 
 SCORE_ORDERING = "-score"
-# The `lead_score` index's expression: a lead without a score sorts after every scored one.
-SCORE_RANK = Coalesce(F("score"), Value(-1.0))
+# The `lead_score_rank` index's expression: a lead without a score sorts after every scored one.
+SCORE_RANK = Coalesce(F("scored__score"), Value(-1.0))
 
 
 def lead_ids_for_user(*, user: User, filters: dict, limit: int) -> list[int]:
@@ -211,9 +213,36 @@ WITH due AS MATERIALIZED (
     SELECT id, lead_id, sla_due_at FROM leads_handoff
     WHERE to_rep_id = %s AND outcome = 'open' AND sla_due_at <= %s
 )
-SELECT due.id FROM due JOIN leads_lead ON leads_lead.id = due.lead_id
-ORDER BY COALESCE(leads_lead.score, -1) DESC, due.sla_due_at, due.id
+SELECT due.id FROM due LEFT JOIN leads_leadscore s ON s.lead_id = due.lead_id
+ORDER BY COALESCE(s.score, -1) DESC, due.sla_due_at, due.id
 LIMIT %s
+"""
+
+
+# A rep's working leads that are not cold, best score first, then the longest untouched: the ids of
+# at most the home's page. The best come from the score rows' rep index (`lead_score_rep`) in its
+# order, each checked against its lead (`working`: the rep's, still worked, not cold) until the page
+# is full; then the rows scored at least the page's lowest (the ties at its end) are read again and
+# ordered in full. A rep holding tens of thousands of leads has a few dozen rows read, not all.
+# (The check is a subquery tested IS NOT NULL, so that the planner expects most rows to pass and
+# reads the index in order rather than joining every row of the rep's first.)
+_WORKING = f"""(
+    SELECT l.last_activity_at FROM leads_lead l
+    WHERE l.id = s.lead_id AND l.owner_id = %s AND l.merged_into_id IS NULL
+      AND l.status IN ({", ".join(["%s"] * len(ACCEPTED_OPEN_STATUSES))})
+      AND NOT EXISTS (SELECT 1 FROM leads_coldepisode c WHERE c.lead_id = l.id AND c.closed_at IS NULL)
+)"""
+WORKING_BY_SCORE = f"""
+WITH page AS MATERIALIZED (
+    SELECT COALESCE(s.score, -1) AS rank FROM leads_leadscore s
+    WHERE s.working_owner_id = %s AND {_WORKING} IS NOT NULL
+    ORDER BY COALESCE(s.score, -1) DESC LIMIT %s
+)
+SELECT lead_id FROM (
+    SELECT s.lead_id, COALESCE(s.score, -1) AS rank, {_WORKING} AS at FROM leads_leadscore s
+    WHERE s.working_owner_id = %s AND COALESCE(s.score, -1) >= (SELECT MIN(rank) FROM page)
+) AS ties
+WHERE at IS NOT NULL ORDER BY rank DESC, at, lead_id LIMIT %s
 """
 
 
@@ -230,22 +259,28 @@ def inbox_for_rep(*, user: User, size: int) -> dict:
     if connection.vendor == "postgresql":
         # The overdue part's first page, picked by id: see OVERDUE_BY_SCORE.
         overdue = Q(id__in=RawSQL(OVERDUE_BY_SCORE, [user.pk, now, size + 1]))
-    handoffs = awaiting.select_related("lead", "lead__campaign", "by").annotate(
-        score_rank=Coalesce(F("lead__score"), Value(-1.0)),
+    handoffs = awaiting.select_related("lead", "lead__campaign", "lead__scored", "by").annotate(
+        score_rank=Coalesce(F("lead__scored__score"), Value(-1.0)),
         # With offers on: when the rep's offer lapses and the lead moves on to the next rep.
         offer_due_at=Subquery(
             HandoffOffer.objects.filter(handoff=OuterRef("pk"), outcome=OfferOutcome.OPEN).values("due_at")[:1]
         ),
     )
     working = Lead.objects.filter(owner=user, status__in=ACCEPTED_OPEN_STATUSES, merged_into__isnull=True)
-    leads = working.select_related("campaign").annotate(score_rank=SCORE_RANK)
+    leads = working.select_related("campaign", "scored").annotate(score_rank=SCORE_RANK)
     cold = Exists(ColdEpisode.objects.filter(lead=OuterRef("pk"), closed_at__isnull=True))
+    warm = ~cold
+    if connection.vendor == "postgresql":
+        # The rest's first page, picked by id: see WORKING_BY_SCORE.
+        check = [user.pk, *(str(status) for status in ACCEPTED_OPEN_STATUSES)]
+        picked = [user.pk, *check, size + 1, *check, user.pk, size + 1]
+        warm = Q(id__in=RawSQL(WORKING_BY_SCORE, picked))
     return {
         "awaiting": _parts_in_order(
             handoffs, (Q(sla_due_at__gt=now), overdue), ("-score_rank", "sla_due_at", "id"), size + 1
         ),
         "awaiting_all": awaiting,
-        "working": _parts_in_order(leads, (cold, ~cold), ("-score_rank", "last_activity_at", "id"), size + 1),
+        "working": _parts_in_order(leads, (cold, warm), ("-score_rank", "last_activity_at", "id"), size + 1),
         "working_all": working,
     }
 

@@ -22,11 +22,20 @@ from alignment.services import CHAT_HANDOFF, NotificationRow, chat_post_many
 from alignment.sla import sla_deadline, sla_settings_get
 from leads import offers
 from leads.lifecycle import TRANSITIONS, S, cannot_become, lead_action_require
-from leads.models import ACTIVITY_KINDS, ColdEpisode, EventKind, Handoff, HandoffOutcome, Lead, LeadEvent
+from leads.models import (
+    ACCEPTED_OPEN_STATUSES,
+    ACTIVITY_KINDS,
+    ColdEpisode,
+    EventKind,
+    Handoff,
+    HandoffOutcome,
+    Lead,
+    LeadEvent,
+)
 from leads.reason_codes import reason_code_active
 from leads.rollup import lead_day_rows, lead_days_apply
 from leads.routing import lead_route
-from leads.scores import leads_scores_refresh
+from leads.scores import lead_score_row_follow, leads_scores_refresh
 from leads.webhooks import TRANSITION_EVENTS, lead_event_emit
 
 # The waterfall date each status sets, once.
@@ -74,8 +83,8 @@ def _close_cold_episode(lead, at):
 
 def _transition(lead, to_status, *, by, note="", at=None, changes=None) -> Lead:
     """Move a locked lead to `to_status`: check the table, apply `changes` (field name → value),
-    stamp the waterfall, keep the dashboard's roll-up in step, record the event on the timeline and
-    in the webhooks' outbox."""
+    stamp the waterfall, keep the dashboard's roll-up (and, into or out of a rep's work, the score
+    row) in step, record the event on the timeline and in the webhooks' outbox."""
     if to_status not in TRANSITIONS[lead.status]:
         raise cannot_become(lead, to_status)
     at = at or timezone.now()
@@ -93,6 +102,8 @@ def _transition(lead, to_status, *, by, note="", at=None, changes=None) -> Lead:
         fields.append(stamp)
     lead.save(update_fields=fields)
     lead_days_apply(before=before, after=lead_day_rows(lead))
+    if (from_status in ACCEPTED_OPEN_STATUSES) != (to_status in ACCEPTED_OPEN_STATUSES):
+        lead_score_row_follow(lead=lead)
     _close_cold_episode(lead, at)
     lead_event_record(lead, EventKind.TRANSITION, by=by, note=note, from_status=from_status, to_status=to_status, at=at)
     if to_status in TRANSITION_EVENTS:

@@ -43,7 +43,12 @@ def lead_for_score(*, user: User, pk) -> Lead:
         pk = int(pk)
     except (TypeError, ValueError):
         raise NotFound("No such lead.") from None
-    lead = Lead.objects.filter(lead_visible_q(user), pk=pk).only("id", "score", "merged_into_id").first()
+    lead = (
+        Lead.objects.filter(lead_visible_q(user), pk=pk)
+        .select_related("scored")
+        .only("id", "merged_into_id", "scored__score")
+        .first()
+    )
     if lead is None:
         raise NotFound("No such lead.")
     return lead

@@ -3,10 +3,11 @@
 A lead's calibrated log-odds is the active model's `bias` plus, per feature, the `effect` of the
 lead's value (0 for a value the model never saw); its score is the logistic of that. One statement
 computes it for any set of leads by joining the feature expressions (scoring/features.py) to the
-weight rows, so a full rescore is a few batched UPDATEs and one lead's explanation is one SELECT.
+weight rows, so a full rescore is a few batched writes of the narrow score rows (`LeadScore`) and one lead's
+explanation is one SELECT.
 
 `leads_rescore` is what the leads floor calls when a lead's features change (leads/scores.py): it
-runs after the change commits, one UPDATE for the batch, and costs no query while no model serves
+runs after the change commits, one statement for the batch, and costs no query while no model serves
 (the active model's id is remembered per process for a few seconds, `alignment.caching`).
 """
 
@@ -15,7 +16,7 @@ import math
 from django.db import connection, transaction
 
 from alignment.caching import local_cached, local_forget
-from leads.models import Lead, LeadStatus
+from leads.models import Lead, LeadScore, LeadStatus
 from scoring.features import FEATURE_NAMES, features_select
 from scoring.models import ScoreModel, ScoreWeight
 
@@ -27,6 +28,7 @@ CLAMP = 35.0
 MODEL = ScoreModel._meta.db_table
 WEIGHT = ScoreWeight._meta.db_table
 LEAD = Lead._meta.db_table
+SCORE = LeadScore._meta.db_table
 
 
 def active_model_id() -> int | None:
@@ -68,10 +70,13 @@ def scores_select(where: str, *, active: bool = False) -> str:
 
 
 def _update(where: str, params: list, model_id: int | None) -> int:
-    """Rescore the leads matching `where` under `model_id` (None: the serving model)."""
+    """Rescore the leads matching `where` under `model_id` (None: the serving model): their score
+    rows, only where the score changes (a lead without its row gets one)."""
     sql = (
-        f"UPDATE {LEAD} SET score = n.score FROM ({scores_select(where, active=model_id is None)}) n "
-        f"WHERE {LEAD}.id = n.lead_id AND ({LEAD}.score IS NULL OR {LEAD}.score <> n.score)"
+        f"INSERT INTO {SCORE} (lead_id, score) SELECT n.lead_id, n.score "
+        f"FROM ({scores_select(where, active=model_id is None)}) n WHERE true "
+        f"ON CONFLICT (lead_id) DO UPDATE SET score = excluded.score "
+        f"WHERE {SCORE}.score IS NULL OR {SCORE}.score <> excluded.score"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params] if model_id is None else [*params, model_id])
@@ -97,7 +102,7 @@ def leads_rescore_all(*, model_id: int | None) -> int:
     they closed with), under `model_id` (None: every score back to null), in batches of
     RESCORE_BATCH ids so no statement holds a million rows' locks at once. Returns the rows changed."""
     if model_id is None:
-        return Lead.objects.filter(score__isnull=False).update(score=None)
+        return LeadScore.objects.filter(score__isnull=False).update(score=None)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT MIN(id), MAX(id) FROM {LEAD}")
         low, high = cursor.fetchone()

@@ -25,12 +25,13 @@ class CampaignRefSerializer(serializers.Serializer):
 class LeadOutputSerializer(serializers.ModelSerializer):
     """A lead in a list: contact fields, status, owner, campaign, touches, the waterfall, snooze.
 
-    Reads only the lead and its select_related owner, campaign and industry: no query per row.
+    Reads only the lead and its select_related owner, campaign, industry and score: no query per row.
     """
 
     owner = UserRefSerializer(allow_null=True)
     campaign = CampaignRefSerializer()
     industry = serializers.CharField(source="industry.name", allow_null=True, default=None)
+    score = serializers.FloatField(read_only=True, allow_null=True)
 
     class Meta:
         model = Lead

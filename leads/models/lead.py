@@ -2,6 +2,7 @@
 captures (touches) and its timeline (events)."""
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Q
 
@@ -121,10 +122,6 @@ class Lead(models.Model):
     )
     merged_at = models.DateTimeField(null=True, blank=True)
 
-    # The chance a rep judges this lead good, from the scoring floor's active model (null while none
-    # serves); written only by its set-based rescore (leads/scores.py says when).
-    score = models.FloatField(null=True, blank=True)
-
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -170,15 +167,12 @@ class Lead(models.Model):
             models.Index(fields=["handed_off_at"], name="lead_handed_off_at", condition=Q(handed_off_at__isnull=False)),
             models.Index(fields=["accepted_at"], name="lead_accepted_at", condition=Q(accepted_at__isnull=False)),
             models.Index(fields=["qualified_at"], name="lead_qualified_at", condition=Q(qualified_at__isnull=False)),
-            # The rep's home reads the first page of the leads a rep works from these: the best
-            # score first (then the longest untouched), and the oldest accepted first. A rep holding
-            # tens of thousands of leads still gets a page of 25 or 50 rows read.
+            # The rep's home reads the leads a rep works from these, each from the index alone: their
+            # ids and last activity (then each one's score by its key, `LeadScore`), and the oldest
+            # accepted first.
             models.Index(
-                "owner",
-                models.functions.Coalesce("score", models.Value(-1.0)).desc(),
-                "last_activity_at",
-                "id",
-                name="lead_rep_score",
+                fields=["owner", "last_activity_at", "id"],
+                name="lead_rep_activity",
                 condition=Q(status__in=ACCEPTED_OPEN_STATUSES, merged_into__isnull=True),
             ),
             models.Index(
@@ -193,13 +187,6 @@ class Lead(models.Model):
                 name="lead_captured_by_status",
                 condition=Q(merged_into__isnull=True),
             ),
-            # `?ordering=-score`: the best first, leads without a score last (-1), from the index's order.
-            models.Index(
-                models.functions.Coalesce("score", models.Value(-1.0)).desc(),
-                models.F("id").desc(),
-                name="lead_score",
-                condition=Q(merged_into__isnull=True),
-            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(email=models.functions.Lower("email")), name="lead_email_lowercase"),
@@ -210,6 +197,15 @@ class Lead(models.Model):
 
     def __str__(self):
         return self.name or self.email
+
+    @property
+    def score(self) -> float | None:
+        """The chance a rep judges this lead good (`LeadScore`; None while no model scores it).
+        Lists that show it load it with `select_related("scored")`."""
+        try:
+            return self.scored.score
+        except ObjectDoesNotExist:
+            return None
 
     @property
     def email_domain(self):

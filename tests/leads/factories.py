@@ -1,7 +1,7 @@
 import factory
 from django.utils import timezone
 
-from leads.models import Campaign, Lead, RoutingRule, Source
+from leads.models import Campaign, Lead, LeadScore, RoutingRule, Source
 from tests.alignment.factories import MarketerFactory
 
 
@@ -19,6 +19,7 @@ class LeadFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Lead
+        skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"person{n}@company{n}.test")
     name = factory.Faker("name")
@@ -30,6 +31,12 @@ class LeadFactory(factory.django.DjangoModelFactory):
     captured_at = factory.LazyFunction(timezone.now)
     last_touch_at = factory.LazyAttribute(lambda lead: lead.captured_at)
     last_activity_at = factory.LazyAttribute(lambda lead: lead.captured_at)
+
+    @factory.post_generation
+    def score(obj, create, extracted, **kwargs):
+        """Its score row, as capture writes one with every lead: `LeadFactory(score=0.8)` scores it."""
+        if create:
+            LeadScore.objects.create(lead=obj, score=extracted)
 
 
 class RoutingRuleFactory(factory.django.DjangoModelFactory):

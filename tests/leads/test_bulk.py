@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from alignment.errors import InvalidInput
 from alignment.sla import sla_settings_get
 from leads.bulk import BULK_MAX, lead_bulk_hand_off, lead_bulk_reassign, lead_bulk_recycle
-from leads.models import Handoff, HandoffOutcome, Lead, LeadStatus
+from leads.models import Handoff, HandoffOutcome, Lead, LeadScore, LeadStatus
 from leads.services import lead_hand_off
 from tests.alignment.factories import MarketerFactory, RepFactory
 from tests.leads.factories import LeadFactory, RoutingRuleFactory
@@ -50,9 +50,9 @@ def test_bulk_hand_off_by_the_rules_gives_the_reps_capacity_to_the_highest_score
     rep = RepFactory(monthly_capacity=2)
     RoutingRuleFactory(name="Germany", country="DE", reps=[rep])
     low, unscored, best, good = (LeadFactory(campaign=campaign, country="DE") for _ in range(4))
-    Lead.objects.filter(pk=low.pk).update(score=0.2)
-    Lead.objects.filter(pk=best.pk).update(score=0.9)
-    Lead.objects.filter(pk=good.pk).update(score=0.6)
+    LeadScore.objects.filter(lead_id=low.pk).update(score=0.2)
+    LeadScore.objects.filter(lead_id=best.pk).update(score=0.9)
+    LeadScore.objects.filter(lead_id=good.pk).update(score=0.6)
     ids = [low.pk, unscored.pk, best.pk, good.pk]
     # when
     results = lead_bulk_hand_off(ids=ids, by=marketer, note="Trade fair.")
@@ -66,7 +66,7 @@ def test_bulk_hand_off_by_the_rules_gives_the_reps_capacity_to_the_highest_score
 
 def test_bulk_hand_off_to_a_chosen_rep_keeps_the_order_given(marketer, rep, campaign):
     first, second = LeadFactory.create_batch(2, campaign=campaign)
-    Lead.objects.filter(pk=second.pk).update(score=0.9)
+    LeadScore.objects.filter(lead_id=second.pk).update(score=0.9)
     lead_bulk_hand_off(ids=[first.pk, second.pk], by=marketer, note="Webinar", rep=rep)
     order = list(Handoff.objects.filter(lead__in=[first, second]).order_by("id").values_list("lead_id", flat=True))
     assert order == [first.pk, second.pk]

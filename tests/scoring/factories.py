@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from alignment.models import Vertical
 from feedback.models import Verdict
-from leads.models import CaptureChannel, Lead, LeadStatus, Touch
+from leads.models import CaptureChannel, Lead, LeadScore, LeadStatus, Touch
 
 TITLES = ("CEO", "VP Sales", "Marketing Director", "IT Manager", "Analyst", "")
 
@@ -67,6 +67,7 @@ def judged_leads(*, count, campaigns, rep, marketer, seed=1, start=None, unjudge
         chance = planted_good_chance(good_campaign=campaign == campaigns[0], free_mail=free, title=title)
         plans.append((rng.random() < chance, handed + timedelta(days=1)))
     leads = Lead.objects.bulk_create(leads)  # the ids come back (RETURNING), the sequence moves on
+    LeadScore.objects.bulk_create(LeadScore(lead=lead) for lead in leads)  # as capture writes them
     Touch.objects.bulk_create(
         Touch(lead=lead, campaign=lead.campaign, channel=CaptureChannel.FORM, by=marketer, at=lead.captured_at)
         for lead in leads

@@ -7,7 +7,7 @@ from django.db.models import Case, Value, When
 
 from alignment.models import AuditArea, AuditEntry
 from feedback.models import Verdict
-from leads.models import Lead
+from leads.models import Lead, LeadScore
 from scoring.features import FEATURE_COLUMNS, feature_expressions, features_select
 from scoring.models import ScoreDecision, ScoreModel, ScoreWeight
 from scoring.services import scoring_train
@@ -111,7 +111,7 @@ def test_a_worse_challenger_does_not_replace_the_champion(campaigns, rep, market
     judged_leads(count=600, campaigns=campaigns, rep=rep, marketer=marketer, seed=1)
     champion = scoring_train()
     assert champion.active
-    scores_before = dict(Lead.objects.values_list("id", "score"))
+    scores_before = dict(LeadScore.objects.values_list("lead_id", "score"))
     # when: 300 later verdicts contradict them, so the new model fits noise the later verdicts break
     later = judged_leads(count=300, campaigns=campaigns, rep=rep, marketer=marketer, seed=2)
     flipped = Case(When(verdict="good", then=Value("bad")), default=Value("good"))
@@ -122,7 +122,7 @@ def test_a_worse_challenger_does_not_replace_the_champion(campaigns, rep, market
     assert challenger.decision == ScoreDecision.KEPT and not challenger.active
     assert champion.active
     assert "worse" in challenger.decision_note
-    assert dict(Lead.objects.filter(pk__in=scores_before).values_list("id", "score")) == scores_before
+    assert dict(LeadScore.objects.filter(lead_id__in=scores_before).values_list("lead_id", "score")) == scores_before
     assert not AuditEntry.objects.filter(area=AuditArea.SCORING, target_id=str(challenger.pk)).exists()
 
 
@@ -151,7 +151,7 @@ def test_no_verdicts_no_model_and_scores_stay_null(campaigns, rep, marketer):
     judged_leads(count=20, campaigns=campaigns, rep=rep, marketer=marketer, verdicts=False)
     assert scoring_train() is None
     assert not ScoreModel.objects.exists()
-    assert not Lead.objects.filter(score__isnull=False).exists()
+    assert not LeadScore.objects.filter(score__isnull=False).exists()
 
 
 def test_few_verdicts_make_an_early_model_that_still_scores(campaigns, rep, marketer):
@@ -159,7 +159,7 @@ def test_few_verdicts_make_an_early_model_that_still_scores(campaigns, rep, mark
     model = scoring_train()
     assert model.early and model.active
     assert model.metrics == {}
-    assert not Lead.objects.filter(score__isnull=True).exists()
+    assert not Lead.objects.filter(scored__score__isnull=True).exists()
 
 
 def test_forty_verdicts_all_good_are_still_early(campaigns, rep, marketer):

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from leads.models import Handoff, Lead
+from leads.models import Handoff, LeadScore
 from scoring.services import scoring_train
 
 pytestmark = pytest.mark.django_db
@@ -69,9 +69,9 @@ def test_the_inbox_puts_the_best_score_first_within_the_same_urgency(client, jud
         Handoff.objects.create(
             lead=lead, by=marketer, to_rep=rep, note="Story.", created_at=now, sla_due_at=now + timedelta(hours=5 + n)
         )
-    Lead.objects.filter(pk=waiting[0].pk).update(score=0.01)
-    Lead.objects.filter(pk=waiting[1].pk).update(score=0.2)
-    Lead.objects.filter(pk=waiting[2].pk).update(score=0.9)
+    LeadScore.objects.filter(lead_id=waiting[0].pk).update(score=0.01)
+    LeadScore.objects.filter(lead_id=waiting[1].pk).update(score=0.2)
+    LeadScore.objects.filter(lead_id=waiting[2].pk).update(score=0.9)
     Handoff.objects.filter(lead=waiting[1]).update(sla_due_at=now - timedelta(hours=1))
     # when
     client.force_login(rep)

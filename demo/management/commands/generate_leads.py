@@ -33,7 +33,8 @@ from demo.generate_sql import lead_stories_insert
 from demo.people import demo_refuse_without_debug, demo_user
 from feedback.models import ReasonDay, Verdict
 from feedback.rollup import figures_rebuild
-from leads.models import Campaign, Lead, LeadDay, ReasonCode, Source
+from leads.models import Campaign, Lead, LeadDay, LeadScore, ReasonCode, Source
+from leads.scores import lead_score_rows_add
 from planning.demo import generated_planning_add
 
 CHUNK = 20_000  # leads a chunk in Python (not PostgreSQL)
@@ -164,6 +165,7 @@ class Command(BaseCommand):
                         lead_stories_insert(cursor, **story, now=end)
                 else:
                     self._write_rows(lead_stories(**story, now=end, rng=rng))
+                lead_score_rows_add(ids_from=first_id, ids_to=first_id + size)
                 done += size
                 bar.update(size)
         if postgresql:
@@ -244,7 +246,13 @@ def _vacuum_analyze(*, say):
     bulk load no page is marked all-visible, so every index scan visits the heap too and the
     dashboard's first reads take twice as long. VACUUM can't run inside a transaction: under a
     caller's (a test's) the tables get a plain ANALYZE instead."""
-    tables = [*COLUMNS, LeadDay._meta.db_table, ReasonDay._meta.db_table, Verdict.pain_themes.through._meta.db_table]
+    tables = [
+        *COLUMNS,
+        LeadScore._meta.db_table,
+        LeadDay._meta.db_table,
+        ReasonDay._meta.db_table,
+        Verdict.pain_themes.through._meta.db_table,
+    ]
     command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
     say(f"{command} of {len(tables)} tables…")
     with connection.cursor() as cursor:
