@@ -7,7 +7,8 @@
   the routing rules that choose the rep;
 - `cold`: cold episodes and their reminders;
 - `import_job`: CSV imports and their file's chunks;
-- `lead_day`: the dashboard's daily roll-up (`LeadDay`).
+- `lead_day`: the dashboard's daily roll-up (`LeadDay`);
+- `theme_day`: voice of sales' daily roll-up of pain themes by segment (`ThemeDay`).
 
 Verdicts and feedback items are feedback's (`feedback.models`): a lead carries only its current
 verdict, as a plain value.
@@ -41,6 +42,7 @@ from leads.models.lead import (
 )
 from leads.models.lead_day import LeadDay
 from leads.models.reference import Campaign, ReasonCode, Source, new_form_key
+from leads.models.theme_day import ThemeDay
 
 __all__ = [
     "ACCEPTED_OPEN_STATUSES",
@@ -69,6 +71,7 @@ __all__ = [
     "RoutingRule",
     "SLA_OVERDUE_SQL",
     "Source",
+    "ThemeDay",
     "Touch",
     "VERDICT_STATUSES",
     "VerdictValue",

@@ -101,6 +101,9 @@ class Lead(models.Model):
     # owner. The verdicts themselves, with their history, are feedback's (`feedback.Verdict`).
     verdict = models.CharField(max_length=4, choices=VerdictValue.choices, blank=True)
     verdict_at = models.DateTimeField(null=True, blank=True)
+    # The pain themes that verdict names (`feedback.PainTheme` ids, ascending, comma-separated), as
+    # plain values too: voice of sales' roll-up (`ThemeDay`) counts them under the lead's segment.
+    verdict_themes = models.CharField(max_length=200, blank=True, default="")
     # The time from the handoff to the first verdict, as it was when that verdict was given: set
     # once, so the scorecard's median reads it from an index instead of every verdict.
     verdict_wait = models.DurationField(null=True, blank=True)

@@ -32,7 +32,7 @@ from demo.generate import COLUMNS, Team, lead_stories
 from demo.generate_sql import lead_stories_insert
 from demo.people import demo_refuse_without_debug, demo_user
 from feedback.models import ReasonDay, Verdict
-from feedback.rollup import figures_rebuild
+from feedback.rollup import figures_rebuild, theme_figures_rebuild
 from leads.models import Campaign, Lead, LeadDay, ReasonCode, Source
 from planning.demo import generated_planning_add
 
@@ -93,6 +93,7 @@ class Command(BaseCommand):
             self.stdout.write("Rebuilding the dashboard's roll-up…")
             figures_rebuild()
             requests = generated_planning_add(leads=count, rng=random.Random(seed))
+            theme_figures_rebuild()  # the themes were just added to the verdicts in bulk
         if connection.vendor == "postgresql":
             _vacuum_analyze(say=self.stdout.write)
         self.stdout.write(f"Added pain themes to a third of the verdicts and {requests} campaign requests.")
