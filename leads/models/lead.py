@@ -141,10 +141,11 @@ class Lead(models.Model):
             models.Index(fields=["captured_at", "id"], include=["campaign", "handed_off_at"], name="lead_captured_at"),
             models.Index(fields=["status", "last_activity_at"], name="lead_status_activity"),
             # A segment's leads of a period (a campaign request's evidence, the plan's briefs), counted
-            # by verdict and lost reason, and their ids for the feedback's lookups, from the index alone.
+            # by verdict, its themes and lost reason, and their ids for the feedback's lookups, from
+            # the index alone.
             models.Index(
                 fields=["industry", "country", "captured_at"],
-                include=["id", "region", "verdict", "lost_reason"],
+                include=["id", "region", "verdict", "verdict_themes", "lost_reason"],
                 name="lead_segment",
                 condition=Q(merged_into__isnull=True),
             ),

@@ -33,7 +33,7 @@ from demo.generate_sql import lead_stories_insert
 from demo.people import demo_refuse_without_debug, demo_user
 from feedback.models import ReasonDay, Verdict
 from feedback.rollup import figures_rebuild, theme_figures_rebuild
-from leads.models import Campaign, Lead, LeadDay, ReasonCode, Source
+from leads.models import Campaign, Lead, LeadDay, ReasonCode, Source, ThemeDay
 from planning.demo import generated_planning_add
 
 CHUNK = 20_000  # leads a chunk in Python (not PostgreSQL)
@@ -245,7 +245,8 @@ def _vacuum_analyze(*, say):
     bulk load no page is marked all-visible, so every index scan visits the heap too and the
     dashboard's first reads take twice as long. VACUUM can't run inside a transaction: under a
     caller's (a test's) the tables get a plain ANALYZE instead."""
-    tables = [*COLUMNS, LeadDay._meta.db_table, ReasonDay._meta.db_table, Verdict.pain_themes.through._meta.db_table]
+    rollups = [LeadDay._meta.db_table, ReasonDay._meta.db_table, ThemeDay._meta.db_table]
+    tables = [*COLUMNS, *rollups, Verdict.pain_themes.through._meta.db_table]
     command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
     say(f"{command} of {len(tables)} tables…")
     with connection.cursor() as cursor:
