@@ -194,3 +194,23 @@ def test_the_admins_edit_and_deletion_keep_the_roll_up(marketer, rep, manager):
 
     assert_in_step()
     assert [(c.territory, c.count) for c in pain_theme_counts(start=None)] == [("DE/Saxony", 1)]
+
+
+def test_the_verdict_admin_changes_the_reps_words_only(client, marketer, rep):
+    from tests.alignment.factories import UserFactory
+
+    lead = judged(marketer, rep, country="DE", region="Bavaria")
+    verdict = Verdict.objects.get(lead=lead, current=True)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    response = client.post(
+        f"/admin/feedback/verdict/{verdict.pk}/change/",
+        {"note": "Checked.", "pain_points": "Too dear", "current": "", "pain_themes": [theme_id("support")]},
+    )
+
+    assert response.status_code == 302
+    verdict.refresh_from_db()
+    assert (verdict.note, verdict.current) == ("Checked.", True)
+    assert [theme.code for theme in verdict.pain_themes.all()] == ["price"]
+    assert client.get("/admin/feedback/verdict/add/").status_code == 403
+    assert_in_step()
