@@ -103,7 +103,8 @@ class Lead(models.Model):
     verdict_at = models.DateTimeField(null=True, blank=True)
     # The pain themes that verdict names (`feedback.PainTheme` ids, ascending, comma-separated), as
     # plain values too: voice of sales' roll-up (`ThemeDay`) counts them under the lead's segment.
-    verdict_themes = models.CharField(max_length=200, blank=True, default="")
+    # (None is the database's default too, for the bulk loads that name their columns.)
+    verdict_themes = models.CharField(max_length=200, blank=True, default="", db_default="")
     # The time from the handoff to the first verdict, as it was when that verdict was given: set
     # once, so the scorecard's median reads it from an index instead of every verdict.
     verdict_wait = models.DurationField(null=True, blank=True)

@@ -94,6 +94,10 @@ class Command(BaseCommand):
             figures_rebuild()
             requests = generated_planning_add(leads=count, rng=random.Random(seed))
             theme_figures_rebuild()  # the themes were just added to the verdicts in bulk
+            # That updated leads this transaction inserted, which queues their deferred foreign-key
+            # checks; run them now, as the commit would, so that a next load in the same transaction
+            # (a test's) may rebuild the leads' indexes.
+            connection.check_constraints()
         if connection.vendor == "postgresql":
             _vacuum_analyze(say=self.stdout.write)
         self.stdout.write(f"Added pain themes to a third of the verdicts and {requests} campaign requests.")
