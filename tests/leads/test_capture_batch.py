@@ -25,11 +25,11 @@ def test_one_api_capture_is_one_statement_on_postgresql(django_assert_num_querie
     client = token_client(marketer)
     client.post("/api/leads/", {"email": "first@x.test", "campaign": campaign.id, "industry": "Fintech"}, format="json")
 
-    # PostgreSQL: the lead's upsert, the roll-up, the touch and the captured event in one statement,
-    # atomic by itself. Elsewhere: the transaction's start (a savepoint inside the test's
-    # transaction), which of the emails are known already, the upsert, the roll-up, the touch and
-    # the event, and the transaction's end.
-    with django_assert_num_queries(1 if POSTGRES else 7):
+    # PostgreSQL: the lead's upsert, the roll-up, its score row, the touch and the captured event in
+    # one statement, atomic by itself. Elsewhere: the transaction's start (a savepoint inside the
+    # test's transaction), which of the emails are known already, the upsert, the roll-up, the score
+    # row, the touch and the event, and the transaction's end.
+    with django_assert_num_queries(1 if POSTGRES else 8):
         response = client.post(
             "/api/leads/",
             {"email": "Ann@X.test", "campaign": campaign.id, "industry": "fintech", "name": "Ann"},
@@ -97,9 +97,9 @@ def test_bulk_capture_runs_the_same_statements_for_5_or_200_leads(django_assert_
     # 1. the campaigns the items name
     # 2. savepoint (the transaction), 3. savepoint (the batch, for a row the database refuses)
     # 4. the verticals (none is "Retail" yet: it is created, 5., and the verticals read again, 6.)
-    # 7. (SQLite: which emails are known) 8. the upsert 9. roll-up + touches + events (3 on SQLite)
-    # 10., 11. the savepoints released
-    with django_assert_num_queries(10 if POSTGRES else 13):
+    # 7. (SQLite: which emails are known) 8. the upsert 9. roll-up + score rows + touches + events
+    # (4 on SQLite) 10., 11. the savepoints released
+    with django_assert_num_queries(10 if POSTGRES else 14):
         response = client.post("/api/leads/bulk/", {"leads": items}, format="json")
 
     assert response.json()["created"] == count
