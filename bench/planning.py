@@ -36,6 +36,7 @@ def _prepare():
 
     from alignment.models import Role, Territory, User
     from feedback.models import PainTheme, Verdict
+    from feedback.rollup import theme_figures_rebuild
     from leads.models import Lead
 
     through = Verdict.pain_themes.through
@@ -48,6 +49,7 @@ def _prepare():
                 f"FROM {Verdict._meta.db_table} v WHERE v.current AND v.id % 3 = 0"
             )
             cursor.execute(f"ANALYZE {through._meta.db_table}")
+        theme_figures_rebuild()  # written behind the services' back: rolled up as `rebuild_dashboard` does
     segments = list(
         Lead.objects.exclude(industry__isnull=True)
         .exclude(country="")

@@ -57,6 +57,13 @@ class VerdictAdmin(admin.ModelAdmin):
     list_select_related = ["lead", "reason", "rep"]
     raw_id_fields = ["lead", "rep"]
     search_fields = ["lead__email", "lead__company", "note", "pain_points"]
+    # What the figures count — which lead, the verdict, its themes, whether it stands, its day — is
+    # the verdict service's to change (the lead carries it and the roll-ups sum it); the rep's words
+    # stay editable here.
+    readonly_fields = ["lead", "rep", "verdict", "reason", "pain_themes", "current", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
 
 
 class FeedbackReplyInline(admin.TabularInline):

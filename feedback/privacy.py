@@ -18,6 +18,7 @@ from feedback.models import FeedbackItem, FeedbackReply, Verdict
 from leads.capture import CONTACT_FIELDS, lead_normalise_email
 from leads.models import EventKind, Handoff, ImportJob, Lead, LeadAlias, LeadEvent
 from leads.services import lead_event_record
+from leads.theme_rollup import theme_day_rows, theme_days_apply
 
 ERASED = "[erased]"
 ERASED_DOMAIN = "erased.invalid"
@@ -177,6 +178,7 @@ def person_forget(*, email: str, by: User | None) -> list[Lead]:
             note=ERASED, resolution_note=""
         )
         FeedbackReply.objects.filter(item__lead=lead).update(body=ERASED)
+        themes_before = theme_day_rows(lead)  # the region goes: its themes move to the country alone
         lead.email = f"erased-{lead.id}@{ERASED_DOMAIN}"
         for field in CONTACT_FIELDS:
             if field != "country":
@@ -185,6 +187,7 @@ def person_forget(*, email: str, by: User | None) -> list[Lead]:
         lead.save(
             update_fields=["email", *[f for f in CONTACT_FIELDS if f != "country"], "recycle_reason", "snooze_reason"]
         )
+        theme_days_apply(before=themes_before, after=theme_day_rows(lead))
         lead_event_record(lead, EventKind.EDIT, by=by, note="Personal data erased on request.")
         erased.append(lead)
     return erased

@@ -6,8 +6,8 @@ lead's capture day and campaign: the cohort the scorecard reads, as `LeadDay` co
 The services that open an item, change its reason or move it to another lead hand the change to
 `reason_days_change` (or `reason_days_move`) in the same transaction; a verdict hands everything it
 moves in either roll-up to `verdict_figures_apply`, once. `reason_days_rebuild` recomputes
-everything from the items, and `figures_rebuild` both roll-ups, wherever a whole database's figures
-are recomputed.
+everything from the items, and `figures_rebuild` every roll-up (with voice of sales' themes,
+`theme_figures_rebuild`), wherever a whole database's figures are recomputed.
 """
 
 from collections import Counter
@@ -17,9 +17,10 @@ from django.db.models import Count
 from django.db.models.functions import TruncDate
 
 from alignment.days import company_day, company_tz
-from feedback.models import BAD_REASON_KINDS, FeedbackItem, ReasonDay
+from feedback.models import BAD_REASON_KINDS, FeedbackItem, ReasonDay, Verdict
 from leads.models import Lead
 from leads.rollup import lead_days_rebuild, lead_verdict_record, rollup_upserts
+from leads.theme_rollup import theme_day_rows, theme_days_apply, theme_days_rebuild, themes_text
 
 # {(day, campaign id, reason id): count}
 ReasonRows = Counter
@@ -56,12 +57,16 @@ def reason_days_change(*, lead: Lead, before=(), after=()) -> None:
     reason_days_apply(before=reason_day_rows(lead, before), after=reason_day_rows(lead, after))
 
 
-def verdict_figures_apply(*, lead: Lead, verdict: str, at, item_reasons=((), ())) -> None:
+def verdict_figures_apply(*, lead: Lead, verdict: str, at, item_reasons=((), ()), themes=()) -> None:
     """Everything one verdict moves in the figures, inside `verdict_give`'s transaction: the lead's
-    current verdict, which the dashboard's roll-up counts (`leads.rollup.lead_verdict_record`),
-    and, when the verdict revises the bad reason an open item stands for, that item's count in the
-    scorecard's roll-up (`item_reasons`: the ids before and after)."""
-    lead_verdict_record(lead=lead, verdict=verdict, at=at)
+    current verdict, which the dashboard's roll-up counts (`leads.rollup.lead_verdict_record`);
+    its pain themes (`themes`: ids), which voice of sales' roll-up counts in place of the earlier
+    verdict's (`leads.theme_rollup`); and, when the verdict revises the bad reason an open item
+    stands for, that item's count in the scorecard's roll-up (`item_reasons`: the ids before and
+    after)."""
+    before = theme_day_rows(lead)
+    lead_verdict_record(lead=lead, verdict=verdict, at=at, themes=themes_text(themes))
+    theme_days_apply(before=before, after=theme_day_rows(lead))
     before, after = item_reasons
     if before or after:
         reason_days_change(lead=lead, before=before, after=after)
@@ -116,7 +121,56 @@ def reason_days_rebuild(item_model=FeedbackItem, day_model=ReasonDay) -> int:
     return len(rows)
 
 
-def figures_rebuild() -> tuple[int, int]:
-    """Both daily roll-ups from scratch, the dashboard's (`LeadDay`) and the scorecard's bad reasons
-    (`ReasonDay`), wherever a whole database's figures are recomputed; their row counts."""
-    return lead_days_rebuild(), reason_days_rebuild()
+@transaction.atomic
+def verdict_themes_refresh(verdict_model=Verdict, lead_model=Lead) -> int:
+    """Set each lead's `verdict_themes` from its current verdict's pain themes, where they differ
+    (themes written behind the services' back: generated data, a bench); returns how many leads
+    changed. A migration passes its historical models."""
+    through = verdict_model.pain_themes.through
+    if connection.vendor == "postgresql":
+        leads, verdicts, themes = lead_model._meta.db_table, verdict_model._meta.db_table, through._meta.db_table
+        current = (
+            f"SELECT v.lead_id, string_agg(t.paintheme_id::text, ',' ORDER BY t.paintheme_id) AS ids "
+            f"FROM {verdicts} v JOIN {themes} t ON t.verdict_id = v.id WHERE v.current GROUP BY v.lead_id"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {leads} l SET verdict_themes = s.ids FROM ({current}) s "
+                "WHERE l.id = s.lead_id AND l.verdict_themes <> s.ids"
+            )
+            changed = cursor.rowcount
+            cursor.execute(
+                f"UPDATE {leads} l SET verdict_themes = '' WHERE l.verdict_themes <> '' AND NOT EXISTS ("
+                f"SELECT 1 FROM {verdicts} v JOIN {themes} t ON t.verdict_id = v.id "
+                "WHERE v.lead_id = l.id AND v.current)"
+            )
+            return changed + cursor.rowcount
+    wanted: dict[int, list[int]] = {}
+    for lead_id, theme_id in through.objects.filter(verdict__current=True).values_list(
+        "verdict__lead_id", "paintheme_id"
+    ):
+        wanted.setdefault(lead_id, []).append(theme_id)
+    wanted_text = {lead_id: themes_text(ids) for lead_id, ids in wanted.items()}
+    stale = lead_model.objects.filter(pk__in=list(wanted_text)) | lead_model.objects.exclude(verdict_themes="")
+    changed = []
+    for lead in stale.only("id", "verdict_themes"):
+        text = wanted_text.get(lead.pk, "")
+        if lead.verdict_themes != text:
+            lead.verdict_themes = text
+            changed.append(lead)
+    lead_model.objects.bulk_update(changed, ["verdict_themes"], batch_size=1000)
+    return len(changed)
+
+
+def theme_figures_rebuild() -> int:
+    """Voice of sales' roll-up (`ThemeDay`) from the verdicts: each lead's themes from its current
+    verdict, then the roll-up from the leads; its row count."""
+    verdict_themes_refresh()
+    return theme_days_rebuild()
+
+
+def figures_rebuild() -> tuple[int, int, int]:
+    """The daily roll-ups from scratch, the dashboard's (`LeadDay`), the scorecard's bad reasons
+    (`ReasonDay`) and voice of sales' pain themes (`ThemeDay`), wherever a whole database's figures
+    are recomputed; their row counts."""
+    return lead_days_rebuild(), reason_days_rebuild(), theme_figures_rebuild()

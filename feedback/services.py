@@ -238,7 +238,9 @@ def verdict_give(
     open_bad = FeedbackItem.objects.filter(lead=lead, kind=FeedbackKind.BAD_VERDICT, status=FeedbackStatus.OPEN).first()
     revises_reason = open_bad is not None and verdict == VerdictValue.BAD
     item_reasons = ([open_bad.reason_id] if open_bad.reason_id else [], [reason.pk]) if revises_reason else ((), ())
-    verdict_figures_apply(lead=lead, verdict=verdict, at=now, item_reasons=item_reasons)
+    verdict_figures_apply(
+        lead=lead, verdict=verdict, at=now, item_reasons=item_reasons, themes=[theme.pk for theme in themes]
+    )
     label = VerdictValue(verdict).label
     text = f"{'Revised verdict' if previous else 'Verdict'}: {label}" + (f" ({reason.label})" if reason else "")
     lead_services.lead_event_record(lead, EventKind.VERDICT, by=by, note=text + (f" — {note}" if note else ""), at=now)

@@ -29,6 +29,7 @@ from leads.models import (
     Touch,
 )
 from leads.rollup import lead_days_remove
+from leads.theme_rollup import theme_day_rows, theme_days_apply, theme_days_remove
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -104,13 +105,24 @@ class LeadAdmin(CountrySelectAdmin):
         return False
 
     @transaction.atomic
+    def save_model(self, request, obj, form, change):
+        # A new vertical, country or region (or a merge set here) moves the lead's pain themes in
+        # voice of sales' roll-up, as `lead_update` does.
+        before = theme_day_rows(Lead.objects.select_for_update().get(pk=obj.pk)) if change else None
+        super().save_model(request, obj, form, change)
+        if before is not None:
+            theme_days_apply(before=before, after=theme_day_rows(obj))
+
+    @transaction.atomic
     def delete_model(self, request, obj):
         lead_days_remove(Lead.objects.filter(pk=obj.pk))
+        theme_days_remove(Lead.objects.filter(pk=obj.pk))
         super().delete_model(request, obj)
 
     @transaction.atomic
     def delete_queryset(self, request, queryset):
         lead_days_remove(queryset)
+        theme_days_remove(queryset)
         super().delete_queryset(request, queryset)
 
 

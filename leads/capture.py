@@ -3,7 +3,6 @@ identified by its normalised email — a second capture of the same person recor
 lead that is already there instead of a second lead. Marketing's data fixes go through here too.
 """
 
-import functools
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -14,16 +13,24 @@ from django.utils import timezone
 from alignment.caching import vertical_map, vertical_map_forget, webhook_endpoints_active_cached
 from alignment.countries import country_code
 from alignment.errors import InvalidInput
-from alignment.models import Role, User, Vertical
+from alignment.models import User, Vertical
 from alignment.webhooks.outbox import webhook_subscribers
 from leads.capture_sql import (
     Either,
-    converted,
     insert_per_row,
     insert_statement,
     prepared_cursor,
     records_insert,
     with_statement,
+)
+from leads.capture_upsert import (
+    CONTACT_FIELDS,
+    UPSERT_NAMES,
+    known_relations,
+    lead_from_row,
+    leads_upsert,
+    upsert_rows,
+    upsert_sql,
 )
 from leads.lifecycle import lead_action_require
 from leads.models import Campaign, CaptureChannel, EventKind, Lead, LeadAlias, LeadEvent, LeadStatus, Source, Touch
@@ -32,10 +39,10 @@ from leads.rollup import lead_day_rows, lead_days_apply_statements
 from leads.scores import leads_scores_refresh
 from leads.selectors import lead_possible_duplicates_statement, possible_duplicates_from_rows
 from leads.services import lead_event_record, lead_lock
+from leads.theme_rollup import theme_day_rows, theme_days_apply
 from leads.webhooks import lead_events_emit_loaded
 
 EMAIL_MAX = Lead._meta.get_field("email").max_length
-CONTACT_FIELDS = ("name", "company", "title", "phone", "country", "region", "notes", "pain_points")
 LIMITS = {f.name: f.max_length for f in Lead._meta.fields if f.name in CONTACT_FIELDS}
 
 
@@ -159,7 +166,7 @@ def lead_capture_many(*, items, by: User | None, channel=CaptureChannel.FORM, fi
     # Every capture of one email in this batch goes to one row of the upsert (a row may be written
     # once a statement): the first capture's values, then what later ones add to its blanks.
     people = _captures_by_person(cleaned)
-    leads = _leads_upsert(people, by=by, now=now)
+    leads = leads_upsert(people, by=by, now=now)
     merged_away = [email for email in people if email not in leads]
     if merged_away:
         leads.update(_aliases_upsert(people, merged_away, by=by, now=now))
@@ -259,7 +266,7 @@ def _capture_in_one_statement(*, data, campaign, by, channel, find_duplicates):
             return None
     now = timezone.now()
     people = {clean["email"]: [(0, clean, campaign)]}
-    rows, first_captures = _upsert_rows(people, by=by, now=now)
+    rows, first_captures = upsert_rows(people, by=by, now=now)
     insert, params = insert_statement(Lead, UPSERT_NAMES, rows)
     # The lead as this capture creates it, if it does: what it adds to the roll-up.
     new = Lead.from_db(connection.alias, None, [None, *rows[0]])
@@ -267,7 +274,7 @@ def _capture_in_one_statement(*, data, campaign, by, channel, find_duplicates):
     first, again = _event_row(True, campaign, channel, by_id, now), _event_row(False, campaign, channel, by_id, now)
     per_lead = {"source": "captured", "id_column": "captured.id", "created_column": "captured.created"}
     steps = [
-        ("captured", _upsert_sql(insert, postgres=True), params),
+        ("captured", upsert_sql(insert, postgres=True), params),
         *lead_days_apply_statements(before={}, after=lead_day_rows(new), when="(SELECT created FROM captured)"),
         (f"INSERT INTO {LeadScore._meta.db_table} (lead_id) SELECT id FROM captured WHERE created", []),
         insert_per_row(Touch, TOUCH_COLUMNS, _touch_row(campaign, channel, by_id, now), **per_lead),
@@ -288,8 +295,8 @@ def _capture_in_one_statement(*, data, campaign, by, channel, find_duplicates):
     if not found:
         return None
     width = len(UPSERT_NAMES) + 2  # the id, the email, whether created, a known lead's columns
-    lead, created = _lead_from_row(found[0][:width], postgres=True, sent={new.email: rows[0]}, existing=None)
-    _known_relations(lead, created, first_captures)
+    lead, created = lead_from_row(found[0][:width], postgres=True, sent={new.email: rows[0]}, existing=None)
+    known_relations(lead, created, first_captures)
     lead.scored = LeadScore(lead=lead, score=found[0][width])  # null for a new lead
     if find_duplicates and created:
         others = [row[width + 1 :] for row in found if duplicates and row[width + 1] is not None]
@@ -306,7 +313,7 @@ def _aliases_upsert(people, emails, *, by, now) -> dict[str, tuple[Lead, bool]]:
     for email in emails:
         survivor = survivors[email]
         again.setdefault(survivor, []).extend((i, {**clean, "email": survivor}, c) for i, clean, c in people[email])
-    found = _leads_upsert(again, by=by, now=now)
+    found = leads_upsert(again, by=by, now=now)
     return {email: found[survivors[email]] for email in emails}
 
 
@@ -319,147 +326,10 @@ def _captures_by_person(cleaned) -> dict[str, list]:
     return people
 
 
-# What a later capture may fill in on a known lead: a blank contact field, a missing value or industry.
-FILLED_IF_BLANK = CONTACT_FIELDS
-FILLED_IF_NULL = ("estimated_value", "industry_id")
-
-# Leads a statement on SQLite (× 35 parameters, under its 32,766); PostgreSQL takes a column an
-# array parameter, so any number in one.
-UPSERT_BATCH = 500
-
-UPSERT_FIELDS = Lead._meta.concrete_fields
-UPSERT_NAMES = [field.attname for field in UPSERT_FIELDS if not field.primary_key]
-UPSERT_POSITION = {name: n for n, name in enumerate(UPSERT_NAMES)}
-
-
-def _leads_upsert(people: dict[str, list], *, by, now) -> dict[str, tuple[Lead, bool]]:
-    """Insert the leads of these emails, or count the touches on the ones that exist, in one
-    statement; returns `{email: (lead as it is now, created)}`. Rows go in email order, so two
-    batches never wait for each other's rows in opposite orders."""
-    if not people:
-        return {}
-    rows, first_captures = _upsert_rows(people, by=by, now=now)
-    # On PostgreSQL a row this statement inserted has no updater; SQLite writes one transaction at
-    # a time, so which emails exist can be read first.
-    postgres = connection.vendor == "postgresql"
-    sent = {row[0]: row for row in rows} if postgres else None
-    size = len(rows) if postgres else UPSERT_BATCH
-    leads = {}
-    for start in range(0, len(rows), size):
-        batch = rows[start : start + size]
-        existing = None
-        if not postgres:
-            emails = [values[0] for values in batch]
-            existing = set(Lead.objects.filter(email__in=emails).order_by().values_list("email", flat=True))
-        insert, params = insert_statement(Lead, UPSERT_NAMES, batch)
-        with prepared_cursor() if postgres else connection.cursor() as cursor:
-            cursor.execute(_upsert_sql(insert, postgres=postgres), params)
-            found = cursor.fetchall()
-        for values in converted(Lead, found):
-            lead, created = _lead_from_row(values, postgres=postgres, sent=sent, existing=existing)
-            _known_relations(lead, created, first_captures)
-            leads[lead.email] = (lead, created)
-    return leads
-
-
-def _upsert_rows(people: dict[str, list], *, by, now) -> tuple[list, dict]:
-    """The upsert's rows (values of UPSERT_NAMES), in email order, and each email's first capture's
-    `(campaign, industry)`."""
-    # (A choice's default as the plain string the database returns, not the enum member.)
-    defaults = [_plain(field.get_default()) for field in UPSERT_FIELDS if not field.primary_key]
-    position = UPSERT_POSITION
-    for name in ("captured_at", "last_touch_at", "last_activity_at", "updated_at"):
-        defaults[position[name]] = now
-    marketer = by.pk if by is not None and by.role == Role.MARKETER else None
-    rows, first_captures = [], {}
-    for email in sorted(people):
-        captures = people[email]
-        _, clean, campaign = captures[0]
-        if len(captures) > 1:
-            clean = dict(clean)
-            for _, later, _ in captures[1:]:
-                for name, value in later.items():
-                    # (A lead keeps the source it was first captured from.)
-                    if name != "source" and value not in ("", None) and clean.get(name) in ("", None):
-                        clean[name] = value
-        row = defaults.copy()
-        for name, value in clean.items():
-            if name != "industry":
-                row[position[name]] = value
-        industry = clean["industry"]
-        row[position["industry_id"]] = industry.pk if industry is not None else None
-        row[position["campaign_id"]] = campaign.pk
-        # A capture may say where this lead came from; otherwise it came from the campaign's source.
-        row[position["source"]] = clean["source"] or campaign.source
-        row[position["captured_by_id"]] = marketer or campaign.owner_id
-        row[position["touch_count"]] = len(captures)
-        first_captures[email] = (campaign, industry)
-        rows.append(row)
-    return rows, first_captures
-
-
-@functools.lru_cache(maxsize=64)
-def _upsert_sql(insert: str, *, postgres: bool) -> str:
-    """`insert` (of UPSERT_NAMES) as the upsert: a known email counts the touches and fills in its
-    blanks; a lead merged away keeps its email but takes no touches (its captures go to its
-    survivor). It returns the lead as it now is, in the model's column order, so that a row
-    becomes a Lead as a query's would (`from_db`); on PostgreSQL a lead just inserted is the row
-    that was sent, so only a known lead's columns come back, after its id, email and whether it was
-    created (reading back a thousand new rows was a third of the upsert's time)."""
-    table = Lead._meta.db_table
-    updates = [
-        f"touch_count = {table}.touch_count + excluded.touch_count",
-        "last_touch_at = excluded.last_touch_at",
-        "updated_at = excluded.updated_at",
-        *(
-            f"{name} = CASE WHEN {table}.{name} = '' THEN excluded.{name} ELSE {table}.{name} END"
-            for name in FILLED_IF_BLANK
-        ),
-        *(f"{name} = COALESCE({table}.{name}, excluded.{name})" for name in FILLED_IF_NULL),
-    ]
-    columns = [connection.ops.quote_name(field.column) for field in UPSERT_FIELDS]
-    if postgres:
-        known = ", ".join(f"CASE WHEN xmax = 0 THEN NULL ELSE {table}.{column} END" for column in columns[2:])
-        returning = f"{columns[0]}, {columns[1]}, (xmax = 0) AS created, {known}"
-    else:
-        returning = ", ".join(columns)
-    return (
-        f"{insert} ON CONFLICT (email) DO UPDATE SET {', '.join(updates)} "
-        f"WHERE {table}.merged_into_id IS NULL RETURNING {returning}"
-    )
-
-
-def _lead_from_row(values, *, postgres: bool, sent, existing) -> tuple[Lead, bool]:
-    """A row the upsert returned as `(lead, created)`: on PostgreSQL with the row `sent` for a new
-    lead (by email), elsewhere created when its email was not among those `existing` before."""
-    if postgres:
-        pk, email, created, *rest = values
-        values = [pk, *sent[email]] if created else [pk, email, *rest]
-    else:
-        created = values[1] not in existing
-    return Lead.from_db(connection.alias, None, values), created
-
-
-def _known_relations(lead: Lead, created: bool, first_captures) -> None:
-    """What the capture knows already, so that reading the lead's campaign, industry or (a new
-    lead's) owner and score is no query."""
-    campaign, industry = first_captures[lead.email]
-    if lead.campaign_id == campaign.pk:
-        lead.campaign = campaign
-    if industry is not None and lead.industry_id == industry.pk:
-        lead.industry = industry
-    if created:
-        lead.owner = None
-        lead.scored = LeadScore(lead=lead)  # its row, written by the capture with it
-
-
-def _plain(value):
-    return str(value) if isinstance(value, str) else value
-
-
 @transaction.atomic
 def lead_update(*, lead: Lead, data: dict, by: User) -> Lead:
-    """Marketing fixes a lead's contact data; the timeline says what changed."""
+    """Marketing fixes a lead's contact data; the timeline says what changed. A new vertical,
+    country or region moves the lead's pain themes in voice of sales' roll-up."""
     lead_action_require(lead=lead, user=by, action="edit")
     lead = lead_lock(lead)
     current = {name: getattr(lead, name) for name in CONTACT_FIELDS}
@@ -473,9 +343,11 @@ def lead_update(*, lead: Lead, data: dict, by: User) -> Lead:
         return lead
     if "email" in changed and Lead.objects.filter(email=clean["email"]).exclude(pk=lead.pk).exists():
         raise InvalidInput("Another lead already has this email.", fields={"email": ["Already captured."]})
+    themes_before = theme_day_rows(lead)
     for name in changed:
         setattr(lead, name, clean[name])
     lead.save(update_fields=[*changed, "updated_at"])
+    theme_days_apply(before=themes_before, after=theme_day_rows(lead))  # a new segment moves its themes
     leads_scores_refresh(lead_ids=[lead.pk])
     lead_event_record(
         lead, EventKind.EDIT, by=by, note="Changed " + ", ".join(n.replace("_", " ") for n in changed) + "."

@@ -30,6 +30,7 @@ from leads.models import (
 from leads.rollup import lead_day_rows, lead_days_apply
 from leads.scores import leads_scores_refresh
 from leads.services import lead_event_record, lead_lock
+from leads.theme_rollup import theme_day_rows, theme_days_apply
 from leads.webhooks import lead_event_emit
 
 # The fields a survivor fills from the other lead when it has none of its own, in the page's order.
@@ -151,14 +152,16 @@ def lead_merge(*, survivor: Lead, other: Lead, by: User) -> Lead:
     # A lead merged into the other earlier now points at the survivor: no chain to follow.
     Lead.objects.filter(merged_into=other).update(merged_into=survivor)
 
-    # The other leaves the dashboard's figures: it is no longer a lead of its own.
+    # The other leaves the dashboard's figures: it is no longer a lead of its own. In voice of
+    # sales' its themes go (its verdicts are superseded), and the survivor's follow its fills.
     lead_days_apply(before=lead_day_rows(other), after={})
+    themes_before = theme_day_rows(survivor) + theme_day_rows(other)
     # The survivor's wait for its first verdict stands; one that has none takes the other's (whose
     # verdicts it now carries), and the other, no longer a lead of its own, keeps none.
     if survivor.verdict_wait is None:
         survivor.verdict_wait = other.verdict_wait
-    other.merged_into, other.merged_at, other.verdict_wait = survivor, now, None
-    other.save(update_fields=["merged_into", "merged_at", "verdict_wait", "updated_at"])
+    other.merged_into, other.merged_at, other.verdict_wait, other.verdict_themes = survivor, now, None, ""
+    other.save(update_fields=["merged_into", "merged_at", "verdict_wait", "verdict_themes", "updated_at"])
     survivor.touch_count += other.touch_count
     survivor.last_touch_at = max(survivor.last_touch_at, other.last_touch_at)
     for attribute, value in fills.items():
@@ -166,6 +169,7 @@ def lead_merge(*, survivor: Lead, other: Lead, by: User) -> Lead:
     survivor.save(update_fields=["touch_count", "last_touch_at", "verdict_wait", "updated_at", *fills])
     if "industry_id" in fills:
         survivor.industry = other.industry
+    theme_days_apply(before=themes_before, after=theme_day_rows(survivor))
     # (The roll-up counts a lead by its campaign, source and people, none of which is filled here.)
     filled = ", ".join(label.lower() for name, label in FILL_FIELDS if _attribute(name) in fills)
     note = f"Merged {other.email} (lead {other.pk}) into this lead."

@@ -76,20 +76,22 @@ def lead_day_rows(lead: Lead) -> Rows:
     return rows
 
 
-def lead_verdict_record(*, lead: Lead, verdict: str, at) -> Lead:
-    """Record on a locked lead the verdict its rep now gives it (a plain value: the verdicts and
-    their history are feedback's), keeping the roll-up in step. Called through
-    `feedback.rollup.verdict_figures_apply`, inside `verdict_give`'s transaction.
+def lead_verdict_record(*, lead: Lead, verdict: str, at, themes: str = "") -> Lead:
+    """Record on a locked lead the verdict its rep now gives it and the pain themes it names
+    (plain values: the verdicts and their history are feedback's; `themes` as
+    `leads.theme_rollup.themes_text` writes them), keeping the dashboard's roll-up in step. Called
+    through `feedback.rollup.verdict_figures_apply`, inside `verdict_give`'s transaction, which
+    keeps voice of sales' roll-up in step too.
 
     The first verdict on a lead handed off also records how long it waited for it since the
     (first, never rewritten) handoff; it is never recomputed: a revised verdict does not move it,
     and a merge leaves the survivor its own (`leads.merge`)."""
     before = lead_day_rows(lead)
-    fields = ["verdict", "verdict_at", "updated_at"]
+    fields = ["verdict", "verdict_at", "verdict_themes", "updated_at"]
     if lead.verdict_wait is None and lead.verdict_at is None and lead.handed_off_at is not None:
         lead.verdict_wait = at - lead.handed_off_at
         fields.append("verdict_wait")
-    lead.verdict, lead.verdict_at = verdict, at
+    lead.verdict, lead.verdict_at, lead.verdict_themes = verdict, at, themes
     lead.save(update_fields=fields)
     lead_days_apply(before=before, after=lead_day_rows(lead))
     return lead

@@ -224,8 +224,12 @@ LIMIT %s
 # order, each checked against its lead (`working`: the rep's, still worked, not cold) until the page
 # is full; then the rows scored at least the page's lowest (the ties at its end) are read again and
 # ordered in full. A rep holding tens of thousands of leads has a few dozen rows read, not all.
-# (The check is a subquery tested IS NOT NULL, so that the planner expects most rows to pass and
-# reads the index in order rather than joining every row of the rep's first.)
+# Written for the planner's estimates: the check is a subquery tested IS NOT NULL, so that it
+# expects most rows to pass and reads the index in order rather than joining every row of the
+# rep's first; the ties are a range with both ends (a score is at most 1), which it expects to be
+# few, where a lower bound alone made it expect a third of the rep's rows and compile the
+# statement (JIT) for longer than it runs; and they are set apart before the check's result is
+# tested, so the check runs once a row.
 _WORKING = f"""(
     SELECT l.last_activity_at FROM leads_lead l
     WHERE l.id = s.lead_id AND l.owner_id = %s AND l.merged_into_id IS NULL
@@ -237,12 +241,11 @@ WITH page AS MATERIALIZED (
     SELECT COALESCE(s.score, -1) AS rank FROM leads_leadscore s
     WHERE s.working_owner_id = %s AND {_WORKING} IS NOT NULL
     ORDER BY COALESCE(s.score, -1) DESC LIMIT %s
-)
-SELECT lead_id FROM (
+), ties AS MATERIALIZED (
     SELECT s.lead_id, COALESCE(s.score, -1) AS rank, {_WORKING} AS at FROM leads_leadscore s
-    WHERE s.working_owner_id = %s AND COALESCE(s.score, -1) >= (SELECT MIN(rank) FROM page)
-) AS ties
-WHERE at IS NOT NULL ORDER BY rank DESC, at, lead_id LIMIT %s
+    WHERE s.working_owner_id = %s AND COALESCE(s.score, -1) BETWEEN (SELECT MIN(rank) FROM page) AND 1
+)
+SELECT lead_id FROM ties WHERE at IS NOT NULL ORDER BY rank DESC, at, lead_id LIMIT %s
 """
 
 

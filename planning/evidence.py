@@ -5,6 +5,7 @@ region when the territory names one (`DE` takes all of Germany, `DE/Bavaria` Bav
 figure is one SQL aggregate; nothing here loops over leads.
 """
 
+from collections import Counter
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -13,7 +14,7 @@ from django.utils import timezone
 
 from alignment.countries import country_code
 from alignment.probes import InProbed
-from feedback.models import BAD_REASON_KINDS, FeedbackItem, Verdict
+from feedback.models import BAD_REASON_KINDS, FeedbackItem, PainTheme
 from leads.models import Lead, VerdictValue
 
 EVIDENCE_DAYS = 365
@@ -54,30 +55,37 @@ def _counts(rows, key: str) -> list[dict]:
     return [{"code": row[key], "count": row["n"]} for row in rows]
 
 
+def _top(counter: Counter) -> list[dict]:
+    """The TOP biggest counts, biggest first, then by code."""
+    rows = sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:TOP]
+    return [{"code": code, "count": n} for code, n in rows]
+
+
 def segment_evidence(*, vertical_id: int, country: str, region: str = "", now: datetime | None = None) -> dict:
     """The segment's last twelve months: leads captured, judged (a current verdict), good, bad,
     the top bad reasons (bad verdicts, rejections and losses), the lost reasons and the pain
-    themes of the current verdicts, each with its count. Three queries.
+    themes of the current verdicts, each with its count. Three queries (the third names the
+    themes found, a dozen rows at most).
 
-    The leads' figures come from `lead_segment` alone, counted by lost reason in one pass; the bad
-    reasons and the themes look up the segment's lead ids in the feedback items' and the current
-    verdicts' lead indexes (`InProbed`), so a segment costs its own few thousand leads, not every
-    item and verdict there is."""
+    The leads' figures and themes come from `lead_segment` alone, counted by lost reason and
+    current verdict's themes (which each lead carries) in one pass; the bad reasons look up the
+    segment's lead ids in the feedback items' lead index (`InProbed`), so a segment costs its own
+    few thousand leads, not every item there is."""
     now = now or timezone.now()
     since = now - timedelta(days=EVIDENCE_DAYS)
     leads = Lead.objects.filter(
         segment_q(vertical_id=vertical_id, country=country, region=region), captured_at__gte=since
     )
-    by_lost_reason = list(leads.values("lost_reason__code").annotate(**segment_counts()).order_by())
-    totals = {key: sum(row[key] for row in by_lost_reason) for key in ("leads", "judged", "good", "bad")}
-    lost_reasons = sorted(
-        (
-            {"code": row["lost_reason__code"], "count": row["leads"]}
-            for row in by_lost_reason
-            if row["lost_reason__code"]
-        ),
-        key=lambda row: (-row["count"], row["code"]),
-    )[:TOP]
+    groups = list(leads.values("lost_reason__code", "verdict_themes").annotate(**segment_counts()).order_by())
+    totals = {key: sum(row[key] for row in groups) for key in ("leads", "judged", "good", "bad")}
+    lost, themed = Counter(), Counter()
+    for row in groups:
+        if row["lost_reason__code"]:
+            lost[row["lost_reason__code"]] += row["leads"]
+        # A lead's current verdict's themes, as it carries them (none without a verdict).
+        for theme_id in filter(None, row["verdict_themes"].split(",")):
+            themed[int(theme_id)] += row["judged"]
+    lost_reasons = _top(lost)
     bad_reasons = (
         FeedbackItem.objects.filter(InProbed(F("lead_id"), leads.values("id")), kind__in=BAD_REASON_KINDS)
         .exclude(reason__isnull=True)
@@ -85,20 +93,13 @@ def segment_evidence(*, vertical_id: int, country: str, region: str = "", now: d
         .annotate(n=Count("*"))
         .order_by("-n", "reason__code")[:TOP]
     )
-    themes = (
-        # Only a judged lead (its `verdict` set) has a current verdict: a third of the probes.
-        Verdict.pain_themes.through.objects.filter(
-            InProbed(F("verdict__lead_id"), leads.exclude(verdict="").values("id")), verdict__current=True
-        )
-        .values("paintheme__code")
-        .annotate(n=Count("verdict_id"))
-        .order_by("-n", "paintheme__code")[:TOP]
-    )
+    codes = dict(PainTheme.objects.filter(pk__in=list(themed)).values_list("pk", "code")) if themed else {}
+    themes = _top(Counter({codes[pk]: n for pk, n in themed.items() if pk in codes}))
     return {
         **totals,
         "top_bad_reasons": _counts(bad_reasons, "reason__code"),
         "lost_reasons": lost_reasons,
-        "pain_themes": _counts(themes, "paintheme__code"),
+        "pain_themes": themes,
         "since": since.date().isoformat(),
     }
 

@@ -14,7 +14,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from alignment.models import Role, User
-from feedback.models import BAD_REASON_KINDS, FeedbackItem, Verdict
+from feedback.models import BAD_REASON_KINDS, FeedbackItem, PainTheme
 from leads.models import Lead
 from planning.evidence import EVIDENCE_DAYS, TOP, segment_counts
 from planning.models import OPEN_REQUEST_STATUSES, CampaignRequest, CampaignSegment, RequestStatus
@@ -54,8 +54,9 @@ def _top(counter: dict) -> list[dict]:
 
 def plan_for(*, now=None) -> list[Proposal]:
     """Every active rep's segments, with their briefs. Nine queries: the reps, their territories
-    and verticals; the segments' lead figures, bad reasons and pain themes, grouped; the open
-    requests; the live campaigns made for segments and the delivered requests' campaigns."""
+    and verticals; the segments' lead figures with their current verdicts' pain themes (which
+    each lead carries), and bad reasons, grouped; the themes' codes; the open requests; the live
+    campaigns made for segments and the delivered requests' campaigns."""
     now = now or timezone.now()
     since = now - timedelta(days=EVIDENCE_DAYS)
     reps = list(
@@ -74,8 +75,12 @@ def plan_for(*, now=None) -> list[Proposal]:
     verticals = {p.vertical.pk for p in proposals}
     countries = {p.country for p in proposals}
     scope = Q(industry_id__in=verticals, country__in=countries, merged_into__isnull=True, captured_at__gte=since)
-    figures = (
-        Lead.objects.filter(scope).values("industry_id", "country", "region").annotate(**segment_counts()).order_by()
+    # The leads' figures and their current verdicts' themes (which each lead carries), in one pass.
+    figures = list(
+        Lead.objects.filter(scope)
+        .values("industry_id", "country", "region", "verdict_themes")
+        .annotate(**segment_counts())
+        .order_by()
     )
     lead_scope = Q(
         lead__industry_id__in=verticals,
@@ -89,37 +94,27 @@ def plan_for(*, now=None) -> list[Proposal]:
         .annotate(n=Count("*"))
         .order_by()
     )
-    themes = (
-        Verdict.pain_themes.through.objects.filter(
-            verdict__current=True,
-            verdict__lead__industry_id__in=verticals,
-            verdict__lead__country__in=countries,
-            verdict__lead__merged_into__isnull=True,
-            verdict__lead__captured_at__gte=since,
-        )
-        .values("verdict__lead__industry_id", "verdict__lead__country", "verdict__lead__region", "paintheme__code")
-        .annotate(n=Count("verdict_id"))
-        .order_by()
-    )
+    theme_ids = {int(pk) for row in figures for pk in filter(None, row["verdict_themes"].split(","))}
+    codes = dict(PainTheme.objects.filter(pk__in=theme_ids).values_list("pk", "code")) if theme_ids else {}
     by_segment = defaultdict(list)
     for p in proposals:
         by_segment[(p.vertical.pk, p.country)].append(p)
     for p in proposals:
         p.evidence = {"leads": 0, "judged": 0, "good": 0, "bad": 0, "top_bad_reasons": {}, "pain_themes": {}}
     for row in figures:
+        themed = [codes[int(pk)] for pk in filter(None, row["verdict_themes"].split(",")) if int(pk) in codes]
         for p in by_segment[(row["industry_id"], row["country"])]:
             if _matches(p.region, row["region"]):
                 for key in ("leads", "judged", "good", "bad"):
                     p.evidence[key] += row[key]
-    for rows, prefix, code_key, target in (
-        (reasons, "lead__", "reason__code", "top_bad_reasons"),
-        (themes, "verdict__lead__", "paintheme__code", "pain_themes"),
-    ):
-        for row in rows:
-            for p in by_segment[(row[f"{prefix}industry_id"], row[f"{prefix}country"])]:
-                if _matches(p.region, row[f"{prefix}region"]):
-                    counts = p.evidence[target]
-                    counts[row[code_key]] = counts.get(row[code_key], 0) + row["n"]
+                counts = p.evidence["pain_themes"]
+                for code in themed:
+                    counts[code] = counts.get(code, 0) + row["judged"]
+    for row in reasons:
+        for p in by_segment[(row["lead__industry_id"], row["lead__country"])]:
+            if _matches(p.region, row["lead__region"]):
+                counts = p.evidence["top_bad_reasons"]
+                counts[row["reason__code"]] = counts.get(row["reason__code"], 0) + row["n"]
     for p in proposals:
         p.evidence["top_bad_reasons"] = _top(p.evidence["top_bad_reasons"])
         p.evidence["pain_themes"] = _top(p.evidence["pain_themes"])

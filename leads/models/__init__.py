@@ -8,7 +8,8 @@
 - `cold`: cold episodes and their reminders;
 - `import_job`: CSV imports and their file's chunks;
 - `lead_day`: the dashboard's daily roll-up (`LeadDay`);
-- `score`: each lead's score (`LeadScore`), apart from the wide lead row.
+- `score`: each lead's score (`LeadScore`), apart from the wide lead row;
+- `theme_day`: voice of sales' daily roll-up of pain themes by segment (`ThemeDay`).
 
 Verdicts and feedback items are feedback's (`feedback.models`): a lead carries only its current
 verdict, as a plain value.
@@ -43,6 +44,7 @@ from leads.models.lead import (
 from leads.models.lead_day import LeadDay
 from leads.models.reference import Campaign, ReasonCode, Source, new_form_key
 from leads.models.score import LeadScore
+from leads.models.theme_day import ThemeDay
 
 __all__ = [
     "ACCEPTED_OPEN_STATUSES",
@@ -72,6 +74,7 @@ __all__ = [
     "RoutingRule",
     "SLA_OVERDUE_SQL",
     "Source",
+    "ThemeDay",
     "Touch",
     "VERDICT_STATUSES",
     "VerdictValue",

@@ -102,6 +102,10 @@ class Lead(models.Model):
     # owner. The verdicts themselves, with their history, are feedback's (`feedback.Verdict`).
     verdict = models.CharField(max_length=4, choices=VerdictValue.choices, blank=True)
     verdict_at = models.DateTimeField(null=True, blank=True)
+    # The pain themes that verdict names (`feedback.PainTheme` ids, ascending, comma-separated), as
+    # plain values too: voice of sales' roll-up (`ThemeDay`) counts them under the lead's segment.
+    # (None is the database's default too, for the bulk loads that name their columns.)
+    verdict_themes = models.CharField(max_length=200, blank=True, default="", db_default="")
     # The time from the handoff to the first verdict, as it was when that verdict was given: set
     # once, so the scorecard's median reads it from an index instead of every verdict.
     verdict_wait = models.DurationField(null=True, blank=True)
@@ -135,10 +139,11 @@ class Lead(models.Model):
             models.Index(fields=["captured_at", "id"], include=["campaign", "handed_off_at"], name="lead_captured_at"),
             models.Index(fields=["status", "last_activity_at"], name="lead_status_activity"),
             # A segment's leads of a period (a campaign request's evidence, the plan's briefs), counted
-            # by verdict and lost reason, and their ids for the feedback's lookups, from the index alone.
+            # by verdict, its themes and lost reason, and their ids for the feedback's lookups, from
+            # the index alone.
             models.Index(
                 fields=["industry", "country", "captured_at"],
-                include=["id", "region", "verdict", "lost_reason"],
+                include=["id", "region", "verdict", "verdict_themes", "lost_reason"],
                 name="lead_segment",
                 condition=Q(merged_into__isnull=True),
             ),

@@ -12,8 +12,9 @@ from django.utils import timezone
 from alignment.models import Role, User
 from feedback.models import BAD_REASON_KINDS, FeedbackItem, FeedbackKind, ReasonDay, Verdict
 from feedback.rollup import reason_days_rebuild
-from leads.models import EventKind, Handoff, HandoffOutcome, Lead, LeadDay, LeadEvent, LeadStatus, Touch
+from leads.models import EventKind, Handoff, HandoffOutcome, Lead, LeadDay, LeadEvent, LeadStatus, ThemeDay, Touch
 from leads.rollup import COLUMNS, KEY, lead_day_rows, lead_days_rebuild
+from tests.feedback.test_theme_rollup import from_the_verdicts, rolled_up
 
 pytestmark = pytest.mark.django_db(transaction=False)
 S = LeadStatus
@@ -132,6 +133,15 @@ def test_the_roll_up_equals_a_rebuild_and_the_sum_of_the_leads(debug):
     assert sum(row[3] for row in reasons) == counted > 0
 
 
+def test_voice_of_sales_roll_up_counts_the_themes_the_command_added_to_the_verdicts(debug):
+    _generate(1000)
+
+    generated = rolled_up()
+
+    assert generated == from_the_verdicts()
+    assert sum(generated.values()) == Verdict.pain_themes.through.objects.filter(verdict__current=True).count() > 0
+
+
 def test_running_again_adds_leads_to_the_same_team(debug):
     _generate(30)
     message = _generate(20)
@@ -223,7 +233,8 @@ def test_on_postgresql_the_loaded_tables_are_left_vacuumed_and_analyzed(debug):
     """Like any bulk load: right after it the planner has statistics and the visibility map is set."""
     from demo.management.commands.generate_leads import COLUMNS as TABLES
 
-    written = [*TABLES, LeadDay._meta.db_table, ReasonDay._meta.db_table, Verdict.pain_themes.through._meta.db_table]
+    rollups = [LeadDay._meta.db_table, ReasonDay._meta.db_table, ThemeDay._meta.db_table]
+    written = [*TABLES, *rollups, Verdict.pain_themes.through._meta.db_table]
     before = timezone.now()
 
     _generate(300)

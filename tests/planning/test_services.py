@@ -108,8 +108,8 @@ def test_filing_attaches_the_segments_evidence_equal_to_a_count_of_the_rows(mark
 def test_a_segments_evidence_is_three_queries(marketer, rep, retail, django_assert_num_queries):
     _segment_rows(marketer, rep, retail)
 
-    # 1. the segment's leads counted by lost reason (the totals are their sums), 2. the bad reasons
-    # of its leads' feedback items, 3. the pain themes of its leads' current verdicts
+    # 1. the segment's leads counted by lost reason and the pain themes their current verdicts name
+    # (the totals are their sums), 2. the bad reasons of its leads' feedback items, 3. the themes' codes
     with django_assert_num_queries(3):
         evidence = segment_evidence(vertical_id=retail.pk, country="DE")
 

@@ -8,14 +8,15 @@ from feedback.rollup import figures_rebuild
 class Command(BaseCommand):
     help = (
         "Recompute the dashboard's daily roll-up from the leads and their verdicts, and the scorecard's bad "
-        "reasons from the feedback items. The services keep them "
+        "reasons from the feedback items and voice of sales' pain themes from the verdicts. The services keep them "
         "in step on their own; run this after changing TIME_ZONE (days are counted in the company's time "
         "zone) or after changing leads by hand in the database. Writes wait while it runs."
     )
 
     def handle(self, *args, **options):
         started = time.monotonic()
-        rows, reasons = figures_rebuild()
+        rows, reasons, themes = figures_rebuild()
         self.stdout.write(
-            f"Dashboard roll-up rebuilt: {rows} rows, {reasons} bad-reason rows in {time.monotonic() - started:.1f} s."
+            f"Dashboard roll-up rebuilt: {rows} rows, {reasons} bad-reason rows, {themes} pain-theme rows "
+            f"in {time.monotonic() - started:.1f} s."
         )

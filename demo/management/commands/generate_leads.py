@@ -32,8 +32,8 @@ from demo.generate import COLUMNS, Team, lead_stories
 from demo.generate_sql import lead_stories_insert
 from demo.people import demo_refuse_without_debug, demo_user
 from feedback.models import ReasonDay, Verdict
-from feedback.rollup import figures_rebuild
-from leads.models import Campaign, Lead, LeadDay, LeadScore, ReasonCode, Source
+from feedback.rollup import figures_rebuild, theme_figures_rebuild
+from leads.models import Campaign, Lead, LeadDay, LeadScore, ReasonCode, Source, ThemeDay
 from leads.scores import lead_score_rows_add
 from planning.demo import generated_planning_add
 
@@ -94,6 +94,11 @@ class Command(BaseCommand):
             self.stdout.write("Rebuilding the dashboard's roll-up…")
             figures_rebuild()
             requests = generated_planning_add(leads=count, rng=random.Random(seed))
+            theme_figures_rebuild()  # the themes were just added to the verdicts in bulk
+            # That updated leads this transaction inserted, which queues their deferred foreign-key
+            # checks; run them now, as the commit would, so that a next load in the same transaction
+            # (a test's) may rebuild the leads' indexes.
+            connection.check_constraints()
         if connection.vendor == "postgresql":
             _vacuum_analyze(say=self.stdout.write)
         self.stdout.write(f"Added pain themes to a third of the verdicts and {requests} campaign requests.")
@@ -246,13 +251,8 @@ def _vacuum_analyze(*, say):
     bulk load no page is marked all-visible, so every index scan visits the heap too and the
     dashboard's first reads take twice as long. VACUUM can't run inside a transaction: under a
     caller's (a test's) the tables get a plain ANALYZE instead."""
-    tables = [
-        *COLUMNS,
-        LeadScore._meta.db_table,
-        LeadDay._meta.db_table,
-        ReasonDay._meta.db_table,
-        Verdict.pain_themes.through._meta.db_table,
-    ]
+    rollups = [LeadDay._meta.db_table, ReasonDay._meta.db_table, ThemeDay._meta.db_table]
+    tables = [*COLUMNS, LeadScore._meta.db_table, *rollups, Verdict.pain_themes.through._meta.db_table]
     command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
     say(f"{command} of {len(tables)} tables…")
     with connection.cursor() as cursor:
