@@ -78,15 +78,23 @@ def plan_for(*, now=None) -> list[Proposal]:
     scope = Q(industry_id__in=verticals, country__in=countries, merged_into__isnull=True, captured_at__gte=since)
     # The leads' figures, their current verdicts' themes and the bad reasons their items hold
     # against them (which each lead carries), in one pass over `lead_segment`.
-    figures = Lead.objects.filter(scope).values("industry_id", "country", "region", "verdict_themes", "bad_reasons")
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
+    grouped = (
+        Lead.objects.filter(scope)
+        .values("industry_id", "country", "region", "verdict_themes", "bad_reasons")
+        .annotate(**segment_counts())
+        .order_by()
+    )
+    if connection.vendor != "postgresql":
+        figures = list(grouped)
+    else:
+        with transaction.atomic():
             with connection.cursor() as cursor:
                 # Its groups (a segment's every mix of themes and reasons) fit in memory: hashed in
                 # each parallel worker, rather than every lead of the year sorted on disk.
-                cursor.execute("SET LOCAL work_mem = '32MB'")
-                cursor.execute("SET LOCAL parallel_tuple_cost = 0.001")
-        figures = list(figures.annotate(**segment_counts()).order_by())
+                cursor.execute(
+                    "SELECT set_config('work_mem', '32MB', true), set_config('parallel_tuple_cost', '0.001', true)"
+                )
+            figures = list(grouped)
     # Summed by place (vertical, country and region as the leads write them) first: thousands of
     # groups, a few hundred places; each place then adds to the proposals whose segment holds it.
     places = defaultdict(lambda: {"leads": 0, "judged": 0, "good": 0, "bad": 0, "themes": [], "reasons": []})
