@@ -9,7 +9,7 @@ from django.db import transaction
 from alignment.admin import AuditedAdmin
 from alignment.models import AuditArea
 from feedback.models import FeedbackItem, FeedbackReply, PainTheme, Verdict
-from feedback.rollup import reason_day_rows_of, reason_days_apply
+from feedback.rollup import lead_bad_reasons_refresh, reason_day_rows_of, reason_days_apply
 from leads.admin import LeadAdmin
 from leads.models import Lead
 
@@ -80,3 +80,23 @@ class FeedbackItemAdmin(admin.ModelAdmin):
     raw_id_fields = ["lead", "assignee", "marketer", "rep", "opened_by", "verdict", "resolved_by"]
     search_fields = ["lead__email", "lead__company", "note"]
     inlines = [FeedbackReplyInline]
+
+    # An item's lead, kind or reason changed here, or the item deleted: the leads it was and is on
+    # carry their bad reasons anew.
+    @transaction.atomic
+    def save_model(self, request, obj, form, change):
+        was = FeedbackItem.objects.filter(pk=obj.pk).values_list("lead_id", flat=True).first() if change else None
+        super().save_model(request, obj, form, change)
+        lead_bad_reasons_refresh({obj.lead_id, was} - {None})
+
+    @transaction.atomic
+    def delete_model(self, request, obj):
+        lead_id = obj.lead_id
+        super().delete_model(request, obj)
+        lead_bad_reasons_refresh([lead_id])
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        lead_ids = set(queryset.values_list("lead_id", flat=True))
+        super().delete_queryset(request, queryset)
+        lead_bad_reasons_refresh(lead_ids)

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from alignment.models import User
 from feedback.models import FeedbackItem, FeedbackKind, FeedbackStatus, Resolution, Verdict
-from feedback.rollup import reason_days_move
+from feedback.rollup import lead_bad_reasons_refresh, reason_days_move
 from leads.merge import lead_merge, lead_merge_preview
 from leads.models import Lead
 
@@ -35,6 +35,7 @@ def lead_merge_with_feedback(*, survivor: Lead, other: Lead, by: User) -> Lead:
         )
     reason_days_move(source=other, target=survivor)
     FeedbackItem.objects.filter(lead=other).update(lead=survivor)
+    lead_bad_reasons_refresh([survivor.pk, other.pk])
     return survivor
 
 

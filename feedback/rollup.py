@@ -80,6 +80,51 @@ def reason_days_move(*, source: Lead, target: Lead) -> None:
         reason_days_apply(before=reason_day_rows(source, reason_ids), after=reason_day_rows(target, reason_ids))
 
 
+def lead_bad_reasons_refresh(lead_ids=None, *, item_model=FeedbackItem, lead_model=Lead) -> int:
+    """Set the `bad_reasons` of each lead of `lead_ids` (or of every lead) from the items the
+    roll-up counts, where they differ; called after the items are written (opened, their reason
+    revised, moved by a merge, edited in the admin). Returns how many leads changed. A migration
+    passes its historical models."""
+    leads, items = lead_model._meta.db_table, item_model._meta.db_table
+    kinds = ", ".join(f"'{kind}'" for kind in BAD_REASON_KINDS)
+    counted = f"i.kind IN ({kinds}) AND i.reason_id IS NOT NULL"
+    if lead_ids is not None:
+        lead_ids = sorted(set(lead_ids))
+        if not lead_ids:
+            return 0
+    with connection.cursor() as cursor:
+        if lead_ids is None and connection.vendor == "postgresql":
+            # Every lead: the items grouped once, rather than one probe for each of a million leads.
+            grouped = (
+                f"SELECT i.lead_id, string_agg(i.reason_id::text, ',' ORDER BY i.reason_id) AS ids "
+                f"FROM {items} i WHERE {counted} GROUP BY i.lead_id"
+            )
+            cursor.execute(
+                f"UPDATE {leads} l SET bad_reasons = s.ids FROM ({grouped}) s "
+                "WHERE l.id = s.lead_id AND l.bad_reasons <> s.ids"
+            )
+            changed = cursor.rowcount
+            cursor.execute(
+                f"UPDATE {leads} l SET bad_reasons = '' WHERE l.bad_reasons <> '' "
+                f"AND NOT EXISTS (SELECT 1 FROM {items} i WHERE i.lead_id = l.id AND {counted})"
+            )
+            return changed + cursor.rowcount
+        if connection.vendor == "postgresql":
+            ids = f"(SELECT string_agg(i.reason_id::text, ',' ORDER BY i.reason_id) FROM {items} i"
+            ids += f" WHERE i.lead_id = {leads}.id AND {counted})"
+        else:
+            ids = f"(SELECT group_concat(r, ',') FROM (SELECT i.reason_id AS r FROM {items} i"
+            ids += f" WHERE i.lead_id = {leads}.id AND {counted} ORDER BY r))"
+        which, params = "", []
+        if lead_ids is not None:
+            which, params = f" AND id IN ({', '.join(['%s'] * len(lead_ids))})", lead_ids
+        cursor.execute(
+            f"UPDATE {leads} SET bad_reasons = COALESCE({ids}, '') WHERE bad_reasons <> COALESCE({ids}, ''){which}",
+            params,
+        )
+        return cursor.rowcount
+
+
 def reason_day_rows_of(leads) -> ReasonRows:
     """What the items of `leads` (a queryset) add to the roll-up, read from the database."""
     rows: ReasonRows = Counter()
@@ -173,4 +218,6 @@ def figures_rebuild() -> tuple[int, int, int]:
     """The daily roll-ups from scratch, the dashboard's (`LeadDay`), the scorecard's bad reasons
     (`ReasonDay`) and voice of sales' pain themes (`ThemeDay`), wherever a whole database's figures
     are recomputed; their row counts."""
-    return lead_days_rebuild(), reason_days_rebuild(), theme_figures_rebuild()
+    figures = lead_days_rebuild(), reason_days_rebuild(), theme_figures_rebuild()
+    lead_bad_reasons_refresh()
+    return figures

@@ -19,7 +19,7 @@ from alignment.models import NotificationKind, Role, User
 from alignment.services import NotificationRow, notification_create, notification_create_many
 from alignment.sla import duration_describe
 from feedback.models import FeedbackItem, FeedbackKind, FeedbackReply, FeedbackStatus, Resolution, Verdict
-from feedback.rollup import counts_reason, reason_days_change, verdict_figures_apply
+from feedback.rollup import counts_reason, lead_bad_reasons_refresh, reason_days_change, verdict_figures_apply
 from feedback.selectors import feedback_overdue_cutoff
 from feedback.themes import pain_themes_active
 from leads import capture as lead_capture
@@ -123,6 +123,7 @@ def feedback_item_open(
     )
     if counts_reason(kind, item.reason_id):
         reason_days_change(lead=lead, after=[item.reason_id])
+        lead_bad_reasons_refresh([lead.pk])
     label = FeedbackKind(kind).label.lower()
     message = f"{by.display_name}: {lead} — {label}" + (f" ({reason.label})" if reason else "")
     if status == FeedbackStatus.OPEN:
@@ -247,6 +248,8 @@ def verdict_give(
 
     if open_bad is not None:
         _verdict_revision_reply(open_bad, row, lead=lead, by=by, text=text + (f" — {note}" if note else ""), at=now)
+        if item_reasons[0] != item_reasons[1]:
+            lead_bad_reasons_refresh([lead.pk])
     if open_bad is None or verdict == VerdictValue.GOOD:
         kind = FeedbackKind.BAD_VERDICT if verdict == VerdictValue.BAD else FeedbackKind.GOOD_VERDICT
         feedback_item_open(lead=lead, kind=kind, by=by, reason=reason, note=note, verdict=row)

@@ -9,13 +9,12 @@ from collections import Counter
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, F, Min, Q, Sum
+from django.db.models import Count, Min, Q, Sum
 from django.utils import timezone
 
 from alignment.countries import country_code
-from alignment.probes import InProbed
-from feedback.models import BAD_REASON_KINDS, FeedbackItem, PainTheme
-from leads.models import Lead, VerdictValue
+from feedback.models import PainTheme
+from leads.models import Lead, ReasonCode, VerdictValue
 
 EVIDENCE_DAYS = 365
 TOP = 5
@@ -51,55 +50,69 @@ def segment_counts() -> dict:
     }
 
 
-def _counts(rows, key: str) -> list[dict]:
-    return [{"code": row[key], "count": row["n"]} for row in rows]
-
-
 def _top(counter: Counter) -> list[dict]:
     """The TOP biggest counts, biggest first, then by code."""
     rows = sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:TOP]
     return [{"code": code, "count": n} for code, n in rows]
 
 
+def _ids(text: str) -> list[int]:
+    """The ids a lead carries as text (`verdict_themes`, `bad_reasons`), repeats kept."""
+    return [int(pk) for pk in filter(None, (text or "").split(","))]
+
+
+def carried_counts(rows, column: str, weight: str) -> Counter:
+    """How many times each id of `column` counts over grouped rows: each row's ids, repeats kept,
+    times its `weight` (the number of its leads the ids stand for)."""
+    counts = Counter()
+    for row in rows:
+        for pk in _ids(row[column]):
+            counts[pk] += row[weight]
+    return counts
+
+
+def codes_named(model, *id_sets) -> dict[int, str]:
+    """The codes of the ids found (a dozen rows at most): one query, none when nothing was found."""
+    ids = set().union(*id_sets)
+    return dict(model.objects.filter(pk__in=ids).values_list("pk", "code")) if ids else {}
+
+
+def coded(counts: Counter, codes: dict[int, str]) -> Counter:
+    return Counter({codes[pk]: n for pk, n in counts.items() if pk in codes})
+
+
 def segment_evidence(*, vertical_id: int, country: str, region: str = "", now: datetime | None = None) -> dict:
     """The segment's last twelve months: leads captured, judged (a current verdict), good, bad,
     the top bad reasons (bad verdicts, rejections and losses), the lost reasons and the pain
-    themes of the current verdicts, each with its count. Three queries (the third names the
-    themes found, a dozen rows at most).
+    themes of the current verdicts, each with its count. Three queries (the second and third name
+    the reasons and themes found, a dozen rows at most).
 
-    The leads' figures and themes come from `lead_segment` alone, counted by lost reason and
-    current verdict's themes (which each lead carries) in one pass; the bad reasons look up the
-    segment's lead ids in the feedback items' lead index (`InProbed`), so a segment costs its own
-    few thousand leads, not every item there is."""
+    Every figure comes from `lead_segment` alone, in one pass: the leads counted by lost reason,
+    current verdict's themes and the bad reasons their items hold against them, which each lead
+    carries. A segment costs its own few thousand index entries, not every item there is."""
     now = now or timezone.now()
     since = now - timedelta(days=EVIDENCE_DAYS)
     leads = Lead.objects.filter(
         segment_q(vertical_id=vertical_id, country=country, region=region), captured_at__gte=since
     )
-    groups = list(leads.values("lost_reason__code", "verdict_themes").annotate(**segment_counts()).order_by())
+    groups = list(
+        leads.values("lost_reason__code", "verdict_themes", "bad_reasons").annotate(**segment_counts()).order_by()
+    )
     totals = {key: sum(row[key] for row in groups) for key in ("leads", "judged", "good", "bad")}
-    lost, themed = Counter(), Counter()
+    lost = Counter()
     for row in groups:
         if row["lost_reason__code"]:
             lost[row["lost_reason__code"]] += row["leads"]
-        # A lead's current verdict's themes, as it carries them (none without a verdict).
-        for theme_id in filter(None, row["verdict_themes"].split(",")):
-            themed[int(theme_id)] += row["judged"]
-    lost_reasons = _top(lost)
-    bad_reasons = (
-        FeedbackItem.objects.filter(InProbed(F("lead_id"), leads.values("id")), kind__in=BAD_REASON_KINDS)
-        .exclude(reason__isnull=True)
-        .values("reason__code")
-        .annotate(n=Count("*"))
-        .order_by("-n", "reason__code")[:TOP]
-    )
-    codes = dict(PainTheme.objects.filter(pk__in=list(themed)).values_list("pk", "code")) if themed else {}
-    themes = _top(Counter({codes[pk]: n for pk, n in themed.items() if pk in codes}))
+    # A lead's current verdict's themes count once per judged lead (none without a verdict); its
+    # bad reasons once per item.
+    themed, reasons = carried_counts(groups, "verdict_themes", "judged"), carried_counts(groups, "bad_reasons", "leads")
+    reason_codes = codes_named(ReasonCode, reasons)
+    theme_codes = codes_named(PainTheme, themed)
     return {
         **totals,
-        "top_bad_reasons": _counts(bad_reasons, "reason__code"),
-        "lost_reasons": lost_reasons,
-        "pain_themes": themes,
+        "top_bad_reasons": _top(coded(reasons, reason_codes)),
+        "lost_reasons": _top(lost),
+        "pain_themes": _top(coded(themed, theme_codes)),
         "since": since.date().isoformat(),
     }
 

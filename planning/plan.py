@@ -6,17 +6,18 @@ that already serves it, if any. The figures come from grouped SQL over every seg
 a fixed number of queries however many reps and segments there are.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db.models import Count, Q
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from alignment.models import Role, User
-from feedback.models import BAD_REASON_KINDS, FeedbackItem, PainTheme
-from leads.models import Lead
-from planning.evidence import EVIDENCE_DAYS, TOP, segment_counts
+from feedback.models import PainTheme
+from leads.models import Lead, ReasonCode
+from planning.evidence import EVIDENCE_DAYS, TOP, carried_counts, coded, codes_named, segment_counts
 from planning.models import OPEN_REQUEST_STATUSES, CampaignRequest, CampaignSegment, RequestStatus
 
 
@@ -54,9 +55,9 @@ def _top(counter: dict) -> list[dict]:
 
 def plan_for(*, now=None) -> list[Proposal]:
     """Every active rep's segments, with their briefs. Nine queries: the reps, their territories
-    and verticals; the segments' lead figures with their current verdicts' pain themes (which
-    each lead carries), and bad reasons, grouped; the themes' codes; the open requests; the live
-    campaigns made for segments and the delivered requests' campaigns."""
+    and verticals; the segments' lead figures with their current verdicts' pain themes and their
+    bad reasons (which each lead carries), grouped; the themes' and the reasons' codes; the open
+    requests; the live campaigns made for segments and the delivered requests' campaigns."""
     now = now or timezone.now()
     since = now - timedelta(days=EVIDENCE_DAYS)
     reps = list(
@@ -75,46 +76,53 @@ def plan_for(*, now=None) -> list[Proposal]:
     verticals = {p.vertical.pk for p in proposals}
     countries = {p.country for p in proposals}
     scope = Q(industry_id__in=verticals, country__in=countries, merged_into__isnull=True, captured_at__gte=since)
-    # The leads' figures and their current verdicts' themes (which each lead carries), in one pass.
-    figures = list(
+    # The leads' figures, their current verdicts' themes and the bad reasons their items hold
+    # against them (which each lead carries), in one pass over `lead_segment`.
+    grouped = (
         Lead.objects.filter(scope)
-        .values("industry_id", "country", "region", "verdict_themes")
+        .values("industry_id", "country", "region", "verdict_themes", "bad_reasons")
         .annotate(**segment_counts())
         .order_by()
     )
-    lead_scope = Q(
-        lead__industry_id__in=verticals,
-        lead__country__in=countries,
-        lead__merged_into__isnull=True,
-        lead__captured_at__gte=since,
-    )
-    reasons = (
-        FeedbackItem.objects.filter(lead_scope, kind__in=BAD_REASON_KINDS, reason__isnull=False)
-        .values("lead__industry_id", "lead__country", "lead__region", "reason__code")
-        .annotate(n=Count("*"))
-        .order_by()
-    )
-    theme_ids = {int(pk) for row in figures for pk in filter(None, row["verdict_themes"].split(","))}
-    codes = dict(PainTheme.objects.filter(pk__in=theme_ids).values_list("pk", "code")) if theme_ids else {}
+    if connection.vendor != "postgresql":
+        figures = list(grouped)
+    else:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                # Its groups (a segment's every mix of themes and reasons) fit in memory: hashed in
+                # each parallel worker, rather than every lead of the year sorted on disk.
+                cursor.execute(
+                    "SELECT set_config('work_mem', '32MB', true), set_config('parallel_tuple_cost', '0.001', true)"
+                )
+            figures = list(grouped)
+    # Summed by place (vertical, country and region as the leads write them) first: thousands of
+    # groups, a few hundred places; each place then adds to the proposals whose segment holds it.
+    places = defaultdict(lambda: {"leads": 0, "judged": 0, "good": 0, "bad": 0, "themes": [], "reasons": []})
+    for row in figures:
+        place = places[(row["industry_id"], row["country"], row["region"])]
+        for key in ("leads", "judged", "good", "bad"):
+            place[key] += row[key]
+        place["themes"].append(row)
+        place["reasons"].append(row)
+    for place in places.values():
+        # Each judged lead counts its verdict's themes once; each lead its bad reasons once per item.
+        place["themes"] = carried_counts(place["themes"], "verdict_themes", "judged")
+        place["reasons"] = carried_counts(place["reasons"], "bad_reasons", "leads")
+    theme_codes = codes_named(PainTheme, *(place["themes"] for place in places.values()))
+    reason_codes = codes_named(ReasonCode, *(place["reasons"] for place in places.values()))
     by_segment = defaultdict(list)
     for p in proposals:
         by_segment[(p.vertical.pk, p.country)].append(p)
     for p in proposals:
-        p.evidence = {"leads": 0, "judged": 0, "good": 0, "bad": 0, "top_bad_reasons": {}, "pain_themes": {}}
-    for row in figures:
-        themed = [codes[int(pk)] for pk in filter(None, row["verdict_themes"].split(",")) if int(pk) in codes]
-        for p in by_segment[(row["industry_id"], row["country"])]:
-            if _matches(p.region, row["region"]):
+        p.evidence = {"leads": 0, "judged": 0, "good": 0, "bad": 0}
+        p.evidence.update(top_bad_reasons=Counter(), pain_themes=Counter())
+    for (vertical_id, country, region), place in places.items():
+        for p in by_segment[(vertical_id, country)]:
+            if _matches(p.region, region):
                 for key in ("leads", "judged", "good", "bad"):
-                    p.evidence[key] += row[key]
-                counts = p.evidence["pain_themes"]
-                for code in themed:
-                    counts[code] = counts.get(code, 0) + row["judged"]
-    for row in reasons:
-        for p in by_segment[(row["lead__industry_id"], row["lead__country"])]:
-            if _matches(p.region, row["lead__region"]):
-                counts = p.evidence["top_bad_reasons"]
-                counts[row["reason__code"]] = counts.get(row["reason__code"], 0) + row["n"]
+                    p.evidence[key] += place[key]
+                p.evidence["pain_themes"].update(coded(place["themes"], theme_codes))
+                p.evidence["top_bad_reasons"].update(coded(place["reasons"], reason_codes))
     for p in proposals:
         p.evidence["top_bad_reasons"] = _top(p.evidence["top_bad_reasons"])
         p.evidence["pain_themes"] = _top(p.evidence["pain_themes"])

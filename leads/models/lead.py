@@ -106,6 +106,11 @@ class Lead(models.Model):
     # plain values too: voice of sales' roll-up (`ThemeDay`) counts them under the lead's segment.
     # (None is the database's default too, for the bulk loads that name their columns.)
     verdict_themes = models.CharField(max_length=200, blank=True, default="", db_default="")
+    # The reasons its feedback items hold against it (bad verdicts, rejections and losses that name
+    # one: `feedback.ReasonCode` ids, ascending, comma-separated, one per item), as plain values too:
+    # a segment's evidence and the plan's briefs count them from `lead_segment` alone. Feedback's
+    # services keep them in step with the items (`feedback.rollup.lead_bad_reasons_refresh`).
+    bad_reasons = models.TextField(blank=True, default="", db_default="")
     # The time from the handoff to the first verdict, as it was when that verdict was given: set
     # once, so the scorecard's median reads it from an index instead of every verdict.
     verdict_wait = models.DurationField(null=True, blank=True)
@@ -139,11 +144,10 @@ class Lead(models.Model):
             models.Index(fields=["captured_at", "id"], include=["campaign", "handed_off_at"], name="lead_captured_at"),
             models.Index(fields=["status", "last_activity_at"], name="lead_status_activity"),
             # A segment's leads of a period (a campaign request's evidence, the plan's briefs), counted
-            # by verdict, its themes and lost reason, and their ids for the feedback's lookups, from
-            # the index alone.
+            # by verdict, its themes, lost reason and the bad reasons against it, from the index alone.
             models.Index(
                 fields=["industry", "country", "captured_at"],
-                include=["id", "region", "verdict", "verdict_themes", "lost_reason"],
+                include=["id", "region", "verdict", "verdict_themes", "lost_reason", "bad_reasons"],
                 name="lead_segment",
                 condition=Q(merged_into__isnull=True),
             ),

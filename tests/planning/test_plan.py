@@ -1,4 +1,5 @@
 import pytest
+from django.db import connection
 from rest_framework.test import APIClient
 
 from alignment.days import company_today, date_text
@@ -129,10 +130,11 @@ def test_the_plan_page_query_count_does_not_grow_with_reps_and_segments(
     client.force_login(marketer)
 
     # 1. the session, 2. the user, 3. the active reps, 4. their territories, 5. their verticals,
-    # 6. the segments' lead figures with the themes their leads carry, 7. their bad reasons,
-    # 8. the reps' open requests, 9. the live campaigns made for segments, 10. the delivered
-    # requests' campaigns, 11. the layout's unread-notification count (the themes' names are one
-    # more query when a lead carries some; none does here)
-    with django_assert_num_queries(11):
+    # 6. the segments' lead figures with the themes and bad reasons their leads carry, 7. the
+    # reps' open requests, 8. the live campaigns made for segments, 9. the delivered requests'
+    # campaigns, 10. the layout's unread-notification count (the themes' and the reasons' names
+    # are one more query each when a lead carries some; none does here); on PostgreSQL the
+    # figures' statement runs in a savepoint that sets its memory for hashing: three more
+    with django_assert_num_queries(13 if connection.vendor == "postgresql" else 10):
         response = client.get("/campaigns/plan/")
     assert response.content.count(b'data-testid="proposal"') == reps * 3
