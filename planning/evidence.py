@@ -50,7 +50,7 @@ def segment_counts() -> dict:
     }
 
 
-def _top(counter: Counter) -> list[dict]:
+def top_counts(counter: Counter) -> list[dict]:
     """The TOP biggest counts, biggest first, then by code."""
     rows = sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:TOP]
     return [{"code": code, "count": n} for code, n in rows]
@@ -110,9 +110,9 @@ def segment_evidence(*, vertical_id: int, country: str, region: str = "", now: d
     theme_codes = codes_named(PainTheme, themed)
     return {
         **totals,
-        "top_bad_reasons": _top(coded(reasons, reason_codes)),
-        "lost_reasons": _top(lost),
-        "pain_themes": _top(coded(themed, theme_codes)),
+        "top_bad_reasons": top_counts(coded(reasons, reason_codes)),
+        "lost_reasons": top_counts(lost),
+        "pain_themes": top_counts(coded(themed, theme_codes)),
         "since": since.date().isoformat(),
     }
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from alignment.models import Role, User
 from feedback.models import PainTheme
 from leads.models import Lead, ReasonCode
-from planning.evidence import EVIDENCE_DAYS, TOP, carried_counts, coded, codes_named, segment_counts
+from planning.evidence import EVIDENCE_DAYS, carried_counts, coded, codes_named, segment_counts, top_counts
 from planning.models import OPEN_REQUEST_STATUSES, CampaignRequest, CampaignSegment, RequestStatus
 
 
@@ -46,11 +46,6 @@ class Proposal:
 
 def _matches(segment_region: str, row_region: str) -> bool:
     return not segment_region or segment_region.lower() == (row_region or "").lower()
-
-
-def _top(counter: dict) -> list[dict]:
-    rows = sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:TOP]
-    return [{"code": code, "count": count} for code, count in rows]
 
 
 def plan_for(*, now=None) -> list[Proposal]:
@@ -97,17 +92,18 @@ def plan_for(*, now=None) -> list[Proposal]:
             figures = list(grouped)
     # Summed by place (vertical, country and region as the leads write them) first: thousands of
     # groups, a few hundred places; each place then adds to the proposals whose segment holds it.
-    places = defaultdict(lambda: {"leads": 0, "judged": 0, "good": 0, "bad": 0, "themes": [], "reasons": []})
+    rows_of = defaultdict(list)
     for row in figures:
-        place = places[(row["industry_id"], row["country"], row["region"])]
-        for key in ("leads", "judged", "good", "bad"):
-            place[key] += row[key]
-        place["themes"].append(row)
-        place["reasons"].append(row)
-    for place in places.values():
-        # Each judged lead counts its verdict's themes once; each lead its bad reasons once per item.
-        place["themes"] = carried_counts(place["themes"], "verdict_themes", "judged")
-        place["reasons"] = carried_counts(place["reasons"], "bad_reasons", "leads")
+        rows_of[(row["industry_id"], row["country"], row["region"])].append(row)
+    places = {
+        where: {
+            **{key: sum(row[key] for row in rows) for key in ("leads", "judged", "good", "bad")},
+            # Each judged lead counts its verdict's themes once; each lead its bad reasons once per item.
+            "themes": carried_counts(rows, "verdict_themes", "judged"),
+            "reasons": carried_counts(rows, "bad_reasons", "leads"),
+        }
+        for where, rows in rows_of.items()
+    }
     theme_codes = codes_named(PainTheme, *(place["themes"] for place in places.values()))
     reason_codes = codes_named(ReasonCode, *(place["reasons"] for place in places.values()))
     by_segment = defaultdict(list)
@@ -124,8 +120,8 @@ def plan_for(*, now=None) -> list[Proposal]:
                 p.evidence["pain_themes"].update(coded(place["themes"], theme_codes))
                 p.evidence["top_bad_reasons"].update(coded(place["reasons"], reason_codes))
     for p in proposals:
-        p.evidence["top_bad_reasons"] = _top(p.evidence["top_bad_reasons"])
-        p.evidence["pain_themes"] = _top(p.evidence["pain_themes"])
+        p.evidence["top_bad_reasons"] = top_counts(p.evidence["top_bad_reasons"])
+        p.evidence["pain_themes"] = top_counts(p.evidence["pain_themes"])
     _attach_requests_and_campaigns(proposals, verticals=verticals, countries=countries)
     return proposals
 
