@@ -64,10 +64,19 @@ def _ids(text: str) -> list[int]:
 def carried_counts(rows, column: str, weight: str) -> Counter:
     """How many times each id of `column` counts over grouped rows: each row's ids, repeats kept,
     times its `weight` (the number of its leads the ids stand for)."""
-    counts = Counter()
+    texts = Counter()
     for row in rows:
-        for pk in _ids(row[column]):
-            counts[pk] += row[weight]
+        texts[row[column]] += row[weight]
+    return ids_counted(texts)
+
+
+def ids_counted(texts: Counter) -> Counter:
+    """Each id the carried texts name, repeats kept, counted its text's weight times. Thousands of
+    groups carry a few dozen distinct texts: each is split once."""
+    counts = Counter()
+    for text, n in texts.items():
+        for pk in _ids(text):
+            counts[pk] += n
     return counts
 
 
