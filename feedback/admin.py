@@ -22,13 +22,13 @@ class LeadWithFeedbackAdmin(LeadAdmin):
 
     @transaction.atomic
     def delete_model(self, request, obj):
-        items = reason_day_rows_of(Lead.objects.filter(pk=obj.pk))
+        items = reason_day_rows_of(FeedbackItem.objects.filter(lead=obj.pk))
         super().delete_model(request, obj)
         reason_days_apply(before=items, after=Counter())
 
     @transaction.atomic
     def delete_queryset(self, request, queryset):
-        items = reason_day_rows_of(queryset)
+        items = reason_day_rows_of(FeedbackItem.objects.filter(lead__in=queryset))
         super().delete_queryset(request, queryset)
         reason_days_apply(before=items, after=Counter())
 
@@ -81,22 +81,28 @@ class FeedbackItemAdmin(admin.ModelAdmin):
     search_fields = ["lead__email", "lead__company", "note"]
     inlines = [FeedbackReplyInline]
 
-    # An item's lead, kind or reason changed here, or the item deleted: the leads it was and is on
-    # carry their bad reasons anew.
+    # An item's lead, kind or reason changed here, or the item deleted: its count moves in the
+    # scorecard's roll-up, and the leads it was and is on carry their bad reasons anew.
     @transaction.atomic
     def save_model(self, request, obj, form, change):
-        was = FeedbackItem.objects.filter(pk=obj.pk).values_list("lead_id", flat=True).first() if change else None
+        stored = FeedbackItem.objects.filter(pk=obj.pk)
+        was = stored.values_list("lead_id", flat=True).first() if change else None
+        before = reason_day_rows_of(stored) if change else Counter()
         super().save_model(request, obj, form, change)
+        reason_days_apply(before=before, after=reason_day_rows_of(FeedbackItem.objects.filter(pk=obj.pk)))
         lead_bad_reasons_refresh({obj.lead_id, was} - {None})
 
     @transaction.atomic
     def delete_model(self, request, obj):
-        lead_id = obj.lead_id
+        lead_id, before = obj.lead_id, reason_day_rows_of(FeedbackItem.objects.filter(pk=obj.pk))
         super().delete_model(request, obj)
+        reason_days_apply(before=before, after=Counter())
         lead_bad_reasons_refresh([lead_id])
 
     @transaction.atomic
     def delete_queryset(self, request, queryset):
         lead_ids = set(queryset.values_list("lead_id", flat=True))
+        before = reason_day_rows_of(FeedbackItem.objects.filter(pk__in=queryset.values("pk")))
         super().delete_queryset(request, queryset)
+        reason_days_apply(before=before, after=Counter())
         lead_bad_reasons_refresh(lead_ids)

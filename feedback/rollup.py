@@ -13,7 +13,7 @@ everything from the items, and `figures_rebuild` every roll-up (with voice of sa
 from collections import Counter
 
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 
 from alignment.days import company_day, company_tz
@@ -31,9 +31,12 @@ def counts_reason(kind: str, reason_id: int | None) -> bool:
     return kind in BAD_REASON_KINDS and reason_id is not None
 
 
+# The items the roll-up counts: those with a reason against their lead.
+COUNTED = Q(kind__in=BAD_REASON_KINDS, reason__isnull=False)
+
+
 def _counted_items(item_model=FeedbackItem):
-    """The items the roll-up counts: those with a reason against their lead."""
-    return item_model.objects.filter(kind__in=BAD_REASON_KINDS, reason__isnull=False)
+    return item_model.objects.filter(COUNTED)
 
 
 def reason_day_rows(lead: Lead, reason_ids) -> ReasonRows:
@@ -125,10 +128,10 @@ def lead_bad_reasons_refresh(lead_ids=None, *, item_model=FeedbackItem, lead_mod
         return cursor.rowcount
 
 
-def reason_day_rows_of(leads) -> ReasonRows:
-    """What the items of `leads` (a queryset) add to the roll-up, read from the database."""
+def reason_day_rows_of(items) -> ReasonRows:
+    """What `items` (a queryset of feedback items) add to the roll-up, read from the database."""
     rows: ReasonRows = Counter()
-    items = _counted_items().filter(lead__in=leads)
+    items = items.filter(COUNTED)
     for captured_at, campaign_id, reason_id in items.values_list("lead__captured_at", "lead__campaign_id", "reason"):
         rows[(company_day(captured_at), campaign_id, reason_id)] += 1
     return rows

@@ -1,7 +1,7 @@
 """The bad reasons a lead carries (`Lead.bad_reasons`): after every change to its items — a
 rejection, a loss, a bad verdict, its revision, a merge, an edit or a deletion in the admin — they
-are the reasons its items hold against it, as `rebuild_dashboard` recomputes them; a segment's
-evidence counts them."""
+are the reasons its items hold against it, as `rebuild_dashboard` recomputes them, and so is the
+scorecard's roll-up of them; a segment's evidence counts them."""
 
 from collections import Counter
 
@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.test import RequestFactory
 
 from feedback.merge import lead_merge_with_feedback
-from feedback.models import BAD_REASON_KINDS, FeedbackItem, FeedbackKind
+from feedback.models import BAD_REASON_KINDS, FeedbackItem, FeedbackKind, ReasonDay
 from feedback.rollup import figures_rebuild
 from feedback.services import lead_lose_with_feedback, lead_reject_with_feedback, verdict_give
 from leads.models import Lead, ReasonCode
@@ -34,12 +34,19 @@ def carried(lead) -> Counter:
     return Counter(codes[int(pk)] for pk in filter(None, text.split(",")))
 
 
+def reason_days() -> dict:
+    """The scorecard's roll-up of bad reasons, as it reads it (rows that count)."""
+    return {(row.day, row.campaign_id, row.reason_id): row.count for row in ReasonDay.objects.all() if row.count}
+
+
 def assert_in_step(*leads):
+    """The leads carry what their items hold, and the leads and the scorecard's roll-up are what
+    `rebuild_dashboard` recomputes from the items."""
     for lead in leads:
         assert carried(lead) == held(lead)
-    before = {lead.pk: Lead.objects.get(pk=lead.pk).bad_reasons for lead in leads}
+    before = {lead.pk: Lead.objects.get(pk=lead.pk).bad_reasons for lead in leads}, reason_days()
     figures_rebuild()
-    assert {lead.pk: Lead.objects.get(pk=lead.pk).bad_reasons for lead in leads} == before
+    assert ({lead.pk: Lead.objects.get(pk=lead.pk).bad_reasons for lead in leads}, reason_days()) == before
 
 
 def test_a_rejection_then_a_loss_are_carried_on_the_lead(marketer, rep, other_rep):
@@ -81,7 +88,7 @@ def test_a_merge_moves_the_others_reasons_to_the_survivor(marketer, rep):
     assert_in_step(survivor, other)
 
 
-def test_an_item_edited_or_deleted_in_the_admin_leaves_its_leads_in_step(marketer, rep, admin_user):
+def test_an_item_edited_or_deleted_in_the_admin_leaves_its_leads_and_the_scorecard_in_step(marketer, rep, admin_user):
     first = accepted_lead(marketer=marketer, rep=rep)
     second = accepted_lead(marketer=marketer, rep=rep)
     verdict_give(lead=first, by=rep, verdict="bad", reason="timing")
@@ -93,9 +100,11 @@ def test_an_item_edited_or_deleted_in_the_admin_leaves_its_leads_in_step(markete
     item.lead, item.reason = second, ReasonCode.objects.get(code="competitor")
     item_admin.save_model(request, item, form=None, change=True)
     assert carried(first) == Counter() and carried(second) == Counter({"competitor": 1})
+    assert sum(reason_days().values()) == 1
+    assert_in_step(first, second)
 
     item_admin.delete_model(request, item)
-    assert carried(second) == Counter()
+    assert carried(second) == Counter() and reason_days() == {}
     assert_in_step(first, second)
 
 
