@@ -51,9 +51,9 @@ def segment_counts() -> dict:
 
 
 def top_counts(counter: Counter) -> list[dict]:
-    """The TOP biggest counts, biggest first, then by code."""
+    """The TOP biggest counts of (code, label) pairs, biggest first, then by code."""
     rows = sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:TOP]
-    return [{"code": code, "count": n} for code, n in rows]
+    return [{"code": code, "label": label, "count": n} for (code, label), n in rows]
 
 
 def _ids(text: str) -> list[int]:
@@ -80,13 +80,15 @@ def ids_counted(texts: Counter) -> Counter:
     return counts
 
 
-def codes_named(model, *id_sets) -> dict[int, str]:
-    """The codes of the ids found (a dozen rows at most): one query, none when nothing was found."""
+def codes_named(model, *id_sets) -> dict[int, tuple[str, str]]:
+    """The codes and labels of the ids found (a dozen rows at most): one query, none when nothing
+    was found."""
     ids = set().union(*id_sets)
-    return dict(model.objects.filter(pk__in=ids).values_list("pk", "code")) if ids else {}
+    rows = model.objects.filter(pk__in=ids).values_list("pk", "code", "label") if ids else ()
+    return {pk: (code, label) for pk, code, label in rows}
 
 
-def coded(counts: Counter, codes: dict[int, str]) -> Counter:
+def coded(counts: Counter, codes: dict[int, tuple[str, str]]) -> Counter:
     return Counter({codes[pk]: n for pk, n in counts.items() if pk in codes})
 
 
@@ -105,13 +107,15 @@ def segment_evidence(*, vertical_id: int, country: str, region: str = "", now: d
         segment_q(vertical_id=vertical_id, country=country, region=region), captured_at__gte=since
     )
     groups = list(
-        leads.values("lost_reason__code", "verdict_themes", "bad_reasons").annotate(**segment_counts()).order_by()
+        leads.values("lost_reason__code", "lost_reason__label", "verdict_themes", "bad_reasons")
+        .annotate(**segment_counts())
+        .order_by()
     )
     totals = {key: sum(row[key] for row in groups) for key in ("leads", "judged", "good", "bad")}
     lost = Counter()
     for row in groups:
         if row["lost_reason__code"]:
-            lost[row["lost_reason__code"]] += row["leads"]
+            lost[(row["lost_reason__code"], row["lost_reason__label"])] += row["leads"]
     # A lead's current verdict's themes count once per judged lead (none without a verdict); its
     # bad reasons once per item.
     themed, reasons = carried_counts(groups, "verdict_themes", "judged"), carried_counts(groups, "bad_reasons", "leads")

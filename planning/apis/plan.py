@@ -7,12 +7,8 @@ from rest_framework.views import APIView
 
 from alignment.rest import IsMarketerOrManager
 from leads.apis.common import ERRORS
+from planning.apis.requests import CountOutputSerializer
 from planning.plan import plan_for
-
-
-class _CountOutputSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    count = serializers.IntegerField()
 
 
 class PlanEvidenceOutputSerializer(serializers.Serializer):
@@ -20,8 +16,8 @@ class PlanEvidenceOutputSerializer(serializers.Serializer):
     judged = serializers.IntegerField()
     good = serializers.IntegerField()
     bad = serializers.IntegerField()
-    top_bad_reasons = _CountOutputSerializer(many=True)
-    pain_themes = _CountOutputSerializer(many=True)
+    top_bad_reasons = CountOutputSerializer(many=True)
+    pain_themes = CountOutputSerializer(many=True)
 
 
 class _RefOutputSerializer(serializers.Serializer):
@@ -47,7 +43,7 @@ class ProposalOutputSerializer(serializers.Serializer):
     vertical = _RefOutputSerializer()
     territory = serializers.CharField()
     evidence = PlanEvidenceOutputSerializer(help_text="The segment's last 12 months: the brief.")
-    top_pain_themes = _CountOutputSerializer(many=True, source="top_themes")
+    top_pain_themes = CountOutputSerializer(many=True, source="top_themes")
     requests = _RequestRefOutputSerializer(many=True, help_text="The rep's open requests for the segment.")
     served_by = _RefOutputSerializer(allow_null=True, help_text="A live campaign made for this segment, if any.")
 

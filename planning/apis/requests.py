@@ -68,6 +68,8 @@ class RefOutputSerializer(serializers.Serializer):
 
 class CountOutputSerializer(serializers.Serializer):
     code = serializers.CharField()
+    # Evidence frozen on delivery before labels were kept has none: read the code then.
+    label = serializers.CharField(required=False, help_text="The reason or theme as people read it.")
     count = serializers.IntegerField()
 
 

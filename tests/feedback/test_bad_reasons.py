@@ -118,5 +118,8 @@ def test_the_evidence_counts_the_carried_reasons_like_the_items(marketer, rep):
 
     evidence = segment_evidence(vertical_id=retail.pk, country="DE")
 
-    assert evidence["top_bad_reasons"] == [{"code": "timing", "count": 3}, {"code": "no_budget", "count": 1}]
-    assert evidence["lost_reasons"] == [{"code": "timing", "count": 1}]
+    assert evidence["top_bad_reasons"] == [
+        {"code": "timing", "label": "Bad timing", "count": 3},
+        {"code": "no_budget", "label": "No budget", "count": 1},
+    ]
+    assert evidence["lost_reasons"] == [{"code": "timing", "label": "Bad timing", "count": 1}]

@@ -24,7 +24,7 @@ def _covering(rep, verticals, territories):
         rep.territories.add(Territory.objects.get_or_create(country=country, region=region)[0])
 
 
-def test_one_proposal_per_rep_and_segment_with_the_segments_evidence(marketer, rep, other_rep):
+def test_one_proposal_per_rep_and_segment_with_the_segments_evidence(client, marketer, rep, other_rep):
     retail, banking = VerticalFactory(name="Retail"), VerticalFactory(name="Banking")
     _covering(rep, [retail, banking], ["DE", "AT/Tyrol"])
     _covering(other_rep, [retail], ["DE/Bavaria"])
@@ -53,9 +53,17 @@ def test_one_proposal_per_rep_and_segment_with_the_segments_evidence(marketer, r
             k: reference[k] for k in ("leads", "judged", "good", "bad", "top_bad_reasons", "pain_themes")
         }
     retail_de = next(p for p in proposals if (p.rep, p.vertical, p.territory) == (rep, retail, "DE"))
-    assert retail_de.evidence["leads"] == 3 and retail_de.top_themes == [{"code": "price", "count": 3}]
+    assert retail_de.evidence["leads"] == 3 and retail_de.top_themes == [
+        {"code": "price", "label": "Price", "count": 3}
+    ]
     assert retail_de.requests == [request]
     assert retail_de.served_by is None
+
+    # The page reads the themes and reasons as people write them, not their codes.
+    client.force_login(marketer)
+    page = client.get("/campaigns/plan/").content.decode()
+    assert 'Speak to: <span class="tag">Price (3)</span>' in page and "Avoid: No budget (3)" in page
+    assert "no_budget" not in page
 
 
 def test_launching_makes_the_campaign_and_routes_its_segment_to_the_rep(client, marketer, rep, other_rep):

@@ -114,7 +114,7 @@ def test_a_segments_evidence_is_three_queries(marketer, rep, retail, django_asse
         evidence = segment_evidence(vertical_id=retail.pk, country="DE")
 
     assert _as_dicts(evidence) == _reference_evidence(retail)
-    assert evidence["lost_reasons"] == [{"code": "competitor", "count": 1}]
+    assert evidence["lost_reasons"] == [{"code": "competitor", "label": "Competitor", "count": 1}]
 
 
 def test_a_segment_without_leads_has_zero_evidence(rep, retail):

@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from alignment.models import Territory
+from feedback.services import verdict_give
 from planning.models import CampaignRequest
 from tests.alignment.factories import RepFactory, VerticalFactory
 from tests.feedback.factories import accepted_lead
@@ -157,3 +158,25 @@ def test_the_homes_show_open_requests_and_the_triage_queue(client, marketer, rep
 
     assert "Your campaign requests" in rep_home and "Chains in Bavaria" in rep_home
     assert "waiting for triage" in marketer_home and "Chains in Bavaria" in marketer_home
+
+
+def test_the_request_page_reads_its_evidence_as_people_write_it(client, marketer, rep, retail):
+    lead = accepted_lead(marketer=marketer, rep=rep, industry=retail, country="DE", region="Bavaria")
+    verdict_give(lead=lead, by=rep, verdict="bad", reason="no_budget", pain_themes=["price"])
+    request = file_request(by=rep, vertical=retail, territory="DE")
+    client.force_login(marketer)
+
+    evidence = client.get(f"/requests/{request.pk}/").content.decode()
+    assert "<li>No budget: 1</li>" in evidence and "<li>Price: 1</li>" in evidence
+
+    # Evidence frozen on delivery before labels were kept still reads, by its codes.
+    CampaignRequest.objects.filter(pk=request.pk).update(
+        status="delivered",
+        campaign=CampaignFactory(owner=marketer),
+        delivered_at=timezone.now(),
+        evidence={**request.evidence, "top_bad_reasons": [{"code": "no_budget", "count": 1}]},
+    )
+    assert "<li>no_budget: 1</li>" in client.get(f"/requests/{request.pk}/").content.decode()
+    frozen = client.get(f"/api/campaign-requests/{request.pk}/").json()["evidence"]
+    assert frozen["top_bad_reasons"] == [{"code": "no_budget", "count": 1}]
+    assert frozen["pain_themes"] == [{"code": "price", "label": "Price", "count": 1}]
