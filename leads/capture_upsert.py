@@ -82,9 +82,8 @@ def _upsert(people: dict[str, list], *, by, now, fill_segments: bool) -> dict[st
         with prepared_cursor() if postgres else connection.cursor() as cursor:
             cursor.execute(upsert_sql(insert, postgres=postgres, fill_segments=fill_segments), params)
             found = cursor.fetchall()
-        alias = connection.alias
         for values in converted(Lead, found):
-            lead, created = lead_from_row(values, postgres=postgres, sent=sent, existing=existing, alias=alias)
+            lead, created = lead_from_row(values, postgres=postgres, sent=sent, existing=existing)
             known_relations(lead, created, first_captures)
             leads[lead.email] = (lead, created)
     return leads
@@ -167,7 +166,7 @@ def upsert_sql(insert: str, *, postgres: bool, fill_segments: bool = False) -> s
     return f"{insert} ON CONFLICT (email) DO UPDATE SET {', '.join(updates)} WHERE {where} RETURNING {returning}"
 
 
-def lead_from_row(values, *, postgres: bool, sent, existing, alias=None) -> tuple[Lead, bool]:
+def lead_from_row(values, *, postgres: bool, sent, existing) -> tuple[Lead, bool]:
     """A row the upsert returned as `(lead, created)`: on PostgreSQL with the row `sent` for a new
     lead (by email), elsewhere created when its email was not among those `existing` before."""
     if postgres:
@@ -175,7 +174,7 @@ def lead_from_row(values, *, postgres: bool, sent, existing, alias=None) -> tupl
         values = [pk, *sent[email]] if created else [pk, email, *rest]
     else:
         created = values[1] not in existing
-    return loaded(Lead, alias or connection.alias, values), created
+    return loaded(Lead, connection.alias, values), created
 
 
 def loaded(model, alias: str, values):
@@ -218,20 +217,13 @@ def known_relations(lead: Lead, created: bool, first_captures) -> None:
 
 
 def _score_row(pk, alias) -> LeadScore:
-    """`LeadScore(lead_id=pk)`: a new lead's score row as the capture writes it, unscored."""
-    if signals.pre_init.has_listeners(LeadScore) or signals.post_init.has_listeners(LeadScore):
-        score = LeadScore(lead_id=pk)
-        score._state.db = alias
-        return score
-    score = LeadScore.__new__(LeadScore)
-    score._state = ModelState()
-    score._state.db = alias
-    score.__dict__.update(_score_defaults(), lead_id=pk)
-    return score
+    """A new lead's score row as the capture writes it with the lead: unscored."""
+    return loaded(LeadScore, alias, [*{**_score_defaults(), "lead_id": pk}.values()])
 
 
 @functools.cache
 def _score_defaults() -> dict:
+    """Each field's default, in the fields' order (`loaded`'s)."""
     return {field.attname: field.get_default() for field in LeadScore._meta.concrete_fields}
 
 

@@ -3,12 +3,13 @@ exactly what the same captures one at a time would."""
 
 import pytest
 from django.db import connection
+from django.db.models import signals
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from alignment.webhooks.services import webhook_endpoint_create
 from leads.capture import lead_capture, lead_capture_many
-from leads.models import CaptureChannel, EventKind, Lead, LeadDay, Touch
+from leads.models import CaptureChannel, EventKind, Lead, LeadDay, LeadScore, Touch
 from tests.alignment.factories import VerticalFactory
 from tests.leads.factories import CampaignFactory, LeadFactory
 
@@ -162,6 +163,38 @@ def test_a_batch_emits_one_captured_event_per_new_lead(marketer, manager, privat
     assert events[0].data["lead"]["campaign"] == {"id": campaign.id, "name": campaign.name}
     assert events[0].data["actor"] == {"id": marketer.id, "username": marketer.username}
     assert events[0].data["channel"] == "api"
+
+
+def _state(instance) -> dict:
+    return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+
+
+@pytest.mark.parametrize("listening", [False, True], ids=["built from the row", "through the ORM"])
+def test_the_leads_a_batch_hands_back_are_the_rows_it_wrote(marketer, campaign, listening):
+    # given: a known lead, and (in the second case) something listening to the models' post_init
+    LeadFactory(email="known@x.test", campaign=campaign, company="Old Co")
+    seen = []
+
+    def listener(sender, instance, **kwargs):
+        seen.append(sender)
+
+    if listening:
+        signals.post_init.connect(listener, sender=Lead)
+    try:
+        items = [({"email": "new@x.test"}, campaign), ({"email": "known@x.test", "name": "Kim"}, campaign)]
+        results = lead_capture_many(items=items, by=marketer, channel=CaptureChannel.IMPORT)
+    finally:
+        signals.post_init.disconnect(listener, sender=Lead)
+
+    # then: each lead as the database holds it, saved, its campaign and a new lead's score row at hand
+    for lead, _created in results:
+        assert _state(lead) == _state(Lead.objects.get(pk=lead.pk))
+        assert not lead._state.adding and lead._state.db == "default"
+        assert lead.campaign == campaign
+    new = results[0][0]
+    assert results[0][1] and _state(new.scored) == _state(LeadScore.objects.get(pk=new.pk))
+    assert new.scored.lead is new and new.score is None
+    assert (Lead in seen) == listening
 
 
 def test_a_renamed_campaign_is_read_again_by_the_next_capture(marketer, campaign):
