@@ -89,6 +89,7 @@ class FeedbackItemAdmin(admin.ModelAdmin):
         was = stored.values_list("lead_id", flat=True).first() if change else None
         before = reason_day_rows_of(stored) if change else Counter()
         super().save_model(request, obj, form, change)
+        # By its id now: an item added here had none before.
         reason_days_apply(before=before, after=reason_day_rows_of(FeedbackItem.objects.filter(pk=obj.pk)))
         lead_bad_reasons_refresh({obj.lead_id, was} - {None})
 
