@@ -20,6 +20,7 @@ from alignment.days import company_day, company_tz
 from feedback.models import BAD_REASON_KINDS, FeedbackItem, ReasonDay, Verdict
 from leads.models import Lead
 from leads.rollup import lead_days_rebuild, lead_verdict_record, rollup_upserts
+from leads.segment_rollup import segment_months_rebuild
 from leads.theme_rollup import theme_day_rows, theme_days_apply, theme_days_rebuild, themes_text
 
 # {(day, campaign id, reason id): count}
@@ -220,7 +221,9 @@ def theme_figures_rebuild() -> int:
 def figures_rebuild() -> tuple[int, int, int]:
     """The daily roll-ups from scratch, the dashboard's (`LeadDay`), the scorecard's bad reasons
     (`ReasonDay`) and voice of sales' pain themes (`ThemeDay`), wherever a whole database's figures
-    are recomputed; their row counts."""
+    are recomputed; their row counts. The plan's monthly roll-up (`SegmentMonth`) last, from the
+    leads as the refreshes left them."""
     figures = lead_days_rebuild(), reason_days_rebuild(), theme_figures_rebuild()
     lead_bad_reasons_refresh()
+    segment_months_rebuild()
     return figures

@@ -8,15 +8,15 @@ a fixed number of queries however many reps and segments there are.
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, timedelta
 
-from django.db import connection, transaction
-from django.db.models import Q
+from django.db import connection
+from django.db.models import Sum
 from django.utils import timezone
 
 from alignment.models import Role, User
 from feedback.models import PainTheme
-from leads.models import Lead, ReasonCode
+from leads.models import Lead, ReasonCode, SegmentMonth
 from planning.evidence import EVIDENCE_DAYS, coded, codes_named, ids_counted, segment_counts, top_counts
 from planning.models import OPEN_REQUEST_STATUSES, CampaignRequest, CampaignSegment, RequestStatus
 
@@ -44,15 +44,20 @@ class Proposal:
         return self.evidence.get("pain_themes", [])[:3]
 
 
+FIGURES = ("leads", "judged", "good", "bad")
+
+
 def _matches(segment_region: str, row_region: str) -> bool:
     return not segment_region or segment_region.lower() == (row_region or "").lower()
 
 
 def plan_for(*, now=None) -> list[Proposal]:
-    """Every active rep's segments, with their briefs. Nine queries: the reps, their territories
-    and verticals; the segments' lead figures with their current verdicts' pain themes and their
-    bad reasons (which each lead carries), grouped; the themes' and the reasons' codes; the open
-    requests; the live campaigns made for segments and the delivered requests' campaigns."""
+    """Every active rep's segments, with their briefs. Nine queries (ten on PostgreSQL): the reps,
+    their territories and verticals; the segments' lead figures with their current verdicts' pain
+    themes and their bad reasons (which each lead carries), grouped (on PostgreSQL, from the
+    roll-up and from the leads of the year's first, partial month); the themes' and the reasons'
+    codes; the open requests; the live campaigns made for segments and the delivered requests'
+    campaigns."""
     now = now or timezone.now()
     since = now - timedelta(days=EVIDENCE_DAYS)
     reps = list(
@@ -70,42 +75,7 @@ def plan_for(*, now=None) -> list[Proposal]:
         return proposals
     verticals = {p.vertical.pk for p in proposals}
     countries = {p.country for p in proposals}
-    scope = Q(industry_id__in=verticals, country__in=countries, merged_into__isnull=True, captured_at__gte=since)
-    # The leads' figures, their current verdicts' themes and the bad reasons their items hold
-    # against them (which each lead carries), in one pass over `lead_segment`.
-    grouped = (
-        Lead.objects.filter(scope)
-        .values_list("industry_id", "country", "region", "verdict_themes", "bad_reasons")
-        .annotate(**segment_counts())
-        .order_by()
-    )
-    # Thirteen thousand groups at a million leads: read as plain rows, without a converter per value.
-    sql, params = grouped.query.sql_with_params()
-    if connection.vendor != "postgresql":
-        figures = _rows(sql, params)
-    else:
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                # Its groups (a segment's every mix of themes and reasons) fit in memory: hashed in
-                # each parallel worker, rather than every lead of the year sorted on disk.
-                cursor.execute(
-                    "SELECT set_config('work_mem', '32MB', true), set_config('parallel_tuple_cost', '0.001', true)"
-                )
-            figures = _rows(sql, params)
-    # Summed by place (vertical, country and region as the leads write them) first: thousands of
-    # groups, a few dozen places; each place then adds to the proposals whose segment holds it.
-    # Each judged lead counts its verdict's themes once; each lead its bad reasons once per item.
-    places = defaultdict(_place)
-    for industry_id, country, region, themes, reasons, leads, judged, good, bad in figures:
-        place = places[(industry_id, country, region)]
-        place["leads"] += leads
-        place["judged"] += judged
-        place["good"] += good
-        place["bad"] += bad
-        place["themes"][themes] += judged
-        place["reasons"][reasons] += leads
-    for place in places.values():
-        place["themes"], place["reasons"] = ids_counted(place["themes"]), ids_counted(place["reasons"])
+    places = _places(verticals=verticals, countries=countries, since=since)
     theme_codes = codes_named(PainTheme, *(place["themes"] for place in places.values()))
     reason_codes = codes_named(ReasonCode, *(place["reasons"] for place in places.values()))
     by_segment = defaultdict(list)
@@ -117,23 +87,83 @@ def plan_for(*, now=None) -> list[Proposal]:
     for (vertical_id, country, region), place in places.items():
         for p in by_segment[(vertical_id, country)]:
             if _matches(p.region, region):
-                for key in ("leads", "judged", "good", "bad"):
+                for key in FIGURES:
                     p.evidence[key] += place[key]
                 p.evidence["pain_themes"].update(coded(place["themes"], theme_codes))
                 p.evidence["top_bad_reasons"].update(coded(place["reasons"], reason_codes))
     for p in proposals:
-        p.evidence["top_bad_reasons"] = top_counts(p.evidence["top_bad_reasons"])
-        p.evidence["pain_themes"] = top_counts(p.evidence["pain_themes"])
+        # (+: without the counts that came to nothing)
+        p.evidence["top_bad_reasons"] = top_counts(+p.evidence["top_bad_reasons"])
+        p.evidence["pain_themes"] = top_counts(+p.evidence["pain_themes"])
     _attach_requests_and_campaigns(proposals, verticals=verticals, countries=countries)
     return proposals
 
 
+def _places(*, verticals, countries, since) -> dict:
+    """The year's figures of each place (vertical id, country, region as the leads write them) of
+    `verticals` × `countries`: leads, judged, good, bad, and the themes (of judged leads) and bad
+    reasons (once per item) counted by id.
+
+    On PostgreSQL the roll-up (`SegmentMonth`, a few hundred groups) gives whole months, and the
+    leads only the part of `since`'s month that the months miss or hold too much of, whichever is
+    shorter: the leads from `since` to the month's end are added, or those from the month's start
+    to `since` taken away. Elsewhere every lead of the year is grouped: thousands of groups by the
+    themes and bad reasons the leads carry as text, each distinct text split once."""
+    places = defaultdict(_place)
+    grouped = (
+        Lead.objects.filter(industry_id__in=verticals, country__in=countries, merged_into__isnull=True)
+        .values_list("industry_id", "country", "region", "verdict_themes", "bad_reasons")
+        .annotate(**segment_counts())
+        .order_by()
+    )
+    if connection.vendor != "postgresql":
+        groups, sign = _rows(grouped.filter(captured_at__gte=since)), 1
+    else:
+        month = since.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        after = (month + timedelta(days=32)).replace(day=1)
+        if since - month < after - since:
+            start, sign, groups = month, -1, _rows(grouped.filter(captured_at__gte=month, captured_at__lt=since))
+        else:
+            start, sign, groups = after, 1, _rows(grouped.filter(captured_at__gte=since, captured_at__lt=after))
+        months = (
+            SegmentMonth.objects.filter(vertical__in=verticals, country__in=countries, month__gte=start.date())
+            .values_list("vertical", "country", "region", "theme", "reason")
+            .annotate(*(Sum(column) for column in FIGURES))
+            .order_by()
+        )
+        for vertical_id, country, region, theme, reason, *figures in _rows(months):
+            place = places[(vertical_id, country, region)]
+            if theme:
+                place["themes"][theme] += figures[1]
+            elif reason:
+                place["reasons"][reason] += figures[0]
+            else:
+                for key, n in zip(FIGURES, figures, strict=True):
+                    place[key] += n
+    # Each judged lead counts its verdict's themes once; each lead its bad reasons once per item.
+    texts = defaultdict(lambda: (Counter(), Counter()))
+    for industry_id, country, region, themes, reasons, *figures in groups:
+        place = places[(industry_id, country, region)]
+        for key, n in zip(FIGURES, figures, strict=True):
+            place[key] += sign * n
+        theme_texts, reason_texts = texts[(industry_id, country, region)]
+        theme_texts[themes] += sign * figures[1]
+        reason_texts[reasons] += sign * figures[0]
+    for key, (theme_texts, reason_texts) in texts.items():
+        places[key]["themes"].update(ids_counted(theme_texts))
+        places[key]["reasons"].update(ids_counted(reason_texts))
+    return places
+
+
 def _place() -> dict:
-    """A place's figures as its groups add to them; its themes and reasons by the text carried."""
+    """A place's figures; its themes and reasons by id."""
     return {"leads": 0, "judged": 0, "good": 0, "bad": 0, "themes": Counter(), "reasons": Counter()}
 
 
-def _rows(sql, params) -> list[tuple]:
+def _rows(queryset) -> list[tuple]:
+    """The queryset's rows as the cursor gives them: thousands of groups, read without a converter
+    per value."""
+    sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()

@@ -9,7 +9,8 @@
 - `import_job`: CSV imports and their file's chunks;
 - `lead_day`: the dashboard's daily roll-up (`LeadDay`);
 - `score`: each lead's score (`LeadScore`), apart from the wide lead row;
-- `theme_day`: voice of sales' daily roll-up of pain themes by segment (`ThemeDay`).
+- `theme_day`: voice of sales' daily roll-up of pain themes by segment (`ThemeDay`);
+- `segment_month`: the plan's monthly roll-up of leads by segment (`SegmentMonth`).
 
 Verdicts and feedback items are feedback's (`feedback.models`): a lead carries only its current
 verdict, as a plain value.
@@ -44,6 +45,7 @@ from leads.models.lead import (
 from leads.models.lead_day import LeadDay
 from leads.models.reference import Campaign, ReasonCode, Source, new_form_key
 from leads.models.score import LeadScore
+from leads.models.segment_month import SegmentMonth
 from leads.models.theme_day import ThemeDay
 
 __all__ = [
@@ -73,6 +75,7 @@ __all__ = [
     "Reminder",
     "RoutingRule",
     "SLA_OVERDUE_SQL",
+    "SegmentMonth",
     "Source",
     "ThemeDay",
     "Touch",
