@@ -17,7 +17,12 @@ from leads.models import Lead, SegmentMonth, VerdictValue
 
 KEY = ("month", "vertical", "country", "region", "theme", "reason")
 COLUMNS = ("leads", "judged", "good", "bad")
-EVENTS = {"insert": ("new_rows",), "update": ("new_rows", "old_rows"), "delete": ("old_rows",)}
+# Each trigger's transition tables: (NEW or OLD, the name the function reads it by, its sign).
+EVENTS = {
+    "insert": (("NEW", "new_rows", ""),),
+    "update": (("NEW", "new_rows", ""), ("OLD", "old_rows", "-")),
+    "delete": (("OLD", "old_rows", "-"),),
+}
 
 
 def _figures(rows: str, sign: str) -> str:
@@ -60,9 +65,8 @@ def segment_triggers_install(schema_editor) -> None:
         return
     leads = Lead._meta.db_table
     for event, tables in EVENTS.items():
-        signs = {"new_rows": "", "old_rows": "-"}
-        select = " UNION ALL ".join(_figures(rows, signs[rows]) for rows in tables)
-        referencing = " ".join(f"{'NEW' if rows == 'new_rows' else 'OLD'} TABLE AS {rows}" for rows in tables)
+        select = " UNION ALL ".join(_figures(rows, sign) for _, rows, sign in tables)
+        referencing = " ".join(f"{which} TABLE AS {rows}" for which, rows, _ in tables)
         schema_editor.execute(
             f"CREATE FUNCTION {_name(event)}() RETURNS trigger LANGUAGE plpgsql AS $$ "
             f"BEGIN {_upsert(select)}; RETURN NULL; END $$"

@@ -51,8 +51,9 @@ def segment_counts() -> dict:
 
 
 def top_counts(counter: Counter) -> list[dict]:
-    """The TOP biggest counts of (code, label) pairs, biggest first, then by code."""
-    rows = sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:TOP]
+    """The TOP biggest counts of (code, label) pairs, biggest first, then by code; a count that came
+    to nothing (summed over parts, some taken away) is none."""
+    rows = sorted(((key, n) for key, n in counter.items() if n > 0), key=lambda item: (-item[1], item[0]))[:TOP]
     return [{"code": code, "label": label, "count": n} for (code, label), n in rows]
 
 

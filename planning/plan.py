@@ -92,9 +92,8 @@ def plan_for(*, now=None) -> list[Proposal]:
                 p.evidence["pain_themes"].update(coded(place["themes"], theme_codes))
                 p.evidence["top_bad_reasons"].update(coded(place["reasons"], reason_codes))
     for p in proposals:
-        # (+: without the counts that came to nothing)
-        p.evidence["top_bad_reasons"] = top_counts(+p.evidence["top_bad_reasons"])
-        p.evidence["pain_themes"] = top_counts(+p.evidence["pain_themes"])
+        p.evidence["top_bad_reasons"] = top_counts(p.evidence["top_bad_reasons"])
+        p.evidence["pain_themes"] = top_counts(p.evidence["pain_themes"])
     _attach_requests_and_campaigns(proposals, verticals=verticals, countries=countries)
     return proposals
 
